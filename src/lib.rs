@@ -1,0 +1,6 @@
+//! callwatch: watch an application's calls to the Claude API.
+pub mod alert;
+pub mod classify;
+#[doc(hidden)]
+pub mod cli;
+pub mod names;

@@ -1,0 +1,124 @@
+//! Every metric name, attribute key and well-known value callwatch emits, in one place.
+//!
+//! Standard names come from the OpenTelemetry semantic conventions (GenAI client and HTTP
+//! client); `callwatch.*` names cover only what they lack. Exporters, the Prometheus rule
+//! generator, the Datadog monitors and the dashboard tests all read from here.
+//! (The Rust semconv crate marks its GenAI constants experimental, so they are written out.)
+
+// --- metrics (OpenTelemetry names) ---
+pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+pub const HTTP_CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+/// Logical calls, by status and error type (a counter; the histograms count them too, but a
+/// counter survives every backend's histogram handling).
+pub const CALLWATCH_CALLS: &str = "callwatch.calls";
+/// Attempts per logical call (histogram, `{attempt}`).
+pub const CALLWATCH_ATTEMPTS: &str = "callwatch.attempts";
+/// Time spent waiting between attempts (counter, `s`).
+pub const CALLWATCH_RETRY_WAIT: &str = "callwatch.retry.wait";
+/// Retries that could not help: a retry whose call still failed.
+pub const CALLWATCH_RETRIES_FUTILE: &str = "callwatch.retries.futile";
+/// Responses that stopped at `max_tokens`.
+pub const CALLWATCH_TRUNCATED: &str = "callwatch.responses.truncated";
+/// Rate-limit headroom: remaining share of the limit (gauge, 0..1).
+pub const CALLWATCH_RATELIMIT_HEADROOM: &str = "callwatch.ratelimit.headroom";
+/// Rate-limit remaining (gauge, absolute).
+pub const CALLWATCH_RATELIMIT_REMAINING: &str = "callwatch.ratelimit.remaining";
+/// Alerts currently firing (gauge).
+pub const CALLWATCH_ALERTS_FIRING: &str = "callwatch.alerts.firing";
+/// Notifications sent / failed / dropped per sink (counter).
+pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
+/// Series that fell into the overflow series because a label was over its bound (counter).
+pub const CALLWATCH_SERIES_OVERFLOW: &str = "callwatch.series.overflow";
+
+// --- attribute keys ---
+pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
+pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
+pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+pub const ERROR_TYPE: &str = "error.type";
+pub const SERVER_ADDRESS: &str = "server.address";
+pub const SERVER_PORT: &str = "server.port";
+pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
+pub const HTTP_REQUEST_RESEND_COUNT: &str = "http.request.resend_count";
+pub const CALLWATCH_CLASS: &str = "callwatch.class";
+pub const CALLWATCH_KEY_ID: &str = "callwatch.key_id";
+pub const CALLWATCH_REQUEST_ID: &str = "callwatch.request_id";
+pub const CALLWATCH_ATTEMPT: &str = "callwatch.attempt";
+pub const CALLWATCH_RETRY_WAIT_MS: &str = "callwatch.retry_wait_ms";
+pub const CALLWATCH_RATELIMIT_KIND: &str = "callwatch.ratelimit.kind";
+pub const CALLWATCH_SINK: &str = "callwatch.sink";
+pub const CALLWATCH_RESULT: &str = "callwatch.result";
+pub const CALLWATCH_LABEL: &str = "callwatch.label";
+
+// --- values ---
+pub const PROVIDER_ANTHROPIC: &str = "anthropic";
+/// `gen_ai.operation.name` for the Messages API.
+pub const OPERATION_CHAT: &str = "chat";
+pub const TOKEN_TYPE_INPUT: &str = "input";
+pub const TOKEN_TYPE_OUTPUT: &str = "output";
+/// `error.type` fallback when nothing more specific is known.
+pub const ERROR_TYPE_OTHER: &str = "_OTHER";
+/// The value a bounded label takes once its bound is reached.
+pub const OVERFLOW_VALUE: &str = "_overflow";
+
+/// Latency bucket boundaries (seconds) for LLM calls: from a fast cached reply to a long
+/// generation. The SDK default is millisecond-shaped and would put every call in the last buckets.
+pub const LATENCY_BOUNDARIES_S: [f64; 19] = [
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84,
+    327.68, 655.36, 1310.72, 2621.44,
+];
+/// Token-usage bucket boundaries (`{token}`), powers of 4 as the GenAI conventions advise.
+pub const TOKEN_BOUNDARIES: [f64; 14] = [
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+/// Attempts-per-call bucket boundaries.
+pub const ATTEMPT_BOUNDARIES: [f64; 8] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
+
+/// A dotted OpenTelemetry name as Prometheus sees it after OTLP translation or our own
+/// `/metrics` endpoint: dots become underscores, the unit becomes a suffix, counters get `_total`.
+pub fn prometheus_name(otel_name: &str, unit: &str, counter: bool) -> String {
+    let mut name = otel_name.replace('.', "_");
+    let suffix = match unit {
+        "s" => Some("seconds"),
+        "By" => Some("bytes"),
+        "1" if !counter => Some("ratio"),
+        _ => None,
+    };
+    if let Some(s) = suffix {
+        if !name.ends_with(s) {
+            name.push('_');
+            name.push_str(s);
+        }
+    }
+    if counter {
+        name.push_str("_total");
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_names_follow_the_otlp_translation() {
+        assert_eq!(
+            prometheus_name(GEN_AI_CLIENT_OPERATION_DURATION, "s", false),
+            "gen_ai_client_operation_duration_seconds"
+        );
+        assert_eq!(
+            prometheus_name(CALLWATCH_CALLS, "{call}", true),
+            "callwatch_calls_total"
+        );
+        assert_eq!(
+            prometheus_name(CALLWATCH_RATELIMIT_HEADROOM, "1", false),
+            "callwatch_ratelimit_headroom_ratio"
+        );
+    }
+}
