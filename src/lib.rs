@@ -1,5 +1,6 @@
 //! callwatch: watch an application's calls to the Claude API.
 pub mod alert;
+pub mod call;
 pub mod classify;
 #[doc(hidden)]
 pub mod cli;

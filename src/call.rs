@@ -1,0 +1,62 @@
+//! One finished logical call, as every instrumentation path (the `#[watch]` macro, the reqwest
+//! middleware, the proxy) hands it over, and the observer trait that receives it. The recorder
+//! is one observer; the agent's rules engine tap is another.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::classify::Outcome;
+
+/// A finished logical call (all its attempts). Borrowed so handing it over allocates nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    /// `gen_ai.operation.name` (`chat` for the Messages API).
+    pub operation: &'a str,
+    /// Requested model (the response's model is in `outcome.response_model`).
+    pub model: &'a str,
+    /// Key fingerprint ([`crate::classify::key_id`]), or "" when unknown.
+    pub key_id: &'a str,
+    /// The final attempt's outcome.
+    pub outcome: &'a Outcome,
+    /// Attempts made (1 = no retry).
+    pub attempts: u32,
+    /// Wall time of the whole call, retries and waits included.
+    pub latency: Duration,
+    /// Total time spent waiting between attempts.
+    pub retry_wait: Duration,
+    /// Retries that could not help (made, and the call still failed).
+    pub futile_retries: u32,
+    /// `server.address` / `server.port` of the API.
+    pub server_address: &'a str,
+    pub server_port: u16,
+}
+
+/// Receives every finished call. Implementations must be cheap and must not block: they run on
+/// the application's hot path.
+pub trait CallObserver: Send + Sync {
+    fn observe(&self, call: &Call<'_>);
+}
+
+static GLOBAL: OnceLock<Arc<dyn CallObserver>> = OnceLock::new();
+
+/// Installs the process-wide observer the macro and middleware report to when none is given
+/// explicitly. Returns `false` (and changes nothing) if one was already installed.
+pub fn set_global_observer(observer: Arc<dyn CallObserver>) -> bool {
+    GLOBAL.set(observer).is_ok()
+}
+
+/// The process-wide observer, if one was installed.
+pub fn global_observer() -> Option<&'static Arc<dyn CallObserver>> {
+    GLOBAL.get()
+}
+
+/// Sends a call to several observers (the recorder and the agent's tap, say).
+pub struct Fanout(pub Vec<Arc<dyn CallObserver>>);
+
+impl CallObserver for Fanout {
+    fn observe(&self, call: &Call<'_>) {
+        for observer in &self.0 {
+            observer.observe(call);
+        }
+    }
+}
