@@ -2,10 +2,19 @@
 //! [`Outcome`]. A plain function of its inputs, so the macro, the middleware, the proxy and
 //! `replay` all agree.
 
+mod body;
 mod class;
+mod headers;
 mod key_id;
 mod outcome;
+mod response;
+mod sse;
 
+pub use body::MAX_MESSAGE_CHARS;
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
+pub use response::{
+    classify_response, classify_response_at, classify_transport, TransportFailure, MAX_BODY_PREFIX,
+};
+pub use sse::SseScanner;

@@ -1,0 +1,122 @@
+//! What a JSON body says, read from a bounded prefix. A body that is empty, cut short, huge or
+//! not JSON (a 502 HTML page) yields nothing here and the status decides.
+
+use serde_json::Value;
+
+use super::Usage;
+
+/// Longest `error.message` kept: enough to tell messages apart, bounded for labels and logs.
+pub const MAX_MESSAGE_CHARS: usize = 512;
+/// Longest `error.type` / `model` / code kept: the API's are short, a hostile body's need not be.
+const MAX_TOKEN_CHARS: usize = 128;
+
+/// The fields of an error body: `{"type":"error","error":{"type","message","details":
+/// {"error_code"}},"request_id"}`.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ErrorBody {
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The fields of a success body we count.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct SuccessBody {
+    pub usage: Option<Usage>,
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+}
+
+pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
+    let trimmed = bytes.trim_ascii_start();
+    if !trimmed.starts_with(b"{") {
+        return None;
+    }
+    serde_json::from_slice(trimmed).ok()
+}
+
+/// `value` if it is an error envelope (has an `error` object).
+pub(crate) fn error_body(value: &Value) -> Option<ErrorBody> {
+    let error = value.get("error")?.as_object()?;
+    Some(ErrorBody {
+        error_type: short(error.get("type")),
+        message: error
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| bounded(m, MAX_MESSAGE_CHARS)),
+        error_code: short(error.get("details").and_then(|d| d.get("error_code"))),
+        request_id: short(value.get("request_id")),
+    })
+}
+
+/// The usage, model and stop reason of a Messages response (or of a stream's `message`).
+pub(crate) fn success_body(value: &Value) -> SuccessBody {
+    SuccessBody {
+        usage: value.get("usage").and_then(usage),
+        model: short(value.get("model")),
+        stop_reason: short(value.get("stop_reason")),
+    }
+}
+
+/// A `usage` object; missing counters are 0, a non-object is `None`.
+pub(crate) fn usage(value: &Value) -> Option<Usage> {
+    let usage = value.as_object()?;
+    let count = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0);
+    Some(Usage {
+        input_tokens: count("input_tokens"),
+        cache_read_input_tokens: count("cache_read_input_tokens"),
+        cache_creation_input_tokens: count("cache_creation_input_tokens"),
+        output_tokens: count("output_tokens"),
+    })
+}
+
+pub(crate) fn short(value: Option<&Value>) -> Option<String> {
+    value
+        .and_then(Value::as_str)
+        .map(|s| bounded(s, MAX_TOKEN_CHARS))
+}
+
+/// `s` cut to at most `max` chars (on a char boundary).
+pub(crate) fn bounded(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => s[..end].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_envelope_fields_are_read() {
+        let v = parse(br#" {"type":"error","error":{"type":"rate_limit_error","message":"Rate limited","details":{"error_code":"enforced_spend_limit_reached"}},"request_id":"req_1"}"#).unwrap();
+        let e = error_body(&v).unwrap();
+        assert_eq!(e.error_type.as_deref(), Some("rate_limit_error"));
+        assert_eq!(e.message.as_deref(), Some("Rate limited"));
+        assert_eq!(
+            e.error_code.as_deref(),
+            Some("enforced_spend_limit_reached")
+        );
+        assert_eq!(e.request_id.as_deref(), Some("req_1"));
+    }
+
+    #[test]
+    fn not_json_and_cut_short_bodies_parse_to_nothing() {
+        assert_eq!(parse(b"<html>502 Bad Gateway</html>"), None);
+        assert_eq!(parse(br#"{"type":"error","error":{"ty"#), None);
+        assert_eq!(parse(b""), None);
+        assert!(error_body(&parse(br#"{"error":"flat string"}"#).unwrap()).is_none());
+    }
+
+    #[test]
+    fn bounded_cuts_on_char_boundaries() {
+        assert_eq!(bounded("héllo", 2), "hé");
+        assert_eq!(bounded("hi", 5), "hi");
+        assert_eq!(
+            bounded(&"é".repeat(600), MAX_MESSAGE_CHARS).chars().count(),
+            512
+        );
+    }
+}
