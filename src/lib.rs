@@ -4,5 +4,7 @@ pub mod call;
 pub mod classify;
 #[doc(hidden)]
 pub mod cli;
+pub mod middleware;
+pub mod mock;
 pub mod names;
 pub mod retry;
