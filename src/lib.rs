@@ -1,8 +1,13 @@
 //! callwatch: watch an application's calls to the Claude API.
+pub mod agent;
 pub mod alert;
 pub mod call;
 pub mod classify;
 #[doc(hidden)]
 pub mod cli;
+pub mod demo;
+pub mod middleware;
+pub mod mock;
 pub mod names;
 pub mod proxy;
+pub mod retry;

@@ -1,0 +1,4 @@
+//! `callwatch demo`: the whole story on embedded defaults.
+mod timeline;
+
+pub use timeline::{phase_at, script, Conditions, KeyState, Phase, STORY_LENGTH};
