@@ -78,7 +78,7 @@ pub(crate) fn short(value: Option<&Value>) -> Option<String> {
 }
 
 /// `s` cut to at most `max` chars (on a char boundary).
-pub(crate) fn bounded(s: &str, max: usize) -> String {
+pub fn bounded(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),

@@ -10,7 +10,7 @@ mod outcome;
 mod response;
 mod sse;
 
-pub use body::MAX_MESSAGE_CHARS;
+pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};

@@ -119,6 +119,11 @@ impl Reply {
         reply
     }
 
+    /// The HTTP status this reply sends (0 for a dropped connection).
+    pub fn status_code(&self) -> u16 {
+        self.status
+    }
+
     pub fn header(mut self, name: &str, value: impl ToString) -> Reply {
         self.headers.push((name.to_owned(), value.to_string()));
         self

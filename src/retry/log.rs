@@ -46,6 +46,16 @@ impl AttemptLog {
         });
     }
 
+    /// Makes the last attempt's record say how it finally ended (a stream is recorded when its
+    /// headers arrive and only its end says whether it failed).
+    pub fn settle_last(&mut self, outcome: &Outcome) {
+        if let Some(last) = self.attempts.last_mut() {
+            last.status = outcome.status;
+            last.class = outcome.class;
+            last.error_type.clone_from(&outcome.error_type);
+        }
+    }
+
     pub fn attempts(&self) -> &[AttemptRecord] {
         &self.attempts
     }

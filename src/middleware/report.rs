@@ -1,0 +1,70 @@
+//! Hands one finished logical call to the observer and writes its result onto the span.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::Span;
+
+use super::request::RequestInfo;
+use crate::call::{Call, CallObserver};
+use crate::classify::Outcome;
+use crate::names;
+use crate::retry::AttemptLog;
+
+/// Everything needed to report a call once its last attempt (or its stream) ends.
+pub(crate) struct PendingCall {
+    pub operation: Arc<str>,
+    pub info: RequestInfo,
+    pub observer: Option<Arc<dyn CallObserver>>,
+    pub log: AttemptLog,
+    pub started: Instant,
+    pub span: Span,
+}
+
+impl PendingCall {
+    pub fn finish(mut self, outcome: &Outcome) {
+        self.log.settle_last(outcome);
+        let summary = self.log.summary();
+        let span = &self.span;
+        span.record(names::ERROR_TYPE, error_type(outcome));
+        span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
+        span.record("callwatch.attempts", summary.attempts);
+        if let Some(status) = outcome.status {
+            span.record(names::HTTP_RESPONSE_STATUS_CODE, status);
+        }
+        if let Some(model) = &outcome.response_model {
+            span.record(names::GEN_AI_RESPONSE_MODEL, model.as_str());
+        }
+        if let Some(id) = &outcome.request_id {
+            span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
+        }
+        let Some(observer) = self.observer.as_ref().or(crate::call::global_observer()) else {
+            return;
+        };
+        observer.observe(&Call {
+            operation: &self.operation,
+            model: &self.info.model,
+            key_id: &self.info.key_id,
+            outcome,
+            attempts: summary.attempts,
+            latency: self.started.elapsed(),
+            retry_wait: summary.retry_wait,
+            futile_retries: summary.futile_retries,
+            server_address: &self.info.server_address,
+            server_port: self.info.server_port,
+        });
+    }
+}
+
+/// `error.type` as the conventions want it: empty on success, the API's type, else the status,
+/// else `_OTHER`.
+pub(crate) fn error_type(outcome: &Outcome) -> String {
+    if outcome.is_success() {
+        return String::new();
+    }
+    match (&outcome.error_type, outcome.status) {
+        (Some(kind), _) => kind.clone(),
+        (None, Some(status)) => status.to_string(),
+        (None, None) => names::ERROR_TYPE_OTHER.to_owned(),
+    }
+}
