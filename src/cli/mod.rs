@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod agent_setup;
 mod check;
 mod demo;
 mod export_rules;
@@ -59,12 +60,12 @@ impl<E: std::error::Error> From<E> for UserError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo(args) => demo::run(args),
+        Command::Demo(args) => demo::run_cli(args),
         Command::Replay(args) => replay::run(args),
         Command::Check(args) => check::run(args),
         Command::Test(args) => test::run(args),
         Command::ExportRules(args) => export_rules::run(args),
-        Command::Proxy(args) => proxy::run(args),
+        Command::Proxy(args) => proxy::run_cli(args),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,93 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::UserError;
+use super::{agent_setup, UserError};
+use crate::agent::{Agent, AgentOptions, Clock};
+use crate::proxy::{bind, Proxy, ProxyConfig};
+use crate::record::Recorder;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Where apps connect (set ANTHROPIC_BASE_URL=http://<this>). Loopback by default.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// The API to forward to.
+    #[arg(long, default_value = "https://api.anthropic.com")]
+    upstream: String,
+    /// Admin listener: GET /metrics (Prometheus text) and GET /healthz.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    admin_listen: SocketAddr,
+    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Rule file (default: the embedded alerts/default.yaml).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Also write every call to this event log (event-line contract).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// How long to wait for the upstream's response headers (e.g. 10m).
+    #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10m")]
+    upstream_timeout: Duration,
+}
 
-pub fn run(_args: Args) -> Result<ExitCode, UserError> {
-    Err(UserError("`proxy` is not built yet".into()))
+pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
+    let upstream: reqwest::Url = args
+        .upstream
+        .parse()
+        .map_err(|e| UserError(format!("--upstream {:?}: {e} (allowed: an http or https URL)", args.upstream)))?;
+    if !matches!(upstream.scheme(), "http" | "https") {
+        return Err(UserError(format!("--upstream {upstream}: allowed schemes are http and https")));
+    }
+    let rules = agent_setup::load_rules(args.rules.as_deref())?;
+    let runtime = agent_setup::runtime()?;
+    runtime.block_on(async move {
+        let _telemetry = agent_setup::telemetry();
+        let notifier = agent_setup::notifier(args.config.as_deref(), false)?;
+        let recorder = Arc::new(Recorder::new());
+        let listener = bind(args.listen).await?;
+        let admin = bind(args.admin_listen).await?;
+        let agent = Agent::start(AgentOptions {
+            rules,
+            clock: Clock::system(),
+            event_log: args.events,
+            notifier,
+            on_alert: Some(Box::new(|alert| println!("{}", alert.to_line()))),
+            recorder: recorder.clone(),
+        })
+        .map_err(|e| UserError(e.to_string()))?;
+        let mut config = ProxyConfig::new(upstream.clone());
+        config.response_timeout = args.upstream_timeout;
+        let proxy = Proxy::new(&config, agent.observer())?;
+        let admin_router = crate::export::prometheus::router(recorder.clone());
+        let admin_task = tokio::spawn(async move {
+            let _ = axum::serve(admin, admin_router).await;
+        });
+        eprintln!(
+            "callwatch proxy: listening on http://{} → {} (metrics: http://{}/metrics)",
+            args.listen,
+            redact_url(&upstream),
+            args.admin_listen
+        );
+        let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
+        admin_task.abort();
+        let summary = agent.stop(std::time::Instant::now() + Duration::from_secs(10)).await;
+        eprintln!(
+            "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
+            summary.events, summary.dropped
+        );
+        served?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Scheme, host and port only: a URL's path or query can carry a token.
+fn redact_url(url: &reqwest::Url) -> String {
+    match url.port() {
+        Some(port) => format!("{}://{}:{port}", url.scheme(), url.host_str().unwrap_or("")),
+        None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+    }
 }

@@ -50,6 +50,9 @@ impl Failure {
 pub struct Behavior {
     /// Delay before every reply.
     pub latency: Duration,
+    /// Spread the delay like real generation times (0.5× to 4.5× of `latency`, median about
+    /// 1×, a long tail) instead of a fixed delay.
+    pub latency_spread: bool,
     /// Each failure with its share of requests (0.0..=1.0), drawn in order.
     pub failures: Vec<(Failure, f64)>,
     /// Key fingerprints accepted ([`key_id`]); `None` accepts any key. A request with another
@@ -96,7 +99,12 @@ impl Behavior {
     ) -> Reply {
         let reply = self.pick(key_id, n, rng);
         if reply.delay.is_zero() {
-            reply.delay(self.latency)
+            let factor = if self.latency_spread {
+                0.5 + rng.random::<f64>().powi(3) * 4.0
+            } else {
+                1.0
+            };
+            reply.delay(self.latency.mul_f64(factor))
         } else {
             reply
         }

@@ -20,6 +20,7 @@ mod record;
 mod reply;
 mod server;
 mod shapes;
+mod validate;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

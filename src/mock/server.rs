@@ -85,7 +85,14 @@ async fn messages(
             Some(reply) => reply,
             None => {
                 let State { behavior, rng, .. } = &mut *state;
-                behavior.reply(request.key_id.as_deref(), n - 1, rng)
+                let reply = behavior.reply(request.key_id.as_deref(), n - 1, rng);
+                // Like the API: a rejected key is answered first, then a malformed request.
+                match super::validate::invalid_request(&body) {
+                    Some(message) if reply.status < 400 || reply.status >= 500 => {
+                        Reply::error(400, "invalid_request_error", &message)
+                    }
+                    _ => reply,
+                }
             }
         };
         state.recorder.push(request.clone());

@@ -1,0 +1,78 @@
+//! What the long-running verbs (`demo`, `proxy`) set up the same way: the runtime, the rule
+//! set, the notifier, telemetry and the shutdown signal.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::UserError;
+use crate::notify::Notifier;
+use crate::rules::RuleSet;
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UserError(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn duration_arg(text: &str) -> Result<Duration, String> {
+    crate::rules::parse_duration(text)
+}
+
+pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
+    match path {
+        None => Ok(crate::rules::default_rules()),
+        Some(path) => crate::rules::load_rules_file(path).map_err(|errors| UserError(errors.to_string())),
+    }
+}
+
+/// Sinks from the config file and the CALLWATCH_* environment variables; `None` when none is
+/// configured and desktop notifications are off.
+pub fn notifier(config: Option<&Path>, desktop: bool) -> Result<Option<Notifier>, UserError> {
+    let mut cfg = match config {
+        Some(path) => crate::notify::NotifyConfig::load(path).map_err(|e| UserError(e.to_string()))?,
+        None => crate::notify::NotifyConfig::from_env().map_err(|e| UserError(e.to_string()))?,
+    };
+    if !desktop {
+        cfg.desktop = None;
+    }
+    if !cfg.has_sinks() {
+        return Ok(None);
+    }
+    Notifier::from_config(cfg)
+        .map(Some)
+        .map_err(|e| UserError(e.to_string()))
+}
+
+/// Logs to stderr (RUST_LOG), and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+pub fn telemetry() -> Option<crate::export::ExportGuard> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    None
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
