@@ -29,11 +29,17 @@ fn a_storm_of_300_alerts_is_one_digest_after_group_wait() {
         let model = format!("model-{i}");
         r.push(firing("ServerErrorSpike", &[("model", &model)], T0), T0);
     }
-    assert!(r.flush_due(T0 + secs(29)).is_empty(), "nothing before group_wait");
+    assert!(
+        r.flush_due(T0 + secs(29)).is_empty(),
+        "nothing before group_wait"
+    );
     let out = r.flush_due(T0 + secs(30));
     assert_eq!(out.len(), 1, "one message for the storm");
     assert_eq!(out[0].alerts.len(), 300);
-    assert_eq!(out[0].group_labels.get("alertname").map(String::as_str), Some("ServerErrorSpike"));
+    assert_eq!(
+        out[0].group_labels.get("alertname").map(String::as_str),
+        Some("ServerErrorSpike")
+    );
     assert_eq!(out[0].receiver, "callwatch");
 }
 
@@ -45,13 +51,27 @@ fn group_by_alertname_and_model_makes_one_group_per_model() {
         ..RouterConfig::default()
     });
     for model in ["a", "b", "a"] {
-        r.push(firing("ServerErrorSpike", &[("model", model), ("region", model)], T0), T0);
+        r.push(
+            firing(
+                "ServerErrorSpike",
+                &[("model", model), ("region", model)],
+                T0,
+            ),
+            T0,
+        );
     }
     let out = r.flush_due(T0 + secs(30));
     assert_eq!(out.len(), 2);
-    let models: Vec<_> = out.iter().map(|n| n.group_labels["model"].clone()).collect();
+    let models: Vec<_> = out
+        .iter()
+        .map(|n| n.group_labels["model"].clone())
+        .collect();
     assert_eq!(models, ["a", "b"]);
-    assert_eq!(out[0].alerts.len(), 1, "the duplicate firing of model a is deduped");
+    assert_eq!(
+        out[0].alerts.len(),
+        1,
+        "the duplicate firing of model a is deduped"
+    );
 }
 
 #[test]
@@ -62,7 +82,10 @@ fn a_notified_firing_alert_is_not_resent_until_repeat_interval() {
     assert_eq!(r.flush_due(T0 + secs(30)).len(), 1);
     // The engine says it again: same instance, same start.
     r.push(a.clone(), T0 + secs(60));
-    assert!(r.flush_due(T0 + secs(330)).is_empty(), "deduped at the next group tick");
+    assert!(
+        r.flush_due(T0 + secs(330)).is_empty(),
+        "deduped at the next group tick"
+    );
     assert!(r.flush_due(T0 + secs(3000)).is_empty());
     let repeat = r.flush_due(T0 + secs(30 + 300 * 12));
     assert_eq!(repeat.len(), 1, "re-sent once repeat_interval passed");
@@ -77,10 +100,17 @@ fn a_new_alert_joining_a_notified_group_waits_for_group_interval_and_comes_alone
     assert_eq!(r.flush_due(T0 + secs(30)).len(), 1);
     let b = firing("ServerErrorSpike", &[("model", "b")], T0 + secs(40));
     r.push(b.clone(), T0 + secs(40));
-    assert!(r.flush_due(T0 + secs(100)).is_empty(), "group_interval not over");
+    assert!(
+        r.flush_due(T0 + secs(100)).is_empty(),
+        "group_interval not over"
+    );
     let out = r.flush_due(T0 + secs(330));
     assert_eq!(out.len(), 1);
-    assert_eq!(out[0].alerts, vec![b], "only the change, not the already-notified alert");
+    assert_eq!(
+        out[0].alerts,
+        vec![b],
+        "only the change, not the already-notified alert"
+    );
 }
 
 #[test]
@@ -95,7 +125,10 @@ fn resolution_of_a_notified_alert_is_sent_once() {
     assert_eq!(out[0].alerts.len(), 1);
     assert_eq!(out[0].alerts[0].state, AlertState::Resolved);
     assert_eq!(out[0].status(), AlertState::Resolved);
-    assert!(r.flush_due(T0 + secs(10_000)).is_empty(), "group gone, nothing repeats");
+    assert!(
+        r.flush_due(T0 + secs(10_000)).is_empty(),
+        "group gone, nothing repeats"
+    );
 }
 
 #[test]
@@ -113,13 +146,25 @@ fn an_alert_that_fires_and_resolves_within_group_wait_is_told_in_one_message() {
 #[test]
 fn billing_outage_inhibits_server_errors_and_permission_noise_but_not_auth() {
     let mut r = router();
-    r.push(firing("BillingOutage", &[("error_type", "billing_error")], T0), T0);
+    r.push(
+        firing("BillingOutage", &[("error_type", "billing_error")], T0),
+        T0,
+    );
     let spike = firing("ServerErrorSpike", &[("model", "m")], T0);
     r.push(spike.clone(), T0);
-    r.push(firing("PermissionDenied", &[("class", "permission")], T0), T0);
-    r.push(firing("AuthFailuresAfterKeyRotation", &[("key_id", "k-1")], T0), T0);
+    r.push(
+        firing("PermissionDenied", &[("class", "permission")], T0),
+        T0,
+    );
+    r.push(
+        firing("AuthFailuresAfterKeyRotation", &[("key_id", "k-1")], T0),
+        T0,
+    );
     let out = r.flush_due(T0 + secs(30));
-    let rules: Vec<_> = out.iter().flat_map(|n| n.alerts.iter().map(|a| a.rule.clone())).collect();
+    let rules: Vec<_> = out
+        .iter()
+        .flat_map(|n| n.alerts.iter().map(|a| a.rule.clone()))
+        .collect();
     assert_eq!(rules, ["AuthFailuresAfterKeyRotation", "BillingOutage"]);
     assert!(r.stats().inhibited >= 2);
 
@@ -127,7 +172,10 @@ fn billing_outage_inhibits_server_errors_and_permission_noise_but_not_auth() {
     let billing = firing("BillingOutage", &[("error_type", "billing_error")], T0);
     r.push(resolved(&billing, T0 + secs(60)), T0 + secs(60));
     let out = r.flush_due(T0 + secs(330));
-    let spike_msgs: Vec<_> = out.iter().filter(|n| n.alerts.iter().any(|a| a.rule == "ServerErrorSpike")).collect();
+    let spike_msgs: Vec<_> = out
+        .iter()
+        .filter(|n| n.alerts.iter().any(|a| a.rule == "ServerErrorSpike"))
+        .collect();
     assert_eq!(spike_msgs.len(), 1);
     assert_eq!(spike_msgs[0].alerts, vec![spike]);
 }
@@ -151,8 +199,16 @@ fn an_alert_never_inhibits_itself() {
 fn a_silenced_alert_is_notified_once_the_silence_expires() {
     let mut r = router();
     let until = T0 + secs(600);
-    r.silence(vec![Matcher::parse(r#"alertname="BadRequestBaselineRising""#).unwrap()], until, "deploy");
-    let a = firing("BadRequestBaselineRising", &[("message", "roles must alternate")], T0);
+    r.silence(
+        vec![Matcher::parse(r#"alertname="BadRequestBaselineRising""#).unwrap()],
+        until,
+        "deploy",
+    );
+    let a = firing(
+        "BadRequestBaselineRising",
+        &[("message", "roles must alternate")],
+        T0,
+    );
     r.push(a.clone(), T0);
     assert!(r.flush_due(T0 + secs(30)).is_empty(), "silenced");
     assert!(r.flush_due(T0 + secs(330)).is_empty(), "still silenced");
@@ -166,7 +222,11 @@ fn a_silenced_alert_is_notified_once_the_silence_expires() {
 #[test]
 fn a_silenced_alert_that_resolves_is_never_told() {
     let mut r = router();
-    let id = r.silence(vec![Matcher::parse("alertname=ServerErrorSpike").unwrap()], T0 + secs(3600), "known");
+    let id = r.silence(
+        vec![Matcher::parse("alertname=ServerErrorSpike").unwrap()],
+        T0 + secs(3600),
+        "known",
+    );
     let a = firing("ServerErrorSpike", &[], T0);
     r.push(a.clone(), T0);
     assert!(r.flush_due(T0 + secs(30)).is_empty());

@@ -20,9 +20,9 @@ pub mod secret;
 pub mod sinks;
 
 pub use config::{ConfigError, NotifyConfig};
-pub use delivery::{DeliveryStats, SinkStats};
+pub use delivery::{DeliveryConfig, DeliveryStats, SinkStats};
 pub use notification::Notification;
-pub use notifier::{Notifier, NotifyError};
+pub use notifier::{Notifier, NotifierBuilder, NotifyError};
 pub use router::{Matcher, Router, RouterConfig};
 pub use secret::{redact_url, Secret};
 pub use sinks::{Sink, SinkError};

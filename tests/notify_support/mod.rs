@@ -21,8 +21,15 @@ pub fn alert(rule: &str, labels: &[(&str, &str)], state: AlertState, at: OffsetD
         at,
         rule: rule.into(),
         state,
-        severity: if rule == "BillingOutage" { Severity::Critical } else { Severity::Warning },
-        labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        severity: if rule == "BillingOutage" {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        },
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         summary: format!("{rule} summary"),
         description: format!("{rule} description"),
         starts_at: at,
@@ -32,7 +39,12 @@ pub fn alert(rule: &str, labels: &[(&str, &str)], state: AlertState, at: OffsetD
             ("count".into(), 120.0),
             ("window_s".into(), 300.0),
         ]),
-        request_ids: vec!["req_011FAKE1".into(), "req_011FAKE2".into(), "req_011FAKE3".into(), "req_011FAKE4".into()],
+        request_ids: vec![
+            "req_011FAKE1".into(),
+            "req_011FAKE2".into(),
+            "req_011FAKE3".into(),
+            "req_011FAKE4".into(),
+        ],
         runbook: "Check the provider status page; back off.".into(),
     }
 }
@@ -53,6 +65,8 @@ pub fn resolved(a: &Alert, at: OffsetDateTime) -> Alert {
 pub struct Received {
     pub headers: HeaderMap,
     pub body: Bytes,
+    pub path: String,
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -76,7 +90,10 @@ impl Receiver {
         Self::serve(listener, script).await
     }
 
-    pub async fn serve(listener: tokio::net::TcpListener, script: Vec<(StatusCode, Vec<(&'static str, String)>)>) -> Receiver {
+    pub async fn serve(
+        listener: tokio::net::TcpListener,
+        script: Vec<(StatusCode, Vec<(&'static str, String)>)>,
+    ) -> Receiver {
         let addr = listener.local_addr().unwrap();
         let r = Receiver {
             addr,
@@ -84,18 +101,26 @@ impl Receiver {
             script: Arc::new(Mutex::new(script.into_iter().rev().collect())),
         };
         let state = r.clone();
-        let app = Router::new().fallback(post(move |headers: HeaderMap, body: Bytes| {
-            let state = state.clone();
-            async move { state.answer(headers, body) }
-        }));
+        let app = Router::new().fallback(post(
+            move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+                let state = state.clone();
+                async move { state.answer(uri.path().to_string(), headers, body) }
+            },
+        ));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         r
     }
 
-    fn answer(&self, headers: HeaderMap, body: Bytes) -> Response {
-        self.got.lock().unwrap().push(Received { headers, body });
+    fn answer(&self, path: String, headers: HeaderMap, body: Bytes) -> Response {
+        let at = std::time::Instant::now();
+        self.got.lock().unwrap().push(Received {
+            headers,
+            body,
+            path,
+            at,
+        });
         match self.script.lock().unwrap().pop() {
             Some((status, extra)) => {
                 let mut resp = (status, "scripted").into_response();
