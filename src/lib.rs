@@ -9,5 +9,6 @@ pub mod demo;
 pub mod middleware;
 pub mod mock;
 pub mod names;
+pub mod notify;
 pub mod proxy;
 pub mod retry;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::UserError;
-use crate::notify::Notifier;
+use crate::notify::{DesktopConfig, Notifier, NotifyConfig};
 use crate::rules::RuleSet;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
@@ -26,17 +26,29 @@ pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
     }
 }
 
-/// Sinks from the config file and the CALLWATCH_* environment variables; `None` when none is
-/// configured and desktop notifications are off.
-pub fn notifier(config: Option<&Path>, desktop: bool) -> Result<Option<Notifier>, UserError> {
+/// Sinks from the config file and the CALLWATCH_* environment variables (the file is
+/// optional). `desktop` turns desktop notifications on whatever the file says; `stdout`
+/// keeps or drops the JSON alert lines. `None` when no sink is left.
+pub fn notifier(config: Option<&Path>, desktop: bool, stdout: bool) -> Result<Option<Notifier>, UserError> {
+    let env = |k: &str| std::env::var(k).ok();
     let mut cfg = match config {
-        Some(path) => crate::notify::NotifyConfig::load(path).map_err(|e| UserError(e.to_string()))?,
-        None => crate::notify::NotifyConfig::from_env().map_err(|e| UserError(e.to_string()))?,
-    };
-    if !desktop {
-        cfg.desktop = None;
+        Some(path) => NotifyConfig::load(path),
+        None => NotifyConfig::parse("", "environment", &env),
     }
-    if !cfg.has_sinks() {
+    .map_err(|e| UserError(e.to_string()))?;
+    if desktop && cfg.desktop.is_none() {
+        cfg.desktop = Some(DesktopConfig {
+            timeout: Duration::from_secs(5),
+        });
+    }
+    cfg.stdout = stdout;
+    let has_sinks = cfg.stdout
+        || cfg.desktop.is_some()
+        || cfg.slack.is_some()
+        || cfg.webhook.is_some()
+        || cfg.alertmanager.is_some()
+        || cfg.pagerduty.is_some();
+    if !has_sinks {
         return Ok(None);
     }
     Notifier::from_config(cfg)

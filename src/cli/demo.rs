@@ -51,7 +51,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
         let _telemetry = agent_setup::telemetry();
-        let notifier = agent_setup::notifier(args.config.as_deref(), !args.no_desktop)?;
+        let notifier = agent_setup::notifier(args.config.as_deref(), !args.no_desktop, false)?;
         let report = run(DemoOptions {
             speed: args.speed,
             duration: args.duration.unwrap_or(STORY_LENGTH),

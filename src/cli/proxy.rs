@@ -46,7 +46,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
         let _telemetry = agent_setup::telemetry();
-        let notifier = agent_setup::notifier(args.config.as_deref(), false)?;
+        let notifier = agent_setup::notifier(args.config.as_deref(), false, true)?;
         let recorder = Arc::new(Recorder::new());
         let listener = bind(args.listen).await?;
         let admin = bind(args.admin_listen).await?;
@@ -55,7 +55,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             clock: Clock::system(),
             event_log: args.events,
             notifier,
-            on_alert: Some(Box::new(|alert| println!("{}", alert.to_line()))),
+            on_alert: None,
             recorder: recorder.clone(),
         })
         .map_err(|e| UserError(e.to_string()))?;

@@ -1,0 +1,76 @@
+//! Delivery counters per sink, readable at any time as a [`DeliveryStats`] snapshot.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default, Debug)]
+pub(crate) struct Counters {
+    pub sent: AtomicU64,
+    pub failed: AtomicU64,
+    pub retried: AtomicU64,
+    pub dropped: AtomicU64,
+    pub spool_errors: AtomicU64,
+    pub pending: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn done(&self) {
+        // Never below zero, whatever the interleaving.
+        let _ = self
+            .pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| p.checked_sub(1));
+    }
+
+    pub fn snapshot(&self, sink: &str) -> SinkStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SinkStats {
+            sink: sink.to_string(),
+            sent: get(&self.sent),
+            failed: get(&self.failed),
+            retried: get(&self.retried),
+            dropped: get(&self.dropped),
+            spool_errors: get(&self.spool_errors),
+            pending: get(&self.pending),
+        }
+    }
+}
+
+/// One sink's delivery so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SinkStats {
+    pub sink: String,
+    /// Notifications delivered.
+    pub sent: u64,
+    /// Notifications given up on (permanent error, or attempts exhausted: still spooled).
+    pub failed: u64,
+    /// Attempts that failed and were retried.
+    pub retried: u64,
+    /// Notifications refused because the queue was full (still spooled when the spool works).
+    pub dropped: u64,
+    /// Spool writes that failed (the notification was kept in memory).
+    pub spool_errors: u64,
+    /// Queued or in flight now.
+    pub pending: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    pub sinks: Vec<SinkStats>,
+}
+
+impl DeliveryStats {
+    pub fn sink(&self, name: &str) -> Option<&SinkStats> {
+        self.sinks.iter().find(|s| s.sink == name)
+    }
+
+    pub fn total_dropped(&self) -> u64 {
+        self.sinks.iter().map(|s| s.dropped).sum()
+    }
+
+    pub fn total_pending(&self) -> u64 {
+        self.sinks.iter().map(|s| s.pending).sum()
+    }
+}
