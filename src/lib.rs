@@ -5,3 +5,4 @@ pub mod classify;
 #[doc(hidden)]
 pub mod cli;
 pub mod names;
+pub mod record;
