@@ -87,7 +87,11 @@ fn bench_callwatch(c: &mut Criterion) {
         let shared = Arc::clone(&shared);
         b.iter_custom(move |iters| {
             let shared = Arc::clone(&shared);
-            contended(2, iters, Arc::new(move || shared.0.record(black_box(&call(&shared.1)))))
+            contended(
+                2,
+                iters,
+                Arc::new(move || shared.0.record(black_box(&call(&shared.1)))),
+            )
         })
     });
 
@@ -171,7 +175,8 @@ mod metrics_rs {
                 .get_or_create_counter(key, |c| Counter::from_arc(c.clone()))
         }
         fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-            self.0.get_or_create_gauge(key, |g| Gauge::from_arc(g.clone()))
+            self.0
+                .get_or_create_gauge(key, |g| Gauge::from_arc(g.clone()))
         }
         fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
             self.0

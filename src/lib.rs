@@ -4,5 +4,6 @@ pub mod call;
 pub mod classify;
 #[doc(hidden)]
 pub mod cli;
+pub mod export;
 pub mod names;
 pub mod record;
