@@ -6,9 +6,11 @@ pub mod classify;
 #[doc(hidden)]
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod middleware;
 pub mod mock;
 pub mod names;
 pub mod notify;
 pub mod proxy;
+pub mod record;
 pub mod retry;

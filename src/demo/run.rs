@@ -79,11 +79,11 @@ fn view_state(agent: &Agent, title: String) -> ViewState {
             (None, Some(kind)) => format!("— {kind}"),
             (None, None) => "— no response".to_owned(),
         };
-        *state.calls.entry(key).or_default() += series.calls;
-        state.total_calls += series.calls;
-        attempts += series.attempts_sum;
+        *state.calls.entry(key).or_default() += series.totals.calls;
+        state.total_calls += series.totals.calls;
+        attempts += series.totals.attempts_sum;
         if let Some(merged) = &mut merged {
-            let _ = merged.add(&series.latency);
+            let _ = merged.add(&series.latency_ms);
         }
     }
     if let Some(h) = merged.filter(|h| !h.is_empty()) {

@@ -1,0 +1,48 @@
+//! Prometheus: text exposition of a snapshot, and an axum router serving it.
+
+mod render;
+
+use std::net::SocketAddr;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
+use axum::Router;
+
+pub use render::render;
+
+use crate::record::Recorder;
+
+/// Content type of the text exposition format.
+pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `GET /metrics` (the recorder's current snapshot) and `GET /healthz`.
+pub fn router(recorder: Recorder) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let recorder = recorder.clone();
+                async move {
+                    // A snapshot scans every series' histogram: keep it off the async workers.
+                    let body = tokio::task::spawn_blocking(move || render(&recorder.snapshot()))
+                        .await
+                        .unwrap_or_else(|e| format!("# snapshot failed: {e}\n"));
+                    ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], body)
+                }
+            }),
+        )
+        .route("/healthz", get(|| async { "ok\n" }))
+}
+
+/// Binds `addr` and serves [`router`] until the task is dropped. Returns the bound address
+/// (useful with port 0) and the server task.
+pub async fn serve(
+    addr: SocketAddr,
+    recorder: Recorder,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = router(recorder);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((local, task))
+}

@@ -1,0 +1,147 @@
+//! A latency histogram with the exact bucket layout of `hdrhistogram::Histogram::<u64>
+//! ::new_with_bounds(1, 600_000, 3)` (unit: milliseconds, 1 ms … 10 min, 3 significant digits),
+//! stored as atomic counters so recording is one relaxed `fetch_add` and needs no lock.
+//! It is converted to a real `Histogram` only when a snapshot is taken.
+
+use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use hdrhistogram::Histogram;
+
+/// Lowest discernible value (ms).
+pub const LOWEST_MS: u64 = 1;
+/// Highest trackable value (ms); longer calls are clamped to it.
+pub const HIGHEST_MS: u64 = 600_000;
+/// Significant digits kept.
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+// The layout hdrhistogram derives from the bounds above (see `Histogram::new_with_bounds`):
+// 2 * 10^3 values need 11 bits of sub-bucket, half of which (1024) is each bucket's stride;
+// unit magnitude is 0 because the lowest value is 1; ten buckets reach past 600 000.
+const SUB_BUCKET_HALF_COUNT_MAGNITUDE: u32 = 10;
+const SUB_BUCKET_HALF_COUNT: u64 = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+const SUB_BUCKET_MASK: u64 = (SUB_BUCKET_HALF_COUNT << 1) - 1;
+const LEADING_ZERO_COUNT_BASE: u32 = 64 - SUB_BUCKET_HALF_COUNT_MAGNITUDE - 1;
+const BUCKET_COUNT: usize = 10;
+/// Number of counters (equals `Histogram::distinct_values()` for the same bounds).
+pub const LEN: usize = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT as usize;
+
+/// The counter index hdrhistogram would use for `ms` (clamped to [`HIGHEST_MS`]).
+#[inline]
+pub fn index_of(ms: u64) -> usize {
+    let value = ms.min(HIGHEST_MS);
+    let bucket = LEADING_ZERO_COUNT_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
+    let sub_bucket = value >> bucket;
+    (((bucket as u64 + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket - SUB_BUCKET_HALF_COUNT)
+        as usize
+}
+
+/// The lowest value that lands in counter `index` (the inverse of [`index_of`]).
+pub fn value_at(index: usize) -> u64 {
+    let index = index as u64;
+    let mut bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) as i64 - 1;
+    let mut sub_bucket = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT;
+    if bucket < 0 {
+        sub_bucket -= SUB_BUCKET_HALF_COUNT;
+        bucket = 0;
+    }
+    sub_bucket << bucket
+}
+
+/// An empty histogram with the recorder's bounds.
+pub fn empty_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(LOWEST_MS, HIGHEST_MS, SIGNIFICANT_DIGITS)
+        .expect("constant bounds are valid")
+}
+
+pub struct AtomicHdr {
+    counts: Box<[AtomicU64]>,
+}
+
+impl AtomicHdr {
+    /// Allocates the counters zeroed by the allocator (calloc / fresh mmap), so pages no call
+    /// ever touches are never made resident: a series costs only the buckets its calls use.
+    pub fn new() -> AtomicHdr {
+        let layout = Layout::array::<AtomicU64>(LEN).expect("constant layout");
+        // SAFETY: `layout` is non-zero sized; all-zero bytes are a valid `AtomicU64` (0); the
+        // pointer comes from the global allocator with the very layout `Box<[AtomicU64]>` of
+        // length LEN deallocates with.
+        let counts = unsafe {
+            let ptr = alloc_zeroed(layout) as *mut AtomicU64;
+            if ptr.is_null() {
+                handle_alloc_error(layout);
+            }
+            Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, LEN))
+        };
+        AtomicHdr { counts }
+    }
+
+    #[inline]
+    pub fn record(&self, ms: u64) {
+        self.counts[index_of(ms)].fetch_add(1, Relaxed);
+    }
+
+    /// The counts so far as a real histogram (for percentiles). Concurrent records may or may
+    /// not be included; none is half-included.
+    pub fn to_histogram(&self) -> Histogram<u64> {
+        let mut histogram = empty_histogram();
+        for (index, count) in self.counts.iter().enumerate() {
+            let count = count.load(Relaxed);
+            if count > 0 {
+                histogram
+                    .record_n(value_at(index), count)
+                    .expect("value_at stays within the bounds");
+            }
+        }
+        histogram
+    }
+}
+
+impl Default for AtomicHdr {
+    fn default() -> Self {
+        AtomicHdr::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_hdrhistogram() {
+        let reference = empty_histogram();
+        assert_eq!(reference.distinct_values(), LEN);
+        let mut value = 0u64;
+        while value <= HIGHEST_MS {
+            let index = index_of(value);
+            assert!(index < LEN, "index {index} for {value}");
+            assert_eq!(
+                value_at(index),
+                reference.lowest_equivalent(value),
+                "{value}"
+            );
+            value += 1 + value / 500;
+        }
+    }
+
+    #[test]
+    fn histogram_round_trips_counts_and_clamps_long_calls() {
+        let hdr = AtomicHdr::new();
+        let mut reference = empty_histogram();
+        for ms in [0, 1, 7, 999, 2048, 2049, 12_345, 599_999, 600_000] {
+            hdr.record(ms);
+            reference.record(ms).unwrap();
+        }
+        hdr.record(10_000_000);
+        reference.record(HIGHEST_MS).unwrap();
+        let got = hdr.to_histogram();
+        assert_eq!(got.len(), reference.len());
+        for q in [0.0, 0.25, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(
+                got.value_at_quantile(q),
+                reference.value_at_quantile(q),
+                "q={q}"
+            );
+        }
+    }
+}

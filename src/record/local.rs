@@ -1,0 +1,118 @@
+//! The per-thread cache from a call's borrowed labels to its series and this thread's shard.
+//! After a series' first call on a thread, recording finds it here: a hash, a compare, no lock
+//! and no allocation.
+
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use super::labels::LabelsRef;
+use super::series::Series;
+use super::shard::SeriesShard;
+
+pub struct LocalEntry {
+    hash: u64,
+    pub series: Arc<Series>,
+    pub shard: Arc<SeriesShard>,
+}
+
+/// One thread's cache for one recorder.
+struct LocalCache {
+    recorder_id: u64,
+    /// Lets the cache be dropped once its recorder is gone.
+    recorder: Weak<()>,
+    hasher: DefaultHashBuilder,
+    entries: HashTable<LocalEntry>,
+}
+
+impl Drop for LocalCache {
+    /// The thread is exiting (or the recorder is gone): hand this thread's counts to the series.
+    fn drop(&mut self) {
+        for entry in self.entries.iter() {
+            entry.series.retire(&entry.shard);
+        }
+    }
+}
+
+thread_local! {
+    static CACHES: RefCell<Vec<LocalCache>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What a lookup in this thread's cache found.
+pub enum Lookup<R> {
+    /// The series was cached; `R` is what the closure returned.
+    Hit(R),
+    /// Not cached yet: insert with [`insert`].
+    Miss,
+    /// Thread-locals are being torn down: use the locked path.
+    Unavailable,
+}
+
+/// Runs `hit` on the cached entry for `labels`, if any.
+#[inline]
+pub fn with_entry<R>(
+    recorder_id: u64,
+    labels: &LabelsRef<'_>,
+    hit: impl FnOnce(&LocalEntry) -> R,
+) -> Lookup<R> {
+    CACHES
+        .try_with(|caches| {
+            let caches = caches.borrow();
+            let Some(cache) = caches.iter().find(|c| c.recorder_id == recorder_id) else {
+                return Lookup::Miss;
+            };
+            let hash = labels.hash_with(&cache.hasher);
+            match cache
+                .entries
+                .find(hash, |e| e.series.labels.as_ref() == *labels)
+            {
+                Some(entry) => Lookup::Hit(hit(entry)),
+                None => Lookup::Miss,
+            }
+        })
+        .unwrap_or(Lookup::Unavailable)
+}
+
+/// Caches `series` for this thread under `labels` (the call's own labels, which equal the
+/// series' labels: overflowed series are never cached) with a new shard, and returns the entry's
+/// shard. `None` if thread-locals are being torn down.
+pub fn insert(
+    recorder_id: u64,
+    recorder: &Weak<()>,
+    series: Arc<Series>,
+) -> Option<Arc<SeriesShard>> {
+    CACHES
+        .try_with(|caches| {
+            let mut caches = caches.borrow_mut();
+            // Caches of recorders that no longer exist only hold memory: drop them now.
+            caches.retain(|c| c.recorder.strong_count() > 0);
+            let index = match caches.iter().position(|c| c.recorder_id == recorder_id) {
+                Some(index) => index,
+                None => {
+                    caches.push(LocalCache {
+                        recorder_id,
+                        recorder: recorder.clone(),
+                        hasher: DefaultHashBuilder::default(),
+                        entries: HashTable::new(),
+                    });
+                    caches.len() - 1
+                }
+            };
+            let cache = &mut caches[index];
+            let hasher = &cache.hasher;
+            let hash = series.labels.as_ref().hash_with(hasher);
+            let shard = series.new_shard();
+            cache.entries.insert_unique(
+                hash,
+                LocalEntry {
+                    hash,
+                    series,
+                    shard: Arc::clone(&shard),
+                },
+                |e| e.hash,
+            );
+            shard
+        })
+        .ok()
+}

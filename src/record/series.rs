@@ -1,0 +1,70 @@
+//! One series: its labels, the shared atomic latency histogram, the per-thread counter shards
+//! and what exited threads left behind.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::atomic_hdr::AtomicHdr;
+use super::headroom::HeadroomCell;
+use super::labels::SeriesLabels;
+use super::shard::{SeriesShard, Totals};
+
+pub struct Series {
+    pub labels: SeriesLabels,
+    pub latency: AtomicHdr,
+    pub headroom: Arc<HeadroomCell>,
+    shards: Mutex<Shards>,
+    /// Written only while the registry lock is held (calls that cannot use a thread's own
+    /// shard: overflowed labels, or a thread already tearing down its thread-locals).
+    pub locked_shard: SeriesShard,
+}
+
+#[derive(Default)]
+struct Shards {
+    live: Vec<Arc<SeriesShard>>,
+    retired: Totals,
+}
+
+impl Series {
+    pub fn new(labels: SeriesLabels, headroom: Arc<HeadroomCell>) -> Series {
+        Series {
+            labels,
+            latency: AtomicHdr::new(),
+            headroom,
+            shards: Mutex::default(),
+            locked_shard: SeriesShard::default(),
+        }
+    }
+
+    /// A new shard for the calling thread (its first call on this series).
+    pub fn new_shard(&self) -> Arc<SeriesShard> {
+        let shard = Arc::new(SeriesShard::default());
+        self.lock().live.push(Arc::clone(&shard));
+        shard
+    }
+
+    /// Folds a shard whose thread is exiting into the retired totals, atomically with respect
+    /// to [`Series::totals`], so nothing is counted twice or lost.
+    pub fn retire(&self, shard: &Arc<SeriesShard>) {
+        let mut shards = self.lock();
+        if let Some(pos) = shards.live.iter().position(|s| Arc::ptr_eq(s, shard)) {
+            let retired = shards.live.swap_remove(pos);
+            retired.add_to(&mut shards.retired);
+        }
+    }
+
+    /// Everything recorded so far: live shards, retired totals and the locked shard.
+    pub fn totals(&self) -> Totals {
+        let shards = self.lock();
+        let mut totals = shards.retired.clone();
+        self.locked_shard.add_to(&mut totals);
+        for shard in &shards.live {
+            shard.add_to(&mut totals);
+        }
+        totals
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shards> {
+        // The guarded data stays consistent at every step, so a poisoned lock is still usable.
+        self.shards.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,185 @@
+//! Per-thread counters of one series. Each shard has exactly one writer (its thread), which
+//! updates with a relaxed load and store — no lock prefix, no cache line shared with another
+//! writer. Snapshots read every live shard and add the totals of shards whose thread exited.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::call::Call;
+use crate::names::TOKEN_BOUNDARIES;
+
+/// Attempts tracked exactly: 0 ..= 10; the last slot counts 11 and more.
+pub const ATTEMPT_SLOTS: usize = 12;
+/// One slot per `TOKEN_BOUNDARIES` bucket plus the overflow bucket.
+pub const TOKEN_SLOTS: usize = TOKEN_BOUNDARIES.len() + 1;
+
+/// Plain (non-atomic) sums: what a snapshot reports and a retired shard folds into.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub calls: u64,
+    /// Sum of call latencies, microseconds (exact; the HDR histogram holds the distribution).
+    pub latency_sum_us: u64,
+    /// Calls by attempts made: index = attempts (last slot: that many or more).
+    pub attempts: [u64; ATTEMPT_SLOTS],
+    pub attempts_sum: u64,
+    pub retry_wait_us: u64,
+    pub futile_retries: u64,
+    pub truncated: u64,
+    /// Input tokens, cache reads and writes included.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Calls that reported usage, by `TOKEN_BOUNDARIES` bucket of their input tokens.
+    pub input_token_buckets: [u64; TOKEN_SLOTS],
+    /// Calls that reported usage, by bucket of their output tokens.
+    pub output_token_buckets: [u64; TOKEN_SLOTS],
+}
+
+impl Totals {
+    pub fn merge(&mut self, other: &Totals) {
+        self.calls += other.calls;
+        self.latency_sum_us += other.latency_sum_us;
+        add_slots(&mut self.attempts, &other.attempts);
+        self.attempts_sum += other.attempts_sum;
+        self.retry_wait_us += other.retry_wait_us;
+        self.futile_retries += other.futile_retries;
+        self.truncated += other.truncated;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        add_slots(&mut self.input_token_buckets, &other.input_token_buckets);
+        add_slots(&mut self.output_token_buckets, &other.output_token_buckets);
+    }
+}
+
+fn add_slots(into: &mut [u64], from: &[u64]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
+    }
+}
+
+#[derive(Default)]
+pub struct SeriesShard {
+    calls: AtomicU64,
+    latency_sum_us: AtomicU64,
+    attempts: [AtomicU64; ATTEMPT_SLOTS],
+    attempts_sum: AtomicU64,
+    retry_wait_us: AtomicU64,
+    futile_retries: AtomicU64,
+    truncated: AtomicU64,
+    input_tokens: AtomicU64,
+    output_tokens: AtomicU64,
+    input_token_buckets: [AtomicU64; TOKEN_SLOTS],
+    output_token_buckets: [AtomicU64; TOKEN_SLOTS],
+}
+
+/// Single-writer add: the owner thread is the only writer, so load + store cannot lose an
+/// update, and readers see either the old or the new value.
+#[inline(always)]
+fn add(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+#[inline]
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The `TOKEN_BOUNDARIES` bucket of `tokens` (boundaries are 4^k, buckets are (prev, bound]).
+#[inline]
+pub fn token_slot(tokens: u64) -> usize {
+    if tokens <= 1 {
+        return 0;
+    }
+    let bits = 64 - (tokens - 1).leading_zeros() as usize; // ceil(log2(tokens))
+    bits.div_ceil(2).min(TOKEN_SLOTS - 1)
+}
+
+impl SeriesShard {
+    /// Must only be called by the thread that owns this shard.
+    #[inline]
+    pub fn record(&self, call: &Call<'_>) {
+        add(&self.calls, 1);
+        add(&self.latency_sum_us, micros(call.latency));
+        let attempts = call.attempts as usize;
+        add(&self.attempts[attempts.min(ATTEMPT_SLOTS - 1)], 1);
+        add(&self.attempts_sum, u64::from(call.attempts));
+        if !call.retry_wait.is_zero() {
+            add(&self.retry_wait_us, micros(call.retry_wait));
+        }
+        if call.futile_retries > 0 {
+            add(&self.futile_retries, u64::from(call.futile_retries));
+        }
+        if call.outcome.truncated {
+            add(&self.truncated, 1);
+        }
+        if let Some(usage) = &call.outcome.usage {
+            let input = usage.total_input();
+            add(&self.input_tokens, input);
+            add(&self.output_tokens, usage.output_tokens);
+            add(&self.input_token_buckets[token_slot(input)], 1);
+            add(
+                &self.output_token_buckets[token_slot(usage.output_tokens)],
+                1,
+            );
+        }
+    }
+
+    /// Adds this shard's current values into `totals`.
+    pub fn add_to(&self, totals: &mut Totals) {
+        let get = |c: &AtomicU64| c.load(Relaxed);
+        totals.calls += get(&self.calls);
+        totals.latency_sum_us += get(&self.latency_sum_us);
+        for (t, c) in totals.attempts.iter_mut().zip(&self.attempts) {
+            *t += get(c);
+        }
+        totals.attempts_sum += get(&self.attempts_sum);
+        totals.retry_wait_us += get(&self.retry_wait_us);
+        totals.futile_retries += get(&self.futile_retries);
+        totals.truncated += get(&self.truncated);
+        totals.input_tokens += get(&self.input_tokens);
+        totals.output_tokens += get(&self.output_tokens);
+        for (t, c) in totals
+            .input_token_buckets
+            .iter_mut()
+            .zip(&self.input_token_buckets)
+        {
+            *t += get(c);
+        }
+        for (t, c) in totals
+            .output_token_buckets
+            .iter_mut()
+            .zip(&self.output_token_buckets)
+        {
+            *t += get(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_slots_follow_the_boundaries() {
+        for tokens in [
+            0u64,
+            1,
+            2,
+            3,
+            4,
+            5,
+            15,
+            16,
+            17,
+            1000,
+            1 << 26,
+            (1 << 26) + 1,
+            u64::MAX,
+        ] {
+            let expected = TOKEN_BOUNDARIES
+                .iter()
+                .position(|b| tokens as f64 <= *b)
+                .unwrap_or(TOKEN_BOUNDARIES.len());
+            assert_eq!(token_slot(tokens), expected, "{tokens}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! A cumulative, point-in-time copy of everything the recorder holds: what exporters render
+//! and what the agent's live view reads percentiles from.
+
+use hdrhistogram::Histogram;
+
+use super::labels::SeriesLabels;
+use super::shard::Totals;
+
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Every series, sorted by labels.
+    pub series: Vec<SeriesSnapshot>,
+    /// Last rate-limit headroom per (model, key id, kind), sorted.
+    pub headroom: Vec<HeadroomGauge>,
+    /// Calls recorded into an overflow series because a label was over its bound.
+    pub overflowed_records: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeriesSnapshot {
+    pub labels: SeriesLabels,
+    /// Counters (calls, attempts, tokens, retry wait, futile retries, truncated).
+    pub totals: Totals,
+    /// Call latency in milliseconds (1 ms … 10 min, 3 significant digits).
+    pub latency_ms: Histogram<u64>,
+}
+
+impl SeriesSnapshot {
+    pub fn calls(&self) -> u64 {
+        self.totals.calls
+    }
+
+    /// Latency at quantile `q` (0..=1) in milliseconds; 0 when the series is empty.
+    pub fn latency_quantile_ms(&self, q: f64) -> u64 {
+        self.latency_ms.value_at_quantile(q)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub struct HeadroomGauge {
+    pub model: String,
+    pub key_id: String,
+    /// `requests`, `tokens`, `input_tokens` or `output_tokens`.
+    pub kind: &'static str,
+    pub limit: u64,
+    pub remaining: u64,
+}
+
+impl HeadroomGauge {
+    /// Remaining share of the limit, 0..=1.
+    pub fn ratio(&self) -> f64 {
+        if self.limit == 0 {
+            return 0.0;
+        }
+        (self.remaining as f64 / self.limit as f64).clamp(0.0, 1.0)
+    }
+}
+
+impl Snapshot {
+    /// Series matching `pred`, merged: one latency histogram and summed counters (e.g. all
+    /// series of one model for the live view's p50/p95/p99).
+    pub fn merged(&self, mut pred: impl FnMut(&SeriesLabels) -> bool) -> (Totals, Histogram<u64>) {
+        let mut totals = Totals::default();
+        let mut latency = super::atomic_hdr::empty_histogram();
+        for s in self.series.iter().filter(|s| pred(&s.labels)) {
+            totals.merge(&s.totals);
+            latency
+                .add(&s.latency_ms)
+                .expect("all histograms share the recorder's bounds");
+        }
+        (totals, latency)
+    }
+
+    /// Total logical calls over every series.
+    pub fn total_calls(&self) -> u64 {
+        self.series.iter().map(|s| s.totals.calls).sum()
+    }
+}

@@ -1,0 +1,208 @@
+use std::time::Duration;
+
+use super::*;
+use crate::classify::{Class, Headroom, Outcome, RateLimit, Usage};
+use crate::names::OVERFLOW_VALUE;
+
+fn call<'a>(model: &'a str, outcome: &'a Outcome, latency_ms: u64) -> Call<'a> {
+    Call {
+        operation: "chat",
+        model,
+        key_id: "k-0000abcd",
+        outcome,
+        attempts: 1,
+        latency: Duration::from_millis(latency_ms),
+        retry_wait: Duration::ZERO,
+        futile_retries: 0,
+        server_address: "api.anthropic.com",
+        server_port: 443,
+    }
+}
+
+fn success() -> Outcome {
+    let mut outcome = Outcome::bare(Some(200), None, Class::Success);
+    outcome.usage = Some(Usage {
+        input_tokens: 10,
+        cache_read_input_tokens: 5,
+        cache_creation_input_tokens: 1,
+        output_tokens: 100,
+    });
+    outcome
+}
+
+#[test]
+fn concurrent_records_reconcile_exactly() {
+    const THREADS: u64 = 8;
+    const PER_THREAD: u64 = 20_000;
+    let recorder = Recorder::new();
+    let ok = success();
+    let overloaded = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let (recorder, ok, overloaded) = (&recorder, &ok, &overloaded);
+            scope.spawn(move || {
+                for i in 0..PER_THREAD {
+                    let outcome = if i % 4 == 0 { overloaded } else { ok };
+                    let mut c = call("claude-sonnet-4-6", outcome, 100 + t);
+                    c.attempts = 1 + (i % 3) as u32;
+                    c.retry_wait = Duration::from_micros(10);
+                    recorder.record(&c);
+                }
+            });
+        }
+        // Snapshots taken while threads record must never panic or go backwards.
+        let mut last = 0;
+        for _ in 0..20 {
+            let now = recorder.snapshot().total_calls();
+            assert!(now >= last);
+            last = now;
+        }
+    });
+    // Every recording thread has exited: its shards were folded into the retired totals.
+    let snapshot = recorder.snapshot();
+    assert_eq!(snapshot.total_calls(), THREADS * PER_THREAD);
+    assert_eq!(snapshot.series.len(), 2);
+    let failed = snapshot
+        .series
+        .iter()
+        .find(|s| s.labels.class == Class::Overloaded)
+        .unwrap();
+    let succeeded = snapshot
+        .series
+        .iter()
+        .find(|s| s.labels.class == Class::Success)
+        .unwrap();
+    assert_eq!(failed.calls(), THREADS * PER_THREAD / 4);
+    assert_eq!(succeeded.calls(), THREADS * PER_THREAD * 3 / 4);
+    assert_eq!(succeeded.latency_ms.len(), succeeded.calls());
+    assert_eq!(succeeded.totals.input_tokens, 16 * succeeded.calls());
+    assert_eq!(succeeded.totals.output_tokens, 100 * succeeded.calls());
+    let all: u64 = snapshot.series.iter().map(|s| s.totals.attempts_sum).sum();
+    let expected_attempts: u64 = (0..PER_THREAD).map(|i| 1 + i % 3).sum::<u64>() * THREADS;
+    assert_eq!(all, expected_attempts);
+    let wait: u64 = snapshot.series.iter().map(|s| s.totals.retry_wait_us).sum();
+    assert_eq!(wait, 10 * THREADS * PER_THREAD);
+    assert_eq!(
+        failed.labels.error_type.as_deref(),
+        Some("overloaded_error")
+    );
+    assert_eq!(snapshot.overflowed_records, 0);
+}
+
+#[test]
+fn a_million_distinct_models_stay_bounded() {
+    let recorder = Recorder::builder().max_models(16).build();
+    let ok = success();
+    let mut name = String::new();
+    for i in 0..1_000_000u32 {
+        name.clear();
+        use std::fmt::Write;
+        write!(name, "user-model-{i}").unwrap();
+        recorder.record(&call(&name, &ok, 5));
+    }
+    let snapshot = recorder.snapshot();
+    assert_eq!(
+        snapshot.series.len(),
+        17,
+        "16 admitted models + the overflow series"
+    );
+    assert_eq!(snapshot.overflowed_records, 1_000_000 - 16);
+    let overflow = snapshot
+        .series
+        .iter()
+        .find(|s| s.labels.model == OVERFLOW_VALUE)
+        .unwrap();
+    assert_eq!(overflow.calls(), 1_000_000 - 16);
+    assert_eq!(snapshot.total_calls(), 1_000_000);
+}
+
+#[test]
+fn series_bound_caps_combinations() {
+    let recorder = Recorder::builder().max_series(3).build();
+    let ok = success();
+    for model in ["a", "b", "c", "d", "e"] {
+        recorder.record(&call(model, &ok, 5));
+    }
+    let snapshot = recorder.snapshot();
+    assert_eq!(snapshot.series.len(), 4);
+    assert_eq!(snapshot.overflowed_records, 2);
+    assert_eq!(snapshot.total_calls(), 5);
+}
+
+#[test]
+fn percentiles_come_from_the_hdr_histogram() {
+    let recorder = Recorder::new();
+    let ok = success();
+    for ms in 1..=1000 {
+        recorder.record(&call("claude-haiku-4-5", &ok, ms));
+    }
+    let snapshot = recorder.snapshot();
+    let series = &snapshot.series[0];
+    assert_eq!(series.latency_quantile_ms(0.5), 500);
+    assert_eq!(series.latency_quantile_ms(0.95), 950);
+    assert_eq!(series.latency_quantile_ms(0.99), 990);
+    assert_eq!(
+        series.totals.latency_sum_us,
+        (1..=1000u64).sum::<u64>() * 1000
+    );
+    let (totals, merged) = snapshot.merged(|l| l.model == "claude-haiku-4-5");
+    assert_eq!(totals.calls, 1000);
+    assert_eq!(merged.value_at_quantile(0.5), 500);
+}
+
+#[test]
+fn headroom_keeps_the_last_value_per_model_key_and_kind() {
+    let recorder = Recorder::new();
+    let mut outcome = success();
+    for remaining in [90, 40] {
+        outcome.rate_limit = RateLimit {
+            requests: Some(Headroom {
+                limit: 100,
+                remaining,
+                reset: None,
+            }),
+            ..RateLimit::default()
+        };
+        recorder.record(&call("claude-opus-4-1", &outcome, 5));
+    }
+    let snapshot = recorder.snapshot();
+    assert_eq!(snapshot.headroom.len(), 1);
+    let gauge = &snapshot.headroom[0];
+    assert_eq!(
+        (gauge.kind, gauge.limit, gauge.remaining),
+        ("requests", 100, 40)
+    );
+    assert!((gauge.ratio() - 0.4).abs() < 1e-9);
+}
+
+#[test]
+fn truncation_futile_retries_and_attempts_are_counted() {
+    let recorder = Recorder::new();
+    let mut ok = success();
+    ok.truncated = true;
+    let failed = Outcome::bare(Some(500), Some("api_error"), Class::Server);
+    let mut c = call("m", &ok, 5);
+    recorder.record(&c);
+    c.outcome = &failed;
+    c.attempts = 3;
+    c.futile_retries = 2;
+    recorder.record(&c);
+    c.attempts = 40;
+    recorder.record(&c);
+    let snapshot = recorder.snapshot();
+    let (totals, _) = snapshot.merged(|_| true);
+    assert_eq!(totals.truncated, 1);
+    assert_eq!(totals.futile_retries, 4);
+    assert_eq!(totals.attempts[1], 1);
+    assert_eq!(totals.attempts[3], 1);
+    assert_eq!(totals.attempts[ATTEMPT_SLOTS - 1], 1);
+    let server = snapshot
+        .series
+        .iter()
+        .find(|s| s.labels.class == Class::Server)
+        .unwrap();
+    assert_eq!(
+        server.labels.exported_error_type().as_deref(),
+        Some("api_error")
+    );
+}
