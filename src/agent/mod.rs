@@ -42,7 +42,7 @@ pub struct AgentOptions {
     pub event_log: Option<PathBuf>,
     pub notifier: Option<Notifier>,
     pub on_alert: Option<AlertHook>,
-    pub recorder: Arc<Recorder>,
+    pub recorder: Recorder,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,7 @@ pub enum AgentError {
 }
 
 pub struct Agent {
-    recorder: Arc<Recorder>,
+    recorder: Recorder,
     tap: Arc<EventTap>,
     observer: Arc<dyn CallObserver>,
     board: Arc<Mutex<AlertBoard>>,
@@ -92,7 +92,7 @@ impl Agent {
         let tap = Arc::new(tap);
         let recorder = options.recorder;
         let observer: Arc<dyn CallObserver> = Arc::new(Fanout(vec![
-            recorder.clone() as Arc<dyn CallObserver>,
+            Arc::new(recorder.clone()) as Arc<dyn CallObserver>,
             tap.clone() as Arc<dyn CallObserver>,
         ]));
         let board = Arc::new(Mutex::new(AlertBoard::default()));
@@ -125,7 +125,7 @@ impl Agent {
         self.observer.clone()
     }
 
-    pub fn recorder(&self) -> &Arc<Recorder> {
+    pub fn recorder(&self) -> &Recorder {
         &self.recorder
     }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::UserError;
+use crate::export::ExportGuard;
 use crate::notify::{DesktopConfig, Notifier, NotifyConfig};
+use crate::record::Recorder;
 use crate::rules::RuleSet;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
@@ -56,15 +58,29 @@ pub fn notifier(config: Option<&Path>, desktop: bool, stdout: bool) -> Result<Op
         .map_err(|e| UserError(e.to_string()))
 }
 
-/// Logs to stderr (RUST_LOG), and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-pub fn telemetry() -> Option<crate::export::ExportGuard> {
+/// Logs to stderr (`RUST_LOG`, default warnings), and — when an OTLP endpoint is configured
+/// through the standard `OTEL_EXPORTER_OTLP_*` variables — metrics and spans over OTLP.
+pub fn telemetry(recorder: &Recorder) -> Result<Option<ExportGuard>, UserError> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let configured = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]
+        .iter()
+        .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()));
+    if !configured {
+        let _ = tracing_subscriber::registry().with(filter).with(fmt).try_init();
+        return Ok(None);
+    }
+    let guard = crate::export::install(crate::export::ExportConfig::new(), recorder.clone())
+        .map_err(|e| UserError(e.to_string()))?;
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(guard.tracing_layer())
         .try_init();
-    None
+    Ok(Some(guard))
 }
 
 /// Ctrl-C or SIGTERM.

@@ -50,7 +50,8 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     });
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
-        let _telemetry = agent_setup::telemetry();
+        let recorder = crate::record::Recorder::new();
+        let _telemetry = agent_setup::telemetry(&recorder)?;
         let notifier = agent_setup::notifier(args.config.as_deref(), !args.no_desktop, false)?;
         let report = run(DemoOptions {
             speed: args.speed,
@@ -61,6 +62,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             plain: args.plain,
             rules,
             notifier,
+            recorder,
         })
         .await
         .map_err(|e| UserError(e.to_string()))?;

@@ -1,7 +1,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{agent_setup, UserError};
@@ -45,9 +44,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
-        let _telemetry = agent_setup::telemetry();
+        let recorder = Recorder::new();
+        let _telemetry = agent_setup::telemetry(&recorder)?;
         let notifier = agent_setup::notifier(args.config.as_deref(), false, true)?;
-        let recorder = Arc::new(Recorder::new());
         let listener = bind(args.listen).await?;
         let admin = bind(args.admin_listen).await?;
         let agent = Agent::start(AgentOptions {

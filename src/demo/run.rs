@@ -39,6 +39,7 @@ pub struct DemoOptions {
     pub plain: bool,
     pub rules: RuleSet,
     pub notifier: Option<Notifier>,
+    pub recorder: Recorder,
 }
 
 pub struct DemoReport {
@@ -126,7 +127,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         event_log: Some(options.event_log.clone()),
         notifier: options.notifier,
         on_alert,
-        recorder: Arc::new(Recorder::new()),
+        recorder: options.recorder,
     })?;
 
     let (orders_tx, orders_rx) = watch::channel(Orders {
