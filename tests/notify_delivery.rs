@@ -216,7 +216,12 @@ async fn a_permanent_rejection_is_not_retried_and_is_set_aside() {
     let n = notification(1);
     worker.enqueue(n.clone());
     rx.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..250 {
+        if worker.stats().failed == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let stats = worker.stats();
     assert_eq!((stats.sent, stats.failed, stats.retried), (0, 1, 0));
     worker
