@@ -52,7 +52,10 @@ fn config(webhook: &str, pagerduty: &str, spool: &Path) -> NotifyConfig {
 }
 
 fn spooled(dir: &Path) -> usize {
-    walk(dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count()
+    walk(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .count()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -82,9 +85,16 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
     // Reserve two ports, then leave them closed: the receivers are down.
     let wh_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let pd_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let (wh_addr, pd_addr) = (wh_listener.local_addr().unwrap(), pd_listener.local_addr().unwrap());
+    let (wh_addr, pd_addr) = (
+        wh_listener.local_addr().unwrap(),
+        pd_listener.local_addr().unwrap(),
+    );
     drop((wh_listener, pd_listener));
-    let cfg = config(&format!("http://{wh_addr}/hook"), &format!("http://{pd_addr}/v2/enqueue"), spool.path());
+    let cfg = config(
+        &format!("http://{wh_addr}/hook"),
+        &format!("http://{pd_addr}/v2/enqueue"),
+        spool.path(),
+    );
 
     // Run 1: two alerts fire, one resolves, while nobody listens.
     let a = firing("ServerErrorSpike", &[("model", "m1")], T0);
@@ -92,36 +102,68 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
     let first = Notifier::from_config(cfg.clone()).unwrap();
     first.push(a.clone());
     first.push(b.clone());
-    wait_until(|| first.stats().sink("webhook").is_some_and(|s| s.retried >= 2)).await;
+    wait_until(|| {
+        first
+            .stats()
+            .sink("webhook")
+            .is_some_and(|s| s.retried >= 2)
+    })
+    .await;
     let stats = first.stats();
     assert_eq!(stats.sink("webhook").unwrap().sent, 0, "receiver is down");
     assert!(stats.sink("pagerduty").unwrap().retried >= 1);
     first.push(resolved(&a, T0 + Duration::from_secs(60)));
-    first.shutdown(Instant::now() + Duration::from_millis(200)).await;
-    assert_eq!(spooled(spool.path()), 6, "3 notifications x 2 receivers wait in the spool");
+    first
+        .shutdown(Instant::now() + Duration::from_millis(200))
+        .await;
+    assert_eq!(
+        spooled(spool.path()),
+        6,
+        "3 notifications x 2 receivers wait in the spool"
+    );
 
     // The receivers come back; run 2 starts on the same spool and sees more transitions.
-    let webhook = Receiver::serve(tokio::net::TcpListener::bind(wh_addr).await.unwrap(), vec![]).await;
-    let pagerduty = Receiver::serve(tokio::net::TcpListener::bind(pd_addr).await.unwrap(), vec![]).await;
+    let webhook = Receiver::serve(
+        tokio::net::TcpListener::bind(wh_addr).await.unwrap(),
+        vec![],
+    )
+    .await;
+    let pagerduty = Receiver::serve(
+        tokio::net::TcpListener::bind(pd_addr).await.unwrap(),
+        vec![],
+    )
+    .await;
     let second = Notifier::from_config(cfg.clone()).unwrap();
-    let c = firing("BillingOutage", &[("error_type", "billing_error")], T0 + Duration::from_secs(70));
+    let c = firing(
+        "BillingOutage",
+        &[("error_type", "billing_error")],
+        T0 + Duration::from_secs(70),
+    );
     second.push(c.clone());
     second.push(resolved(&b, T0 + Duration::from_secs(80)));
     wait_until(|| {
         let s = second.stats();
-        s.total_pending() == 0 && s.sink("webhook").unwrap().sent >= 4 && s.sink("pagerduty").unwrap().sent >= 4
+        s.total_pending() == 0
+            && s.sink("webhook").unwrap().sent >= 4
+            && s.sink("pagerduty").unwrap().sent >= 4
     })
     .await;
-    second.shutdown(Instant::now() + Duration::from_secs(2)).await;
+    second
+        .shutdown(Instant::now() + Duration::from_secs(2))
+        .await;
 
     // Webhook: each transition once, every request signed, retries of one id never doubled.
     let mut transitions: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut ids = BTreeMap::new();
     for r in webhook.received() {
         verify(&r.headers, &r.body);
-        *ids.entry(r.headers["webhook-id"].to_str().unwrap().to_string()).or_insert(0) += 1;
+        *ids.entry(r.headers["webhook-id"].to_str().unwrap().to_string())
+            .or_insert(0) += 1;
         for alert in r.json()["alerts"].as_array().unwrap() {
-            let key = (alert["fingerprint"].as_str().unwrap().to_string(), alert["status"].as_str().unwrap().to_string());
+            let key = (
+                alert["fingerprint"].as_str().unwrap().to_string(),
+                alert["status"].as_str().unwrap().to_string(),
+            );
             *transitions.entry(key).or_insert(0) += 1;
         }
     }
@@ -135,8 +177,14 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
     .into_iter()
     .map(|(f, s)| ((f, s.to_string()), 1))
     .collect();
-    assert_eq!(transitions, expected, "webhook: every transition exactly once");
-    assert!(ids.values().all(|&n| n == 1), "no notification id delivered twice: {ids:?}");
+    assert_eq!(
+        transitions, expected,
+        "webhook: every transition exactly once"
+    );
+    assert!(
+        ids.values().all(|&n| n == 1),
+        "no notification id delivered twice: {ids:?}"
+    );
 
     // PagerDuty: one event per transition, trigger before resolve for the same dedup_key.
     let events: Vec<(String, String)> = pagerduty
@@ -144,21 +192,34 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
         .iter()
         .map(|r| {
             let v = r.json();
-            (v["dedup_key"].as_str().unwrap().to_string(), v["event_action"].as_str().unwrap().to_string())
+            (
+                v["dedup_key"].as_str().unwrap().to_string(),
+                v["event_action"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     assert_eq!(events.len(), 5, "pagerduty: {events:?}");
     for fp in [a.fingerprint(), b.fingerprint()] {
-        let actions: Vec<&str> = events.iter().filter(|(k, _)| *k == fp).map(|(_, a)| a.as_str()).collect();
+        let actions: Vec<&str> = events
+            .iter()
+            .filter(|(k, _)| *k == fp)
+            .map(|(_, a)| a.as_str())
+            .collect();
         assert_eq!(actions, ["trigger", "resolve"], "{fp}");
     }
-    assert_eq!(spooled(spool.path()), 0, "spool empty once everything is delivered");
+    assert_eq!(
+        spooled(spool.path()),
+        0,
+        "spool empty once everything is delivered"
+    );
 }
 
 fn verify(headers: &axum::http::HeaderMap, body: &[u8]) {
     let id = headers["webhook-id"].to_str().unwrap();
     let ts = headers["webhook-timestamp"].to_str().unwrap();
-    let key = STANDARD.decode(SECRET.trim_start_matches("whsec_")).unwrap();
+    let key = STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     mac.update(format!("{id}.{ts}.").as_bytes());
     mac.update(body);

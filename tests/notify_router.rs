@@ -259,3 +259,38 @@ fn flush_all_ignores_timers_and_ids_are_stable() {
     assert_eq!(a[0].id, b[0].id, "same input, same id, in any process");
     assert!(a[0].id.starts_with("msg_"));
 }
+
+#[test]
+fn silences_from_configuration_apply_within_their_window_only() {
+    let silence = callwatch::notify::router::Silence {
+        id: "config-1".into(),
+        matchers: vec![Matcher::parse("model=m").unwrap()],
+        starts_at: Some(T0 + secs(100)),
+        ends_at: T0 + secs(1000),
+        comment: "maintenance".into(),
+    };
+    let mut r = Router::new(RouterConfig {
+        group_wait: secs(30),
+        silences: vec![silence],
+        ..RouterConfig::default()
+    });
+    r.push(firing("ServerErrorSpike", &[("model", "m")], T0), T0);
+    assert_eq!(
+        r.flush_due(T0 + secs(30)).len(),
+        1,
+        "not yet started: notified"
+    );
+    r.push(
+        firing(
+            "BadRequestBaselineRising",
+            &[("model", "m")],
+            T0 + secs(200),
+        ),
+        T0 + secs(200),
+    );
+    assert!(
+        r.flush_due(T0 + secs(230)).is_empty(),
+        "inside the window: silenced"
+    );
+    assert_eq!(r.silences().len(), 1);
+}

@@ -152,6 +152,13 @@ async fn slack_429_retry_after_is_honoured_by_delivery() {
         got[1].at.duration_since(got[0].at) >= Duration::from_secs(1),
         "retried before Retry-After"
     );
+    // The receiver logs the request before the worker reads the answer: wait for the count.
+    for _ in 0..250 {
+        if worker.stats().sent == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let stats = worker.stats();
     assert_eq!((stats.sent, stats.retried, stats.failed), (1, 1, 0));
     worker

@@ -50,9 +50,18 @@ impl Shared {
 }
 
 pub struct Notifier {
-    shared: Arc<Shared>,
+    /// `None` only once `shutdown` has taken it.
+    shared: Option<Arc<Shared>>,
     stop: Arc<Notify>,
-    ticker: JoinHandle<()>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Drop for Notifier {
+    /// Dropped without `shutdown`: stop ticking; workers finish their queues on their own
+    /// and whatever they do not deliver stays in the spool.
+    fn drop(&mut self) {
+        self.stop.notify_one();
+    }
 }
 
 /// Add sinks beyond the configured ones (a test buffer, a custom receiver), then start.
@@ -79,9 +88,9 @@ impl NotifierBuilder {
         let stop = Arc::new(Notify::new());
         let ticker = tokio::spawn(tick(shared.clone(), stop.clone(), self.cfg.tick));
         Notifier {
-            shared,
+            shared: Some(shared),
             stop,
-            ticker,
+            ticker: Some(ticker),
         }
     }
 }
@@ -158,24 +167,33 @@ impl Notifier {
         Ok(NotifierBuilder { cfg, workers })
     }
 
+    fn shared(&self) -> &Shared {
+        // Present for the whole life of a Notifier: only `shutdown(self)` takes it.
+        self.shared
+            .as_deref()
+            .expect("notifier state present until shutdown")
+    }
+
     /// Hand over one transition (router time: the system clock).
     pub fn push(&self, alert: Alert) {
-        self.shared.router().push(alert, OffsetDateTime::now_utc());
+        self.shared()
+            .router()
+            .push(alert, OffsetDateTime::now_utc());
     }
 
     /// Silence alerts matching all `matchers` until `until`; returns the silence id.
     pub fn silence(&self, matchers: Vec<Matcher>, until: OffsetDateTime, comment: &str) -> String {
-        self.shared.router().silence(matchers, until, comment)
+        self.shared().router().silence(matchers, until, comment)
     }
 
     pub fn expire_silence(&self, id: &str) -> bool {
-        self.shared.router().expire_silence(id)
+        self.shared().router().expire_silence(id)
     }
 
     pub fn stats(&self) -> DeliveryStats {
         DeliveryStats {
             sinks: self
-                .shared
+                .shared()
                 .workers
                 .iter()
                 .map(WorkerHandle::stats)
@@ -184,17 +202,22 @@ impl Notifier {
     }
 
     pub fn router_stats(&self) -> RouterStats {
-        self.shared.router().stats()
+        self.shared().router().stats()
     }
 
     /// Stop ticking, hand every pending group to delivery (timers ignored), and let workers
     /// drain until `deadline`; whatever is undelivered then stays in the spool.
-    pub async fn shutdown(self, deadline: Instant) {
+    pub async fn shutdown(mut self, deadline: Instant) {
         self.stop.notify_one();
-        let _ = self.ticker.await;
-        let rest = self.shared.router().flush_all(OffsetDateTime::now_utc());
-        self.shared.dispatch(rest);
-        let Ok(shared) = Arc::try_unwrap(self.shared) else {
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.await;
+        }
+        let Some(shared) = self.shared.take() else {
+            return;
+        };
+        let rest = shared.router().flush_all(OffsetDateTime::now_utc());
+        shared.dispatch(rest);
+        let Ok(shared) = Arc::try_unwrap(shared) else {
             // Unreachable: the ticker, the only other owner, has finished.
             tracing::error!("notifier shutdown: state still shared; workers not drained");
             return;

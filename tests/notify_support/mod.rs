@@ -61,6 +61,9 @@ pub fn resolved(a: &Alert, at: OffsetDateTime) -> Alert {
     r
 }
 
+/// A scripted answer: status and extra headers.
+pub type Answer = (StatusCode, Vec<(&'static str, String)>);
+
 #[derive(Clone, Debug)]
 pub struct Received {
     pub headers: HeaderMap,
@@ -81,19 +84,16 @@ impl Received {
 pub struct Receiver {
     pub addr: SocketAddr,
     pub got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<Vec<(StatusCode, Vec<(&'static str, String)>)>>>,
+    script: Arc<Mutex<Vec<Answer>>>,
 }
 
 impl Receiver {
-    pub async fn start(script: Vec<(StatusCode, Vec<(&'static str, String)>)>) -> Receiver {
+    pub async fn start(script: Vec<Answer>) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self::serve(listener, script).await
     }
 
-    pub async fn serve(
-        listener: tokio::net::TcpListener,
-        script: Vec<(StatusCode, Vec<(&'static str, String)>)>,
-    ) -> Receiver {
+    pub async fn serve(listener: tokio::net::TcpListener, script: Vec<Answer>) -> Receiver {
         let addr = listener.local_addr().unwrap();
         let r = Receiver {
             addr,

@@ -20,13 +20,13 @@ impl InhibitRule {
             return false;
         }
         firing.into_iter().any(|source| {
-            // An alert never inhibits itself, even when it matches both sides.
-            source.fingerprint() != target.fingerprint()
-                && all_match(&self.source, source)
+            // Cheap matchers first; an alert never inhibits itself, even matching both sides.
+            all_match(&self.source, source)
                 && self
                     .equal
                     .iter()
                     .all(|l| label(source, l).unwrap_or("") == label(target, l).unwrap_or(""))
+                && (source.rule != target.rule || source.labels != target.labels)
         })
     }
 }

@@ -158,9 +158,24 @@ impl Router {
             .filter(|(_, g)| all || g.next_flush <= now)
             .map(|(k, _)| k.clone())
             .collect();
+        // Inhibiting alerts, found once per flush (not once per target: a storm of n alerts
+        // would otherwise cost n² matcher checks).
+        let sources: Vec<Vec<Alert>> = self
+            .cfg
+            .inhibit
+            .iter()
+            .map(|rule| {
+                self.groups
+                    .values()
+                    .flat_map(|g| g.active.values())
+                    .filter(|a| matcher::all_match(&rule.source, a))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
         let mut out = Vec::new();
         for key in due {
-            if let Some(n) = self.flush_group(&key, now) {
+            if let Some(n) = self.flush_group(&key, now, &sources) {
                 out.push(n);
             }
         }
@@ -168,13 +183,18 @@ impl Router {
         out
     }
 
-    fn flush_group(&mut self, key: &str, now: OffsetDateTime) -> Option<Notification> {
+    fn flush_group(
+        &mut self,
+        key: &str,
+        now: OffsetDateTime,
+        sources: &[Vec<Alert>],
+    ) -> Option<Notification> {
         let group = self.groups.get(key)?;
         let mut firing = Vec::new();
         let mut repeatable = Vec::new();
         let mut has_new = false;
         for (fp, alert) in &group.active {
-            match self.mute(alert, now) {
+            match self.mute(alert, now, sources) {
                 Mute::Silenced => self.stats.silenced += 1,
                 Mute::Inhibited => self.stats.inhibited += 1,
                 Mute::No if group.notified.get(fp) == Some(&alert.starts_at) => {
@@ -189,7 +209,7 @@ impl Router {
         let mut blips = Vec::new();
         for (fired, resolved) in &group.blips {
             // Fired and resolved within one wait: tell both, unless it was muted anyway.
-            if matches!(self.mute(fired, now), Mute::No) {
+            if matches!(self.mute(fired, now, sources), Mute::No) {
                 blips.push(fired.clone());
                 blips.push(resolved.clone());
             }
@@ -233,15 +253,20 @@ impl Router {
         notification
     }
 
-    fn mute(&self, alert: &Alert, now: OffsetDateTime) -> Mute {
+    fn mute(&self, alert: &Alert, now: OffsetDateTime, sources: &[Vec<Alert>]) -> Mute {
         if alert.state != AlertState::Firing {
             return Mute::No;
         }
         if self.silences.iter().any(|s| s.mutes(alert, now)) {
             return Mute::Silenced;
         }
-        let firing = || self.groups.values().flat_map(|g| g.active.values());
-        if self.cfg.inhibit.iter().any(|r| r.inhibits(alert, firing())) {
+        let inhibited = self
+            .cfg
+            .inhibit
+            .iter()
+            .zip(sources)
+            .any(|(rule, sources)| rule.inhibits(alert, sources.iter()));
+        if inhibited {
             return Mute::Inhibited;
         }
         Mute::No
