@@ -17,7 +17,8 @@
 
 mod buffer;
 mod report;
-mod request;
+pub(crate) mod request;
+pub(crate) mod span;
 mod stream;
 
 use std::sync::Arc;
@@ -26,7 +27,6 @@ use std::time::{Duration, Instant};
 use http::{Extensions, HeaderValue};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
-use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::call::CallObserver;
@@ -171,23 +171,16 @@ impl Middleware for CallwatchMiddleware {
             info.server_address.clone_from(address);
             info.server_port = *port;
         }
-        let span = tracing::info_span!(
-            "chat",
-            otel.name = %format_args!("{} {}", self.operation, info.model),
-            otel.kind = "client",
-            { names::GEN_AI_OPERATION_NAME } = &*self.operation,
-            { names::GEN_AI_PROVIDER_NAME } = names::PROVIDER_ANTHROPIC,
-            { names::GEN_AI_REQUEST_MODEL } = info.model.as_str(),
-            { names::GEN_AI_RESPONSE_MODEL } = Empty,
-            { names::ERROR_TYPE } = Empty,
-            { names::SERVER_ADDRESS } = info.server_address.as_str(),
-            { names::SERVER_PORT } = info.server_port,
-            { names::HTTP_RESPONSE_STATUS_CODE } = Empty,
-            { names::CALLWATCH_KEY_ID } = info.key_id.as_str(),
-            { names::CALLWATCH_CLASS } = Empty,
-            { names::CALLWATCH_REQUEST_ID } = Empty,
-            callwatch.attempts = Empty,
-        );
+        // Inside a #[watch] fn the macro owns the logical call and its span: report into its
+        // context, and let attempt events land on its span.
+        let context = crate::watched::current_context();
+        let span = if context.is_some() {
+            tracing::Span::none()
+        } else {
+            let span = span::call_span(&self.operation, &info.model);
+            span::record_request(&span, &info.server_address, info.server_port, &info.key_id);
+            span
+        };
         let call = PendingCall {
             operation: self.operation.clone(),
             info,
@@ -195,6 +188,7 @@ impl Middleware for CallwatchMiddleware {
             log: AttemptLog::new(),
             started: Instant::now(),
             span: span.clone(),
+            context,
         };
         self.run(request, extensions, next, call)
             .instrument(span)
