@@ -33,6 +33,7 @@ use crate::call::CallObserver;
 use crate::classify::{classify_response, classify_transport, Outcome, TransportFailure};
 use crate::names;
 use crate::retry::{AttemptLog, Decision, RetryPolicy};
+use crate::watched::Classify;
 use report::PendingCall;
 use request::RequestInfo;
 
@@ -133,10 +134,8 @@ impl CallwatchMiddleware {
                         ),
                     }
                 }
-                Err(error) => (
-                    classify_transport(transport_failure(error.is_timeout())),
-                    Err(error),
-                ),
+                // No response: timeout, connection, or an inner middleware's own error.
+                Err(error) => (error.outcome(), Err(error)),
             };
             call.log.record(&outcome, sent.elapsed(), wait_before);
             attempt_event(attempt, &call.log);
