@@ -376,3 +376,32 @@ async fn a_body_larger_than_the_bound_reaches_the_caller_intact() {
     );
     assert_eq!(call.attempts, 1);
 }
+
+#[tokio::test]
+async fn a_success_larger_than_the_bound_still_reports_its_usage() {
+    let h = harness().await;
+    h.mock.push(
+        Reply::success()
+            .text(&"y".repeat(callwatch::classify::MAX_BODY_PREFIX * 2))
+            .usage(7, 32000)
+            .stop_reason("max_tokens"),
+    );
+    let response = h.send(false).await.unwrap();
+    assert!(
+        h.seen.calls().is_empty(),
+        "reported once the body has passed"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["usage"]["output_tokens"], 32000,
+        "the caller gets the whole body"
+    );
+    let call = h.only_call();
+    assert_eq!(call.outcome.class, Class::Success);
+    assert_eq!(call.outcome.usage.unwrap().output_tokens, 32000);
+    assert_eq!(
+        call.outcome.response_model.as_deref(),
+        Some("claude-sonnet-4-6")
+    );
+    assert!(call.outcome.truncated);
+}

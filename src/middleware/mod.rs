@@ -21,6 +21,7 @@ pub(crate) mod request;
 pub(crate) mod span;
 mod stream;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,12 +31,15 @@ use reqwest_middleware::{Middleware, Next};
 use tracing::Instrument;
 
 use crate::call::CallObserver;
-use crate::classify::{classify_response, classify_transport, Outcome, TransportFailure};
+use crate::classify::{
+    classify_response, classify_transport, Outcome, SseScanner, TransportFailure,
+};
 use crate::names;
 use crate::retry::{AttemptLog, Decision, RetryPolicy};
 use crate::watched::Classify;
 use report::PendingCall;
 use request::RequestInfo;
+use stream::{SseWatch, TailWatch};
 
 /// The header the official SDKs send with the number of the retry (0 on the first attempt).
 pub const RETRY_COUNT_HEADER: &str = "x-stainless-retry-count";
@@ -110,7 +114,7 @@ impl CallwatchMiddleware {
                 .insert(RETRY_COUNT_HEADER, HeaderValue::from(attempt - 1));
             let sent = Instant::now();
             let result = next.clone().run(request, extensions).await;
-            let (outcome, reply) = match result {
+            let (outcome, reply, large_head) = match result {
                 Ok(response) if is_event_stream(&response) => {
                     call.log.record(
                         &streaming_placeholder(&response),
@@ -118,7 +122,13 @@ impl CallwatchMiddleware {
                         wait_before,
                     );
                     attempt_event(attempt, &call.log);
-                    return Ok(stream::observe(response, call));
+                    let watch = SseWatch {
+                        scanner: SseScanner::new(),
+                        status: response.status().as_u16(),
+                        headers: response.headers().clone(),
+                        call,
+                    };
+                    return Ok(stream::observe(response, Box::new(watch)));
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -127,15 +137,17 @@ impl CallwatchMiddleware {
                         Ok(b) => (
                             classify_response(status, &headers, &b.prefix),
                             Ok(b.response),
+                            b.overflowed.then_some(b.prefix),
                         ),
                         Err(e) => (
                             classify_transport(transport_failure(e.is_timeout())),
                             Err(reqwest_middleware::Error::Reqwest(e)),
+                            None,
                         ),
                     }
                 }
                 // No response: timeout, connection, or an inner middleware's own error.
-                Err(error) => (error.outcome(), Err(error)),
+                Err(error) => (error.outcome(), Err(error), None),
             };
             call.log.record(&outcome, sent.elapsed(), wait_before);
             attempt_event(attempt, &call.log);
@@ -148,8 +160,22 @@ impl CallwatchMiddleware {
                     if let Decision::Stop(reason) = decision {
                         tracing::debug!(attempt, %reason, "callwatch: not retrying");
                     }
-                    call.finish(&outcome);
-                    return reply;
+                    return match (reply, large_head) {
+                        // Too large to parse up front: read usage from its end as it passes.
+                        (Ok(response), Some(head)) if outcome.is_success() => {
+                            let watch = TailWatch {
+                                outcome,
+                                head,
+                                tail: VecDeque::new(),
+                                call,
+                            };
+                            Ok(stream::observe(response, Box::new(watch)))
+                        }
+                        (reply, _) => {
+                            call.finish(&outcome);
+                            reply
+                        }
+                    };
                 }
             }
         }
