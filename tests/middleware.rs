@@ -405,3 +405,35 @@ async fn a_success_larger_than_the_bound_still_reports_its_usage() {
     );
     assert!(call.outcome.truncated);
 }
+
+#[tokio::test]
+async fn a_stream_the_caller_drops_early_is_still_reported_once() {
+    let h = harness().await;
+    h.mock.push(Reply::success());
+    let response = h.send(true).await.unwrap();
+    drop(response);
+    let call = h.only_call();
+    assert_eq!(call.outcome.status, Some(200));
+    assert_eq!(call.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_request_whose_body_cannot_be_copied_gets_one_attempt() {
+    let h = harness().await;
+    h.mock.push(Reply::status(529));
+    h.mock.push(Reply::success());
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        json!({"model": "claude-sonnet-4-6", "max_tokens": 1, "messages": []}).to_string(),
+    )]);
+    let response = h
+        .client
+        .post(format!("{}/v1/messages", h.mock.base_url()))
+        .header("x-api-key", KEY)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 529, "no copy of the body to send again");
+    let call = h.only_call();
+    assert_eq!((call.attempts, call.model.as_str()), (1, "unknown"));
+}
