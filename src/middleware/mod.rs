@@ -101,14 +101,13 @@ impl CallwatchMiddleware {
         next: Next<'_>,
         mut call: PendingCall,
     ) -> reqwest_middleware::Result<Response> {
-        let mut spare = Some(request);
+        let mut request = request;
         let mut wait_before = Duration::ZERO;
-        for attempt in 1u32.. {
-            let Some(mut request) = spare.take() else {
-                unreachable!("a request is always kept for the next attempt")
-            };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
             // Keep a copy for a retry; a streaming request body cannot be copied: one attempt.
-            spare = request.try_clone();
+            let spare = request.try_clone();
             request
                 .headers_mut()
                 .insert(RETRY_COUNT_HEADER, HeaderValue::from(attempt - 1));
@@ -151,12 +150,16 @@ impl CallwatchMiddleware {
             };
             call.log.record(&outcome, sent.elapsed(), wait_before);
             attempt_event(attempt, &call.log);
-            match self.policy.decide(&outcome, attempt, call.log.waited()) {
-                Decision::Retry { wait } if spare.is_some() => {
+            match (
+                self.policy.decide(&outcome, attempt, call.log.waited()),
+                spare,
+            ) {
+                (Decision::Retry { wait }, Some(copy)) => {
+                    request = copy;
                     wait_before = wait;
                     tokio::time::sleep(wait).await;
                 }
-                decision => {
+                (decision, _) => {
                     if let Decision::Stop(reason) = decision {
                         tracing::debug!(attempt, %reason, "callwatch: not retrying");
                     }
@@ -179,7 +182,6 @@ impl CallwatchMiddleware {
                 }
             }
         }
-        unreachable!("the attempt loop only ends by returning")
     }
 }
 
