@@ -376,3 +376,64 @@ async fn a_body_larger_than_the_bound_reaches_the_caller_intact() {
     );
     assert_eq!(call.attempts, 1);
 }
+
+#[tokio::test]
+async fn a_success_larger_than_the_bound_still_reports_its_usage() {
+    let h = harness().await;
+    h.mock.push(
+        Reply::success()
+            .text(&"y".repeat(callwatch::classify::MAX_BODY_PREFIX * 2))
+            .usage(7, 32000)
+            .stop_reason("max_tokens"),
+    );
+    let response = h.send(false).await.unwrap();
+    assert!(
+        h.seen.calls().is_empty(),
+        "reported once the body has passed"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["usage"]["output_tokens"], 32000,
+        "the caller gets the whole body"
+    );
+    let call = h.only_call();
+    assert_eq!(call.outcome.class, Class::Success);
+    assert_eq!(call.outcome.usage.unwrap().output_tokens, 32000);
+    assert_eq!(
+        call.outcome.response_model.as_deref(),
+        Some("claude-sonnet-4-6")
+    );
+    assert!(call.outcome.truncated);
+}
+
+#[tokio::test]
+async fn a_stream_the_caller_drops_early_is_still_reported_once() {
+    let h = harness().await;
+    h.mock.push(Reply::success());
+    let response = h.send(true).await.unwrap();
+    drop(response);
+    let call = h.only_call();
+    assert_eq!(call.outcome.status, Some(200));
+    assert_eq!(call.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_request_whose_body_cannot_be_copied_gets_one_attempt() {
+    let h = harness().await;
+    h.mock.push(Reply::status(529));
+    h.mock.push(Reply::success());
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        json!({"model": "claude-sonnet-4-6", "max_tokens": 1, "messages": []}).to_string(),
+    )]);
+    let response = h
+        .client
+        .post(format!("{}/v1/messages", h.mock.base_url()))
+        .header("x-api-key", KEY)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 529, "no copy of the body to send again");
+    let call = h.only_call();
+    assert_eq!((call.attempts, call.model.as_str()), (1, "unknown"));
+}

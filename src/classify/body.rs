@@ -120,3 +120,62 @@ mod tests {
         );
     }
 }
+
+/// Best effort for a success body too large to parse whole: `model` from its start, `usage`
+/// and `stop_reason` from its end (the API writes them after `content`). Keys are found as
+/// `"key":` — a quote inside a JSON string is always escaped, so a match is structural; the
+/// last match wins so a tool input's own `usage` key earlier in the body does not.
+pub(crate) fn success_from_ends(head: &[u8], tail: &[u8]) -> SuccessBody {
+    SuccessBody {
+        usage: value_after(tail, "usage").as_ref().and_then(usage),
+        model: value_after_first(head, "model")
+            .as_ref()
+            .and_then(|v| short(Some(v))),
+        stop_reason: value_after(tail, "stop_reason")
+            .as_ref()
+            .and_then(|v| short(Some(v))),
+    }
+}
+
+fn value_after(hay: &[u8], key: &str) -> Option<Value> {
+    let pattern = format!("\"{key}\":");
+    let at = hay
+        .windows(pattern.len())
+        .rposition(|w| w == pattern.as_bytes())?;
+    first_value(&hay[at + pattern.len()..])
+}
+
+fn value_after_first(hay: &[u8], key: &str) -> Option<Value> {
+    let pattern = format!("\"{key}\":");
+    let at = hay
+        .windows(pattern.len())
+        .position(|w| w == pattern.as_bytes())?;
+    first_value(&hay[at + pattern.len()..])
+}
+
+/// The one JSON value at the start of `bytes`, ignoring what follows it.
+fn first_value(bytes: &[u8]) -> Option<Value> {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Value>()
+        .next()?
+        .ok()
+}
+
+#[cfg(test)]
+mod ends_tests {
+    use super::*;
+
+    #[test]
+    fn usage_and_stop_reason_come_from_the_tail_model_from_the_head() {
+        let head = br#"{"id":"msg_1","type":"message","model":"claude-opus-4-6","content":[{"type":"tool_use","input":{"usage":{"output_tokens":999}},"text":"a \"usage\": trap"#;
+        let tail = br#"xx"}],"stop_reason":"max_tokens","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":32000}}"#;
+        let found = success_from_ends(head, tail);
+        assert_eq!(found.model.as_deref(), Some("claude-opus-4-6"));
+        assert_eq!(found.stop_reason.as_deref(), Some("max_tokens"));
+        assert_eq!(found.usage.unwrap().output_tokens, 32000);
+        assert_eq!(
+            success_from_ends(b"garbage", b"\"usage\":{not json"),
+            SuccessBody::default()
+        );
+    }
+}

@@ -15,6 +15,7 @@ pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
 pub use response::{
-    classify_response, classify_response_at, classify_transport, TransportFailure, MAX_BODY_PREFIX,
+    classify_response, classify_response_at, classify_transport, complete_from_ends,
+    TransportFailure, MAX_BODY_PREFIX,
 };
 pub use sse::SseScanner;

@@ -86,6 +86,22 @@ pub fn classify_response_at(
     outcome
 }
 
+/// Completes a success outcome whose body was larger than [`MAX_BODY_PREFIX`] (so
+/// [`classify_response`] could not parse it) from the body's first and last bytes, once the
+/// whole body has passed: `head` is the prefix, `tail` its last few KiB. Best effort: fields it
+/// cannot find stay empty. Does nothing to a non-success.
+pub fn complete_from_ends(outcome: &mut Outcome, head: &[u8], tail: &[u8]) {
+    if outcome.class != Class::Success {
+        return;
+    }
+    let found = body::success_from_ends(head, tail);
+    outcome.usage = outcome.usage.or(found.usage);
+    if outcome.response_model.is_none() {
+        outcome.response_model = found.model;
+    }
+    outcome.truncated |= found.stop_reason.as_deref() == Some("max_tokens");
+}
+
 /// The class's default, overridden by `x-should-retry`, except that billing is never retried
 /// (see the module doc) and a success needs no retry.
 pub(crate) fn retryable(class: Class, should_retry: Option<bool>) -> bool {

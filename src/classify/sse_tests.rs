@@ -99,3 +99,38 @@ fn garbage_never_panics() {
     let o = scan_in(&[b"\xff\xfe\r\r\n:data\ndata\nevent: error\ndata: {not json\n\n"]);
     assert_eq!(o.class, Class::Success);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_in_arbitrary_chunks_never_panic(
+            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 0..20),
+            status in any::<u16>(),
+        ) {
+            let mut scanner = SseScanner::new();
+            for chunk in &chunks {
+                scanner.feed(chunk);
+                prop_assert!(scanner.line.len() <= MAX_SSE_LINE);
+            }
+            let _ = scanner.finish(status, &HeaderMap::new());
+        }
+
+        #[test]
+        fn any_chunking_of_a_stream_gives_the_same_outcome(
+            cuts in proptest::collection::btree_set(0..STREAM.len(), 0..12),
+        ) {
+            let bytes = STREAM.as_bytes();
+            let mut pieces = Vec::new();
+            let mut start = 0;
+            for cut in cuts {
+                pieces.push(&bytes[start..cut]);
+                start = cut;
+            }
+            pieces.push(&bytes[start..]);
+            prop_assert_eq!(scan_in(&pieces), scan_in(&[bytes]));
+        }
+    }
+}

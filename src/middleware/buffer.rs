@@ -12,6 +12,8 @@ use crate::classify::MAX_BODY_PREFIX;
 pub(crate) struct Buffered {
     pub prefix: Bytes,
     pub response: Response,
+    /// The body went on past the bound (the response still carries all of it).
+    pub overflowed: bool,
 }
 
 /// Reads up to the bound. A body that ends within it is handed back as one buffer; a longer one
@@ -46,6 +48,7 @@ pub(crate) async fn buffer_prefix(response: Response) -> Result<Buffered, reqwes
     Ok(Buffered {
         prefix,
         response: rebuild(parts, rebuilt, url),
+        overflowed: !ended,
     })
 }
 

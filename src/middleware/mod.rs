@@ -17,24 +17,29 @@
 
 mod buffer;
 mod report;
-mod request;
+pub(crate) mod request;
+pub(crate) mod span;
 mod stream;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{Extensions, HeaderValue};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
-use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::call::CallObserver;
-use crate::classify::{classify_response, classify_transport, Outcome, TransportFailure};
+use crate::classify::{
+    classify_response, classify_transport, Outcome, SseScanner, TransportFailure,
+};
 use crate::names;
 use crate::retry::{AttemptLog, Decision, RetryPolicy};
+use crate::watched::Classify;
 use report::PendingCall;
 use request::RequestInfo;
+use stream::{SseWatch, TailWatch};
 
 /// The header the official SDKs send with the number of the retry (0 on the first attempt).
 pub const RETRY_COUNT_HEADER: &str = "x-stainless-retry-count";
@@ -96,20 +101,19 @@ impl CallwatchMiddleware {
         next: Next<'_>,
         mut call: PendingCall,
     ) -> reqwest_middleware::Result<Response> {
-        let mut spare = Some(request);
+        let mut request = request;
         let mut wait_before = Duration::ZERO;
-        for attempt in 1u32.. {
-            let Some(mut request) = spare.take() else {
-                unreachable!("a request is always kept for the next attempt")
-            };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
             // Keep a copy for a retry; a streaming request body cannot be copied: one attempt.
-            spare = request.try_clone();
+            let spare = request.try_clone();
             request
                 .headers_mut()
                 .insert(RETRY_COUNT_HEADER, HeaderValue::from(attempt - 1));
             let sent = Instant::now();
             let result = next.clone().run(request, extensions).await;
-            let (outcome, reply) = match result {
+            let (outcome, reply, large_head) = match result {
                 Ok(response) if is_event_stream(&response) => {
                     call.log.record(
                         &streaming_placeholder(&response),
@@ -117,7 +121,13 @@ impl CallwatchMiddleware {
                         wait_before,
                     );
                     attempt_event(attempt, &call.log);
-                    return Ok(stream::observe(response, call));
+                    let watch = SseWatch {
+                        scanner: SseScanner::new(),
+                        status: response.status().as_u16(),
+                        headers: response.headers().clone(),
+                        call,
+                    };
+                    return Ok(stream::observe(response, Box::new(watch)));
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -126,35 +136,52 @@ impl CallwatchMiddleware {
                         Ok(b) => (
                             classify_response(status, &headers, &b.prefix),
                             Ok(b.response),
+                            b.overflowed.then_some(b.prefix),
                         ),
                         Err(e) => (
                             classify_transport(transport_failure(e.is_timeout())),
                             Err(reqwest_middleware::Error::Reqwest(e)),
+                            None,
                         ),
                     }
                 }
-                Err(error) => (
-                    classify_transport(transport_failure(error.is_timeout())),
-                    Err(error),
-                ),
+                // No response: timeout, connection, or an inner middleware's own error.
+                Err(error) => (error.outcome(), Err(error), None),
             };
             call.log.record(&outcome, sent.elapsed(), wait_before);
             attempt_event(attempt, &call.log);
-            match self.policy.decide(&outcome, attempt, call.log.waited()) {
-                Decision::Retry { wait } if spare.is_some() => {
+            match (
+                self.policy.decide(&outcome, attempt, call.log.waited()),
+                spare,
+            ) {
+                (Decision::Retry { wait }, Some(copy)) => {
+                    request = copy;
                     wait_before = wait;
                     tokio::time::sleep(wait).await;
                 }
-                decision => {
+                (decision, _) => {
                     if let Decision::Stop(reason) = decision {
                         tracing::debug!(attempt, %reason, "callwatch: not retrying");
                     }
-                    call.finish(&outcome);
-                    return reply;
+                    return match (reply, large_head) {
+                        // Too large to parse up front: read usage from its end as it passes.
+                        (Ok(response), Some(head)) if outcome.is_success() => {
+                            let watch = TailWatch {
+                                outcome,
+                                head,
+                                tail: VecDeque::new(),
+                                call,
+                            };
+                            Ok(stream::observe(response, Box::new(watch)))
+                        }
+                        (reply, _) => {
+                            call.finish(&outcome);
+                            reply
+                        }
+                    };
                 }
             }
         }
-        unreachable!("the attempt loop only ends by returning")
     }
 }
 
@@ -171,23 +198,16 @@ impl Middleware for CallwatchMiddleware {
             info.server_address.clone_from(address);
             info.server_port = *port;
         }
-        let span = tracing::info_span!(
-            "chat",
-            otel.name = %format_args!("{} {}", self.operation, info.model),
-            otel.kind = "client",
-            { names::GEN_AI_OPERATION_NAME } = &*self.operation,
-            { names::GEN_AI_PROVIDER_NAME } = names::PROVIDER_ANTHROPIC,
-            { names::GEN_AI_REQUEST_MODEL } = info.model.as_str(),
-            { names::GEN_AI_RESPONSE_MODEL } = Empty,
-            { names::ERROR_TYPE } = Empty,
-            { names::SERVER_ADDRESS } = info.server_address.as_str(),
-            { names::SERVER_PORT } = info.server_port,
-            { names::HTTP_RESPONSE_STATUS_CODE } = Empty,
-            { names::CALLWATCH_KEY_ID } = info.key_id.as_str(),
-            { names::CALLWATCH_CLASS } = Empty,
-            { names::CALLWATCH_REQUEST_ID } = Empty,
-            callwatch.attempts = Empty,
-        );
+        // Inside a #[watch] fn the macro owns the logical call and its span: report into its
+        // context, and let attempt events land on its span.
+        let context = crate::watched::current_context();
+        let span = if context.is_some() {
+            tracing::Span::none()
+        } else {
+            let span = span::call_span(&self.operation, &info.model);
+            span::record_request(&span, &info.server_address, info.server_port, &info.key_id);
+            span
+        };
         let call = PendingCall {
             operation: self.operation.clone(),
             info,
@@ -195,6 +215,7 @@ impl Middleware for CallwatchMiddleware {
             log: AttemptLog::new(),
             started: Instant::now(),
             span: span.clone(),
+            context,
         };
         self.run(request, extensions, next, call)
             .instrument(span)

@@ -10,6 +10,7 @@ use crate::call::{Call, CallObserver};
 use crate::classify::Outcome;
 use crate::names;
 use crate::retry::AttemptLog;
+use crate::watched::CallContext;
 
 /// Everything needed to report a call once its last attempt (or its stream) ends.
 pub(crate) struct PendingCall {
@@ -19,25 +20,19 @@ pub(crate) struct PendingCall {
     pub log: AttemptLog,
     pub started: Instant,
     pub span: Span,
+    /// The `#[watch]` call this HTTP call belongs to, if any.
+    pub context: Option<Arc<CallContext>>,
 }
 
 impl PendingCall {
     pub fn finish(mut self, outcome: &Outcome) {
         self.log.settle_last(outcome);
         let summary = self.log.summary();
-        let span = &self.span;
-        span.record(names::ERROR_TYPE, error_type(outcome));
-        span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
-        span.record("callwatch.attempts", summary.attempts);
-        if let Some(status) = outcome.status {
-            span.record(names::HTTP_RESPONSE_STATUS_CODE, status);
+        if let Some(context) = &self.context {
+            context.absorb(&self.info, summary, outcome);
+            return;
         }
-        if let Some(model) = &outcome.response_model {
-            span.record(names::GEN_AI_RESPONSE_MODEL, model.as_str());
-        }
-        if let Some(id) = &outcome.request_id {
-            span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
-        }
+        super::span::record_outcome(&self.span, outcome, summary.attempts);
         let Some(observer) = self.observer.as_ref().or(crate::call::global_observer()) else {
             return;
         };

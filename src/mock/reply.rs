@@ -163,6 +163,14 @@ impl Reply {
         self
     }
 
+    /// The text of a success (default a short greeting); a long one makes a large body.
+    pub fn text(mut self, text: &str) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.text = Some(text.to_owned());
+        }
+        self
+    }
+
     pub fn usage(mut self, input_tokens: u64, output_tokens: u64) -> Reply {
         if let ReplyKind::Success(spec) = &mut self.kind {
             spec.input_tokens = input_tokens;

@@ -112,9 +112,8 @@ async fn render(reply: Reply, n: u64, model: &str, stream: bool, kill: &Kill) ->
     let mut response = match &reply.kind {
         ReplyKind::DropConnection => {
             kill.0.notify_one();
-            // The connection task drops us; never answer.
-            std::future::pending::<()>().await;
-            unreachable!("the connection is closed before this resumes")
+            // The connection task drops this future with the socket; never answer.
+            return std::future::pending::<Response>().await;
         }
         ReplyKind::Html => (
             status,

@@ -57,6 +57,7 @@ pub(crate) struct MessageSpec {
     pub stop_reason: String,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub text: Option<String>,
 }
 
 impl Default for MessageSpec {
@@ -66,22 +67,45 @@ impl Default for MessageSpec {
             stop_reason: "end_turn".to_owned(),
             input_tokens: 12,
             output_tokens: 8,
+            text: None,
         }
     }
 }
 
 const TEXT: &str = "Hello from the mock.";
 
-pub(crate) fn message_body(spec: &MessageSpec, model: &str, id: &str) -> Value {
-    json!({
-        "id": id, "type": "message", "role": "assistant", "model": model,
-        "content": [{"type": "text", "text": TEXT}],
-        "stop_reason": spec.stop_reason, "stop_sequence": null,
-        "usage": {
+/// A Messages response in the API's own field order (`model` before `content`, `usage` last),
+/// which a client reading a large body's ends relies on; a `json!` map would sort the keys.
+#[derive(serde::Serialize)]
+pub(crate) struct MessageBody<'a> {
+    id: &'a str,
+    r#type: &'static str,
+    role: &'static str,
+    model: &'a str,
+    content: [Value; 1],
+    stop_reason: &'a str,
+    stop_sequence: Option<&'a str>,
+    usage: Value,
+}
+
+pub(crate) fn message_body<'a>(
+    spec: &'a MessageSpec,
+    model: &'a str,
+    id: &'a str,
+) -> MessageBody<'a> {
+    MessageBody {
+        id,
+        r#type: "message",
+        role: "assistant",
+        model,
+        content: [json!({"type": "text", "text": spec.text.as_deref().unwrap_or(TEXT)})],
+        stop_reason: &spec.stop_reason,
+        stop_sequence: None,
+        usage: json!({
             "input_tokens": spec.input_tokens, "output_tokens": spec.output_tokens,
             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0
-        }
-    })
+        }),
+    }
 }
 
 fn event(name: &str, data: Value) -> String {

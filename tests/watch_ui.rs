@@ -1,0 +1,7 @@
+//! Compile-fail tests: the macro's error messages, and where they point, are pinned.
+
+#[test]
+fn bad_arguments_are_reported_at_the_users_span() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/*.rs");
+}
