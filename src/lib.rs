@@ -2,6 +2,8 @@
 pub mod alert;
 pub mod call;
 pub mod classify;
+pub mod event;
+pub mod rules;
 #[doc(hidden)]
 pub mod cli;
 pub mod names;
