@@ -3,6 +3,8 @@ pub mod agent;
 pub mod alert;
 pub mod call;
 pub mod classify;
+pub mod event;
+pub mod rules;
 #[doc(hidden)]
 pub mod cli;
 pub mod demo;

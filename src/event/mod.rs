@@ -1,0 +1,146 @@
+//! The contract event line (JSON Lines): one call, or an explicit key rotation, per line.
+//!
+//! ```json
+//! {"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","attempts":3,
+//!  "latency_ms":812.5,"model":"claude-sonnet-4-6","operation":"messages","key_id":"k-52e6b438",
+//!  "request_id":"req_011CSHoEeqs5C35K2UUqR7Fy","message":"Overloaded"}
+//! {"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}
+//! ```
+//!
+//! `replay` reads it, the agent writes it. Parsing borrows from the line (no allocation unless
+//! a string holds JSON escapes), and every call gets its canonical [`Class`] from the one
+//! decision table in [`crate::classify`].
+
+mod parse;
+mod timestamp;
+mod write;
+
+use std::borrow::Cow;
+
+use time::OffsetDateTime;
+
+use crate::classify::Class;
+
+pub use parse::{parse_line, EventError};
+pub use write::EventWriter;
+pub use timestamp::parse_rfc3339;
+
+/// One line of an event log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event<'a> {
+    Call(CallEvent<'a>),
+    KeyRotated(KeyRotation<'a>),
+}
+
+impl Event<'_> {
+    pub fn ts(&self) -> OffsetDateTime {
+        match self {
+            Event::Call(c) => c.ts,
+            Event::KeyRotated(r) => r.ts,
+        }
+    }
+}
+
+/// One finished call. `CallEvent<'static>` is the owned form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallEvent<'a> {
+    pub ts: OffsetDateTime,
+    /// HTTP status; `None` when no response came (timeout, connection error).
+    pub status: Option<u16>,
+    /// Raw `error.type` as the API sent it; `None` on success (and on a 5xx without a body).
+    pub error_type: Option<Cow<'a, str>>,
+    /// Canonical class, derived from status, error type and message.
+    pub class: Class,
+    /// Attempts made (1 = no retry).
+    pub attempts: u32,
+    pub latency_ms: Option<f64>,
+    pub model: Option<Cow<'a, str>>,
+    pub operation: Option<Cow<'a, str>>,
+    pub key_id: Option<Cow<'a, str>>,
+    pub request_id: Option<Cow<'a, str>>,
+    pub message: Option<Cow<'a, str>>,
+}
+
+/// An explicit rotation marker: `key_id` is the key now being rolled out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRotation<'a> {
+    pub ts: OffsetDateTime,
+    pub key_id: Cow<'a, str>,
+}
+
+fn own(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    s.map(|s| Cow::Owned(s.into_owned()))
+}
+
+impl<'a> CallEvent<'a> {
+    /// A call with only the required fields; the class is derived from `status` and
+    /// `error_type` (use [`CallEvent::with_message`] to add a message and reclassify).
+    pub fn new(ts: OffsetDateTime, status: Option<u16>, error_type: Option<&'a str>) -> Self {
+        let mut event = CallEvent {
+            ts,
+            status,
+            error_type: error_type.map(Cow::Borrowed),
+            class: Class::Other,
+            attempts: 1,
+            latency_ms: None,
+            model: None,
+            operation: None,
+            key_id: None,
+            request_id: None,
+            message: None,
+        };
+        event.reclassify();
+        event
+    }
+
+    /// Sets the message and re-derives the class (a message can make a 400 or 429 billing).
+    pub fn with_message(mut self, message: &'a str) -> Self {
+        self.message = Some(Cow::Borrowed(message));
+        self.reclassify();
+        self
+    }
+
+    /// Re-derives [`CallEvent::class`] after fields were changed by hand.
+    pub fn reclassify(&mut self) {
+        self.class = crate::classify::canonical_class(crate::classify::ClassInput {
+            status: self.status,
+            error_type: self.error_type.as_deref(),
+            message: self.message.as_deref(),
+            error_code: None,
+        });
+    }
+
+    pub fn into_owned(self) -> CallEvent<'static> {
+        CallEvent {
+            ts: self.ts,
+            status: self.status,
+            error_type: own(self.error_type),
+            class: self.class,
+            attempts: self.attempts,
+            latency_ms: self.latency_ms,
+            model: own(self.model),
+            operation: own(self.operation),
+            key_id: own(self.key_id),
+            request_id: own(self.request_id),
+            message: own(self.message),
+        }
+    }
+}
+
+impl KeyRotation<'_> {
+    pub fn into_owned(self) -> KeyRotation<'static> {
+        KeyRotation {
+            ts: self.ts,
+            key_id: Cow::Owned(self.key_id.into_owned()),
+        }
+    }
+}
+
+impl Event<'_> {
+    pub fn into_owned(self) -> Event<'static> {
+        match self {
+            Event::Call(c) => Event::Call(c.into_owned()),
+            Event::KeyRotated(r) => Event::KeyRotated(r.into_owned()),
+        }
+    }
+}

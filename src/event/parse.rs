@@ -1,0 +1,244 @@
+//! Reading one event line. Errors say which line and what is wrong; the caller skips the line.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::{parse_rfc3339, CallEvent, Event, KeyRotation};
+use crate::classify::{canonical_class, ClassInput};
+
+/// A line that could not be read: its 1-based number and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {what}")]
+pub struct EventError {
+    pub line: u64,
+    pub what: String,
+}
+
+/// The line as JSON. Strings borrow from the line unless they hold escapes.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(borrow, default)]
+    ts: Option<Text<'a>>,
+    #[serde(default)]
+    status: Option<i64>,
+    #[serde(borrow, default)]
+    error_type: Option<Text<'a>>,
+    #[serde(default)]
+    attempts: Option<i64>,
+    #[serde(default)]
+    latency_ms: Option<f64>,
+    #[serde(borrow, default)]
+    model: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    operation: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    key_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    request_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    message: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    event: Option<Text<'a>>,
+}
+
+/// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
+/// always copies inside an `Option`).
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+fn text(t: Option<Text<'_>>) -> Option<Cow<'_, str>> {
+    t.map(|t| t.0)
+}
+
+/// Parses one event line (`line_no` is 1-based, for the error).
+pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
+    let fail = |what: String| EventError {
+        line: line_no,
+        what,
+    };
+    let wire: Wire<'_> = serde_json::from_str(line).map_err(|e| fail(json_error(&e)))?;
+    let ts_text = text(wire.ts)
+        .ok_or_else(|| fail("missing `ts` (an RFC 3339 timestamp is required)".into()))?;
+    let ts = parse_rfc3339(&ts_text).ok_or_else(|| {
+        fail(format!(
+            "`ts` {ts_text:?} is not an RFC 3339 timestamp (e.g. 2026-11-20T08:00:00.007Z)"
+        ))
+    })?;
+    if let Some(kind) = text(wire.event) {
+        if kind != "key_rotated" {
+            return Err(fail(format!(
+                "unknown `event` {kind:?} (allowed: key_rotated; a call line has no `event`)"
+            )));
+        }
+        let key_id = text(wire.key_id)
+            .ok_or_else(|| fail("`key_rotated` event without `key_id`".into()))?;
+        return Ok(Event::KeyRotated(KeyRotation { ts, key_id }));
+    }
+    let status = match wire.status {
+        None => None,
+        Some(s @ 100..=599) => Some(s as u16),
+        Some(s) => {
+            return Err(fail(format!(
+                "`status` {s} is not an HTTP status (allowed: 100–599, or null when no response came)"
+            )))
+        }
+    };
+    let attempts = match wire.attempts {
+        None => 1,
+        Some(n @ 1..=1_000_000) => n as u32,
+        Some(n) => {
+            return Err(fail(format!(
+                "`attempts` {n} is out of range (allowed: 1 or more)"
+            )))
+        }
+    };
+    if let Some(ms) = wire.latency_ms {
+        if !(ms >= 0.0 && ms.is_finite()) {
+            return Err(fail(format!(
+                "`latency_ms` {ms} is out of range (allowed: 0 or more)"
+            )));
+        }
+    }
+    let error_type = text(wire.error_type);
+    let message = text(wire.message);
+    let class = canonical_class(ClassInput {
+        status,
+        error_type: error_type.as_deref(),
+        message: message.as_deref(),
+        error_code: None,
+    });
+    Ok(Event::Call(CallEvent {
+        ts,
+        status,
+        error_type,
+        class,
+        attempts,
+        latency_ms: wire.latency_ms,
+        model: text(wire.model),
+        operation: text(wire.operation),
+        key_id: text(wire.key_id),
+        request_id: text(wire.request_id),
+        message,
+    }))
+}
+
+/// serde_json's message without its "at line 1" (the line number is ours to give).
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &text[..i], e.column()),
+        None => text,
+    };
+    match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("not valid JSON: {text}")
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Class;
+    use time::macros::datetime;
+
+    fn call(line: &str) -> CallEvent<'_> {
+        match parse_line(line, 1).unwrap() {
+            Event::Call(c) => c,
+            other => panic!("not a call: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn contract_example_parses_with_borrowed_strings() {
+        let c = call(
+            r#"{"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","attempts":3,"latency_ms":812.5,"model":"claude-sonnet-4-6","operation":"messages","key_id":"k-52e6b438","request_id":"req_011CSHoEeqs5C35K2UUqR7Fy","message":"Overloaded","extra":{"x":1}}"#,
+        );
+        assert_eq!(c.ts, datetime!(2026-11-20 08:00:00.007 UTC));
+        assert_eq!(c.status, Some(529));
+        assert_eq!(c.class, Class::Overloaded);
+        assert_eq!(c.attempts, 3);
+        assert!(matches!(c.model, Some(Cow::Borrowed("claude-sonnet-4-6"))));
+        assert_eq!(c.latency_ms, Some(812.5));
+    }
+
+    #[test]
+    fn defaults_and_nulls() {
+        let c = call(r#"{"ts":"2026-11-20T08:00:00Z","status":null,"error_type":"timeout"}"#);
+        assert_eq!(c.status, None);
+        assert_eq!(c.class, Class::Timeout);
+        assert_eq!(c.attempts, 1);
+        let ok = call(r#"{"ts":"2026-11-20T08:00:00Z","status":200,"error_type":null}"#);
+        assert_eq!(ok.class, Class::Success);
+    }
+
+    #[test]
+    fn billing_shapes_classify_as_billing() {
+        let credit = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":400,"error_type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}"#,
+        );
+        assert_eq!(credit.class, Class::Billing);
+        let cap = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":429,"error_type":"rate_limit_error","message":"You have reached your specified workspace API usage limits (spend limit)."}"#,
+        );
+        assert_eq!(cap.class, Class::Billing);
+        let perm = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":403,"error_type":"permission_error","message":"no access"}"#,
+        );
+        assert_eq!(perm.class, Class::Permission);
+    }
+
+    #[test]
+    fn rotation_marker() {
+        let e = parse_line(
+            r#"{"ts":"2026-11-20T08:00:00Z","event":"key_rotated","key_id":"k-1"}"#,
+            3,
+        )
+        .unwrap();
+        assert!(matches!(e, Event::KeyRotated(KeyRotation { ref key_id, .. }) if key_id == "k-1"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_problem() {
+        let cases = [
+            ("not json", "not valid JSON"),
+            (r#"{"status":200}"#, "missing `ts`"),
+            (r#"{"ts":"noon","status":200}"#, "not an RFC 3339"),
+            (r#"{"ts":"2026-11-20T08:00:00Z","status":"200"}"#, "invalid type"),
+            (r#"{"ts":"2026-11-20T08:00:00Z","status":42}"#, "not an HTTP status"),
+            (r#"{"ts":"2026-11-20T08:00:00Z","status":200,"attempts":0}"#, "attempts"),
+            (r#"{"ts":"2026-11-20T08:00:00Z","event":"nope"}"#, "unknown `event`"),
+            (r#"{"ts":"2026-11-20T08:00:00Z","event":"key_rotated"}"#, "without `key_id`"),
+            (r#"[1,2]"#, "invalid type"),
+        ];
+        for (line, want) in cases {
+            let err = parse_line(line, 7).unwrap_err();
+            assert_eq!(err.line, 7);
+            assert!(err.to_string().starts_with("line 7: "), "{err}");
+            assert!(err.what.contains(want), "{line}: {err}");
+        }
+    }
+}

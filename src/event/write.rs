@@ -1,0 +1,141 @@
+//! Writing the contract event line (the agent records calls in the format `replay` reads).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use super::{CallEvent, Event, KeyRotation};
+
+#[derive(Serialize)]
+struct CallLine<'e> {
+    ts: &'e str,
+    status: Option<u16>,
+    error_type: Option<&'e str>,
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'e str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<&'e str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_id: Option<&'e str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'e str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'e str>,
+}
+
+#[derive(Serialize)]
+struct RotationLine<'e> {
+    ts: &'e str,
+    event: &'static str,
+    key_id: &'e str,
+}
+
+fn rfc3339(ts: time::OffsetDateTime) -> String {
+    ts.format(&Rfc3339)
+        .unwrap_or_else(|_| ts.unix_timestamp().to_string())
+}
+
+impl CallEvent<'_> {
+    /// The contract line, without the trailing newline.
+    pub fn to_line(&self) -> String {
+        let ts = rfc3339(self.ts);
+        let line = CallLine {
+            ts: &ts,
+            status: self.status,
+            error_type: self.error_type.as_deref(),
+            attempts: self.attempts,
+            latency_ms: self.latency_ms.filter(|v| v.is_finite()),
+            model: self.model.as_deref(),
+            operation: self.operation.as_deref(),
+            key_id: self.key_id.as_deref(),
+            request_id: self.request_id.as_deref(),
+            message: self.message.as_deref(),
+        };
+        // Strings and finite numbers always serialise.
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+}
+
+impl KeyRotation<'_> {
+    pub fn to_line(&self) -> String {
+        let ts = rfc3339(self.ts);
+        let line = RotationLine {
+            ts: &ts,
+            event: "key_rotated",
+            key_id: &self.key_id,
+        };
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+}
+
+impl Event<'_> {
+    pub fn to_line(&self) -> String {
+        match self {
+            Event::Call(c) => c.to_line(),
+            Event::KeyRotated(r) => r.to_line(),
+        }
+    }
+}
+
+/// Writes events as JSON Lines.
+pub struct EventWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> EventWriter<W> {
+    pub fn new(out: W) -> Self {
+        EventWriter { out }
+    }
+
+    pub fn write(&mut self, event: &Event<'_>) -> io::Result<()> {
+        self.out.write_all(event.to_line().as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::parse_line;
+    use time::macros::datetime;
+
+    #[test]
+    fn written_lines_read_back_identically() {
+        let mut call = CallEvent::new(
+            datetime!(2026-11-20 08:00:00.25 UTC),
+            Some(400),
+            Some("invalid_request_error"),
+        )
+        .with_message("Your credit balance is too low \"quoted\"");
+        call.attempts = 2;
+        call.latency_ms = Some(12.5);
+        call.key_id = Some("k-1".into());
+        let events = [
+            Event::Call(call),
+            Event::KeyRotated(KeyRotation {
+                ts: datetime!(2026-11-20 09:00:00 UTC),
+                key_id: "k-2".into(),
+            }),
+        ];
+        let mut w = EventWriter::new(Vec::new());
+        for e in &events {
+            w.write(e).unwrap();
+        }
+        let text = String::from_utf8(w.into_inner()).unwrap();
+        for (i, (line, want)) in text.lines().zip(&events).enumerate() {
+            assert_eq!(&parse_line(line, i as u64 + 1).unwrap(), want);
+        }
+    }
+}
