@@ -144,7 +144,7 @@ impl Agent {
 
     /// Stops the engine task after it drained its queue; shuts the notifier down, giving
     /// in-flight deliveries until `deadline`.
-    pub async fn stop(mut self, deadline: std::time::Instant) -> AgentSummary {
+    pub async fn stop(mut self, deadline: tokio::time::Instant) -> AgentSummary {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::UserError;
 use crate::export::ExportGuard;
-use crate::notify::{DesktopConfig, Notifier, NotifyConfig};
+use crate::notify::config::DesktopConfig;
+use crate::notify::{Notifier, NotifyConfig};
 use crate::record::Recorder;
 use crate::rules::RuleSet;
 

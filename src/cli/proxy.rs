@@ -73,7 +73,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         );
         let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
         admin_task.abort();
-        let summary = agent.stop(std::time::Instant::now() + Duration::from_secs(10)).await;
+        let summary = agent.stop(tokio::time::Instant::now() + Duration::from_secs(10)).await;
         eprintln!(
             "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
             summary.events, summary.dropped

@@ -10,5 +10,5 @@ mod timeline;
 
 pub use director::{behavior_for, API_LATENCY};
 pub use fleet::{demo_retry_policy, key_for, ORIGINAL_KEY, ROTATED_KEY};
-pub use run::{run, DemoOptions, DemoReport};
+pub use run::{run, summary_text, DemoOptions, DemoReport, MANDATED};
 pub use timeline::{phase_at, script, Conditions, KeyState, Phase, STORY_LENGTH};

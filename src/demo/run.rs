@@ -2,7 +2,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
@@ -199,7 +198,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     }
     let _ = stop_tx.send(true);
     let calls_started = fleet.await.unwrap_or(0);
-    let summary = agent.stop(std::time::Instant::now() + Duration::from_secs(5)).await;
+    let summary = agent.stop(tokio::time::Instant::now() + Duration::from_secs(5)).await;
     let missing = MANDATED
         .into_iter()
         .filter(|rule| !summary.board.fired_and_resolved(rule))
