@@ -422,7 +422,7 @@ impl Engine {
             return out;
         };
         while end < target {
-            if end - self.last_call > self.horizon_s && !self.any_active() {
+            if end.saturating_sub(self.last_call) > self.horizon_s && !self.any_active() {
                 // Nothing happened for longer than any rule looks back: jump.
                 end = target;
                 self.advance_all(end);
