@@ -1,4 +1,7 @@
 //! callwatch: watch an application's calls to the Claude API.
+
+// Lets the crate's own code (the demo's app) use `#[callwatch::watch]` like any user.
+extern crate self as callwatch;
 pub mod agent;
 pub mod alert;
 pub mod call;

@@ -8,7 +8,7 @@ use crate::demo::{run, DemoOptions, STORY_LENGTH};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Event time per real second (60: an hour of incidents in a minute).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SPEED)]
     speed: f64,
     /// Length of the story in event time (e.g. 66m).
     #[arg(long, value_parser = agent_setup::duration_arg)]

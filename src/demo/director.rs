@@ -12,12 +12,18 @@ use crate::agent::Clock;
 use crate::event::{Event, KeyRotation};
 use crate::mock::{Behavior, Failure, MockClaude};
 
-/// Typical generation time the mock API takes (spread around it, with a tail).
+/// Typical generation time the mock API takes at the default speed (spread around it, with a
+/// tail). Faster demos compress it too, so calls in flight stay bounded.
 pub const API_LATENCY: Duration = Duration::from_millis(250);
+/// The default `--speed`, at which the mock answers in [`API_LATENCY`].
+pub const DEFAULT_SPEED: f64 = 60.0;
 
-pub fn behavior_for(conditions: &Conditions) -> Behavior {
+pub fn behavior_for(conditions: &Conditions, speed: f64) -> Behavior {
+    let latency = API_LATENCY
+        .mul_f64((DEFAULT_SPEED / speed.max(1.0)).min(1.0))
+        .max(Duration::from_millis(2));
     let mut behavior = Behavior::healthy()
-        .latency(API_LATENCY)
+        .latency(latency)
         .with_failure(Failure::ServerError, conditions.server_error_rate)
         .with_failure(Failure::Overloaded, conditions.overloaded_rate)
         .with_failure(Failure::RateLimited, conditions.rate_limit_rate)
@@ -53,7 +59,7 @@ impl Director<'_> {
             .position(|p| p.starts == phase.starts)
             .unwrap_or(0);
         if current != Some(index) {
-            self.mock.set_behavior(behavior_for(&phase.conditions));
+            self.mock.set_behavior(behavior_for(&phase.conditions, self.clock.speed()));
             let was = current.map(|i| self.phases[i].conditions.keys);
             if phase.conditions.keys == KeyState::HalfRolled && was == Some(KeyState::Original) {
                 (self.announce)(Event::KeyRotated(KeyRotation {

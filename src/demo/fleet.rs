@@ -102,6 +102,15 @@ fn request_body(model: &str, malformed: bool, rng: &mut StdRng) -> String {
     serde_json::json!({"model": model, "max_tokens": 512, "messages": messages}).to_string()
 }
 
+/// The application's own call site, as a user would write it.
+#[callwatch::watch(operation = "chat", model = model)]
+async fn ask(
+    request: reqwest_middleware::RequestBuilder,
+    model: &str,
+) -> Result<reqwest::Response, reqwest_middleware::Error> {
+    request.send().await
+}
+
 /// Runs the fleet until `stop` flips; returns how many calls were started.
 pub async fn run(
     config: FleetConfig,
@@ -145,9 +154,16 @@ pub async fn run(
             .header("content-type", "application/json")
             .body(body);
         started += 1;
+        // Half the fleet instruments its call site with the macro (the middleware inside adds
+        // its attempts to that one logical call); the other half relies on the middleware alone.
+        let watched = instance % 2 == 1;
         tasks.spawn(async move {
-            // The outcome is recorded by the middleware; the demo app only drains the body.
-            if let Ok(response) = request.send().await {
+            let response = if watched {
+                ask(request, model).await
+            } else {
+                request.send().await
+            };
+            if let Ok(response) = response {
                 let _ = response.bytes().await;
             }
             drop(permit);

@@ -8,7 +8,7 @@ mod fleet;
 mod run;
 mod timeline;
 
-pub use director::{behavior_for, API_LATENCY};
+pub use director::{behavior_for, API_LATENCY, DEFAULT_SPEED};
 pub use fleet::{demo_retry_policy, key_for, ORIGINAL_KEY, ROTATED_KEY};
 pub use run::{run, summary_text, DemoOptions, DemoReport, MANDATED};
 pub use timeline::{phase_at, script, Conditions, KeyState, Phase, STORY_LENGTH};

@@ -57,7 +57,9 @@ pub enum DemoError {
 }
 
 fn alert_line(alert: &Alert) -> String {
-    let at = alert.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let at = crate::alert::truncate_to_millis(alert.at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     match alert.state {
         AlertState::Firing => format!("{at}  FIRING   {}\n          {}", describe(alert), alert.summary),
         AlertState::Resolved => format!("{at}  RESOLVED {}", describe(alert)),
@@ -107,7 +109,7 @@ fn view_state(agent: &Agent, title: String) -> ViewState {
 pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let terminal = std::io::stdout().is_terminal() && !options.plain;
     let phases = script();
-    let mock = MockClaude::start_with(behavior_for(&phases[0].conditions), options.seed)
+    let mock = MockClaude::start_with(behavior_for(&phases[0].conditions, options.speed), options.seed)
         .await
         .map_err(DemoError::Mock)?;
     let origin = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
@@ -129,6 +131,11 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         recorder: options.recorder,
     })?;
 
+    // The macro reports to the process-wide observer: make it the agent (a process runs one
+    // demo; if something else installed an observer first, the macro's calls go there).
+    if !crate::call::set_global_observer(agent.observer()) {
+        tracing::warn!("callwatch demo: a global call observer was already installed");
+    }
     let (orders_tx, orders_rx) = watch::channel(Orders {
         conditions: phases[0].conditions.clone(),
         progress: 0.0,
