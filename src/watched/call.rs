@@ -43,11 +43,13 @@ impl WatchedCall {
     }
 
     /// Reports the call. `returned` is what the function's result says; when the middleware saw
-    /// the same kind of ending, its outcome (with request id, usage, headers) is the richer one.
+    /// the same ending (the same status, or the same absence of one), its outcome is the richer
+    /// one: it read the body and headers (a 400 whose message says the credit balance is too
+    /// low is billing, which the status alone cannot tell).
     pub fn finish(self, returned: Outcome) {
         let seen = self.context.seen();
         let outcome = match seen.outcome {
-            Some(observed) if observed.class == returned.class => observed,
+            Some(observed) if observed.status == returned.status => observed,
             _ => returned,
         };
         let attempts = seen.attempts.max(1);
