@@ -140,11 +140,14 @@ fn incidents(seed: u64) -> Vec<Incident> {
     ]
 }
 
-fn run_seeds(seeds: std::ops::Range<u64>) {
+fn run_seeds(seeds: std::ops::Range<u64>, rate: Option<f64>) {
     let mut problems = Vec::new();
     for seed in seeds {
         for incident in incidents(seed) {
-            let sc = Scenario::new(seed, incident);
+            let mut sc = Scenario::new(seed, incident);
+            if let Some(rate) = rate {
+                sc.rate = rate;
+            }
             let (jsonl, truth) = sc.generate();
             let (alerts, stderr) = replay(&jsonl, &[]);
             assert!(stderr.contains("skipped line "), "malformed line not reported: {stderr}");
@@ -158,10 +161,34 @@ fn run_seeds(seeds: std::ops::Range<u64>) {
 
 #[test]
 fn mandated_alerts_hold_on_seeds_0_to_5() {
-    run_seeds(0..6);
+    run_seeds(0..6, None);
 }
 
 #[test]
 fn mandated_alerts_hold_on_seeds_6_to_11() {
-    run_seeds(6..12);
+    run_seeds(6..12, None);
+}
+
+#[test]
+fn mandated_alerts_hold_at_one_call_per_second() {
+    run_seeds(20..24, Some(1.0));
+}
+
+#[test]
+fn mandated_alerts_hold_at_fifteen_calls_per_second() {
+    run_seeds(30..33, Some(15.0));
+}
+
+/// Writes one scenario to $SCENARIO_OUT for inspection:
+/// `SCENARIO_SEED=3 SCENARIO_INDEX=3 SCENARIO_OUT=/tmp/s.jsonl cargo test --test scenarios dump -- --ignored`
+#[test]
+#[ignore]
+fn dump_scenario() {
+    let seed: u64 = std::env::var("SCENARIO_SEED").map_or(0, |s| s.parse().unwrap());
+    let index: usize = std::env::var("SCENARIO_INDEX").map_or(0, |s| s.parse().unwrap());
+    let out = std::env::var("SCENARIO_OUT").unwrap_or("/tmp/scenario.jsonl".into());
+    let sc = Scenario::new(seed, incidents(seed)[index]);
+    let (jsonl, truth) = sc.generate();
+    std::fs::write(&out, jsonl).unwrap();
+    eprintln!("{sc:?}\n{truth:?}");
 }

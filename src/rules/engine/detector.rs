@@ -350,7 +350,10 @@ impl Latency {
             hist.reset();
         }
         hist.saturating_record(ms.round().max(1.0) as u64);
-        self.cached = None;
+        // The cache covers complete slots only; a late call into one of them invalidates it.
+        if self.cached.is_some_and(|(end_slot, _, _)| slot_no < end_slot) {
+            self.cached = None;
+        }
         true
     }
 

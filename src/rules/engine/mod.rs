@@ -13,7 +13,9 @@ mod render;
 mod ring;
 mod rotation;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use time::{Duration as TimeDuration, OffsetDateTime};
 
