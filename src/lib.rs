@@ -2,8 +2,8 @@
 pub mod alert;
 pub mod call;
 pub mod classify;
-pub mod event;
-pub mod rules;
 #[doc(hidden)]
 pub mod cli;
+pub mod event;
 pub mod names;
+pub mod rules;

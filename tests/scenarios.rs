@@ -36,7 +36,10 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             .collect();
         if Some(rule) != expected {
             if let Some(a) = fired.first() {
-                problems.push(format!("{rule} fired on {:?} at {}: {}", sc.incident, a.at, a.summary));
+                problems.push(format!(
+                    "{rule} fired on {:?} at {}: {}",
+                    sc.incident, a.at, a.summary
+                ));
             }
             continue;
         }
@@ -55,14 +58,22 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
         if let Incident::CreditsOut(_) = sc.incident {
             let want = crate_truncate(truth.first_billing.unwrap());
             if first.at != want {
-                problems.push(format!("{rule} fired at {} not at the first billing call {want}", first.at));
+                problems.push(format!(
+                    "{rule} fired at {} not at the first billing call {want}",
+                    first.at
+                ));
             }
             if first.severity != "critical" || !first.labels.contains_key("error_type") {
                 problems.push(format!("{rule}: severity/labels wrong: {first:?}"));
             }
             let text = format!("{} {}", first.summary, first.description).to_lowercase();
-            if !text.contains("outage") || !text.contains("credits") || !text.contains("spend limit") {
-                problems.push(format!("{rule}: text does not say outage/credits/spend limit: {text}"));
+            if !text.contains("outage")
+                || !text.contains("credits")
+                || !text.contains("spend limit")
+            {
+                problems.push(format!(
+                    "{rule}: text does not say outage/credits/spend limit: {text}"
+                ));
             }
         } else if first.at < start || first.at > start + deadline {
             problems.push(format!(
@@ -73,7 +84,11 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             ));
         }
         if fired.len() != 1 && !matches!(sc.incident, Incident::CreditsOut(_)) {
-            problems.push(format!("{rule} fired {} times on {:?}", fired.len(), sc.incident));
+            problems.push(format!(
+                "{rule} fired {} times on {:?}",
+                fired.len(),
+                sc.incident
+            ));
         }
         let text = format!("{} {}", first.summary, first.description);
         match sc.incident {
@@ -89,7 +104,10 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             }
             Incident::KeyRotation { .. } => {
                 if first.labels.get("key_id") != truth.failing_key.as_ref() {
-                    problems.push(format!("auth alert names {:?}, failing key {:?}", first.labels, truth.failing_key));
+                    problems.push(format!(
+                        "auth alert names {:?}, failing key {:?}",
+                        first.labels, truth.failing_key
+                    ));
                 }
             }
             Incident::DeployRamp => {
@@ -130,7 +148,10 @@ fn incidents(seed: u64) -> Vec<Incident> {
     vec![
         Incident::ProviderSpike { share },
         Incident::CapacitySpike { share },
-        Incident::KeyRotation { fail_new: seed % 2 == 0, explicit: seed % 3 != 0 },
+        Incident::KeyRotation {
+            fail_new: seed % 2 == 0,
+            explicit: seed % 3 != 0,
+        },
         Incident::DeployRamp,
         Incident::CreditsOut(shape[seed as usize % 4]),
         Incident::PermissionBurst,
@@ -150,13 +171,21 @@ fn run_seeds(seeds: std::ops::Range<u64>, rate: Option<f64>) {
             }
             let (jsonl, truth) = sc.generate();
             let (alerts, stderr) = replay(&jsonl, &[]);
-            assert!(stderr.contains("skipped line "), "malformed line not reported: {stderr}");
+            assert!(
+                stderr.contains("skipped line "),
+                "malformed line not reported: {stderr}"
+            );
             for p in check(&sc, &truth, &alerts) {
                 problems.push(format!("seed {seed} rate {:.1}: {p}", sc.rate));
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]

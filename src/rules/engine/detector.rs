@@ -268,8 +268,8 @@ impl Baseline {
             }
             if let Some(p0) = self.baseline(min_calls) {
                 let k = p0 + min_rise / 2.0;
-                self.cusum = (self.cusum + c.matched as f64 - k * c.total as f64)
-                    .clamp(0.0, limit * 4.0);
+                self.cusum =
+                    (self.cusum + c.matched as f64 - k * c.total as f64).clamp(0.0, limit * 4.0);
             }
             self.ewma_matched = self.ewma_matched * decay + c.matched as f64;
             self.ewma_total = self.ewma_total * decay + c.total as f64;
@@ -351,7 +351,10 @@ impl Latency {
         }
         hist.saturating_record(ms.round().max(1.0) as u64);
         // The cache covers complete slots only; a late call into one of them invalidates it.
-        if self.cached.is_some_and(|(end_slot, _, _)| slot_no < end_slot) {
+        if self
+            .cached
+            .is_some_and(|(end_slot, _, _)| slot_no < end_slot)
+        {
             self.cached = None;
         }
         true

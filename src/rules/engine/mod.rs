@@ -22,8 +22,8 @@ use time::{Duration as TimeDuration, OffsetDateTime};
 use contributors::Contributors;
 use detector::{Detector, Values};
 use lifecycle::{Phase, Step};
-use render::Facts;
 pub use render::status_meaning;
+use render::Facts;
 use rotation::Rotations;
 
 use super::model::{GroupField, Rule, RuleKind, RuleSet};
@@ -311,8 +311,7 @@ impl Engine {
 
     /// An explicit key rotation.
     pub fn key_rotated(&mut self, rotation: &KeyRotation<'_>) {
-        self.eval_end
-            .get_or_insert(rotation.ts.unix_timestamp());
+        self.eval_end.get_or_insert(rotation.ts.unix_timestamp());
         self.rotations.explicit(&rotation.key_id, rotation.ts);
     }
 
@@ -401,9 +400,7 @@ impl Engine {
                     };
                     let alert =
                         state.alert(rule, &series.labels, &values, rotations.last(), call.ts);
-                    state.phase = Phase::Firing {
-                        last_true: call.ts,
-                    };
+                    state.phase = Phase::Firing { last_true: call.ts };
                     state.alert = Some(alert.clone());
                     fired.push(alert);
                 }
