@@ -91,32 +91,27 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             ));
         }
         let text = format!("{} {}", first.summary, first.description);
-        match sc.incident {
-            Incident::ProviderSpike { .. } => {
-                if !text.contains("provider incident") || text.contains("capacity") {
-                    problems.push(format!("500 spike text: {text}"));
-                }
-            }
-            Incident::CapacitySpike { .. } => {
-                if !text.contains("capacity") || text.contains("provider incident") {
-                    problems.push(format!("529 spike text: {text}"));
-                }
-            }
+        let text_problem = match sc.incident {
+            Incident::ProviderSpike { .. } => (!text.contains("provider incident")
+                || text.contains("capacity"))
+            .then(|| format!("500 spike text: {text}")),
+            Incident::CapacitySpike { .. } => (!text.contains("capacity")
+                || text.contains("provider incident"))
+            .then(|| format!("529 spike text: {text}")),
             Incident::KeyRotation { .. } => {
-                if first.labels.get("key_id") != truth.failing_key.as_ref() {
-                    problems.push(format!(
+                (first.labels.get("key_id") != truth.failing_key.as_ref()).then(|| {
+                    format!(
                         "auth alert names {:?}, failing key {:?}",
                         first.labels, truth.failing_key
-                    ));
-                }
+                    )
+                })
             }
-            Incident::DeployRamp => {
-                if !text.contains("messages.*.content: Input should be a valid list") {
-                    problems.push(format!("ramp alert does not name the message: {text}"));
-                }
-            }
-            _ => {}
-        }
+            Incident::DeployRamp => (!text
+                .contains("messages.*.content: Input should be a valid list"))
+            .then(|| format!("ramp alert does not name the message: {text}")),
+            _ => None,
+        };
+        problems.extend(text_problem);
         let resolved = alerts
             .iter()
             .find(|a| a.rule == rule && a.state == "resolved" && a.at >= first.at);

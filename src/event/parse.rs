@@ -99,9 +99,11 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
     let status = match wire.status {
         None => None,
         Some(s @ 100..=599) => Some(s as u16),
-        Some(s) => return Err(fail(format!(
+        Some(s) => {
+            return Err(fail(format!(
             "`status` {s} is not an HTTP status (allowed: 100–599, or null when no response came)"
-        ))),
+        )))
+        }
     };
     let attempts = match wire.attempts {
         None => 1,
