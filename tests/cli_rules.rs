@@ -12,7 +12,12 @@ fn callwatch(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap(),
@@ -25,7 +30,10 @@ fn callwatch(args: &[&str], stdin: &str) -> (i32, String, String) {
 fn check_accepts_the_shipped_rules_and_points_at_bad_keys() {
     let (code, stdout, _) = callwatch(&["check"], "");
     assert_eq!(code, 0);
-    assert!(stdout.contains("alerts/default.yaml: ok (8 rules)"), "{stdout}");
+    assert!(
+        stdout.contains("alerts/default.yaml: ok (8 rules)"),
+        "{stdout}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
@@ -82,5 +90,8 @@ fn test_verb_runs_the_shipped_tests_and_fails_on_a_wrong_expectation() {
     .unwrap();
     let (code, _, stderr) = callwatch(&["test", t.to_str().unwrap()], "");
     assert_eq!(code, 1);
-    assert!(stderr.contains("FAIL") && stderr.contains("expected ServerErrorSpike firing"), "{stderr}");
+    assert!(
+        stderr.contains("FAIL") && stderr.contains("expected ServerErrorSpike firing"),
+        "{stderr}"
+    );
 }

@@ -255,10 +255,10 @@ impl Baseline {
         let start = self.processed_end.max(end - self.ring.window_s() - SLACK_S);
         if start > self.processed_end {
             // A gap without data: only decay.
-            let gap = (start - self.processed_end) as i32;
+            let gap = (start - self.processed_end) as f64;
             if !firing {
-                self.ewma_matched *= decay.powi(gap);
-                self.ewma_total *= decay.powi(gap);
+                self.ewma_matched *= decay.powf(gap);
+                self.ewma_total *= decay.powf(gap);
             }
         }
         for s in start..end {

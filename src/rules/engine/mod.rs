@@ -421,7 +421,7 @@ impl Engine {
             return out;
         };
         while end < target {
-            if end - self.last_call > self.horizon_s && !self.any_active() {
+            if end.saturating_sub(self.last_call) > self.horizon_s && !self.any_active() {
                 // Nothing happened for longer than any rule looks back: jump.
                 end = target;
                 self.advance_all(end);
@@ -578,5 +578,51 @@ fn field_value_ref<'e>(field: GroupField, call: &'e CallEvent<'_>) -> Option<&'e
             .as_deref()
             .or_else(|| error_type_of_class(call.class)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::default_rules;
+    use time::macros::datetime;
+
+    #[test]
+    fn ticks_without_calls_and_huge_gaps_do_not_panic() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        assert!(e.tick(t0).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(400)).is_empty());
+        e.key_rotated(&KeyRotation {
+            ts: t0,
+            key_id: "k-1".into(),
+        });
+        let call = CallEvent::new(t0 + TimeDuration::days(401), Some(200), None);
+        assert!(e.observe(&call).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(800)).is_empty());
+        assert_eq!(e.firing().count(), 0);
+    }
+
+    #[test]
+    fn any_rule_fires_at_the_call_and_resolves_after_quiet() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00.250 UTC);
+        let billing = CallEvent::new(t0, Some(403), Some("billing_error"));
+        let fired = e.observe(&billing);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].at, t0);
+        assert_eq!(fired[0].labels["error_type"], "billing_error");
+        assert_eq!(e.firing().count(), 1);
+        assert!(e.tick(t0 + TimeDuration::minutes(9)).is_empty());
+        let resolved = e.tick(t0 + TimeDuration::minutes(11));
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].state, AlertState::Resolved);
+        assert_eq!(resolved[0].at, t0 + TimeDuration::minutes(10));
+        let perm = CallEvent::new(
+            t0 + TimeDuration::minutes(12),
+            Some(403),
+            Some("permission_error"),
+        );
+        assert!(e.observe(&perm).is_empty());
     }
 }
