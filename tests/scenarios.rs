@@ -36,7 +36,10 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             .collect();
         if Some(rule) != expected {
             if let Some(a) = fired.first() {
-                problems.push(format!("{rule} fired on {:?} at {}: {}", sc.incident, a.at, a.summary));
+                problems.push(format!(
+                    "{rule} fired on {:?} at {}: {}",
+                    sc.incident, a.at, a.summary
+                ));
             }
             continue;
         }
@@ -55,14 +58,22 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
         if let Incident::CreditsOut(_) = sc.incident {
             let want = crate_truncate(truth.first_billing.unwrap());
             if first.at != want {
-                problems.push(format!("{rule} fired at {} not at the first billing call {want}", first.at));
+                problems.push(format!(
+                    "{rule} fired at {} not at the first billing call {want}",
+                    first.at
+                ));
             }
             if first.severity != "critical" || !first.labels.contains_key("error_type") {
                 problems.push(format!("{rule}: severity/labels wrong: {first:?}"));
             }
             let text = format!("{} {}", first.summary, first.description).to_lowercase();
-            if !text.contains("outage") || !text.contains("credits") || !text.contains("spend limit") {
-                problems.push(format!("{rule}: text does not say outage/credits/spend limit: {text}"));
+            if !text.contains("outage")
+                || !text.contains("credits")
+                || !text.contains("spend limit")
+            {
+                problems.push(format!(
+                    "{rule}: text does not say outage/credits/spend limit: {text}"
+                ));
             }
         } else if first.at < start || first.at > start + deadline {
             problems.push(format!(
@@ -73,32 +84,34 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             ));
         }
         if fired.len() != 1 && !matches!(sc.incident, Incident::CreditsOut(_)) {
-            problems.push(format!("{rule} fired {} times on {:?}", fired.len(), sc.incident));
+            problems.push(format!(
+                "{rule} fired {} times on {:?}",
+                fired.len(),
+                sc.incident
+            ));
         }
         let text = format!("{} {}", first.summary, first.description);
-        match sc.incident {
-            Incident::ProviderSpike { .. } => {
-                if !text.contains("provider incident") || text.contains("capacity") {
-                    problems.push(format!("500 spike text: {text}"));
-                }
-            }
-            Incident::CapacitySpike { .. } => {
-                if !text.contains("capacity") || text.contains("provider incident") {
-                    problems.push(format!("529 spike text: {text}"));
-                }
-            }
+        let text_problem = match sc.incident {
+            Incident::ProviderSpike { .. } => (!text.contains("provider incident")
+                || text.contains("capacity"))
+            .then(|| format!("500 spike text: {text}")),
+            Incident::CapacitySpike { .. } => (!text.contains("capacity")
+                || text.contains("provider incident"))
+            .then(|| format!("529 spike text: {text}")),
             Incident::KeyRotation { .. } => {
-                if first.labels.get("key_id") != truth.failing_key.as_ref() {
-                    problems.push(format!("auth alert names {:?}, failing key {:?}", first.labels, truth.failing_key));
-                }
+                (first.labels.get("key_id") != truth.failing_key.as_ref()).then(|| {
+                    format!(
+                        "auth alert names {:?}, failing key {:?}",
+                        first.labels, truth.failing_key
+                    )
+                })
             }
-            Incident::DeployRamp => {
-                if !text.contains("messages.*.content: Input should be a valid list") {
-                    problems.push(format!("ramp alert does not name the message: {text}"));
-                }
-            }
-            _ => {}
-        }
+            Incident::DeployRamp => (!text
+                .contains("messages.*.content: Input should be a valid list"))
+            .then(|| format!("ramp alert does not name the message: {text}")),
+            _ => None,
+        };
+        problems.extend(text_problem);
         let resolved = alerts
             .iter()
             .find(|a| a.rule == rule && a.state == "resolved" && a.at >= first.at);
@@ -130,7 +143,10 @@ fn incidents(seed: u64) -> Vec<Incident> {
     vec![
         Incident::ProviderSpike { share },
         Incident::CapacitySpike { share },
-        Incident::KeyRotation { fail_new: seed % 2 == 0, explicit: seed % 3 != 0 },
+        Incident::KeyRotation {
+            fail_new: seed % 2 == 0,
+            explicit: seed % 3 != 0,
+        },
         Incident::DeployRamp,
         Incident::CreditsOut(shape[seed as usize % 4]),
         Incident::PermissionBurst,
@@ -140,28 +156,63 @@ fn incidents(seed: u64) -> Vec<Incident> {
     ]
 }
 
-fn run_seeds(seeds: std::ops::Range<u64>) {
+fn run_seeds(seeds: std::ops::Range<u64>, rate: Option<f64>) {
     let mut problems = Vec::new();
     for seed in seeds {
         for incident in incidents(seed) {
-            let sc = Scenario::new(seed, incident);
+            let mut sc = Scenario::new(seed, incident);
+            if let Some(rate) = rate {
+                sc.rate = rate;
+            }
             let (jsonl, truth) = sc.generate();
             let (alerts, stderr) = replay(&jsonl, &[]);
-            assert!(stderr.contains("skipped line "), "malformed line not reported: {stderr}");
+            assert!(
+                stderr.contains("skipped line "),
+                "malformed line not reported: {stderr}"
+            );
             for p in check(&sc, &truth, &alerts) {
                 problems.push(format!("seed {seed} rate {:.1}: {p}", sc.rate));
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn mandated_alerts_hold_on_seeds_0_to_5() {
-    run_seeds(0..6);
+    run_seeds(0..6, None);
 }
 
 #[test]
 fn mandated_alerts_hold_on_seeds_6_to_11() {
-    run_seeds(6..12);
+    run_seeds(6..12, None);
+}
+
+#[test]
+fn mandated_alerts_hold_at_one_call_per_second() {
+    run_seeds(20..24, Some(1.0));
+}
+
+#[test]
+fn mandated_alerts_hold_at_fifteen_calls_per_second() {
+    run_seeds(30..33, Some(15.0));
+}
+
+/// Writes one scenario to $SCENARIO_OUT for inspection:
+/// `SCENARIO_SEED=3 SCENARIO_INDEX=3 SCENARIO_OUT=/tmp/s.jsonl cargo test --test scenarios dump -- --ignored`
+#[test]
+#[ignore]
+fn dump_scenario() {
+    let seed: u64 = std::env::var("SCENARIO_SEED").map_or(0, |s| s.parse().unwrap());
+    let index: usize = std::env::var("SCENARIO_INDEX").map_or(0, |s| s.parse().unwrap());
+    let out = std::env::var("SCENARIO_OUT").unwrap_or("/tmp/scenario.jsonl".into());
+    let sc = Scenario::new(seed, incidents(seed)[index]);
+    let (jsonl, truth) = sc.generate();
+    std::fs::write(&out, jsonl).unwrap();
+    eprintln!("{sc:?}\n{truth:?}");
 }

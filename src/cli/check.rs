@@ -32,27 +32,32 @@ pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, UserError> {
 
 pub fn run(args: Args) -> Result<ExitCode, UserError> {
     let mut errors = 0usize;
-    let mut report = |name: &str, result: Result<crate::rules::RuleSet, crate::rules::LoadErrors>| {
-        match result {
+    let mut report =
+        |name: &str, result: Result<crate::rules::RuleSet, crate::rules::LoadErrors>| match result {
             Ok(set) => println!("{name}: ok ({} rules)", set.rules.len()),
             Err(e) => {
                 errors += e.0.len();
                 eprintln!("{e}");
             }
-        }
-    };
+        };
     let paths = if args.paths.is_empty() && Path::new("alerts").is_dir() {
         vec![PathBuf::from("alerts")]
     } else {
         args.paths
     };
     if paths.is_empty() {
-        report(DEFAULT_RULES_NAME, load_rules(DEFAULT_RULES_NAME, DEFAULT_RULES_YAML));
+        report(
+            DEFAULT_RULES_NAME,
+            load_rules(DEFAULT_RULES_NAME, DEFAULT_RULES_YAML),
+        );
     }
     for path in &paths {
         let files = rule_files(path)?;
         if files.is_empty() {
-            return Err(UserError(format!("no rule files (*.yaml) in {}", path.display())));
+            return Err(UserError(format!(
+                "no rule files (*.yaml) in {}",
+                path.display()
+            )));
         }
         for file in files {
             report(&file.display().to_string(), load_rules_file(&file));

@@ -22,8 +22,8 @@ use time::OffsetDateTime;
 use crate::classify::Class;
 
 pub use parse::{parse_line, EventError};
-pub use write::EventWriter;
 pub use timestamp::parse_rfc3339;
+pub use write::EventWriter;
 
 /// One line of an event log.
 #[derive(Clone, Debug, PartialEq)]

@@ -92,8 +92,8 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
                 "unknown `event` {kind:?} (allowed: key_rotated; a call line has no `event`)"
             )));
         }
-        let key_id = text(wire.key_id)
-            .ok_or_else(|| fail("`key_rotated` event without `key_id`".into()))?;
+        let key_id =
+            text(wire.key_id).ok_or_else(|| fail("`key_rotated` event without `key_id`".into()))?;
         return Ok(Event::KeyRotated(KeyRotation { ts, key_id }));
     }
     let status = match wire.status {
@@ -101,8 +101,8 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         Some(s @ 100..=599) => Some(s as u16),
         Some(s) => {
             return Err(fail(format!(
-                "`status` {s} is not an HTTP status (allowed: 100–599, or null when no response came)"
-            )))
+            "`status` {s} is not an HTTP status (allowed: 100–599, or null when no response came)"
+        )))
         }
     };
     let attempts = match wire.attempts {
@@ -227,11 +227,26 @@ mod tests {
             ("not json", "not valid JSON"),
             (r#"{"status":200}"#, "missing `ts`"),
             (r#"{"ts":"noon","status":200}"#, "not an RFC 3339"),
-            (r#"{"ts":"2026-11-20T08:00:00Z","status":"200"}"#, "invalid type"),
-            (r#"{"ts":"2026-11-20T08:00:00Z","status":42}"#, "not an HTTP status"),
-            (r#"{"ts":"2026-11-20T08:00:00Z","status":200,"attempts":0}"#, "attempts"),
-            (r#"{"ts":"2026-11-20T08:00:00Z","event":"nope"}"#, "unknown `event`"),
-            (r#"{"ts":"2026-11-20T08:00:00Z","event":"key_rotated"}"#, "without `key_id`"),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","status":"200"}"#,
+                "invalid type",
+            ),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","status":42}"#,
+                "not an HTTP status",
+            ),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","status":200,"attempts":0}"#,
+                "attempts",
+            ),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","event":"nope"}"#,
+                "unknown `event`",
+            ),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","event":"key_rotated"}"#,
+                "without `key_id`",
+            ),
             (r#"[1,2]"#, "invalid type"),
         ];
         for (line, want) in cases {

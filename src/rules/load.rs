@@ -24,7 +24,11 @@ pub struct LoadError {
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -214,18 +218,30 @@ impl Validator<'_> {
         d
     }
 
-    fn number(&mut self, key: &str, value: Option<f64>, default: Option<f64>, range: (f64, f64)) -> f64 {
+    fn number(
+        &mut self,
+        key: &str,
+        value: Option<f64>,
+        default: Option<f64>,
+        range: (f64, f64),
+    ) -> f64 {
         let Some(v) = value.or(default) else {
             self.error(
                 key,
-                format!("missing `{key}` (allowed: a number from {} to {})", range.0, range.1),
+                format!(
+                    "missing `{key}` (allowed: a number from {} to {})",
+                    range.0, range.1
+                ),
             );
             return range.0;
         };
         if !(v >= range.0 && v <= range.1) {
             self.error(
                 key,
-                format!("`{key}` {v} is out of range (allowed: {} to {})", range.0, range.1),
+                format!(
+                    "`{key}` {v} is out of range (allowed: {} to {})",
+                    range.0, range.1
+                ),
             );
         }
         v
@@ -237,7 +253,9 @@ impl Validator<'_> {
                 self.error("name", "rule without `name`".into());
                 String::new()
             }
-            Some(n) if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some(n)
+                if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
                 self.error(
                     "name",
                     format!("bad rule name {n:?} (allowed: letters, digits and _, e.g. ServerErrorSpike)"),
@@ -256,7 +274,10 @@ impl Validator<'_> {
         if !RuleKind::NAMES.contains(&kind_name) {
             self.error(
                 "kind",
-                format!("unknown kind `{kind_name}` (allowed: {})", RuleKind::NAMES.join(", ")),
+                format!(
+                    "unknown kind `{kind_name}` (allowed: {})",
+                    RuleKind::NAMES.join(", ")
+                ),
             );
             return None;
         }
@@ -295,16 +316,26 @@ impl Validator<'_> {
                 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !key.starts_with(|c: char| c.is_ascii_digit());
             if !ok {
-                self.error("labels", format!("bad label name {key:?} (allowed: [A-Za-z_][A-Za-z0-9_]*)"));
+                self.error(
+                    "labels",
+                    format!("bad label name {key:?} (allowed: [A-Za-z_][A-Za-z0-9_]*)"),
+                );
             }
             if GroupField::parse(key).is_some_and(|f| group_by.contains(&f)) {
-                self.error("labels", format!("static label `{key}` clashes with a group_by field"));
+                self.error(
+                    "labels",
+                    format!("static label `{key}` clashes with a group_by field"),
+                );
             }
         }
         let summary = raw.summary.unwrap_or_else(|| format!("{name} is firing"));
         let description = raw.description.unwrap_or_default();
         let runbook = raw.runbook.unwrap_or_default();
-        for (key, text) in [("summary", &summary), ("description", &description), ("runbook", &runbook)] {
+        for (key, text) in [
+            ("summary", &summary),
+            ("description", &description),
+            ("runbook", &runbook),
+        ] {
             match placeholders(text) {
                 Err(e) => self.error(key, format!("`{key}`: {e}")),
                 Ok(names) => {
@@ -323,10 +354,15 @@ impl Validator<'_> {
             }
         }
         let pending_for = self.duration("for", raw.pending_for.as_deref(), Some(0));
-        let keep_firing_for = self.duration("keep_firing_for", raw.keep_firing_for.as_deref(), Some(0));
+        let keep_firing_for =
+            self.duration("keep_firing_for", raw.keep_firing_for.as_deref(), Some(0));
         if matches!(kind, RuleKind::Any { .. }) {
             if raw.pending_for.is_some() {
-                self.error("for", "`for` does not apply to kind `any` (it fires at the call; allowed: quiet_for)".into());
+                self.error(
+                    "for",
+                    "`for` does not apply to kind `any` (it fires at the call; allowed: quiet_for)"
+                        .into(),
+                );
             }
             if raw.keep_firing_for.is_some() {
                 self.error(
@@ -369,12 +405,21 @@ impl Validator<'_> {
             if present && !allowed.contains(&key) {
                 self.error(
                     key,
-                    format!("`{key}` does not apply to kind `{kind}` (allowed: {})", allowed.join(", ")),
+                    format!(
+                        "`{key}` does not apply to kind `{kind}` (allowed: {})",
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
         if raw.event.is_some() && kind != "burst_after_event" {
-            self.error("event", format!("`event` does not apply to kind `{kind}` (allowed: {})", allowed.join(", ")));
+            self.error(
+                "event",
+                format!(
+                    "`event` does not apply to kind `{kind}` (allowed: {})",
+                    allowed.join(", ")
+                ),
+            );
         }
     }
 
@@ -383,7 +428,10 @@ impl Validator<'_> {
             let d = v.duration("window", raw.window.as_deref(), default);
             let d = v.positive("window", d);
             if d > Duration::from_secs(24 * 3600) {
-                v.error("window", "`window` longer than 24h (allowed: 1s to 24h)".into());
+                v.error(
+                    "window",
+                    "`window` longer than 24h (allowed: 1s to 24h)".into(),
+                );
             }
             d
         };
@@ -395,7 +443,11 @@ impl Validator<'_> {
                 min_count: raw.min_count.unwrap_or(1),
             },
             "share_over_baseline" => {
-                let half_life = self.duration("baseline_half_life", raw.baseline_half_life.as_deref(), Some(3600));
+                let half_life = self.duration(
+                    "baseline_half_life",
+                    raw.baseline_half_life.as_deref(),
+                    Some(3600),
+                );
                 let half_life = self.positive("baseline_half_life", half_life);
                 RuleKind::ShareOverBaseline {
                     window: window(self, Some(300)),
@@ -412,7 +464,10 @@ impl Validator<'_> {
                     Some(other) => {
                         self.error(
                             "event",
-                            format!("unknown event `{other}` (allowed: {})", TriggerEvent::NAMES.join(", ")),
+                            format!(
+                                "unknown event `{other}` (allowed: {})",
+                                TriggerEvent::NAMES.join(", ")
+                            ),
                         );
                         TriggerEvent::KeyRotation
                     }
@@ -439,7 +494,12 @@ impl Validator<'_> {
                 RuleKind::LatencyPercentile {
                     window,
                     percentile: self.number("percentile", raw.percentile, Some(99.0), (1.0, 100.0)),
-                    threshold_ms: self.number("threshold_ms", raw.threshold_ms, None, (0.0, 3_600_000.0)),
+                    threshold_ms: self.number(
+                        "threshold_ms",
+                        raw.threshold_ms,
+                        None,
+                        (0.0, 3_600_000.0),
+                    ),
                     min_calls: raw.min_calls.unwrap_or(50),
                 }
             }
@@ -470,11 +530,17 @@ impl Validator<'_> {
         }
         for s in &raw.statuses {
             if !(100..=599).contains(s) {
-                self.error("match.statuses", format!("status {s} is not an HTTP status (allowed: 100–599)"));
+                self.error(
+                    "match.statuses",
+                    format!("status {s} is not an HTTP status (allowed: 100–599)"),
+                );
             }
         }
         if raw.min_attempts == Some(0) {
-            self.error("match.min_attempts", "`min_attempts` must be at least 1".into());
+            self.error(
+                "match.min_attempts",
+                "`min_attempts` must be at least 1".into(),
+            );
         }
         Matcher {
             classes,
@@ -490,24 +556,53 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<String> {
-        load_rules("r.yaml", text).unwrap_err().0.iter().map(|e| e.to_string()).collect()
+        load_rules("r.yaml", text)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
     fn semantic_errors_point_at_the_key_and_say_what_is_allowed() {
         let text = "rules:\n  - name: A\n    kind: share_over_threshold\n    window: 5x\n    threshold: 2\n    match:\n      classes: [bogus]\n    group_by: [colour]\n    summary: \"{{nope}}\"\n";
         let errs = errors(text);
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:4:5: `window`: bad duration")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:5:5: `threshold` 2 is out of range (allowed: 0 to 1)")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:7:7: unknown class `bogus` (allowed: success")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:8:5: unknown group_by field `colour`")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:9:5: unknown placeholder `{{nope}}`")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:4:5: `window`: bad duration")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e
+                    .starts_with("r.yaml:5:5: `threshold` 2 is out of range (allowed: 0 to 1)")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:7:7: unknown class `bogus` (allowed: success")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:8:5: unknown group_by field `colour`")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:9:5: unknown placeholder `{{nope}}`")),
+            "{errs:?}"
+        );
     }
 
     #[test]
     fn syntax_and_unknown_keys_carry_serde_positions() {
         let errs = errors("rules:\n  - name: A\n    kind: any\n    colour: red\n");
-        assert!(errs[0].starts_with("r.yaml:4:5: rules[0]: unknown field `colour`"), "{errs:?}");
+        assert!(
+            errs[0].starts_with("r.yaml:4:5: rules[0]: unknown field `colour`"),
+            "{errs:?}"
+        );
         let errs = errors("rules:\n  - name: [\n");
         assert!(errs[0].starts_with("r.yaml:"), "{errs:?}");
         let errs = errors("rules:\n  - name: A\n    kind: nope\n");
@@ -517,8 +612,20 @@ mod tests {
     #[test]
     fn keys_of_other_kinds_and_duplicates_are_rejected() {
         let errs = errors("rules:\n  - name: A\n    kind: any\n    threshold: 0.5\n    for: 1m\n  - name: A\n    kind: any\n");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:4:5: `threshold` does not apply to kind `any` (allowed: quiet_for)")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.starts_with("r.yaml:5:5: `for` does not apply")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("duplicate rule name `A`")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.starts_with(
+                "r.yaml:4:5: `threshold` does not apply to kind `any` (allowed: quiet_for)"
+            )),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:5:5: `for` does not apply")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains("duplicate rule name `A`")),
+            "{errs:?}"
+        );
     }
 }

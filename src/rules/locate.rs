@@ -44,7 +44,9 @@ impl Locator {
                 }
                 continue;
             }
-            let Some(items_at) = item_indent else { continue };
+            let Some(items_at) = item_indent else {
+                continue;
+            };
             let is_item = trimmed.starts_with("- ") || trimmed == "-";
             if is_item && (items_at == usize::MAX || indent == items_at) {
                 item_indent = Some(indent);
@@ -54,16 +56,31 @@ impl Locator {
                 parent = None;
                 let mut keys = HashMap::new();
                 if let Some(key) = key_of(after) {
-                    keys.insert(key.to_string(), Pos { line, col: key_col + 1 });
+                    keys.insert(
+                        key.to_string(),
+                        Pos {
+                            line,
+                            col: key_col + 1,
+                        },
+                    );
                 }
-                loc.items.push((Pos { line, col: indent + 1 }, keys));
+                loc.items.push((
+                    Pos {
+                        line,
+                        col: indent + 1,
+                    },
+                    keys,
+                ));
                 continue;
             }
             let (Some(key_at), Some((_, keys))) = (key_indent, loc.items.last_mut()) else {
                 continue;
             };
             let Some(key) = key_of(trimmed) else { continue };
-            let pos = Pos { line, col: indent + 1 };
+            let pos = Pos {
+                line,
+                col: indent + 1,
+            };
             if indent == key_at {
                 keys.insert(key.to_string(), pos);
                 parent = Some((indent, key.to_string()));

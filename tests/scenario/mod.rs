@@ -216,7 +216,8 @@ impl Scenario {
                         if instance == 0 {
                             key = NEW_KEY.into();
                             if fail_new && !fixed {
-                                line = err(401, "authentication_error", "invalid x-api-key".into(), 1);
+                                line =
+                                    err(401, "authentication_error", "invalid x-api-key".into(), 1);
                                 truth.failing_key = Some(NEW_KEY.into());
                             }
                         } else if instance == 3 && !fail_new && !fixed {
@@ -251,12 +252,19 @@ impl Scenario {
                         line = err(
                             403,
                             "permission_error",
-                            "Your API key does not have permission to use the specified resource.".into(),
+                            "Your API key does not have permission to use the specified resource."
+                                .into(),
                             1,
                         );
                     }
                     Incident::RateLimitStorm if incident_on && rng.chance(0.4) => {
-                        line = err(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit".into(), 1);
+                        line = err(
+                            429,
+                            "rate_limit_error",
+                            "Number of request tokens has exceeded your per-minute rate limit"
+                                .into(),
+                            1,
+                        );
                     }
                     Incident::StrayAuth
                         if stray_sent < 2 && s >= rotation_at + 60 * (stray_sent + 1) =>
@@ -298,12 +306,30 @@ impl Scenario {
             return err(400, "invalid_request_error", m.into(), 1);
         }
         for (p, status, kind, msg, attempts) in [
-            (0.002, Some(500), Some("api_error"), "Internal server error", 3),
+            (
+                0.002,
+                Some(500),
+                Some("api_error"),
+                "Internal server error",
+                3,
+            ),
             (0.002, Some(529), Some("overloaded_error"), "Overloaded", 3),
             (0.001, Some(503), None, "", 3),
-            (0.004, Some(429), Some("rate_limit_error"), "Number of request tokens has exceeded your per-minute rate limit", 2),
+            (
+                0.004,
+                Some(429),
+                Some("rate_limit_error"),
+                "Number of request tokens has exceeded your per-minute rate limit",
+                2,
+            ),
             (0.001, None, Some("timeout"), "", 3),
-            (0.0005, Some(404), Some("not_found_error"), "model: claude-sonnet", 1),
+            (
+                0.0005,
+                Some(404),
+                Some("not_found_error"),
+                "model: claude-sonnet",
+                1,
+            ),
         ] {
             acc += p;
             if r < acc {

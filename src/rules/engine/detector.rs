@@ -255,10 +255,10 @@ impl Baseline {
         let start = self.processed_end.max(end - self.ring.window_s() - SLACK_S);
         if start > self.processed_end {
             // A gap without data: only decay.
-            let gap = (start - self.processed_end) as i32;
+            let gap = (start - self.processed_end) as f64;
             if !firing {
-                self.ewma_matched *= decay.powi(gap);
-                self.ewma_total *= decay.powi(gap);
+                self.ewma_matched *= decay.powf(gap);
+                self.ewma_total *= decay.powf(gap);
             }
         }
         for s in start..end {
@@ -268,8 +268,8 @@ impl Baseline {
             }
             if let Some(p0) = self.baseline(min_calls) {
                 let k = p0 + min_rise / 2.0;
-                self.cusum = (self.cusum + c.matched as f64 - k * c.total as f64)
-                    .clamp(0.0, limit * 4.0);
+                self.cusum =
+                    (self.cusum + c.matched as f64 - k * c.total as f64).clamp(0.0, limit * 4.0);
             }
             self.ewma_matched = self.ewma_matched * decay + c.matched as f64;
             self.ewma_total = self.ewma_total * decay + c.total as f64;
@@ -350,7 +350,13 @@ impl Latency {
             hist.reset();
         }
         hist.saturating_record(ms.round().max(1.0) as u64);
-        self.cached = None;
+        // The cache covers complete slots only; a late call into one of them invalidates it.
+        if self
+            .cached
+            .is_some_and(|(end_slot, _, _)| slot_no < end_slot)
+        {
+            self.cached = None;
+        }
         true
     }
 

@@ -13,15 +13,17 @@ mod render;
 mod ring;
 mod rotation;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 use contributors::Contributors;
 use detector::{Detector, Values};
 use lifecycle::{Phase, Step};
-use render::Facts;
 pub use render::status_meaning;
+use render::Facts;
 use rotation::Rotations;
 
 use super::model::{GroupField, Rule, RuleKind, RuleSet};
@@ -309,8 +311,7 @@ impl Engine {
 
     /// An explicit key rotation.
     pub fn key_rotated(&mut self, rotation: &KeyRotation<'_>) {
-        self.eval_end
-            .get_or_insert(rotation.ts.unix_timestamp());
+        self.eval_end.get_or_insert(rotation.ts.unix_timestamp());
         self.rotations.explicit(&rotation.key_id, rotation.ts);
     }
 
@@ -399,9 +400,7 @@ impl Engine {
                     };
                     let alert =
                         state.alert(rule, &series.labels, &values, rotations.last(), call.ts);
-                    state.phase = Phase::Firing {
-                        last_true: call.ts,
-                    };
+                    state.phase = Phase::Firing { last_true: call.ts };
                     state.alert = Some(alert.clone());
                     fired.push(alert);
                 }
@@ -579,5 +578,51 @@ fn field_value_ref<'e>(field: GroupField, call: &'e CallEvent<'_>) -> Option<&'e
             .as_deref()
             .or_else(|| error_type_of_class(call.class)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::default_rules;
+    use time::macros::datetime;
+
+    #[test]
+    fn ticks_without_calls_and_huge_gaps_do_not_panic() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        assert!(e.tick(t0).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(400)).is_empty());
+        e.key_rotated(&KeyRotation {
+            ts: t0,
+            key_id: "k-1".into(),
+        });
+        let call = CallEvent::new(t0 + TimeDuration::days(401), Some(200), None);
+        assert!(e.observe(&call).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(800)).is_empty());
+        assert_eq!(e.firing().count(), 0);
+    }
+
+    #[test]
+    fn any_rule_fires_at_the_call_and_resolves_after_quiet() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00.250 UTC);
+        let billing = CallEvent::new(t0, Some(403), Some("billing_error"));
+        let fired = e.observe(&billing);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].at, t0);
+        assert_eq!(fired[0].labels["error_type"], "billing_error");
+        assert_eq!(e.firing().count(), 1);
+        assert!(e.tick(t0 + TimeDuration::minutes(9)).is_empty());
+        let resolved = e.tick(t0 + TimeDuration::minutes(11));
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].state, AlertState::Resolved);
+        assert_eq!(resolved[0].at, t0 + TimeDuration::minutes(10));
+        let perm = CallEvent::new(
+            t0 + TimeDuration::minutes(12),
+            Some(403),
+            Some("permission_error"),
+        );
+        assert!(e.observe(&perm).is_empty());
     }
 }

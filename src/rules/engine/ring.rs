@@ -161,7 +161,11 @@ mod tests {
                 }
             }
             r.advance(end);
-            let naive: u64 = all.iter().filter(|(s, _)| *s >= end - 10 && *s < end).map(|x| x.1).sum();
+            let naive: u64 = all
+                .iter()
+                .filter(|(s, _)| *s >= end - 10 && *s < end)
+                .map(|x| x.1)
+                .sum();
             assert_eq!(r.sum().total, naive, "at {end}");
         }
     }

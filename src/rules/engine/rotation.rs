@@ -2,7 +2,7 @@
 //! another was in use. Keys first seen during the stream's first minute are the fleet as it
 //! started (several keys in use at once is normal), not a rotation.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use time::OffsetDateTime;
 
