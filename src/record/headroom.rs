@@ -15,6 +15,7 @@ pub struct HeadroomCell {
     kinds: [AtomicU64; 4],
 }
 
+#[inline]
 fn pack(h: &Headroom) -> u64 {
     let limit = h.limit.min(u64::from(u32::MAX) - 1) + 1;
     let remaining = h.remaining.min(u64::from(u32::MAX));
