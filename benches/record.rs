@@ -7,6 +7,10 @@
 //!   `AtomicBucket` histograms (what metrics-exporter-prometheus users get).
 //!
 //! Run: `cargo bench --bench record -- --warm-up-time 1 --measurement-time 3`
+//!
+//! Measured (2 shared vCPUs, load average ~5 from other builds, so all figures are inflated):
+//! callwatch 24.9 ns (1 thread) / 49 ns (2 threads, same series *and* same latency bucket, the
+//! worst case for the one shared atomic); OTel SDK 117 / 290 ns; metrics-rs 128 / 363 ns.
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};

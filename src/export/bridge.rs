@@ -228,9 +228,9 @@ fn record_attempts(histogram: &Histogram<u64>, attrs: &[KeyValue], now: &Totals,
     }
     // The last slot holds "that many or more": spread what the exact sum says they made.
     let n = now.attempts[ATTEMPT_SLOTS - 1].saturating_sub(before.attempts[ATTEMPT_SLOTS - 1]);
-    if n > 0 {
-        let sum = now.attempts_sum.saturating_sub(before.attempts_sum);
-        let each = (sum.saturating_sub(exact_sum) / n).max(ATTEMPT_SLOTS as u64 - 1);
+    let sum = now.attempts_sum.saturating_sub(before.attempts_sum);
+    if let Some(mean) = sum.saturating_sub(exact_sum).checked_div(n) {
+        let each = mean.max(ATTEMPT_SLOTS as u64 - 1);
         for _ in 0..n {
             histogram.record(each, attrs);
         }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::classify::{Headroom, RateLimit};
 
-/// Kind names in the order of [`RateLimit::kinds`].
+/// Kind names in the order of [`RateLimit::kinds`] (and of the cells).
 pub const KINDS: [&str; 4] = ["requests", "tokens", "input_tokens", "output_tokens"];
 
 #[derive(Default)]
@@ -15,6 +15,7 @@ pub struct HeadroomCell {
     kinds: [AtomicU64; 4],
 }
 
+#[inline]
 fn pack(h: &Headroom) -> u64 {
     let limit = h.limit.min(u64::from(u32::MAX) - 1) + 1;
     let remaining = h.remaining.min(u64::from(u32::MAX));
@@ -24,9 +25,16 @@ fn pack(h: &Headroom) -> u64 {
 impl HeadroomCell {
     #[inline]
     pub fn record(&self, rate_limit: &RateLimit) {
-        for (cell, (_, headroom)) in self.kinds.iter().zip(rate_limit.kinds()) {
+        let kinds = [
+            &rate_limit.requests,
+            &rate_limit.tokens,
+            &rate_limit.input_tokens,
+            &rate_limit.output_tokens,
+        ];
+        for (cell, headroom) in self.kinds.iter().zip(kinds) {
             if let Some(h) = headroom {
-                let packed = pack(&h);
+                let packed = pack(h);
+                // Store only on change: an unchanged gauge leaves the cache line shared.
                 if cell.load(Relaxed) != packed {
                     cell.store(packed, Relaxed);
                 }

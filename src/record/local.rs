@@ -65,7 +65,7 @@ pub fn with_entry<R>(
             let hash = labels.hash_with(&cache.hasher);
             match cache
                 .entries
-                .find(hash, |e| e.series.labels.as_ref() == *labels)
+                .find(hash, |e| e.series.labels.as_ref().same_as(labels))
             {
                 Some(entry) => Lookup::Hit(hit(entry)),
                 None => Lookup::Miss,

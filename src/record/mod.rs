@@ -117,17 +117,14 @@ impl RecorderBuilder {
 /// Latency in whole milliseconds, rounded to nearest (the histogram's unit).
 #[inline]
 fn millis(latency: Duration) -> u64 {
-    let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-    micros.saturating_add(500) / 1000
+    shard::micros(latency).saturating_add(500) / 1000
 }
 
 #[inline]
 fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     series.latency.record(millis(call.latency));
     shard.record(call);
-    if !call.outcome.rate_limit.is_empty() {
-        series.headroom.record(&call.outcome.rate_limit);
-    }
+    series.headroom.record(&call.outcome.rate_limit);
 }
 
 impl Recorder {

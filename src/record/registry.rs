@@ -157,7 +157,7 @@ impl Inner {
     fn find(&self, labels: &LabelsRef<'_>) -> Option<Arc<Series>> {
         let hash = labels.hash_with(&self.hasher);
         self.series
-            .find(hash, |s| s.labels.as_ref() == *labels)
+            .find(hash, |s| s.labels.as_ref().same_as(labels))
             .cloned()
     }
 
