@@ -6,11 +6,10 @@ pub mod agent;
 pub mod alert;
 pub mod call;
 pub mod classify;
-pub mod event;
-pub mod rules;
 #[doc(hidden)]
 pub mod cli;
 pub mod demo;
+pub mod event;
 pub mod export;
 pub mod middleware;
 pub mod mock;
@@ -19,6 +18,7 @@ pub mod notify;
 pub mod proxy;
 pub mod record;
 pub mod retry;
+pub mod rules;
 pub mod watched;
 
 #[doc(hidden)]

@@ -16,7 +16,16 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("demo-events.jsonl");
     let output = Command::new(env!("CARGO_BIN_EXE_callwatch"))
-        .args(["demo", "--speed", "400", "--rate", "600", "--plain", "--no-desktop", "--events"])
+        .args([
+            "demo",
+            "--speed",
+            "400",
+            "--rate",
+            "600",
+            "--plain",
+            "--no-desktop",
+            "--events",
+        ])
         .arg(&events)
         .env_remove("CALLWATCH_SLACK_WEBHOOK_URL")
         .env_remove("CALLWATCH_WEBHOOK_URL")
@@ -27,33 +36,54 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}\n{stdout}\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        output.status
+    );
     assert!(
         stdout.contains("all four mandated alerts fired and resolved"),
         "{stdout}\n{stderr}"
     );
     for rule in MANDATED {
-        assert!(stdout.contains(&format!("FIRING   {rule}")), "{rule} never fired:\n{stdout}");
-        assert!(stdout.contains(&format!("RESOLVED {rule}")), "{rule} never resolved:\n{stdout}");
+        assert!(
+            stdout.contains(&format!("FIRING   {rule}")),
+            "{rule} never fired:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("RESOLVED {rule}")),
+            "{rule} never resolved:\n{stdout}"
+        );
     }
     // The demo's keys are fake, but even their text must never be printed.
     assert!(!stdout.contains("FAKE") && !stderr.contains("FAKE"));
 
     let log = std::fs::read_to_string(&events).unwrap();
-    assert!(log.lines().count() > 1000, "event log too short: {} lines", log.lines().count());
+    assert!(
+        log.lines().count() > 1000,
+        "event log too short: {} lines",
+        log.lines().count()
+    );
     assert!(!log.contains("FAKE"));
     let replay = Command::new(env!("CARGO_BIN_EXE_callwatch"))
         .arg("replay")
         .arg(&events)
         .output()
         .unwrap();
-    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
     let alerts = String::from_utf8_lossy(&replay.stdout);
     for rule in MANDATED {
         let fired = alerts.lines().any(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             v["rule"] == rule && v["state"] == "firing"
         });
-        assert!(fired, "replay of the demo log did not fire {rule}:\n{alerts}");
+        assert!(
+            fired,
+            "replay of the demo log did not fire {rule}:\n{alerts}"
+        );
     }
 }

@@ -88,7 +88,12 @@ fn body(stream: bool) -> String {
     )
 }
 
-async fn post(client: &reqwest::Client, base: &str, retry_count: u32, stream: bool) -> (u16, String, String) {
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    retry_count: u32,
+    stream: bool,
+) -> (u16, String, String) {
     let response = client
         .post(format!("{base}/v1/messages"))
         .header("x-api-key", FAKE_KEY)
@@ -122,7 +127,12 @@ async fn responses_through_the_proxy_match_direct_ones() {
     let mock = MockClaude::start().await.unwrap();
     let proxy = start_proxy(&mock.base_url(), Duration::from_secs(5)).await;
     let client = reqwest::Client::new();
-    for reply in [Reply::success(), Reply::status(401), Reply::billing_error(403), Reply::html(502)] {
+    for reply in [
+        Reply::success(),
+        Reply::status(401),
+        Reply::billing_error(403),
+        Reply::html(502),
+    ] {
         mock.push(reply.clone());
         let direct = post(&client, &mock.base_url(), 0, false).await;
         mock.push(reply);
@@ -137,9 +147,14 @@ async fn responses_through_the_proxy_match_direct_ones() {
     }
     let calls = proxy.stop().await;
     let classes: Vec<_> = calls.iter().map(|c| c.class).collect();
-    assert_eq!(classes, [Class::Success, Class::Auth, Class::Billing, Class::Server]);
+    assert_eq!(
+        classes,
+        [Class::Success, Class::Auth, Class::Billing, Class::Server]
+    );
     assert!(calls.iter().all(|c| c.model == "claude-sonnet-4-6"));
-    assert!(calls.iter().all(|c| c.key_id.starts_with("k-") && !c.key_id.contains("FAKE")));
+    assert!(calls
+        .iter()
+        .all(|c| c.key_id.starts_with("k-") && !c.key_id.contains("FAKE")));
 }
 
 #[tokio::test]

@@ -63,6 +63,11 @@ pub fn describe(alert: &Alert) -> String {
     if labels.is_empty() {
         format!("{} [{}]", alert.rule, alert.severity.as_str())
     } else {
-        format!("{} [{}] {}", alert.rule, alert.severity.as_str(), labels.join(" "))
+        format!(
+            "{} [{}] {}",
+            alert.rule,
+            alert.severity.as_str(),
+            labels.join(" ")
+        )
     }
 }

@@ -24,7 +24,11 @@ impl Clock {
         Clock {
             origin_real: Instant::now(),
             origin_event: origin,
-            speed: if speed.is_finite() && speed > 0.0 { speed } else { 1.0 },
+            speed: if speed.is_finite() && speed > 0.0 {
+                speed
+            } else {
+                1.0
+            },
         }
     }
 
@@ -58,6 +62,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         assert!(clock.elapsed() >= Duration::from_millis(1200));
         assert!(clock.now() > OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(Clock::compressed(OffsetDateTime::UNIX_EPOCH, -1.0).speed(), 1.0);
+        assert_eq!(
+            Clock::compressed(OffsetDateTime::UNIX_EPOCH, -1.0).speed(),
+            1.0
+        );
     }
 }

@@ -139,7 +139,10 @@ impl Agent {
     }
 
     pub fn board(&self) -> AlertBoard {
-        self.board.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.board
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Stops the engine task after it drained its queue; shuts the notifier down, giving

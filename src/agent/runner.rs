@@ -42,7 +42,10 @@ impl Runner {
     pub async fn run(mut self) -> (RunReport, Option<Notifier>) {
         let mut report = RunReport::default();
         // One engine second per tick: a compressed clock ticks more often in real time.
-        let period = self.clock.real(Duration::from_secs(1)).max(Duration::from_millis(5));
+        let period = self
+            .clock
+            .real(Duration::from_secs(1))
+            .max(Duration::from_millis(5));
         let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {

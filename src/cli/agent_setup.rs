@@ -25,14 +25,20 @@ pub fn duration_arg(text: &str) -> Result<Duration, String> {
 pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
     match path {
         None => Ok(crate::rules::default_rules()),
-        Some(path) => crate::rules::load_rules_file(path).map_err(|errors| UserError(errors.to_string())),
+        Some(path) => {
+            crate::rules::load_rules_file(path).map_err(|errors| UserError(errors.to_string()))
+        }
     }
 }
 
 /// Sinks from the config file and the CALLWATCH_* environment variables (the file is
 /// optional). `desktop` turns desktop notifications on whatever the file says; `stdout`
 /// keeps or drops the JSON alert lines. `None` when no sink is left.
-pub fn notifier(config: Option<&Path>, desktop: bool, stdout: bool) -> Result<Option<Notifier>, UserError> {
+pub fn notifier(
+    config: Option<&Path>,
+    desktop: bool,
+    stdout: bool,
+) -> Result<Option<Notifier>, UserError> {
     let env = |k: &str| std::env::var(k).ok();
     let mut cfg = match config {
         Some(path) => NotifyConfig::load(path),
@@ -67,11 +73,17 @@ pub fn telemetry(recorder: &Recorder) -> Result<Option<ExportGuard>, UserError> 
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let configured = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]
-        .iter()
-        .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()));
+    let configured = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    ]
+    .iter()
+    .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()));
     if !configured {
-        let _ = tracing_subscriber::registry().with(filter).with(fmt).try_init();
+        let _ = tracing_subscriber::registry()
+            .with(filter)
+            .with(fmt)
+            .try_init();
         return Ok(None);
     }
     let guard = crate::export::install(crate::export::ExportConfig::new(), recorder.clone())

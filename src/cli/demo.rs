@@ -38,10 +38,16 @@ pub struct Args {
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     if !(args.speed.is_finite() && args.speed >= 1.0 && args.speed <= 3600.0) {
-        return Err(UserError(format!("--speed {}: allowed 1 to 3600", args.speed)));
+        return Err(UserError(format!(
+            "--speed {}: allowed 1 to 3600",
+            args.speed
+        )));
     }
     if !(args.rate.is_finite() && args.rate >= 1.0 && args.rate <= 5000.0) {
-        return Err(UserError(format!("--rate {}: allowed 1 to 5000 calls per second", args.rate)));
+        return Err(UserError(format!(
+            "--rate {}: allowed 1 to 5000 calls per second",
+            args.rate
+        )));
     }
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
     let event_log = args.events.unwrap_or_else(|| {

@@ -34,12 +34,16 @@ pub struct Args {
 }
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
-    let upstream: reqwest::Url = args
-        .upstream
-        .parse()
-        .map_err(|e| UserError(format!("--upstream {:?}: {e} (allowed: an http or https URL)", args.upstream)))?;
+    let upstream: reqwest::Url = args.upstream.parse().map_err(|e| {
+        UserError(format!(
+            "--upstream {:?}: {e} (allowed: an http or https URL)",
+            args.upstream
+        ))
+    })?;
     if !matches!(upstream.scheme(), "http" | "https") {
-        return Err(UserError(format!("--upstream {upstream}: allowed schemes are http and https")));
+        return Err(UserError(format!(
+            "--upstream {upstream}: allowed schemes are http and https"
+        )));
     }
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
     let runtime = agent_setup::runtime()?;
@@ -73,7 +77,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         );
         let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
         admin_task.abort();
-        let summary = agent.stop(tokio::time::Instant::now() + Duration::from_secs(10)).await;
+        let summary = agent
+            .stop(tokio::time::Instant::now() + Duration::from_secs(10))
+            .await;
         eprintln!(
             "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
             summary.events, summary.dropped

@@ -59,7 +59,8 @@ impl Director<'_> {
             .position(|p| p.starts == phase.starts)
             .unwrap_or(0);
         if current != Some(index) {
-            self.mock.set_behavior(behavior_for(&phase.conditions, self.clock.speed()));
+            self.mock
+                .set_behavior(behavior_for(&phase.conditions, self.clock.speed()));
             let was = current.map(|i| self.phases[i].conditions.keys);
             if phase.conditions.keys == KeyState::HalfRolled && was == Some(KeyState::Original) {
                 (self.announce)(Event::KeyRotated(KeyRotation {

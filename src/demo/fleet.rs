@@ -53,7 +53,11 @@ pub fn demo_retry_policy(speed: f64, seed: u64) -> RetryPolicy {
         .build()
 }
 
-fn client(config: &FleetConfig, observer: Arc<dyn CallObserver>, instance: usize) -> ClientWithMiddleware {
+fn client(
+    config: &FleetConfig,
+    observer: Arc<dyn CallObserver>,
+    instance: usize,
+) -> ClientWithMiddleware {
     let inner = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -61,7 +65,12 @@ fn client(config: &FleetConfig, observer: Arc<dyn CallObserver>, instance: usize
     let host = reqwest::Url::parse(&config.base_url).ok();
     let (address, port) = host
         .as_ref()
-        .map(|u| (u.host_str().unwrap_or("127.0.0.1").to_owned(), u.port().unwrap_or(80)))
+        .map(|u| {
+            (
+                u.host_str().unwrap_or("127.0.0.1").to_owned(),
+                u.port().unwrap_or(80),
+            )
+        })
         .unwrap_or_else(|| ("127.0.0.1".to_owned(), 80));
     ClientBuilder::new(inner)
         .with(
@@ -69,7 +78,10 @@ fn client(config: &FleetConfig, observer: Arc<dyn CallObserver>, instance: usize
                 .operation(crate::names::OPERATION_CHAT)
                 .observer(observer)
                 .server_address(&address, port)
-                .retry_policy(demo_retry_policy(config.speed, config.seed + instance as u64)),
+                .retry_policy(demo_retry_policy(
+                    config.speed,
+                    config.seed + instance as u64,
+                )),
         )
         .build()
 }
@@ -142,7 +154,10 @@ pub async fn run(
         let Ok(permit) = in_flight.clone().try_acquire_owned() else {
             continue;
         };
-        let Orders { conditions, progress } = orders.borrow().clone();
+        let Orders {
+            conditions,
+            progress,
+        } = orders.borrow().clone();
         let instance = rng.random_range(0..clients.len());
         let model = MODELS[usize::from(rng.random_bool(0.3))];
         let malformed = rng.random_bool(conditions.bad_request_share(progress).clamp(0.0, 1.0));
@@ -188,9 +203,15 @@ mod tests {
     #[test]
     fn a_malformed_request_is_rejected_by_the_mock_validator_shape() {
         let mut rng = StdRng::seed_from_u64(1);
-        let ok: serde_json::Value = serde_json::from_str(&request_body("m", false, &mut rng)).unwrap();
-        let bad: serde_json::Value = serde_json::from_str(&request_body("m", true, &mut rng)).unwrap();
-        assert!(ok["messages"].as_array().unwrap().iter().all(|m| m["content"].is_string()));
+        let ok: serde_json::Value =
+            serde_json::from_str(&request_body("m", false, &mut rng)).unwrap();
+        let bad: serde_json::Value =
+            serde_json::from_str(&request_body("m", true, &mut rng)).unwrap();
+        assert!(ok["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["content"].is_string()));
         assert!(bad["messages"].as_array().unwrap().last().unwrap()["content"].is_object());
     }
 }

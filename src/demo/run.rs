@@ -10,7 +10,9 @@ use tokio::sync::watch;
 use super::director::{behavior_for, Director};
 use super::fleet::{self, FleetConfig, Orders};
 use super::timeline::{script, Phase};
-use crate::agent::{describe, render_line, render_screen, Agent, AgentOptions, AgentSummary, Clock, ViewState};
+use crate::agent::{
+    describe, render_line, render_screen, Agent, AgentOptions, AgentSummary, Clock, ViewState,
+};
 use crate::alert::{Alert, AlertState};
 use crate::mock::MockClaude;
 use crate::notify::Notifier;
@@ -61,7 +63,11 @@ fn alert_line(alert: &Alert) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     match alert.state {
-        AlertState::Firing => format!("{at}  FIRING   {}\n          {}", describe(alert), alert.summary),
+        AlertState::Firing => format!(
+            "{at}  FIRING   {}\n          {}",
+            describe(alert),
+            alert.summary
+        ),
         AlertState::Resolved => format!("{at}  RESOLVED {}", describe(alert)),
     }
 }
@@ -109,10 +115,15 @@ fn view_state(agent: &Agent, title: String) -> ViewState {
 pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let terminal = std::io::stdout().is_terminal() && !options.plain;
     let phases = script();
-    let mock = MockClaude::start_with(behavior_for(&phases[0].conditions, options.speed), options.seed)
-        .await
-        .map_err(DemoError::Mock)?;
-    let origin = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let mock = MockClaude::start_with(
+        behavior_for(&phases[0].conditions, options.speed),
+        options.seed,
+    )
+    .await
+    .map_err(DemoError::Mock)?;
+    let origin = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let clock = Clock::compressed(origin, options.speed);
     let on_alert: Option<crate::agent::AlertHook> = if terminal {
         None
@@ -165,7 +176,11 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let mut phase_name = String::new();
     let mut current = None;
     let mut last_view = Instant::now() - Duration::from_secs(60);
-    let view_every = if terminal { Duration::from_millis(250) } else { Duration::from_secs(5) };
+    let view_every = if terminal {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_secs(5)
+    };
     if !terminal {
         println!(
             "callwatch demo: {} of incidents at {}x speed against a mock Claude API on {} (event log: {})",
@@ -205,7 +220,9 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     }
     let _ = stop_tx.send(true);
     let calls_started = fleet.await.unwrap_or(0);
-    let summary = agent.stop(tokio::time::Instant::now() + Duration::from_secs(5)).await;
+    let summary = agent
+        .stop(tokio::time::Instant::now() + Duration::from_secs(5))
+        .await;
     let missing = MANDATED
         .into_iter()
         .filter(|rule| !summary.board.fired_and_resolved(rule))
@@ -237,7 +254,10 @@ pub fn summary_text(report: &DemoReport) -> String {
     if report.missing.is_empty() {
         out.push_str("all four mandated alerts fired and resolved.\n");
     } else {
-        out.push_str(&format!("did not fire and resolve: {}\n", report.missing.join(", ")));
+        out.push_str(&format!(
+            "did not fire and resolve: {}\n",
+            report.missing.join(", ")
+        ));
     }
     if let Some(path) = &s.event_log {
         out.push_str(&format!(

@@ -134,7 +134,9 @@ pub fn phase_at(phases: &[Phase], elapsed: Duration) -> (&Phase, f64) {
         .rposition(|p| p.starts <= elapsed)
         .unwrap_or(0);
     let phase = &phases[index];
-    let end = phases.get(index + 1).map_or(STORY_LENGTH, |next| next.starts);
+    let end = phases
+        .get(index + 1)
+        .map_or(STORY_LENGTH, |next| next.starts);
     let span = end.saturating_sub(phase.starts).as_secs_f64().max(1.0);
     let progress = (elapsed.saturating_sub(phase.starts).as_secs_f64() / span).clamp(0.0, 1.0);
     (phase, progress)

@@ -15,7 +15,9 @@ pub fn invalid_request(body: &[u8]) -> Option<String> {
     match request.get("max_tokens").and_then(Value::as_i64) {
         None => return Some("max_tokens: Field required".into()),
         Some(n) if n < 1 => {
-            return Some(format!("max_tokens: Input should be greater than or equal to 1 (got {n})"))
+            return Some(format!(
+                "max_tokens: Input should be greater than or equal to 1 (got {n})"
+            ))
         }
         Some(_) => {}
     }
@@ -37,7 +39,11 @@ pub fn invalid_request(body: &[u8]) -> Option<String> {
         }
         match message.get("content") {
             Some(Value::String(_) | Value::Array(_)) => {}
-            Some(_) => return Some(format!("messages.{i}.content: Input should be a valid list")),
+            Some(_) => {
+                return Some(format!(
+                    "messages.{i}.content: Input should be a valid list"
+                ))
+            }
             None => return Some(format!("messages.{i}.content: Field required")),
         }
     }
@@ -57,9 +63,11 @@ mod tests {
             invalid_request(bad).as_deref(),
             Some("messages.2.content: Input should be a valid list")
         );
-        assert!(invalid_request(br#"{"model":"m","max_tokens":0,"messages":[]}"#)
-            .unwrap()
-            .starts_with("max_tokens"));
+        assert!(
+            invalid_request(br#"{"model":"m","max_tokens":0,"messages":[]}"#)
+                .unwrap()
+                .starts_with("max_tokens")
+        );
         assert!(invalid_request(b"not json").is_some());
     }
 }

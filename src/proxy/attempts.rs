@@ -77,9 +77,9 @@ impl AttemptTracker {
         let open = if retry_count > 0 {
             let mut pending = self.lock();
             let chain = pending.get_mut(&key);
-            let found = chain.as_ref().and_then(|c| {
-                c.iter().position(|o| o.next_retry_count == retry_count)
-            });
+            let found = chain
+                .as_ref()
+                .and_then(|c| c.iter().position(|o| o.next_retry_count == retry_count));
             let taken = match (chain, found) {
                 (Some(c), Some(i)) => Some(c.swap_remove(i)),
                 _ => None,
@@ -122,7 +122,10 @@ impl AttemptTracker {
         open.last_end = now;
         open.next_retry_count = start.retry_count + 1;
         let hold = outcome.retryable && !outcome.is_success();
-        let wait = outcome.retry_after.unwrap_or(Duration::ZERO).min(Duration::from_secs(60));
+        let wait = outcome
+            .retry_after
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(60));
         open.deadline = now + wait + self.grace;
         open.outcome = outcome;
         if hold {
@@ -182,7 +185,11 @@ impl AttemptTracker {
 
     fn finish(&self, key: &ChainKey, open: Open) {
         let attempts = open.attempts.max(1);
-        let futile = if open.outcome.is_success() { 0 } else { attempts - 1 };
+        let futile = if open.outcome.is_success() {
+            0
+        } else {
+            attempts - 1
+        };
         self.observer.observe(&Call {
             operation: crate::names::OPERATION_CHAT,
             model: &key.model,
@@ -212,7 +219,11 @@ fn evict_oldest_over(
     }
     let oldest = pending
         .iter()
-        .flat_map(|(k, c)| c.iter().enumerate().map(move |(i, o)| (o.deadline, k.clone(), i)))
+        .flat_map(|(k, c)| {
+            c.iter()
+                .enumerate()
+                .map(move |(i, o)| (o.deadline, k.clone(), i))
+        })
         .min_by_key(|(deadline, _, _)| *deadline);
     let Some((_, key, i)) = oldest else {
         return Vec::new();
@@ -237,7 +248,11 @@ mod tests {
 
     impl CallObserver for Collect {
         fn observe(&self, call: &Call<'_>) {
-            self.0.lock().unwrap().push((call.attempts, call.outcome.status, call.model.to_owned()));
+            self.0.lock().unwrap().push((
+                call.attempts,
+                call.outcome.status,
+                call.model.to_owned(),
+            ));
         }
     }
 
@@ -255,19 +270,26 @@ mod tests {
         tracker.end(b, outcome(529, Class::Overloaded));
         let c = tracker.begin("k-1", "m", "/v1/messages", 2);
         tracker.end(c, outcome(200, Class::Success));
-        assert_eq!(*seen.0.lock().unwrap(), vec![(3, Some(200), "m".to_owned())]);
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(3, Some(200), "m".to_owned())]
+        );
         assert_eq!(tracker.open_calls(), 0);
     }
 
     #[test]
     fn an_unanswered_retryable_failure_ends_after_grace() {
         let seen = Arc::new(Collect::default());
-        let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443).with_grace(Duration::ZERO);
+        let tracker =
+            AttemptTracker::new(seen.clone(), "api".into(), 443).with_grace(Duration::ZERO);
         let a = tracker.begin("k-1", "m", "/v1/messages", 0);
         tracker.end(a, outcome(500, Class::Server));
         assert!(seen.0.lock().unwrap().is_empty());
         tracker.sweep(Instant::now() + Duration::from_millis(1));
-        assert_eq!(*seen.0.lock().unwrap(), vec![(1, Some(500), "m".to_owned())]);
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(1, Some(500), "m".to_owned())]
+        );
     }
 
     #[test]

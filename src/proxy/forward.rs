@@ -42,12 +42,19 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
     let url = match upstream_url(&fwd.upstream, path_and_query) {
         Some(url) => url,
         None => {
-            return error_reply(StatusCode::BAD_REQUEST, "invalid_request_error", "callwatch proxy: bad request path")
+            return error_reply(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "callwatch proxy: bad request path",
+            )
         }
     };
-    let start = fwd
-        .tracker
-        .begin(&info.key_id, &info.model, parts.uri.path(), info.retry_count);
+    let start = fwd.tracker.begin(
+        &info.key_id,
+        &info.model,
+        parts.uri.path(),
+        info.retry_count,
+    );
 
     let mut upstream = fwd.client.request(parts.method, url).body(body);
     for (name, value) in &parts.headers {
@@ -57,8 +64,13 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
     }
     match tokio::time::timeout(fwd.response_timeout, upstream.send()).await {
         Err(_) => {
-            fwd.tracker.end(start, classify_transport(TransportFailure::Timeout));
-            error_reply(StatusCode::GATEWAY_TIMEOUT, "timeout_error", "callwatch proxy: upstream timed out")
+            fwd.tracker
+                .end(start, classify_transport(TransportFailure::Timeout));
+            error_reply(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout_error",
+                "callwatch proxy: upstream timed out",
+            )
         }
         Ok(Err(e)) => {
             let failure = if e.is_timeout() {

@@ -72,9 +72,8 @@ impl Proxy {
             .map_err(|e| ProxyError::Client(e.to_string()))?;
         let host = config.upstream.host_str().unwrap_or("").to_owned();
         let port = config.upstream.port_or_known_default().unwrap_or(443);
-        let tracker = Arc::new(
-            AttemptTracker::new(observer, host, port).with_grace(config.retry_grace),
-        );
+        let tracker =
+            Arc::new(AttemptTracker::new(observer, host, port).with_grace(config.retry_grace));
         let forwarder = Arc::new(forward::Forwarder {
             client,
             upstream: config.upstream.clone(),

@@ -25,7 +25,8 @@ impl RequestInfo {
         RequestInfo {
             model: model.unwrap_or_else(|| "unknown".to_owned()),
             stream,
-            key_id: key_from_headers(header("x-api-key"), header("authorization")).unwrap_or_default(),
+            key_id: key_from_headers(header("x-api-key"), header("authorization"))
+                .unwrap_or_default(),
             retry_count: header(RETRY_COUNT_HEADER)
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),
