@@ -15,8 +15,10 @@ pub struct AlertBoard {
     resolved: VecDeque<Alert>,
     /// Per rule: (times fired, times resolved).
     pub counts: BTreeMap<String, (u64, u64)>,
-    /// Every transition in order (bounded), for the summary.
+    /// Transitions seen so far.
     pub transitions: u64,
+    /// Instances pending (condition true, waiting out `for`), refreshed every tick.
+    pending: Vec<String>,
 }
 
 impl AlertBoard {
@@ -39,6 +41,15 @@ impl AlertBoard {
         }
     }
 
+    /// Replaces the pending list (the engine's view at the last tick).
+    pub fn set_pending(&mut self, pending: Vec<String>) {
+        self.pending = pending;
+    }
+
+    pub fn pending(&self) -> &[String] {
+        &self.pending
+    }
+
     pub fn firing(&self) -> impl Iterator<Item = &Alert> {
         self.firing.values()
     }
@@ -53,21 +64,61 @@ impl AlertBoard {
     }
 }
 
-/// `Rule key=value …` for one line of the view.
+/// `Rule [severity] key=value …` for one line of the view.
 pub fn describe(alert: &Alert) -> String {
-    let labels: Vec<String> = alert
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    describe_instance(
+        &format!("{} [{}]", alert.rule, alert.severity.as_str()),
+        &alert.labels,
+    )
+}
+
+/// `head key=value …`.
+pub fn describe_instance(head: &str, labels: &BTreeMap<String, String>) -> String {
+    let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if labels.is_empty() {
-        format!("{} [{}]", alert.rule, alert.severity.as_str())
+        head.to_owned()
     } else {
-        format!(
-            "{} [{}] {}",
-            alert.rule,
-            alert.severity.as_str(),
-            labels.join(" ")
-        )
+        format!("{head} {}", labels.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::Severity;
+
+    fn alert(state: AlertState, model: &str) -> Alert {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        Alert {
+            at,
+            rule: "ServerErrorSpike".into(),
+            state,
+            severity: Severity::Critical,
+            labels: BTreeMap::from([("model".into(), model.into())]),
+            summary: String::new(),
+            description: String::new(),
+            starts_at: at,
+            values: BTreeMap::new(),
+            request_ids: vec![],
+            runbook: String::new(),
+        }
+    }
+
+    #[test]
+    fn firing_then_resolved_moves_the_instance_and_counts_both() {
+        let mut board = AlertBoard::default();
+        board.apply(&alert(AlertState::Firing, "a"));
+        board.apply(&alert(AlertState::Firing, "b"));
+        assert_eq!(board.firing().count(), 2);
+        assert!(!board.fired_and_resolved("ServerErrorSpike"));
+        board.apply(&alert(AlertState::Resolved, "a"));
+        assert_eq!(board.firing().count(), 1);
+        assert_eq!(board.resolved().count(), 1);
+        assert!(board.fired_and_resolved("ServerErrorSpike"));
+        assert_eq!(board.counts["ServerErrorSpike"], (2, 1));
+        assert_eq!(
+            describe(&alert(AlertState::Firing, "a")),
+            "ServerErrorSpike [critical] model=a"
+        );
     }
 }

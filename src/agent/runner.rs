@@ -59,6 +59,7 @@ impl Runner {
                 _ = ticker.tick() => {
                     let alerts = self.engine.tick(self.clock.now());
                     self.publish(alerts);
+                    self.refresh_pending();
                     self.flush_log(&mut report);
                 }
             }
@@ -108,6 +109,20 @@ impl Runner {
                 notifier.push(alert);
             }
         }
+    }
+
+    fn refresh_pending(&mut self) {
+        let pending = self
+            .engine
+            .active()
+            .into_iter()
+            .filter(|instance| !instance.firing)
+            .map(|instance| super::board::describe_instance(&instance.rule, &instance.labels))
+            .collect();
+        self.board
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_pending(pending);
     }
 
     fn flush_log(&mut self, report: &mut RunReport) {

@@ -107,6 +107,7 @@ fn view_state(agent: &Agent, title: String) -> ViewState {
         .map(|h| h.remaining as f64 / h.limit as f64)
         .reduce(f64::min);
     let board = agent.board();
+    state.pending = board.pending().to_vec();
     state.firing = board.firing().map(describe).collect();
     state.resolved = board.resolved().map(describe).collect();
     state
