@@ -136,7 +136,9 @@ pub fn truncate_to_millis(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(nanos - nanos % 1_000_000).unwrap_or(t)
 }
 
-struct Fnv64(u64);
+/// FNV-1a: stable across runs and processes (std's hasher is randomly seeded), for ids that
+/// must match after a restart.
+pub(crate) struct Fnv64(u64);
 
 impl Default for Fnv64 {
     fn default() -> Self {

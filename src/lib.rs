@@ -9,6 +9,7 @@ pub mod classify;
 #[doc(hidden)]
 pub mod cli;
 pub mod demo;
+pub mod duration;
 pub mod event;
 pub mod export;
 pub mod middleware;

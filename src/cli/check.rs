@@ -13,8 +13,9 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 }
 
-/// The rule files a path names: itself, or the `*.yaml`/`*.yml` directly in a directory
-/// (sub-directories such as `tests/` hold rule tests, not rules).
+/// The rule files a path names: itself, or the callwatch rule files directly in a directory
+/// (sub-directories such as `tests/` hold rule tests, not rules). In a directory, a YAML file
+/// without a top-level `rules:` key is another tool's (`alertmanager.yml`) and is left alone.
 pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, UserError> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
@@ -25,9 +26,17 @@ pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, UserError> {
         .filter(|p| {
             p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
         })
+        .filter(|p| is_rule_file(p))
         .collect();
     files.sort();
     Ok(files)
+}
+
+fn is_rule_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().any(|line| line.starts_with("rules:")))
+        // Unreadable: let the loader report it with its path.
+        .unwrap_or(true)
 }
 
 pub fn run(args: Args) -> Result<ExitCode, UserError> {

@@ -38,10 +38,10 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::delivery::DeliveryConfig;
-use super::duration::{parse_duration, ALLOWED as DURATION_ALLOWED};
 use super::router::{default_inhibit_rules, InhibitRule, Matcher, RouterConfig, Silence};
 use super::secret::{redact_url, Secret};
 use super::sinks::WebhookSigner;
+use crate::duration::{parse_duration, ALLOWED as DURATION_ALLOWED};
 
 pub const ENV_SLACK_WEBHOOK_URL: &str = "CALLWATCH_SLACK_WEBHOOK_URL";
 pub const ENV_WEBHOOK_URL: &str = "CALLWATCH_WEBHOOK_URL";
@@ -161,7 +161,7 @@ impl Builder<'_> {
         match value {
             None => Ok(default),
             Some(v) => {
-                parse_duration(v).ok_or_else(|| self.err(key, &format!("{v:?}"), DURATION_ALLOWED))
+                parse_duration(v).map_err(|_| self.err(key, &format!("{v:?}"), DURATION_ALLOWED))
             }
         }
     }

@@ -12,7 +12,6 @@
 
 pub mod config;
 pub mod delivery;
-mod duration;
 mod notification;
 mod notifier;
 pub mod router;

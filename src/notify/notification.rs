@@ -112,7 +112,7 @@ fn notification_id(
 ) -> String {
     // FNV-1a like `alert::fingerprint`: stable across processes, so a spooled notification
     // keeps its id through a restart.
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = crate::alert::Fnv64::default();
     for part in [receiver, group_key] {
         h.write(part.as_bytes());
         h.write(&[0xff]);
@@ -124,18 +124,4 @@ fn notification_id(
         h.write(&a.at.unix_timestamp_nanos().to_le_bytes());
     }
     format!("msg_{:016x}", h.finish())
-}
-
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
 }

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::duration::parse_duration;
 use super::locate::{Locator, Pos};
 use super::model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};
 use super::template::{placeholders, PLACEHOLDERS};
 use crate::alert::Severity;
 use crate::classify::Class;
+use crate::duration::parse_duration;
 
 /// One problem in a rule file: `file:line:col: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! Rules: a YAML rule set ([`load_rules`], [`default_rules`]) evaluated by the [`Engine`] over
 //! calls in event time. See docs/rules.md for the kinds and why they decide the way they do.
 
-mod duration;
 pub mod engine;
 mod load;
 mod locate;
@@ -10,7 +9,7 @@ mod normalise;
 mod template;
 pub mod testing;
 
-pub use duration::{format_duration, parse_duration};
+pub use crate::duration::{format_duration, parse_duration};
 pub use engine::{ActiveInstance, Engine, EngineStats};
 pub use load::{load_rules, LoadError, LoadErrors};
 pub use model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};

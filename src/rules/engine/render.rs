@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::detector::Values;
 use super::rotation::Rotation;
-use crate::rules::duration::format_duration;
+use crate::duration::format_duration;
 use crate::rules::model::{Rule, RuleKind};
 use crate::rules::template::render;
 
