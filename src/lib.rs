@@ -12,6 +12,7 @@ pub mod rules;
 pub mod cli;
 pub mod demo;
 pub mod export;
+pub mod fleet;
 pub mod middleware;
 pub mod mock;
 pub mod names;
