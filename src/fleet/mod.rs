@@ -6,9 +6,12 @@
 //! they drift from the generators and rewrites them with `CALLWATCH_BLESS=1`.
 
 pub mod datadog_dashboard;
+pub mod datadog_monitors;
 pub mod grafana;
 pub mod metrics;
+pub mod prometheus_rules;
 pub mod promql;
+mod rule_text;
 
 /// A generated file: its path relative to the repository root and its content.
 #[derive(Debug, Clone)]
@@ -27,6 +30,15 @@ pub fn artifacts() -> Vec<Artifact> {
         Artifact {
             path: "dashboards/datadog/callwatch.json",
             content: pretty(&datadog_dashboard::dashboard()),
+        },
+        Artifact {
+            path: "alerts/prometheus/callwatch.rules.yml",
+            content: prometheus_rules::generate(&crate::rules::default_rules())
+                .unwrap_or_else(|e| format!("# the default rules do not export: {e}\n")),
+        },
+        Artifact {
+            path: "alerts/datadog/monitors.json",
+            content: pretty(&datadog_monitors::generate(&crate::rules::default_rules())),
         },
     ]
 }
