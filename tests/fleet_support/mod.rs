@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod calls;
+pub mod process;
 pub mod promql;
 
 use std::path::{Path, PathBuf};
