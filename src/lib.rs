@@ -12,6 +12,7 @@ pub mod demo;
 pub mod duration;
 pub mod event;
 pub mod export;
+pub mod fleet;
 pub mod middleware;
 pub mod mock;
 pub mod names;

@@ -1,0 +1,164 @@
+//! The exported metrics as each backend names them, derived from [`crate::names`] so the
+//! dashboards, Prometheus rules and Datadog monitors cannot drift from the exporter.
+//!
+//! Prometheus (our `/metrics`, or OTLP through a collector / Mimir): dots become underscores, a
+//! unit of `s` adds `_seconds`, `1` adds `_ratio` on gauges, counters end in `_total`, and a
+//! histogram is the `_bucket` / `_sum` / `_count` series ([`names::prometheus_name`]).
+//!
+//! Datadog (Agent OTLP intake or the collector's Datadog exporter, default settings): names stay
+//! dotted; a monotonic sum becomes a COUNT of the same name (send delta temporality); a gauge a
+//! GAUGE; an explicit-bucket histogram a DISTRIBUTION of the same name (`histograms.mode:
+//! distributions`), queried with `count:`, `sum:`, `avg:`, `min:`, `max:` and `pNN:` — there
+//! are no `.bucket` series in that mode, and the `.count` / `.sum` suffixed metrics appear only
+//! with `send_aggregation_metrics`, which the dashboards and monitors do not rely on.
+
+use crate::names;
+
+/// How an instrument is exported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// One exported metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metric {
+    /// The OpenTelemetry name (what Datadog shows).
+    pub otel: &'static str,
+    pub unit: &'static str,
+    pub kind: Kind,
+}
+
+impl Metric {
+    /// The Prometheus base name (a histogram's series add `_bucket`, `_sum`, `_count`).
+    pub fn prom(&self) -> String {
+        names::prometheus_name(self.otel, self.unit, self.kind == Kind::Counter)
+    }
+
+    /// `<prom>_bucket`, `_sum` or `_count` of a histogram.
+    pub fn prom_series(&self, suffix: &str) -> String {
+        debug_assert_eq!(self.kind, Kind::Histogram);
+        format!("{}_{suffix}", self.prom())
+    }
+
+    /// The Datadog metric name: the dotted OTLP name, unchanged.
+    pub fn datadog(&self) -> &'static str {
+        self.otel
+    }
+
+    /// Datadog space aggregators this metric supports.
+    pub fn datadog_aggregators(&self) -> &'static [&'static str] {
+        match self.kind {
+            Kind::Counter | Kind::Gauge => &["sum", "avg", "min", "max"],
+            Kind::Histogram => &[
+                "sum", "avg", "min", "max", "count", "p50", "p75", "p90", "p95", "p99",
+            ],
+        }
+    }
+}
+
+pub const OPERATION_DURATION: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_OPERATION_DURATION,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+pub const TOKEN_USAGE: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_TOKEN_USAGE,
+    unit: "{token}",
+    kind: Kind::Histogram,
+};
+pub const CALLS: Metric = Metric {
+    otel: names::CALLWATCH_CALLS,
+    unit: "{call}",
+    kind: Kind::Counter,
+};
+pub const ATTEMPTS: Metric = Metric {
+    otel: names::CALLWATCH_ATTEMPTS,
+    unit: "{attempt}",
+    kind: Kind::Histogram,
+};
+pub const RETRY_WAIT: Metric = Metric {
+    otel: names::CALLWATCH_RETRY_WAIT,
+    unit: "s",
+    kind: Kind::Counter,
+};
+pub const RETRIES_FUTILE: Metric = Metric {
+    otel: names::CALLWATCH_RETRIES_FUTILE,
+    unit: "{retry}",
+    kind: Kind::Counter,
+};
+pub const TRUNCATED: Metric = Metric {
+    otel: names::CALLWATCH_TRUNCATED,
+    unit: "{response}",
+    kind: Kind::Counter,
+};
+pub const RATELIMIT_HEADROOM: Metric = Metric {
+    otel: names::CALLWATCH_RATELIMIT_HEADROOM,
+    unit: "1",
+    kind: Kind::Gauge,
+};
+pub const RATELIMIT_REMAINING: Metric = Metric {
+    otel: names::CALLWATCH_RATELIMIT_REMAINING,
+    unit: "{unit}",
+    kind: Kind::Gauge,
+};
+pub const SERIES_OVERFLOW: Metric = Metric {
+    otel: names::CALLWATCH_SERIES_OVERFLOW,
+    unit: "{call}",
+    kind: Kind::Counter,
+};
+/// Exported over OTLP only (our `/metrics` does not render it).
+pub const HTTP_DURATION: Metric = Metric {
+    otel: names::HTTP_CLIENT_REQUEST_DURATION,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+
+/// Every metric the OTLP exporter sends (what Datadog can see).
+pub const OTLP: [Metric; 11] = [
+    OPERATION_DURATION,
+    TOKEN_USAGE,
+    CALLS,
+    ATTEMPTS,
+    RETRY_WAIT,
+    RETRIES_FUTILE,
+    TRUNCATED,
+    RATELIMIT_HEADROOM,
+    RATELIMIT_REMAINING,
+    SERIES_OVERFLOW,
+    HTTP_DURATION,
+];
+
+/// An attribute key as a Prometheus label name.
+pub fn prom_label(key: &str) -> String {
+    key.replace('.', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_names_have_the_translation_suffixes() {
+        assert_eq!(
+            OPERATION_DURATION.prom_series("bucket"),
+            "gen_ai_client_operation_duration_seconds_bucket"
+        );
+        assert_eq!(CALLS.prom(), "callwatch_calls_total");
+        assert_eq!(RETRY_WAIT.prom(), "callwatch_retry_wait_seconds_total");
+        assert_eq!(
+            RATELIMIT_HEADROOM.prom(),
+            "callwatch_ratelimit_headroom_ratio"
+        );
+        assert_eq!(
+            TOKEN_USAGE.prom_series("sum"),
+            "gen_ai_client_token_usage_sum"
+        );
+        assert_eq!(
+            prom_label(names::GEN_AI_REQUEST_MODEL),
+            "gen_ai_request_model"
+        );
+    }
+}
