@@ -26,6 +26,8 @@ pub const CALLWATCH_RATELIMIT_HEADROOM: &str = "callwatch.ratelimit.headroom";
 pub const CALLWATCH_RATELIMIT_REMAINING: &str = "callwatch.ratelimit.remaining";
 /// Alerts currently firing (gauge).
 pub const CALLWATCH_ALERTS_FIRING: &str = "callwatch.alerts.firing";
+/// Calls the rules engine's bounded queue dropped (counter).
+pub const CALLWATCH_ENGINE_DROPPED: &str = "callwatch.engine.dropped";
 /// Notifications sent / failed / dropped per sink (counter).
 pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
 /// Series that fell into the overflow series because a label was over its bound (counter).

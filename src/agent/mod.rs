@@ -138,6 +138,17 @@ impl Agent {
         self.tap.send(event);
     }
 
+    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, and
+    /// calls the rules engine's queue dropped.
+    pub fn metrics_source(&self) -> crate::export::prometheus::ExtraMetrics {
+        let board = self.board.clone();
+        let tap = self.tap.clone();
+        Arc::new(move || {
+            let board = board.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            metrics_text(&board, tap.dropped())
+        })
+    }
+
     pub fn board(&self) -> AlertBoard {
         self.board
             .lock()
@@ -168,5 +179,80 @@ impl Agent {
             event_log: self.event_log.clone(),
             board: self.board(),
         }
+    }
+}
+
+/// Prometheus text for the agent's alert state and queue drops.
+fn metrics_text(board: &AlertBoard, dropped: u64) -> String {
+    use crate::names::{prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED};
+    let firing = prometheus_name(CALLWATCH_ALERTS_FIRING, "{alert}", false);
+    let dropped_name = prometheus_name(CALLWATCH_ENGINE_DROPPED, "{call}", true);
+    let mut counts: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    for rule in board.counts.keys() {
+        counts.entry((rule.as_str(), "")).or_default();
+    }
+    for alert in board.firing() {
+        *counts
+            .entry((alert.rule.as_str(), alert.severity.as_str()))
+            .or_default() += 1;
+    }
+    let mut out =
+        format!("# HELP {firing} Alert instances firing in this agent.\n# TYPE {firing} gauge\n");
+    for ((rule, severity), n) in counts {
+        if severity.is_empty() {
+            // A rule that fired before and is quiet now still reports 0, so graphs drop to 0.
+            if !board.firing().any(|a| a.rule == rule) {
+                out.push_str(&format!("{firing}{{alertname=\"{rule}\"}} 0\n"));
+            }
+            continue;
+        }
+        out.push_str(&format!(
+            "{firing}{{alertname=\"{rule}\",severity=\"{severity}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP {dropped_name} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped_name} counter\n{dropped_name} {dropped}\n"
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Alert, AlertState, Severity};
+    use std::collections::BTreeMap;
+
+    fn alert(rule: &str, state: AlertState) -> Alert {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        Alert {
+            at,
+            rule: rule.into(),
+            state,
+            severity: Severity::Critical,
+            labels: BTreeMap::new(),
+            summary: String::new(),
+            description: String::new(),
+            starts_at: at,
+            values: BTreeMap::new(),
+            request_ids: vec![],
+            runbook: String::new(),
+        }
+    }
+
+    #[test]
+    fn metrics_show_firing_alerts_and_drop_back_to_zero() {
+        let mut board = AlertBoard::default();
+        board.apply(&alert("BillingOutage", AlertState::Firing));
+        let text = metrics_text(&board, 3);
+        assert!(text.contains(
+            "callwatch_alerts_firing{alertname=\"BillingOutage\",severity=\"critical\"} 1"
+        ));
+        assert!(text.contains("callwatch_engine_dropped_total 3"));
+        board.apply(&alert("BillingOutage", AlertState::Resolved));
+        let text = metrics_text(&board, 3);
+        assert!(
+            text.contains("callwatch_alerts_firing{alertname=\"BillingOutage\"} 0"),
+            "{text}"
+        );
     }
 }

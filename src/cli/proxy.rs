@@ -65,7 +65,8 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let mut config = ProxyConfig::new(upstream.clone());
         config.response_timeout = args.upstream_timeout;
         let proxy = Proxy::new(&config, agent.observer())?;
-        let admin_router = crate::export::prometheus::router(recorder.clone());
+        let admin_router =
+            crate::export::prometheus::router_with(recorder.clone(), Some(agent.metrics_source()));
         let admin_task = tokio::spawn(async move {
             let _ = axum::serve(admin, admin_router).await;
         });

@@ -15,18 +15,33 @@ use crate::record::Recorder;
 /// Content type of the text exposition format.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// More exposition text appended to `/metrics` (the agent's alert and queue metrics).
+pub type ExtraMetrics = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+
 /// `GET /metrics` (the recorder's current snapshot) and `GET /healthz`.
 pub fn router(recorder: Recorder) -> Router {
+    router_with(recorder, None)
+}
+
+/// [`router`], with `extra` text appended to every `/metrics` answer.
+pub fn router_with(recorder: Recorder, extra: Option<ExtraMetrics>) -> Router {
     Router::new()
         .route(
             "/metrics",
             get(move || {
                 let recorder = recorder.clone();
+                let extra = extra.clone();
                 async move {
                     // A snapshot scans every series' histogram: keep it off the async workers.
-                    let body = tokio::task::spawn_blocking(move || render(&recorder.snapshot()))
-                        .await
-                        .unwrap_or_else(|e| format!("# snapshot failed: {e}\n"));
+                    let body = tokio::task::spawn_blocking(move || {
+                        let mut text = render(&recorder.snapshot());
+                        if let Some(extra) = extra {
+                            text.push_str(&extra());
+                        }
+                        text
+                    })
+                    .await
+                    .unwrap_or_else(|e| format!("# snapshot failed: {e}\n"));
                     ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], body)
                 }
             }),
