@@ -22,6 +22,38 @@ pub fn duration_arg(text: &str) -> Result<Duration, String> {
     crate::rules::parse_duration(text)
 }
 
+/// A silence from the command line: `MATCHER[,MATCHER…] for DURATION`, e.g.
+/// `alertname="RateLimitPressure",model=~"claude-haiku.*" for 2h`.
+#[derive(Clone, Debug)]
+pub struct SilenceArg {
+    pub matchers: Vec<crate::notify::Matcher>,
+    pub lasts: Duration,
+    pub text: String,
+}
+
+pub fn silence_arg(text: &str) -> Result<SilenceArg, String> {
+    let allowed =
+        "write MATCHER[,MATCHER…] for DURATION, e.g. 'alertname=\"RateLimitPressure\" for 2h'";
+    let (matchers, lasts) = text
+        .rsplit_once(" for ")
+        .ok_or_else(|| format!("silence {text:?}: no duration ({allowed})"))?;
+    let lasts = crate::duration::parse_duration(lasts)?;
+    let matchers = matchers
+        .split(',')
+        .map(|m| crate::notify::Matcher::parse(m.trim()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if matchers.is_empty() || lasts.is_zero() {
+        return Err(format!(
+            "silence {text:?}: needs a matcher and a duration above 0 ({allowed})"
+        ));
+    }
+    Ok(SilenceArg {
+        matchers,
+        lasts,
+        text: text.to_owned(),
+    })
+}
+
 pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
     match path {
         None => Ok(crate::rules::default_rules()),
@@ -38,6 +70,7 @@ pub fn notifier(
     config: Option<&Path>,
     desktop: bool,
     stdout: bool,
+    silences: &[SilenceArg],
 ) -> Result<Option<Notifier>, UserError> {
     let env = |k: &str| std::env::var(k).ok();
     let mut cfg = match config {
@@ -51,6 +84,16 @@ pub fn notifier(
         });
     }
     cfg.stdout = stdout;
+    let now = time::OffsetDateTime::now_utc();
+    for (i, silence) in silences.iter().enumerate() {
+        cfg.route.silences.push(crate::notify::router::Silence {
+            id: format!("cli-{}", i + 1),
+            matchers: silence.matchers.clone(),
+            starts_at: None,
+            ends_at: now + silence.lasts,
+            comment: format!("--silence {}", silence.text),
+        });
+    }
     let has_sinks = cfg.stdout
         || cfg.desktop.is_some()
         || cfg.slack.is_some()
@@ -115,5 +158,23 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_args_read_matchers_and_a_duration() {
+        let s =
+            silence_arg(r#"alertname="RateLimitPressure",model=~"claude-haiku.*" for 2h"#).unwrap();
+        assert_eq!(s.matchers.len(), 2);
+        assert_eq!(s.lasts, Duration::from_secs(7200));
+        assert!(silence_arg(r#"alertname="X""#)
+            .unwrap_err()
+            .contains("no duration"));
+        assert!(silence_arg(r#"alertname="X" for 0s"#).is_err());
+        assert!(silence_arg(r#"alertname "X" for 1h"#).is_err());
     }
 }

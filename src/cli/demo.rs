@@ -31,6 +31,10 @@ pub struct Args {
     /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Mute notifications matching these labels for a while (repeatable), e.g.
+    /// --silence 'alertname="RetriesAmplifying" for 1h'.
+    #[arg(long, value_parser = agent_setup::silence_arg)]
+    silence: Vec<agent_setup::SilenceArg>,
     /// Do not show desktop notifications.
     #[arg(long)]
     no_desktop: bool,
@@ -58,7 +62,12 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     runtime.block_on(async move {
         let recorder = crate::record::Recorder::new();
         let _telemetry = agent_setup::telemetry(&recorder)?;
-        let notifier = agent_setup::notifier(args.config.as_deref(), !args.no_desktop, false)?;
+        let notifier = agent_setup::notifier(
+            args.config.as_deref(),
+            !args.no_desktop,
+            false,
+            &args.silence,
+        )?;
         let report = run(DemoOptions {
             speed: args.speed,
             duration: args.duration.unwrap_or(STORY_LENGTH),

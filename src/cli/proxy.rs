@@ -28,6 +28,10 @@ pub struct Args {
     /// Also write every call to this event log (event-line contract).
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Mute notifications matching these labels for a while (repeatable), e.g.
+    /// --silence 'alertname="RateLimitPressure" for 2h'.
+    #[arg(long, value_parser = agent_setup::silence_arg)]
+    silence: Vec<agent_setup::SilenceArg>,
     /// How long to wait for the upstream's response headers (e.g. 10m).
     #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10m")]
     upstream_timeout: Duration,
@@ -50,7 +54,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     runtime.block_on(async move {
         let recorder = Recorder::new();
         let _telemetry = agent_setup::telemetry(&recorder)?;
-        let notifier = agent_setup::notifier(args.config.as_deref(), false, true)?;
+        let notifier = agent_setup::notifier(args.config.as_deref(), false, true, &args.silence)?;
         let listener = bind(args.listen).await?;
         let admin = bind(args.admin_listen).await?;
         let agent = Agent::start(AgentOptions {
