@@ -294,3 +294,34 @@ fn silences_from_configuration_apply_within_their_window_only() {
     );
     assert_eq!(r.silences().len(), 1);
 }
+
+#[test]
+fn a_critical_alert_skips_group_wait_but_a_critical_storm_still_batches() {
+    let mut r = router();
+    r.push(
+        firing("BillingOutage", &[("error_type", "billing_error")], T0),
+        T0,
+    );
+    let out = r.flush_due(T0);
+    assert_eq!(out.len(), 1, "the outage page goes out at once");
+    for i in 0..50 {
+        let kind = format!("kind-{i}");
+        r.push(
+            firing("BillingOutage", &[("error_type", &kind)], T0 + secs(1)),
+            T0 + secs(1),
+        );
+    }
+    assert!(
+        r.flush_due(T0 + secs(2)).is_empty(),
+        "the rest waits for group_interval"
+    );
+    let digest = r.flush_due(T0 + secs(300));
+    assert_eq!(digest.len(), 1);
+    assert_eq!(digest[0].alerts.len(), 50, "only what changed since the page");
+    // A warning still waits out group_wait.
+    r.push(firing("RateLimitPressure", &[("model", "m")], T0), T0);
+    assert!(r
+        .flush_due(T0)
+        .iter()
+        .all(|n| n.group_labels["alertname"] != "RateLimitPressure"));
+}

@@ -176,9 +176,18 @@ impl Notifier {
 
     /// Hand over one transition (router time: the system clock).
     pub fn push(&self, alert: Alert) {
-        self.shared()
-            .router()
-            .push(alert, OffsetDateTime::now_utc());
+        let urgent = super::router::is_urgent(&alert);
+        let shared = self.shared();
+        let now = OffsetDateTime::now_utc();
+        let due = {
+            let mut router = shared.router();
+            router.push(alert, now);
+            // Critical and firing: deliver now rather than at the next tick.
+            urgent.then(|| router.flush_due(now))
+        };
+        if let Some(due) = due {
+            shared.dispatch(due);
+        }
     }
 
     /// Silence alerts matching all `matchers` until `until`; returns the silence id.

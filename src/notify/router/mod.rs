@@ -92,16 +92,25 @@ impl Router {
         self.stats
     }
 
-    /// Take one transition. Nothing is sent until [`Router::flush_due`] says so.
+    /// Take one transition. Nothing is sent until [`Router::flush_due`] says so — except that
+    /// a critical alert starting to fire in a group that has sent nothing yet makes the group
+    /// due at once: an outage page must not wait out `group_wait` (as an Alertmanager route
+    /// with `group_wait: 0s` for critical alerts). Later alerts of the group still batch by
+    /// `group_interval`, so a critical storm is one page and then digests, not one per alert.
     pub fn push(&mut self, alert: Alert, now: OffsetDateTime) {
         self.stats.transitions += 1;
         let labels = self.group_labels(&alert);
         let key = group_key(&labels);
         let group_wait = self.cfg.group_wait;
-        self.groups
+        let urgent = is_urgent(&alert);
+        let group = self
+            .groups
             .entry(key)
-            .or_insert_with(|| Group::new(labels, now + group_wait))
-            .add(alert);
+            .or_insert_with(|| Group::new(labels, now + group_wait));
+        if urgent && group.last_sent.is_none() {
+            group.next_flush = group.next_flush.min(now);
+        }
+        group.add(alert);
     }
 
     /// Silence alerts matching every matcher until `until`; returns the silence id.
@@ -284,4 +293,10 @@ impl Router {
         }
         labels
     }
+}
+
+/// A critical alert starting to fire: delivered without grouping delays.
+pub fn is_urgent(alert: &Alert) -> bool {
+    alert.severity == crate::alert::Severity::Critical
+        && alert.state == crate::alert::AlertState::Firing
 }
