@@ -317,7 +317,11 @@ fn a_critical_alert_skips_group_wait_but_a_critical_storm_still_batches() {
     );
     let digest = r.flush_due(T0 + secs(300));
     assert_eq!(digest.len(), 1);
-    assert_eq!(digest[0].alerts.len(), 50, "only what changed since the page");
+    assert_eq!(
+        digest[0].alerts.len(),
+        50,
+        "only what changed since the page"
+    );
     // A warning still waits out group_wait.
     r.push(firing("RateLimitPressure", &[("model", "m")], T0), T0);
     assert!(r

@@ -73,6 +73,8 @@ pub struct AgentSummary {
     pub log_errors: u64,
     pub event_log: Option<PathBuf>,
     pub board: AlertBoard,
+    /// Per sink: delivered, failed, retried, dropped (after the shutdown drain).
+    pub delivery: Option<crate::notify::DeliveryStats>,
 }
 
 impl Agent {
@@ -169,15 +171,17 @@ impl Agent {
                 (RunReport::default(), None)
             }
         };
-        if let Some(notifier) = notifier {
-            notifier.shutdown(deadline).await;
-        }
+        let delivery = match notifier {
+            Some(notifier) => Some(notifier.shutdown(deadline).await),
+            None => None,
+        };
         AgentSummary {
             events: report.events,
             dropped: self.tap.dropped(),
             log_errors: report.log_errors,
             event_log: self.event_log.clone(),
             board: self.board(),
+            delivery,
         }
     }
 }

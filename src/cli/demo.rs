@@ -62,7 +62,13 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     runtime.block_on(async move {
         let recorder = crate::record::Recorder::new();
         let _telemetry = agent_setup::telemetry(&recorder)?;
-        let notifier = agent_setup::notifier(args.config.as_deref(), !args.no_desktop, false, &args.silence, args.speed)?;
+        let notifier = agent_setup::notifier(
+            args.config.as_deref(),
+            !args.no_desktop,
+            false,
+            &args.silence,
+            args.speed,
+        )?;
         let report = run(DemoOptions {
             speed: args.speed,
             duration: args.duration.unwrap_or(STORY_LENGTH),

@@ -54,7 +54,8 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     runtime.block_on(async move {
         let recorder = Recorder::new();
         let _telemetry = agent_setup::telemetry(&recorder)?;
-        let notifier = agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
+        let notifier =
+            agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
         let listener = bind(args.listen).await?;
         let admin = bind(args.admin_listen).await?;
         let agent = Agent::start(AgentOptions {

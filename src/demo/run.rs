@@ -252,6 +252,14 @@ pub fn summary_text(report: &DemoReport) -> String {
     for (rule, (fired, resolved)) in &s.board.counts {
         out.push_str(&format!("  {rule:<32} {fired:>3} / {resolved:<3}\n"));
     }
+    if let Some(delivery) = &s.delivery {
+        for sink in &delivery.sinks {
+            out.push_str(&format!(
+                "notifications via {}: {} delivered, {} failed, {} retried, {} dropped\n",
+                sink.sink, sink.sent, sink.failed, sink.retried, sink.dropped
+            ));
+        }
+    }
     if report.missing.is_empty() {
         out.push_str("all four mandated alerts fired and resolved.\n");
     } else {

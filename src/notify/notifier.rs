@@ -216,22 +216,24 @@ impl Notifier {
 
     /// Stop ticking, hand every pending group to delivery (timers ignored), and let workers
     /// drain until `deadline`; whatever is undelivered then stays in the spool.
-    pub async fn shutdown(mut self, deadline: Instant) {
+    pub async fn shutdown(mut self, deadline: Instant) -> DeliveryStats {
         self.stop.notify_one();
         if let Some(ticker) = self.ticker.take() {
             let _ = ticker.await;
         }
         let Some(shared) = self.shared.take() else {
-            return;
+            return DeliveryStats::default();
         };
         let rest = shared.router().flush_all(OffsetDateTime::now_utc());
         shared.dispatch(rest);
         let Ok(shared) = Arc::try_unwrap(shared) else {
             // Unreachable: the ticker, the only other owner, has finished.
             tracing::error!("notifier shutdown: state still shared; workers not drained");
-            return;
+            return DeliveryStats::default();
         };
         let drains = shared.workers.into_iter().map(|w| w.shutdown(deadline));
-        futures_util::future::join_all(drains).await;
+        DeliveryStats {
+            sinks: futures_util::future::join_all(drains).await,
+        }
     }
 }

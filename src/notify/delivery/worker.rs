@@ -99,8 +99,8 @@ impl WorkerHandle {
     }
 
     /// Stop taking work, drain what is queued until `deadline`, then stop; anything not
-    /// delivered by then is still in the spool.
-    pub async fn shutdown(mut self, deadline: Instant) {
+    /// delivered by then is still in the spool. Returns the sink's final counts.
+    pub async fn shutdown(mut self, deadline: Instant) -> SinkStats {
         self.tx = None;
         if tokio::time::timeout_at(deadline, &mut self.task)
             .await
@@ -110,6 +110,7 @@ impl WorkerHandle {
             let left = self.counters.snapshot(&self.name).pending;
             tracing::warn!("{}: shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name);
         }
+        self.counters.snapshot(&self.name)
     }
 }
 
