@@ -228,8 +228,14 @@ fn cumulative_metrics_and_spans_reach_the_receiver_with_semconv_names() {
     };
     assert_eq!(last_calls("success"), (CUMULATIVE, 200.0));
     assert_eq!(last_calls("overloaded"), (CUMULATIVE, 10.0));
+    // One point per series and export, in no set order: pick the overloaded series' latest.
     let futile = received.sum_points(names::CALLWATCH_RETRIES_FUTILE);
-    assert_eq!(futile.last().map(|(_, p)| number(p)), Some(20.0));
+    let overloaded_futile = futile
+        .iter()
+        .rev()
+        .find(|(_, p)| attr(&p.attributes, names::CALLWATCH_CLASS).as_deref() == Some("overloaded"))
+        .map(|(_, p)| number(p));
+    assert_eq!(overloaded_futile, Some(20.0));
 
     // Tokens: buckets and the exact sum.
     let tokens = received.histogram_points(names::GEN_AI_CLIENT_TOKEN_USAGE);
