@@ -178,4 +178,54 @@ mod tests {
             .contains("error_type"));
         assert!(spec(r#"{"kind":"success","colour":1}"#).is_err());
     }
+
+    #[tokio::test]
+    async fn another_process_can_script_reset_and_read_the_mock() {
+        let mock = crate::mock::MockClaude::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let base = mock.base_url();
+        let body = r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#;
+        let send = || async {
+            http.post(format!("{base}/v1/messages"))
+                .header("x-api-key", "sk-ant-api03-FAKE-admin-test-0000")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        };
+        let scripted = http
+            .post(format!("{base}/__mock/script"))
+            .json(&serde_json::json!([{"kind": "status", "status": 529}]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scripted.status(), 200);
+        let first = send().await;
+        assert_eq!(first.status(), 529);
+        let first_id = first.headers()["request-id"].clone();
+        assert_eq!(send().await.status(), 200, "the script is used up");
+
+        let reset = http.post(format!("{base}/__mock/reset")).send().await;
+        assert_eq!(reset.unwrap().status(), 204);
+        assert_eq!(send().await.headers()["request-id"], first_id);
+        let seen: Value = http
+            .get(format!("{base}/__mock/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seen["requests"].as_array().unwrap().len(), 1);
+        assert!(!seen.to_string().contains("FAKE"));
+
+        let bad = http
+            .post(format!("{base}/__mock/script"))
+            .json(&serde_json::json!([{"kind": "nope"}]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 400);
+        assert!(bad.text().await.unwrap().contains("reply 0: unknown kind"));
+    }
 }

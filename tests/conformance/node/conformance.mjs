@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
+import { VERSION } from '@anthropic-ai/sdk/version';
 
 const suite = JSON.parse(readFileSync(new URL('../cases.json', import.meta.url), 'utf8'));
 const MOCK = process.env.MOCK_URL;
@@ -120,7 +121,7 @@ function summary(got) {
 }
 
 let failures = 0;
-console.log(`TypeScript SDK @anthropic-ai/sdk ${Anthropic.VERSION ?? ''}: direct ${MOCK} vs proxy ${PROXY}`);
+console.log(`TypeScript SDK @anthropic-ai/sdk ${VERSION}: direct ${MOCK} vs proxy ${PROXY}`);
 console.log(`${'case'.padEnd(24)} ${'direct'.padEnd(34)} ${'proxy'.padEnd(34)} result`);
 for (const kase of suite.cases) {
   const direct = await call(kase, MOCK);
