@@ -10,6 +10,7 @@ mod agent_setup;
 mod check;
 mod demo;
 mod export_rules;
+mod mock;
 mod proxy;
 mod replay;
 mod test;
@@ -39,6 +40,9 @@ enum Command {
     ExportRules(export_rules::Args),
     /// Sit in front of the Claude API: record, export and alert on every call of any app.
     Proxy(proxy::Args),
+    /// The mock Claude API alone, scriptable over HTTP (for the SDK conformance suite).
+    #[command(hide = true)]
+    Mock(mock::Args),
 }
 
 /// A failure the user can fix: printed as one line, exit code 1.
@@ -66,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::ExportRules(args) => export_rules::run(args),
         Command::Proxy(args) => proxy::run_cli(args),
+        Command::Mock(args) => mock::run(args),
     };
     match result {
         Ok(code) => code,

@@ -35,6 +35,10 @@ pub struct Args {
     /// How long to wait for the upstream's response headers (e.g. 10m).
     #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10m")]
     upstream_timeout: Duration,
+    /// How long a retryable failure waits for the SDK's next attempt before it is recorded
+    /// as the call's end (beyond its retry-after).
+    #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10s")]
+    retry_grace: Duration,
 }
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
@@ -69,6 +73,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         .map_err(|e| UserError(e.to_string()))?;
         let mut config = ProxyConfig::new(upstream.clone());
         config.response_timeout = args.upstream_timeout;
+        config.retry_grace = args.retry_grace;
         let proxy = Proxy::new(&config, agent.observer())?;
         let admin_router =
             crate::export::prometheus::router_with(recorder.clone(), Some(agent.metrics_source()));

@@ -13,8 +13,10 @@
 //! ```
 //!
 //! Scripted replies (a FIFO queue) come first; when the queue is empty the runtime-settable
-//! [`Behavior`] decides (failure rates, accepted keys, billing mode).
+//! [`Behavior`] decides (failure rates, accepted keys, billing mode). Another process can script
+//! it over HTTP under `/__mock/` (reset, script, requests: see `admin.rs`).
 
+mod admin;
 mod behavior;
 mod record;
 mod reply;
@@ -67,6 +69,15 @@ impl MockClaude {
 
     /// Starts with this behaviour and RNG seed (failure draws are reproducible).
     pub async fn start_with(behavior: Behavior, seed: u64) -> std::io::Result<MockClaude> {
+        MockClaude::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), behavior, seed).await
+    }
+
+    /// Starts on `addr` (port 0 picks a free one), e.g. for `callwatch mock`.
+    pub async fn start_on(
+        addr: SocketAddr,
+        behavior: Behavior,
+        seed: u64,
+    ) -> std::io::Result<MockClaude> {
         let state = Arc::new(Mutex::new(State {
             script: VecDeque::new(),
             behavior,
@@ -74,7 +85,7 @@ impl MockClaude {
             rng: StdRng::seed_from_u64(seed),
             served: 0,
         }));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(server::serve(listener, state.clone()));
         Ok(MockClaude {

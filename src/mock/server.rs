@@ -34,6 +34,7 @@ pub(crate) async fn serve(listener: TcpListener, state: Shared) {
     let router = Router::new()
         .route("/v1/messages", post(messages))
         .route("/v1/models", get(models))
+        .merge(super::admin::routes())
         .with_state(state);
     // Connections live in the set, so aborting the server aborts them too.
     let mut connections = JoinSet::new();

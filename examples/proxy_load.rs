@@ -1,0 +1,173 @@
+//! Proxy overhead (issue 4: added latency p50 ≤ 100 µs and p99 ≤ 1 ms at 1,000 req/s against a
+//! local upstream; throughput ≥ 90 % of direct). Starts the mock API (zero latency) and the
+//! proxy with the real agent (recorder, rules, attempt tracking) in this process, then drives
+//! the same load direct and through the proxy:
+//! - open loop at a fixed rate: latency percentiles of each request, scheduled start to body end;
+//! - closed loop with N workers: requests per second.
+//!
+//! `cargo run --release --example proxy_load -- [rate] [seconds] [workers]` (defaults 1000 5 32).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use callwatch::agent::{Agent, AgentOptions, Clock};
+use callwatch::mock::MockClaude;
+use callwatch::proxy::{bind, Proxy, ProxyConfig};
+use callwatch::record::Recorder;
+use hdrhistogram::Histogram;
+
+const BODY: &str = r#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}]}"#;
+
+#[tokio::main]
+async fn main() {
+    let arg = |i: usize, default: u64| {
+        std::env::args()
+            .nth(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(default)
+    };
+    let (rate, seconds, workers) = (arg(1, 1000), arg(2, 5), arg(3, 32));
+
+    let mock = MockClaude::start().await.expect("mock");
+    let recorder = Recorder::new();
+    let agent = Agent::start(AgentOptions {
+        rules: callwatch::rules::default_rules(),
+        clock: Clock::system(),
+        event_log: None,
+        notifier: None,
+        on_alert: None,
+        recorder: recorder.clone(),
+    })
+    .expect("agent");
+    let upstream = mock.base_url().parse().expect("url");
+    let proxy = Proxy::new(&ProxyConfig::new(upstream), agent.observer()).expect("proxy");
+    let listener = bind("127.0.0.1:0".parse().unwrap()).await.expect("bind");
+    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(proxy.serve(listener, std::future::pending()));
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .expect("client");
+    let targets = [("direct", mock.base_url()), ("proxy", proxy_url)];
+    // Warm both paths (connections, allocator) before measuring.
+    for (_, base) in &targets {
+        closed_loop(&client, base, workers, Duration::from_millis(500)).await;
+    }
+
+    println!("open loop: {rate} req/s for {seconds} s (latency: scheduled start to body end)");
+    let mut p = Vec::new();
+    for (name, base) in &targets {
+        let h = open_loop(&client, base, rate, Duration::from_secs(seconds)).await;
+        let us = |q: f64| h.value_at_quantile(q);
+        println!(
+            "  {name:<6} n={} p50={} µs p90={} µs p99={} µs p99.9={} µs max={} µs",
+            h.len(),
+            us(0.5),
+            us(0.9),
+            us(0.99),
+            us(0.999),
+            h.max()
+        );
+        p.push((us(0.5), us(0.99)));
+    }
+    let (direct, proxied) = (p[0], p[1]);
+    println!(
+        "  added by the proxy: p50 {} µs, p99 {} µs",
+        proxied.0 as i64 - direct.0 as i64,
+        proxied.1 as i64 - direct.1 as i64
+    );
+
+    println!("closed loop: {workers} workers for {seconds} s");
+    let mut rates = Vec::new();
+    for (name, base) in &targets {
+        let done = closed_loop(&client, base, workers, Duration::from_secs(seconds)).await;
+        let per_s = done as f64 / seconds as f64;
+        println!("  {name:<6} {per_s:.0} req/s");
+        rates.push(per_s);
+    }
+    println!(
+        "  proxy throughput = {:.1} % of direct",
+        100.0 * rates[1] / rates[0]
+    );
+    println!(
+        "calls recorded by the proxy: {}",
+        recorder
+            .snapshot()
+            .series
+            .iter()
+            .map(|s| s.totals.calls)
+            .sum::<u64>()
+    );
+}
+
+async fn one(client: &reqwest::Client, url: &str) {
+    let response = client
+        .post(url)
+        .header("x-api-key", "sk-ant-api03-FAKE-load-test-0000")
+        .header("anthropic-version", "2023-06-01")
+        .header("content-type", "application/json")
+        .body(BODY)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    response.bytes().await.expect("body");
+}
+
+/// Starts one request every 1/rate s whatever the previous ones do (no coordinated omission).
+async fn open_loop(
+    client: &reqwest::Client,
+    base: &str,
+    rate: u64,
+    duration: Duration,
+) -> Histogram<u64> {
+    let url: Arc<str> = format!("{base}/v1/messages").into();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let total = (duration.as_secs_f64() * rate as f64) as u64;
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let scheduled = start + interval * i as u32;
+        tokio::time::sleep_until(scheduled.into()).await;
+        let (client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            one(&client, &url).await;
+            scheduled.elapsed()
+        }));
+    }
+    let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+    for task in tasks {
+        let took = task.await.expect("task");
+        h.record(took.as_micros() as u64).unwrap();
+    }
+    h
+}
+
+/// `workers` loops sending back to back; returns how many requests finished in `duration`.
+async fn closed_loop(
+    client: &reqwest::Client,
+    base: &str,
+    workers: u64,
+    duration: Duration,
+) -> u64 {
+    let url: Arc<str> = format!("{base}/v1/messages").into();
+    let end = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < end {
+                one(&client, &url).await;
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut done = 0;
+    for task in tasks {
+        done += task.await.expect("task");
+    }
+    done
+}

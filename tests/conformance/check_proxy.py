@@ -1,0 +1,140 @@
+"""After one SDK's run: does the proxy's /metrics show each case of cases.json as ONE logical
+call with the expected status, class, error type and attempts, did the expected alerts (and
+only those) fire on its stdout, and did the fake key stay out of everything it wrote?
+Standard library only.
+
+usage: check_proxy.py --prefix conf-py --metrics URL --stdout FILE --stderr FILE --key-text T
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def samples(text):
+    """(name, labels, value) of every labelled sample in Prometheus text."""
+    out = []
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if match:
+            out.append((match[1], dict(LABEL.findall(match[2])), float(match[3])))
+    return out
+
+
+def metric_problems(case, model, text):
+    want = case["proxy"]
+    series = [
+        (name, labels, value)
+        for name, labels, value in samples(text)
+        if labels.get("gen_ai_request_model") == model
+    ]
+    calls = [(labels, value) for name, labels, value in series if name == "callwatch_calls_total"]
+    if len(calls) != 1 or calls[0][1] != 1:
+        return [f"calls_total for {model}: {[(l.get('http_response_status_code'), v) for l, v in calls]} (want one series, 1 call)"]
+    labels = calls[0][0]
+    problems = []
+    for key, label in [("status", "http_response_status_code"), ("class", "callwatch_class"), ("error_type", "error_type")]:
+        if labels.get(label) != want[key]:
+            problems.append(f"{label}={labels.get(label)!r} (want {want[key]!r})")
+    values = {name: value for name, labels, value in series if "le" not in labels}
+    if values.get("callwatch_attempts_sum") != want["attempts"]:
+        problems.append(f"attempts_sum={values.get('callwatch_attempts_sum')} (want {want['attempts']})")
+    if values.get("callwatch_attempts_count") != 1:
+        problems.append(f"attempts_count={values.get('callwatch_attempts_count')} (want 1 call)")
+    futile = 0 if want["class"] == "success" else want["attempts"] - 1
+    if values.get("callwatch_retries_futile_total") != futile:
+        problems.append(f"retries_futile={values.get('callwatch_retries_futile_total')} (want {futile})")
+    if values.get("gen_ai_client_operation_duration_seconds_count") != 1:
+        problems.append("duration histogram count is not 1")
+    return problems
+
+
+def alert_lines(path):
+    lines = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                lines.append({"rule": f"<line {n} is not JSON: {line[:80]}>", "state": "?"})
+    return lines
+
+
+def alert_problems(spec, lines):
+    firing = {(a.get("rule"), (a.get("labels") or {}).get("error_type")) for a in lines if a.get("state") == "firing"}
+    problems = [
+        f"no firing {want['rule']} for error_type={want['error_type']}"
+        for want in spec["must_fire"]
+        if (want["rule"], want["error_type"]) not in firing
+    ]
+    for alert in lines:
+        if alert.get("rule") not in spec["only_rules"]:
+            problems.append(f"unexpected alert line: {alert.get('rule')} {alert.get('state')}")
+        for field in ("at", "rule", "state", "severity", "labels", "summary", "description"):
+            if field not in alert:
+                problems.append(f"alert line without {field!r}: {alert.get('rule')}")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--metrics", required=True)
+    parser.add_argument("--stdout", required=True)
+    parser.add_argument("--stderr", required=True)
+    parser.add_argument("--key-text", required=True)
+    parser.add_argument("--wait", type=float, default=20.0)
+    args = parser.parse_args()
+    with open(os.path.join(HERE, "cases.json"), encoding="utf-8") as f:
+        suite = json.load(f)
+
+    # Held-open retryable failures are recorded when the retry grace runs out: poll.
+    deadline = time.monotonic() + args.wait
+    while True:
+        with urllib.request.urlopen(args.metrics, timeout=10) as response:
+            text = response.read().decode()
+        lines = alert_lines(args.stdout)
+        report = {c["name"]: metric_problems(c, f"{args.prefix}-{c['name']}", text) for c in suite["cases"]}
+        alerts = alert_problems(suite["alerts"], lines)
+        if (not any(report.values()) and not alerts) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    failures = 0
+    print(f"{'case':<24} proxy /metrics")
+    for case in suite["cases"]:
+        want = case["proxy"]
+        problems = report[case["name"]]
+        shown = f"1 call, {want['status']} {want['class']}/{want['error_type']}, {want['attempts']} attempt(s)"
+        print(f"{case['name']:<24} {'ok  ' if not problems else 'FAIL'} {shown}")
+        for problem in problems:
+            print(f"    {problem}")
+        failures += bool(problems)
+    fired = sorted({(a.get("rule"), (a.get("labels") or {}).get("error_type")) for a in lines if a.get("state") == "firing"}, key=str)
+    print(f"alerts fired: {fired}")
+    for problem in alerts:
+        print(f"    {problem}")
+    failures += bool(alerts)
+
+    leaks = []
+    for name, body in [("/metrics", text), ("stdout", open(args.stdout, encoding="utf-8").read()), ("stderr", open(args.stderr, encoding="utf-8").read())]:
+        if args.key_text in body or "FAKE" in body:
+            leaks.append(name)
+    print(f"key text in proxy output: {leaks or 'none'}")
+    failures += bool(leaks)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Drives the official Python SDK (`anthropic`) through each case of ../cases.json twice — direct
+to the mock API, then through `callwatch proxy` — and fails unless the SDK received the same
+thing both ways (status, error class, message, request id, headers, body or stream events) and
+the mock received the same requests. Run by tests/conformance/run, which sets MOCK_URL,
+PROXY_URL and CASE_PREFIX."""
+
+import json
+import os
+import sys
+import urllib.request
+
+import anthropic
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "..", "cases.json"), encoding="utf-8") as f:
+    SUITE = json.load(f)
+MOCK = os.environ["MOCK_URL"]
+PROXY = os.environ["PROXY_URL"]
+PREFIX = os.environ.get("CASE_PREFIX", "conf-py")
+# Obviously fake: the suite also checks this text never shows up in the proxy's output.
+KEY = "sk-ant-api03-FAKE-conformance-python-0000"
+# Per-connection or per-second values: legitimately different between two runs.
+VOLATILE = {"date", "transfer-encoding", "connection", "keep-alive"}
+
+
+def mock_admin(path, payload=None):
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        MOCK + path,
+        data=data,
+        method="GET" if payload is None else "POST",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def headers_of(headers):
+    return {
+        k.lower(): v
+        for k, v in headers.items()
+        if k.lower() not in VOLATILE and not k.lower().endswith("-reset")
+    }
+
+
+def error_view(e):
+    return {
+        "error_class": type(e).__name__,
+        "status": e.status_code,
+        "message": e.message,
+        "request_id": e.request_id,
+        "body": e.body,
+        "headers": headers_of(e.response.headers),
+    }
+
+
+def call(case, base_url):
+    """What the SDK received for this case from base_url, and what the mock saw."""
+    mock_admin("/__mock/reset", {})
+    mock_admin("/__mock/script", case["replies"])
+    client = anthropic.Anthropic(
+        api_key=KEY, base_url=base_url, max_retries=case["max_retries"], timeout=30
+    )
+    params = {
+        "model": f"{PREFIX}-{case['name']}",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "Say hello."}],
+    }
+    try:
+        if case["stream"]:
+            raw = client.messages.with_raw_response.create(**params, stream=True)
+            got = {"status": raw.status_code, "headers": headers_of(raw.headers)}
+            events = []
+            try:
+                for event in raw.parse():
+                    events.append(event.to_dict())
+            except anthropic.APIStatusError as e:
+                got["stream_error"] = {
+                    "error_class": type(e).__name__,
+                    "message": e.message,
+                    "body": e.body,
+                }
+            got["events"] = events
+        else:
+            raw = client.messages.with_raw_response.create(**params)
+            got = {
+                "status": raw.status_code,
+                "headers": headers_of(raw.headers),
+                "request_id": raw.request_id,
+                "raw_body": raw.http_response.text,
+                "message": raw.parse().to_dict(),
+            }
+    except anthropic.APIStatusError as e:
+        got = error_view(e)
+    got["mock_saw"] = mock_admin("/__mock/requests")["requests"]
+    got["unused_replies"] = len(case["replies"]) - len(got["mock_saw"])
+    return got
+
+
+def expectation_problems(case, got):
+    """The direct run itself must be what the case is about (else the comparison is vacuous)."""
+    want = case["sdk"]
+    problems = []
+    if got.get("status") != want["status"]:
+        problems.append(f"status {got.get('status')} (want {want['status']})")
+    if "error_type" in want:
+        error_type = ((got.get("body") or {}).get("error") or {}).get("type")
+        if error_type != want["error_type"]:
+            problems.append(f"error type {error_type} (want {want['error_type']})")
+    if "stream_error_type" in want:
+        body = (got.get("stream_error") or {}).get("body") or {}
+        error_type = (body.get("error") or {}).get("type")
+        if error_type != want["stream_error_type"]:
+            problems.append(f"stream error type {error_type}")
+    if got["unused_replies"] != 0:
+        problems.append(f"{got['unused_replies']} scripted replies unused")
+    return problems
+
+
+def differences(direct, proxied, path=""):
+    if isinstance(direct, dict) and isinstance(proxied, dict):
+        out = []
+        for k in sorted(set(direct) | set(proxied)):
+            out += differences(direct.get(k, "<absent>"), proxied.get(k, "<absent>"), f"{path}.{k}")
+        return out
+    if isinstance(direct, list) and isinstance(proxied, list) and len(direct) == len(proxied):
+        out = []
+        for i, (a, b) in enumerate(zip(direct, proxied)):
+            out += differences(a, b, f"{path}[{i}]")
+        return out
+    return [] if direct == proxied else [f"{path}: direct {direct!r} != proxy {proxied!r}"]
+
+
+def summary(got):
+    if "error_class" in got:
+        return f"{got['status']} {got['error_class']}"
+    if "events" in got:
+        tail = f" +{got['stream_error']['error_class']}" if "stream_error" in got else ""
+        return f"{got['status']} {len(got['events'])} events{tail}"
+    return f"{got['status']} message"
+
+
+def main():
+    failures = 0
+    print(f"Python SDK anthropic {anthropic.__version__}: direct {MOCK} vs proxy {PROXY}")
+    print(f"{'case':<24} {'direct':<34} {'proxy':<34} result")
+    for case in SUITE["cases"]:
+        direct = call(case, MOCK)
+        proxied = call(case, PROXY)
+        problems = expectation_problems(case, direct) + differences(direct, proxied)
+        left = f"{summary(direct)} ({len(direct['mock_saw'])} att)"
+        right = f"{summary(proxied)} ({len(proxied['mock_saw'])} att)"
+        verdict = "ok" if not problems else "MISMATCH"
+        print(f"{case['name']:<24} {left:<34} {right:<34} {verdict}")
+        for problem in problems:
+            print(f"    {problem}")
+        failures += bool(problems)
+    if failures:
+        print(f"python: {failures} case(s) failed")
+        return 1
+    print(f"python: all {len(SUITE['cases'])} cases identical direct and through the proxy")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
