@@ -16,14 +16,13 @@
 //! `group_interval`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::{extract::State, routing::post, Router};
 use callwatch::agent::{Agent, AgentOptions, Clock};
 use callwatch::call::Call;
 use callwatch::classify::{Class, Outcome};
-use callwatch::notify::{NotifyConfig, Notifier};
+use callwatch::notify::{Notifier, NotifyConfig};
 use callwatch::record::Recorder;
 use callwatch::rules::default_rules;
 use tokio::sync::mpsc;
@@ -42,7 +41,9 @@ async fn receive(State(tx): State<mpsc::UnboundedSender<(u64, Instant)>>, body: 
 }
 
 fn arg(n: usize, default: &str) -> String {
-    std::env::args().nth(n).unwrap_or_else(|| default.to_string())
+    std::env::args()
+        .nth(n)
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -112,7 +113,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => break,
         }
     }
-    let summary = agent.stop(tokio::time::Instant::now() + Duration::from_secs(2)).await;
+    let summary = agent
+        .stop(tokio::time::Instant::now() + Duration::from_secs(2))
+        .await;
     latencies.sort();
     if latencies.is_empty() {
         return Err("no webhook arrived".into());
