@@ -6,6 +6,7 @@ mod load;
 mod locate;
 mod model;
 mod normalise;
+pub mod replay;
 mod template;
 pub mod testing;
 
@@ -14,6 +15,7 @@ pub use engine::{ActiveInstance, Engine, EngineStats};
 pub use load::{load_rules, LoadError, LoadErrors};
 pub use model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};
 pub use normalise::normalise_message;
+pub use replay::{Replay, ReplayTotals};
 pub use template::PLACEHOLDERS;
 
 /// The default rule set, embedded in the binary.
