@@ -39,7 +39,10 @@ struct Hooks {
 async fn hook(State(h): State<Arc<Hooks>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let mut text = String::new();
     for (name, value) in &headers {
-        text.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
+        text.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
     }
     text.push_str(&String::from_utf8_lossy(&body));
     h.seen.lock().unwrap().push(text);
@@ -96,7 +99,11 @@ fn assert_clean(what: &str, text: &str) {
 
 fn excerpt(text: &str, needle: &str) -> String {
     let at = text.find(needle).unwrap_or(0);
-    let start = text[..at].char_indices().rev().nth(200).map_or(0, |(i, _)| i);
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(200)
+        .map_or(0, |(i, _)| i);
     let end = (at + needle.len() + 200).min(text.len());
     text.get(start..end).unwrap_or(text).to_string()
 }
@@ -151,7 +158,10 @@ dir = "{}"
 
 fn with_sinks(mut cmd: Command, hook_url: &str, otlp: &str) -> Command {
     cmd.env("CALLWATCH_WEBHOOK_URL", hook_url)
-        .env("CALLWATCH_WEBHOOK_SECRET", format!("whsec_{}", secret_base64()))
+        .env(
+            "CALLWATCH_WEBHOOK_SECRET",
+            format!("whsec_{}", secret_base64()),
+        )
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
         .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
         .env("RUST_LOG", "debug");
@@ -248,7 +258,13 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     mock.push(Reply::stream_error("overloaded_error", "Overloaded"));
     send(&client, &base, message(true), true).await;
     // Invalid JSON that carries the key: nothing may echo it.
-    send(&client, &base, format!("{{\"model\": \"{API_KEY}\", broken"), false).await;
+    send(
+        &client,
+        &base,
+        format!("{{\"model\": \"{API_KEY}\", broken"),
+        false,
+    )
+    .await;
     for _ in 0..20 {
         send(&client, &base, message(false), true).await;
     }
@@ -259,7 +275,11 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
         std::fs::read_dir(&webhook_spool).is_ok_and(|d| d.flatten().any(|e| e.path().is_file()))
     })
     .await;
-    assert!(spooled, "no spool file; proxy stderr:\n{}", proxy.stderr_so_far());
+    assert!(
+        spooled,
+        "no spool file; proxy stderr:\n{}",
+        proxy.stderr_so_far()
+    );
     let spool_files = assert_dir_clean(&spool);
     assert!(spool_files > 0);
     hooks.accept.store(true, Ordering::SeqCst);
@@ -269,12 +289,19 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
                 .is_ok_and(|d| !d.flatten().any(|e| e.path().is_file()))
     })
     .await;
-    assert!(delivered, "webhook not delivered:\n{}", proxy.stderr_so_far());
+    assert!(
+        delivered,
+        "webhook not delivered:\n{}",
+        proxy.stderr_so_far()
+    );
 
     let metrics = get_text(&client, format!("http://{admin}/metrics")).await;
     assert!(metrics.contains("claude"), "metrics look empty:\n{metrics}");
     assert_clean("/metrics", &metrics);
-    assert_clean("/healthz", &get_text(&client, format!("http://{admin}/healthz")).await);
+    assert_clean(
+        "/healthz",
+        &get_text(&client, format!("http://{admin}/healthz")).await,
+    );
 
     proxy.sigterm();
     let proxy_out = proxy.finish(Duration::from_secs(30));
@@ -285,7 +312,11 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     );
     assert_clean("proxy stderr", &proxy_out.stderr);
     assert_clean("proxy stdout (alert lines)", &proxy_out.stdout);
-    assert!(proxy_out.stdout.contains("BillingOutage"), "{}", proxy_out.stdout);
+    assert!(
+        proxy_out.stdout.contains("BillingOutage"),
+        "{}",
+        proxy_out.stdout
+    );
     let events = std::fs::read_to_string(&proxy_events).unwrap();
     assert!(events.lines().count() >= 20, "{events}");
     assert_clean("proxy event log", &events);
@@ -322,7 +353,10 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     let seen = hooks.seen.lock().unwrap().clone();
     assert!(seen.iter().any(|s| s.contains("BillingOutage")));
     // The secret was in use: every request is signed with it.
-    assert!(seen.iter().all(|s| s.contains("webhook-signature: v1,")), "{seen:?}");
+    assert!(
+        seen.iter().all(|s| s.contains("webhook-signature: v1,")),
+        "{seen:?}"
+    );
     for (i, s) in seen.iter().enumerate() {
         assert_clean(&format!("webhook request #{i}"), s);
     }
