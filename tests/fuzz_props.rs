@@ -85,7 +85,10 @@ fn scan(chunks: &[&[u8]]) -> callwatch::classify::Outcome {
         s.feed(c);
     }
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/event-stream"),
+    );
     s.finish(200, &headers)
 }
 

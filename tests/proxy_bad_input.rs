@@ -48,8 +48,9 @@ async fn malformed_requests_get_clean_answers_and_the_proxy_keeps_serving() {
     }));
 
     // Not HTTP at all, and a request line with a broken header.
-    let garbage = tokio::task::spawn_blocking(move || {
-        (
+    let garbage =
+        tokio::task::spawn_blocking(move || {
+            (
             raw_exchange(addr, b"\x00\x01GARBAGE\xff\r\n\r\n"),
             raw_exchange(addr, b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n"),
             // Claims 100 MB, sends 5 bytes, then closes.
@@ -58,9 +59,9 @@ async fn malformed_requests_get_clean_answers_and_the_proxy_keeps_serving() {
                 b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nhello",
             ),
         )
-    })
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     for answer in [&garbage.0, &garbage.1] {
         assert!(
             answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
@@ -91,16 +92,23 @@ async fn malformed_requests_get_clean_answers_and_the_proxy_keeps_serving() {
     assert!(text.contains("request_too_large"), "{text}");
 
     // Invalid JSON: forwarded, the API's 400 comes back, the call is recorded.
-    let bad = post(b"{\"model\": \"claude-x\", broken".to_vec()).send().await.unwrap();
+    let bad = post(b"{\"model\": \"claude-x\", broken".to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
     let _ = bad.bytes().await;
 
     // A key header that is not UTF-8 and a JSON body with an empty model.
-    let odd = post(br#"{"model":"","max_tokens":1,"messages":[{"role":"user","content":"x"}]}"#.to_vec())
-        .header("x-api-key", reqwest::header::HeaderValue::from_bytes(b"\xffFAKE").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let odd =
+        post(br#"{"model":"","max_tokens":1,"messages":[{"role":"user","content":"x"}]}"#.to_vec())
+            .header(
+                "x-api-key",
+                reqwest::header::HeaderValue::from_bytes(b"\xffFAKE").unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
     let _ = odd.bytes().await;
 
     // Still serving.
@@ -118,7 +126,10 @@ async fn malformed_requests_get_clean_answers_and_the_proxy_keeps_serving() {
         seen.contains(&(Class::InvalidRequest, "unknown".to_string())),
         "{seen:?}"
     );
-    assert!(seen.contains(&(Class::Success, "claude-sonnet-4-6".to_string())), "{seen:?}");
+    assert!(
+        seen.contains(&(Class::Success, "claude-sonnet-4-6".to_string())),
+        "{seen:?}"
+    );
     assert!(seen.iter().all(|(_, m)| !m.is_empty()), "{seen:?}");
     // The 413 was answered by the proxy itself and never reached the API.
     assert!(mock.requests().len() <= 3, "{}", mock.requests().len());
