@@ -8,13 +8,13 @@ use crate::demo::{run, DemoOptions, STORY_LENGTH};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Event time per real second (60: an hour of incidents in a minute).
-    #[arg(long, default_value_t = crate::demo::DEFAULT_SPEED)]
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SPEED, allow_negative_numbers = true)]
     speed: f64,
     /// Length of the story in event time (e.g. 66m).
     #[arg(long, value_parser = agent_setup::duration_arg)]
     duration: Option<Duration>,
     /// Calls per real second across the demo fleet.
-    #[arg(long, default_value_t = 150.0)]
+    #[arg(long, default_value_t = 150.0, allow_negative_numbers = true)]
     rate: f64,
     /// Seed for the traffic and the mock API's failure draws.
     #[arg(long, default_value_t = 7)]

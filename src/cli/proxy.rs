@@ -56,12 +56,15 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
+        // Listeners first: a port in use stops us before anything else has started.
+        let listener = bind_flag("--listen", args.listen).await?;
+        let admin = bind_flag("--admin-listen", args.admin_listen).await?;
+        let listen_addr = listener.local_addr().unwrap_or(args.listen);
+        let admin_addr = admin.local_addr().unwrap_or(args.admin_listen);
         let recorder = Recorder::new();
         let _telemetry = agent_setup::telemetry(&recorder)?;
         let notifier =
             agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
-        let listener = bind(args.listen).await?;
-        let admin = bind(args.admin_listen).await?;
         let agent = Agent::start(AgentOptions {
             rules,
             clock: Clock::system(),
@@ -82,9 +85,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         });
         eprintln!(
             "callwatch proxy: listening on http://{} → {} (metrics: http://{}/metrics)",
-            args.listen,
+            listen_addr,
             redact_url(&upstream),
-            args.admin_listen
+            admin_addr
         );
         let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
         admin_task.abort();
@@ -97,6 +100,15 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         );
         served?;
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn bind_flag(flag: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, UserError> {
+    bind(addr).await.map_err(|e| match e {
+        crate::proxy::ProxyError::Listen { source, .. } => UserError(format!(
+            "{flag} {addr}: cannot listen ({source}); allowed: a free address:port"
+        )),
+        other => UserError(other.to_string()),
     })
 }
 

@@ -528,7 +528,48 @@ fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> ConfigError {
         format!(":{line}:{col}")
     });
     let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-    ConfigError(format!("{source}{}: {message}", at.unwrap_or_default()))
+    let key = e
+        .span()
+        .and_then(|span| key_at(text, span.start))
+        // "unknown field `x`" already names it.
+        .filter(|k| {
+            !k.rsplit(' ')
+                .next()
+                .is_some_and(|last| message.contains(&format!("`{last}`")))
+        })
+        .map(|k| format!(" {k}:"))
+        .unwrap_or_default();
+    ConfigError(format!(
+        "{source}{}:{key} {message}",
+        at.unwrap_or_default()
+    ))
+}
+
+/// The key an error offset falls on, as `[table] key` (names only, never a value): the last
+/// table header before it and the key on its line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = text.get(line_start..line_end)?.trim();
+    if line.starts_with('[') {
+        return Some(line.split('#').next().unwrap_or(line).trim().to_string());
+    }
+    let key = line.split_once('=')?.0.trim();
+    let is_name = |c: char| c.is_ascii_alphanumeric() || "_-.\"' ".contains(c);
+    if key.is_empty() || !key.chars().all(is_name) {
+        return None;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.split('#').next().unwrap_or(l).trim());
+    Some(match table {
+        Some(t) => format!("{t} {key}"),
+        None => key.to_string(),
+    })
 }
 
 #[derive(Deserialize, Default)]

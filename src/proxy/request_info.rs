@@ -23,7 +23,9 @@ impl RequestInfo {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let (model, stream) = model_and_stream(body);
         RequestInfo {
-            model: model.unwrap_or_else(|| "unknown".to_owned()),
+            model: model
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| "unknown".to_owned()),
             stream,
             key_id: key_from_headers(header("x-api-key"), header("authorization"))
                 .unwrap_or_default(),

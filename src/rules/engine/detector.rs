@@ -312,12 +312,19 @@ impl Baseline {
 /// Latency percentile over a window from a rotating set of per-slot HDR histograms (the
 /// window is split into ten slots; the oldest is cleared as the clock moves on, as tower's
 /// rotating histogram does with two).
+/// Slot histograms are allocated on a slot's first call (about 7.6 KB each) and merged into
+/// a per-thread scratch histogram: a series seen once costs one histogram, not thirteen, which
+/// matters when user-chosen model names fill the engine's series bound.
 pub struct Latency {
-    slots: Vec<(i64, Histogram<u32>)>,
-    merged: Histogram<u32>,
+    slots: Vec<(i64, Option<Box<Histogram<u32>>>)>,
     slot_s: i64,
     window_s: i64,
     cached: Option<(i64, u64, f64)>,
+}
+
+thread_local! {
+    /// Where a series' slots are merged to read a percentile; one per engine thread.
+    static MERGED: std::cell::RefCell<Histogram<u32>> = std::cell::RefCell::new(latency_histogram());
 }
 
 /// Latencies are recorded in milliseconds, 1 ms to 1 h, 2 significant figures.
@@ -330,8 +337,7 @@ impl Latency {
         let slot_s = (window_s / 10).max(1);
         let n = (window_s / slot_s + 2) as usize;
         Latency {
-            slots: (0..n).map(|_| (i64::MIN, latency_histogram())).collect(),
-            merged: latency_histogram(),
+            slots: (0..n).map(|_| (i64::MIN, None)).collect(),
             slot_s,
             window_s,
             cached: None,
@@ -347,9 +353,12 @@ impl Latency {
                 return false;
             }
             *stamp = slot_no;
-            hist.reset();
+            if let Some(h) = hist {
+                h.reset();
+            }
         }
-        hist.saturating_record(ms.round().max(1.0) as u64);
+        hist.get_or_insert_with(|| Box::new(latency_histogram()))
+            .saturating_record(ms.round().max(1.0) as u64);
         // The cache covers complete slots only; a late call into one of them invalidates it.
         if self
             .cached
@@ -369,19 +378,22 @@ impl Latency {
             }
         }
         let first = end_slot - self.window_s / self.slot_s;
-        self.merged.reset();
-        for (stamp, hist) in &self.slots {
-            if *stamp >= first && *stamp < end_slot {
-                // Same bounds on both sides: adding cannot fail short of u32 overflow.
-                let _ = self.merged.add(hist);
+        let (count, value) = MERGED.with_borrow_mut(|merged| {
+            merged.reset();
+            for (stamp, hist) in &self.slots {
+                if let (true, Some(hist)) = (*stamp >= first && *stamp < end_slot, hist) {
+                    // Same bounds on both sides: adding cannot fail short of u32 overflow.
+                    let _ = merged.add(&**hist);
+                }
             }
-        }
-        let count = self.merged.len();
-        let value = if count == 0 {
-            0.0
-        } else {
-            self.merged.value_at_quantile(percentile / 100.0) as f64
-        };
+            let count = merged.len();
+            let value = if count == 0 {
+                0.0
+            } else {
+                merged.value_at_quantile(percentile / 100.0) as f64
+            };
+            (count, value)
+        });
         self.cached = Some((end_slot, count, value));
         (count, value)
     }

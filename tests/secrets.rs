@@ -1,0 +1,369 @@
+//! No secret leaks: `callwatch proxy`, `callwatch demo` and `callwatch replay` run as real
+//! processes with a recognisable fake API key and webhook secret, alerts fire and reach a real
+//! webhook receiver, and then every output is scanned — stdout/stderr (at RUST_LOG=debug),
+//! event logs, spool files, `/metrics`, `/healthz`, OTLP payloads, webhook bodies and headers,
+//! alert lines — for the key, the secret and the secret's base64 body. Zero hits.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine as _;
+use callwatch::mock::{MockClaude, Reply};
+use support::otlp_receiver::OtlpReceiver;
+use support::process::{command, free_addr, run, Running};
+
+const API_KEY: &str = "sk-ant-api03-FAKE-SECRETSCAN-0000";
+const DEMO_KEYS: [&str; 2] = ["sk-ant-demo-FAKE-original", "sk-ant-demo-FAKE-rotated"];
+/// The signing secret's raw bytes (before base64).
+const SECRET_BYTES: &[u8] = b"FAKE-webhook-signing-secret-SCAN";
+/// Path and query of the webhook URL: the token a log must never show.
+const HOOK_PATH: &str = "/hooks/FAKEHOOKPATHTOKEN42";
+const HOOK_QUERY: &str = "token=FAKEHOOKQUERYTOKEN42";
+
+#[derive(Default)]
+struct Hooks {
+    /// Headers and body of every request, as text.
+    seen: Mutex<Vec<String>>,
+    /// Answer 503 until this is set, so notifications sit in the spool for a while.
+    accept: AtomicBool,
+}
+
+async fn hook(State(h): State<Arc<Hooks>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let mut text = String::new();
+    for (name, value) in &headers {
+        text.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    text.push_str(&String::from_utf8_lossy(&body));
+    h.seen.lock().unwrap().push(text);
+    if h.accept.load(Ordering::SeqCst) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn start_hooks() -> (String, Arc<Hooks>) {
+    let hooks = Arc::new(Hooks::default());
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(hook))
+        .with_state(hooks.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}{HOOK_PATH}?{HOOK_QUERY}"), hooks)
+}
+
+fn secret_base64() -> String {
+    base64::engine::general_purpose::STANDARD.encode(SECRET_BYTES)
+}
+
+/// Everything that must never appear in any output.
+fn needles() -> Vec<String> {
+    let b64 = secret_base64();
+    let mut n = vec![
+        API_KEY.to_string(),
+        // The key's distinctive tail, in case something prints it cut or re-encoded.
+        "SECRETSCAN".to_string(),
+        format!("whsec_{b64}"),
+        b64.clone(),
+        String::from_utf8_lossy(SECRET_BYTES).into_owned(),
+        "FAKEHOOKPATHTOKEN42".to_string(),
+        "FAKEHOOKQUERYTOKEN42".to_string(),
+    ];
+    n.extend(DEMO_KEYS.iter().map(|k| k.to_string()));
+    n
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for needle in needles() {
+        assert!(
+            !text.contains(&needle),
+            "{what} contains the secret {needle:?}:\n{}",
+            excerpt(text, &needle)
+        );
+    }
+}
+
+fn excerpt(text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or(0);
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(200)
+        .map_or(0, |(i, _)| i);
+    let end = (at + needle.len() + 200).min(text.len());
+    text.get(start..end).unwrap_or(text).to_string()
+}
+
+fn assert_bytes_clean(what: &str, bytes: &[u8]) {
+    assert_clean(what, &String::from_utf8_lossy(bytes));
+}
+
+/// Every file under `dir`, recursively, scanned.
+fn assert_dir_clean(dir: &Path) -> usize {
+    let mut files = 0;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files += assert_dir_clean(&path);
+        } else {
+            assert_bytes_clean(&path.display().to_string(), &std::fs::read(&path).unwrap());
+            files += 1;
+        }
+    }
+    files
+}
+
+fn write_config(dir: &Path, spool: &Path) -> std::path::PathBuf {
+    let path = dir.join("callwatch.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[route]
+group_wait = "100ms"
+group_interval = "1s"
+tick = "100ms"
+
+[delivery]
+initial_backoff = "100ms"
+max_backoff = "300ms"
+max_attempts = 100
+
+[spool]
+dir = "{}"
+"#,
+            spool.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn with_sinks(mut cmd: Command, hook_url: &str, otlp: &str) -> Command {
+    cmd.env("CALLWATCH_WEBHOOK_URL", hook_url)
+        .env(
+            "CALLWATCH_WEBHOOK_SECRET",
+            format!("whsec_{}", secret_base64()),
+        )
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "300")
+        .env("RUST_LOG", "debug");
+    cmd
+}
+
+async fn send(client: &reqwest::Client, base: &str, body: String, bearer: bool) -> u16 {
+    let mut req = client
+        .post(format!("{base}/v1/messages"))
+        .header("anthropic-version", "2023-06-01")
+        .header("content-type", "application/json")
+        .body(body);
+    req = if bearer {
+        req.header("authorization", format!("Bearer {API_KEY}"))
+    } else {
+        req.header("x-api-key", API_KEY)
+    };
+    match req.send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let _ = r.bytes().await;
+            status
+        }
+        Err(_) => 0,
+    }
+}
+
+fn message(stream: bool) -> String {
+    format!(
+        r#"{{"model":"claude-sonnet-4-6","max_tokens":16,"stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
+    )
+}
+
+async fn get_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Polls `done` for up to `limit`.
+async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    done()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp.path().join("spool");
+    let config = write_config(tmp.path(), &spool);
+    let otlp = OtlpReceiver::start();
+    let (hook_url, hooks) = start_hooks().await;
+    let mock = MockClaude::start().await.unwrap();
+
+    // --- proxy ---
+    let listen = free_addr();
+    let admin = free_addr();
+    let proxy_events = tmp.path().join("proxy.jsonl");
+    let mut cmd = with_sinks(command(), &hook_url, &otlp.endpoint());
+    cmd.arg("proxy")
+        .args(["--listen", &listen.to_string()])
+        .args(["--admin-listen", &admin.to_string()])
+        .args(["--upstream", &mock.base_url()])
+        .arg("--events")
+        .arg(&proxy_events)
+        .arg("--config")
+        .arg(&config);
+    let mut proxy = Running::spawn(cmd);
+    assert!(
+        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
+        "proxy did not start:\n{}",
+        proxy.stderr_so_far()
+    );
+
+    let client = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    for reply in [
+        Reply::success(),
+        Reply::status(500),
+        Reply::status(401),
+        Reply::billing_error(403),
+        Reply::credit_balance_too_low(),
+        Reply::status(529),
+        Reply::drop_connection(),
+        Reply::success(),
+    ] {
+        mock.push(reply);
+        send(&client, &base, message(false), false).await;
+    }
+    mock.push(Reply::stream_error("overloaded_error", "Overloaded"));
+    send(&client, &base, message(true), true).await;
+    // Invalid JSON that carries the key: nothing may echo it.
+    send(
+        &client,
+        &base,
+        format!("{{\"model\": \"{API_KEY}\", broken"),
+        false,
+    )
+    .await;
+    for _ in 0..20 {
+        send(&client, &base, message(false), true).await;
+    }
+
+    // The billing alert fires at the call; the receiver refuses until its spool file is seen.
+    let webhook_spool = spool.join("webhook");
+    let spooled = eventually(Duration::from_secs(20), || {
+        std::fs::read_dir(&webhook_spool).is_ok_and(|d| d.flatten().any(|e| e.path().is_file()))
+    })
+    .await;
+    assert!(
+        spooled,
+        "no spool file; proxy stderr:\n{}",
+        proxy.stderr_so_far()
+    );
+    let spool_files = assert_dir_clean(&spool);
+    assert!(spool_files > 0);
+    hooks.accept.store(true, Ordering::SeqCst);
+    let delivered = eventually(Duration::from_secs(20), || {
+        hooks.seen.lock().unwrap().len() >= 2
+            && std::fs::read_dir(&webhook_spool)
+                .is_ok_and(|d| !d.flatten().any(|e| e.path().is_file()))
+    })
+    .await;
+    assert!(
+        delivered,
+        "webhook not delivered:\n{}",
+        proxy.stderr_so_far()
+    );
+
+    let metrics = get_text(&client, format!("http://{admin}/metrics")).await;
+    assert!(metrics.contains("claude"), "metrics look empty:\n{metrics}");
+    assert_clean("/metrics", &metrics);
+    assert_clean(
+        "/healthz",
+        &get_text(&client, format!("http://{admin}/healthz")).await,
+    );
+
+    proxy.sigterm();
+    let proxy_out = proxy.finish(Duration::from_secs(30));
+    assert!(proxy_out.status.success(), "{}", proxy_out.stderr);
+    assert!(
+        proxy_out.stderr.contains("DEBUG"),
+        "RUST_LOG=debug gave no debug lines, so the scan proves little"
+    );
+    assert_clean("proxy stderr", &proxy_out.stderr);
+    assert_clean("proxy stdout (alert lines)", &proxy_out.stdout);
+    assert!(
+        proxy_out.stdout.contains("BillingOutage"),
+        "{}",
+        proxy_out.stdout
+    );
+    let events = std::fs::read_to_string(&proxy_events).unwrap();
+    assert!(events.lines().count() >= 20, "{events}");
+    assert_clean("proxy event log", &events);
+
+    // --- demo ---
+    let demo_events = tmp.path().join("demo.jsonl");
+    let mut cmd = with_sinks(command(), &hook_url, &otlp.endpoint());
+    cmd.arg("demo")
+        .args(["--speed", "600", "--rate", "400", "--duration", "20m"])
+        .args(["--plain", "--no-desktop"])
+        .arg("--events")
+        .arg(&demo_events)
+        .arg("--config")
+        .arg(&config);
+    let demo = run(cmd, Duration::from_secs(120));
+    assert!(demo.status.success(), "{}", demo.stderr);
+    assert_clean("demo stdout", &demo.stdout);
+    assert_clean("demo stderr", &demo.stderr);
+    let demo_log = std::fs::read_to_string(&demo_events).unwrap();
+    assert!(demo_log.lines().count() > 100);
+    assert_clean("demo event log", &demo_log);
+
+    // --- replay, over both logs ---
+    for log in [&proxy_events, &demo_events] {
+        let mut cmd = command();
+        cmd.arg("replay").arg(log).env("RUST_LOG", "debug");
+        let replay = run(cmd, Duration::from_secs(60));
+        assert!(replay.status.success(), "{}", replay.stderr);
+        assert_clean("replay stdout", &replay.stdout);
+        assert_clean("replay stderr", &replay.stderr);
+    }
+
+    // --- what left the processes over the network ---
+    let seen = hooks.seen.lock().unwrap().clone();
+    assert!(seen.iter().any(|s| s.contains("BillingOutage")));
+    // The secret was in use: every request is signed with it.
+    assert!(
+        seen.iter().all(|s| s.contains("webhook-signature: v1,")),
+        "{seen:?}"
+    );
+    for (i, s) in seen.iter().enumerate() {
+        assert_clean(&format!("webhook request #{i}"), s);
+    }
+    assert_dir_clean(&spool);
+    let received = otlp.lock();
+    assert!(!received.raw.is_empty(), "no OTLP payload arrived");
+    for (i, raw) in received.raw.iter().enumerate() {
+        assert_bytes_clean(&format!("OTLP payload #{i}"), raw);
+    }
+}
