@@ -121,7 +121,7 @@ impl AttemptTracker {
         };
         open.last_end = now;
         open.next_retry_count = start.retry_count + 1;
-        let hold = outcome.retryable && !outcome.is_success();
+        let hold = sdk_may_retry(&outcome);
         let wait = outcome
             .retry_after
             .unwrap_or(Duration::ZERO)
@@ -209,6 +209,22 @@ impl AttemptTracker {
     }
 }
 
+/// Whether the official SDKs retry this answer: `x-should-retry` when sent, else 408, 409,
+/// 429, 5xx and transport failures — by status, not by our class, so a spend-cap 429 (billing,
+/// never worth retrying) is still held open for the retries an SDK will make of it anyway.
+fn sdk_may_retry(outcome: &Outcome) -> bool {
+    if outcome.is_success() {
+        return false;
+    }
+    if let Some(decided) = outcome.should_retry {
+        return decided;
+    }
+    match outcome.status {
+        None => true,
+        Some(status) => matches!(status, 408 | 409 | 429) || status >= 500,
+    }
+}
+
 fn evict_oldest_over(
     pending: &mut HashMap<ChainKey, Vec<Open>>,
     bound: usize,
@@ -290,6 +306,19 @@ mod tests {
             *seen.0.lock().unwrap(),
             vec![(1, Some(500), "m".to_owned())]
         );
+    }
+
+    #[test]
+    fn sdk_retries_of_a_spend_cap_429_stay_one_call() {
+        let seen = Arc::new(Collect::default());
+        let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
+        for n in 0..3 {
+            let a = tracker.begin("k-1", "m", "/v1/messages", n);
+            tracker.end(a, outcome(429, Class::Billing));
+        }
+        assert!(seen.0.lock().unwrap().is_empty(), "held open for a possible retry");
+        tracker.drain();
+        assert_eq!(*seen.0.lock().unwrap(), vec![(3, Some(429), "m".to_owned())]);
     }
 
     #[test]
