@@ -78,6 +78,11 @@ def alert_problems(spec, lines):
         for want in spec["must_fire"]
         if (want["rule"], want["error_type"]) not in firing
     ]
+    # Every billing shape belongs to the same outage: one firing line each, not one per shape.
+    for want in spec["must_fire"]:
+        count = sum(1 for a in lines if a.get("rule") == want["rule"] and a.get("state") == "firing")
+        if count != 1:
+            problems.append(f"{want['rule']} fired {count} times, want exactly once")
     for alert in lines:
         if alert.get("rule") not in spec["only_rules"]:
             problems.append(f"unexpected alert line: {alert.get('rule')} {alert.get('state')}")
