@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo run --release --example rss            # 10M + 1M, prints RSS at checkpoints
 //! cargo run --release --example rss -- 100000  # smaller: calls per phase / 10
+//! cargo run --release --example rss -- 1000000 recorder   # only the recorder (or `engine`)
 //! ```
 
 use std::time::Duration;
@@ -37,6 +38,8 @@ struct Load {
     engine: Engine,
     clock: Clock,
     calls: u64,
+    use_recorder: bool,
+    use_engine: bool,
     success: Outcome,
     overloaded: Outcome,
 }
@@ -60,14 +63,20 @@ impl Load {
             server_address: "api.anthropic.com",
             server_port: 443,
         };
-        self.recorder.record(&call);
+        if self.use_recorder {
+            self.recorder.record(&call);
+        }
+        self.calls += 1;
+        if !self.use_engine {
+            return;
+        }
+        let calls = self.calls - 1;
         let mut event = call_event(&call, &self.clock);
         // Event time: the agent stamps `now`; here time advances with the call count.
         let ts = datetime!(2026-11-20 08:00:00 UTC)
-            + time::Duration::milliseconds((self.calls * 1000 / CALLS_PER_SECOND) as i64);
+            + time::Duration::milliseconds((calls * 1000 / CALLS_PER_SECOND) as i64);
         event.ts = ts;
         self.engine.observe(&event);
-        self.calls += 1;
         if self.calls % CALLS_PER_SECOND == 0 {
             self.engine.tick(ts);
         }
@@ -79,11 +88,14 @@ fn main() {
         .nth(1)
         .map(|n| n.parse().expect("calls per phase must be a number"))
         .unwrap_or(10_000_000);
+    let parts = std::env::args().nth(2).unwrap_or_else(|| "both".into());
     let mut load = Load {
         recorder: Recorder::new(),
         engine: Engine::new(default_rules()),
         clock: Clock::system(),
         calls: 0,
+        use_recorder: parts != "engine",
+        use_engine: parts != "recorder",
         success: Outcome::bare(Some(200), None, Class::Success),
         overloaded: Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded),
     };

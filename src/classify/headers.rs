@@ -62,24 +62,51 @@ fn seconds(secs: f64) -> Option<Duration> {
         .map(|d| d.min(MAX_RETRY_AFTER))
 }
 
-/// The four `anthropic-ratelimit-<kind>-{limit,remaining,reset}` triples.
+/// The four `anthropic-ratelimit-<kind>-{limit,remaining,reset}` triples. The names are
+/// spelled out (not formatted per call): this runs on every response.
 pub(crate) fn rate_limit(headers: &HeaderMap) -> RateLimit {
     RateLimit {
-        requests: headroom(headers, "requests"),
-        tokens: headroom(headers, "tokens"),
-        input_tokens: headroom(headers, "input-tokens"),
-        output_tokens: headroom(headers, "output-tokens"),
+        requests: headroom(
+            headers,
+            [
+                "anthropic-ratelimit-requests-limit",
+                "anthropic-ratelimit-requests-remaining",
+                "anthropic-ratelimit-requests-reset",
+            ],
+        ),
+        tokens: headroom(
+            headers,
+            [
+                "anthropic-ratelimit-tokens-limit",
+                "anthropic-ratelimit-tokens-remaining",
+                "anthropic-ratelimit-tokens-reset",
+            ],
+        ),
+        input_tokens: headroom(
+            headers,
+            [
+                "anthropic-ratelimit-input-tokens-limit",
+                "anthropic-ratelimit-input-tokens-remaining",
+                "anthropic-ratelimit-input-tokens-reset",
+            ],
+        ),
+        output_tokens: headroom(
+            headers,
+            [
+                "anthropic-ratelimit-output-tokens-limit",
+                "anthropic-ratelimit-output-tokens-remaining",
+                "anthropic-ratelimit-output-tokens-reset",
+            ],
+        ),
     }
 }
 
-fn headroom(headers: &HeaderMap, kind: &str) -> Option<Headroom> {
-    let number = |part: &str| {
-        text(headers, &format!("anthropic-ratelimit-{kind}-{part}"))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    let limit = number("limit")?;
-    let remaining = number("remaining")?;
-    let reset = text(headers, &format!("anthropic-ratelimit-{kind}-reset"))
+/// `[limit, remaining, reset]` header names of one kind.
+fn headroom(headers: &HeaderMap, [limit, remaining, reset]: [&str; 3]) -> Option<Headroom> {
+    let number = |name: &str| text(headers, name).and_then(|v| v.parse::<u64>().ok());
+    let limit = number(limit)?;
+    let remaining = number(remaining)?;
+    let reset = text(headers, reset)
         .and_then(|v| OffsetDateTime::parse(v, &Rfc3339).ok())
         .map(SystemTime::from);
     Some(Headroom {
