@@ -316,9 +316,15 @@ mod tests {
             let a = tracker.begin("k-1", "m", "/v1/messages", n);
             tracker.end(a, outcome(429, Class::Billing));
         }
-        assert!(seen.0.lock().unwrap().is_empty(), "held open for a possible retry");
+        assert!(
+            seen.0.lock().unwrap().is_empty(),
+            "held open for a possible retry"
+        );
         tracker.drain();
-        assert_eq!(*seen.0.lock().unwrap(), vec![(3, Some(429), "m".to_owned())]);
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(3, Some(429), "m".to_owned())]
+        );
     }
 
     #[test]
