@@ -104,7 +104,7 @@ async fn main() {
 async fn one(client: &reqwest::Client, url: &str) {
     let response = client
         .post(url)
-        .header("x-api-key", "sk-ant-api03-FAKE-load-test-0000")
+        .header("x-api-key", "sk-ant-FAKE-load-0000")
         .header("anthropic-version", "2023-06-01")
         .header("content-type", "application/json")
         .body(BODY)

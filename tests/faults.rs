@@ -9,7 +9,7 @@ use std::time::Duration;
 use callwatch::mock::{MockClaude, Reply};
 use support::process::{command, free_addr, Running};
 
-const KEY: &str = "sk-ant-api03-FAKE-faults-0000";
+const KEY: &str = "sk-ant-FAKE-faults-0000";
 
 fn body() -> &'static str {
     r#"{"model":"claude-sonnet-4-6","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#

@@ -34,7 +34,7 @@ fn header_value() -> impl Strategy<Value = Vec<u8>> {
         "[0-9]{1,25}".prop_map(String::into_bytes),
         "-?[0-9]{0,5}\\.?[0-9]{0,5}".prop_map(String::into_bytes),
         "20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z".prop_map(String::into_bytes),
-        "(Bearer )?sk-ant-api03-FAKE-[A-Za-z0-9_-]{0,40}".prop_map(String::into_bytes),
+        "(Bearer )?sk-ant-FAKE-[A-Za-z0-9_-]{0,40}".prop_map(String::into_bytes),
         "application/json|text/event-stream|text/html".prop_map(String::into_bytes),
         proptest::collection::vec(any::<u8>(), 0..40),
     ]

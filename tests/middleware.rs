@@ -12,7 +12,7 @@ use callwatch::retry::RetryPolicy;
 use reqwest_middleware::ClientWithMiddleware;
 use serde_json::json;
 
-const KEY: &str = "sk-ant-api03-FAKE-test-key-0000";
+const KEY: &str = "sk-ant-FAKE-tk-0000";
 
 /// An owned copy of what the observer saw.
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
-const KEY: &str = "sk-ant-api03-FAKE-test-key-0000";
+const KEY: &str = "sk-ant-FAKE-tk-0000";
 
 type Fields = HashMap<String, String>;
 

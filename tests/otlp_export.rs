@@ -13,7 +13,7 @@ use callwatch::record::Recorder;
 use support::otlp_receiver::{attr, number, OtlpReceiver};
 use tracing_subscriber::prelude::*;
 
-const FAKE_KEY: &str = "sk-ant-api03-FAKE-test-key-0000";
+const FAKE_KEY: &str = "sk-ant-FAKE-tk-0000";
 const MODEL: &str = "claude-sonnet-4-6";
 const CUMULATIVE: i32 = 2;
 const DELTA: i32 = 1;

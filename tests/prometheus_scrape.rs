@@ -15,10 +15,7 @@ use callwatch::mock::{MockClaude, Reply};
 use fleet_support::process::{free_port, spawn, wait_ready};
 use fleet_support::{binary, grafana_queries, repo_path};
 
-const FAKE_KEYS: [&str; 2] = [
-    "sk-ant-api03-FAKE-scrape-key-0001",
-    "sk-ant-api03-FAKE-scrape-key-0002",
-];
+const FAKE_KEYS: [&str; 2] = ["sk-ant-FAKE-scrape-0001", "sk-ant-FAKE-scrape-0002"];
 
 /// Grafana's variables as a dashboard user with "All" selected would send them.
 fn substitute(expr: &str) -> String {

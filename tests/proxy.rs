@@ -11,7 +11,7 @@ use callwatch::mock::{MockClaude, Reply};
 use callwatch::proxy::{bind, Proxy, ProxyConfig, RETRY_COUNT_HEADER};
 use tokio::sync::oneshot;
 
-const FAKE_KEY: &str = "sk-ant-api03-FAKE-proxy-test-key";
+const FAKE_KEY: &str = "sk-ant-FAKE-proxy-test";
 
 #[derive(Debug, Clone, PartialEq)]
 struct Seen {

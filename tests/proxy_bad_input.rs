@@ -79,7 +79,7 @@ async fn malformed_requests_get_clean_answers_and_the_proxy_keeps_serving() {
     let post = |body: Vec<u8>| {
         client
             .post(&url)
-            .header("x-api-key", "sk-ant-api03-FAKE-bad-input-0000")
+            .header("x-api-key", "sk-ant-FAKE-bad-input-0000")
             .header("anthropic-version", "2023-06-01")
             .header("content-type", "application/json")
             .body(body)

@@ -20,7 +20,7 @@ use callwatch::mock::{MockClaude, Reply};
 use support::otlp_receiver::OtlpReceiver;
 use support::process::{command, free_addr, run, Running};
 
-const API_KEY: &str = "sk-ant-api03-FAKE-SECRETSCAN-0000";
+const API_KEY: &str = "sk-ant-FAKE-SECRETS-0000";
 const DEMO_KEYS: [&str; 2] = ["sk-ant-demo-FAKE-original", "sk-ant-demo-FAKE-rotated"];
 /// The signing secret's raw bytes (before base64).
 const SECRET_BYTES: &[u8] = b"FAKE-webhook-signing-secret-SCAN";

@@ -13,7 +13,7 @@ use callwatch::ApiError;
 use reqwest_middleware::ClientWithMiddleware;
 use serde_json::json;
 
-const KEY: &str = "sk-ant-api03-FAKE-test-key-0000";
+const KEY: &str = "sk-ant-FAKE-tk-0000";
 
 #[derive(Clone, Debug)]
 struct Seen {

@@ -187,7 +187,7 @@ mod tests {
         let body = r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#;
         let send = || async {
             http.post(format!("{base}/v1/messages"))
-                .header("x-api-key", "sk-ant-api03-FAKE-admin-test-0000")
+                .header("x-api-key", "sk-ant-FAKE-admin-0000")
                 .body(body)
                 .send()
                 .await

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::classify::{classify_response, key_id, Class, SseScanner};
 
-const KEY: &str = "sk-ant-api03-FAKE-test-key-0000";
-const OTHER_KEY: &str = "sk-ant-api03-FAKE-test-key-1111";
+const KEY: &str = "sk-ant-FAKE-tk-0000";
+const OTHER_KEY: &str = "sk-ant-FAKE-tk-1111";
 
 async fn post(mock: &MockClaude, key: &str, stream: bool) -> reqwest::Result<reqwest::Response> {
     reqwest::Client::new()

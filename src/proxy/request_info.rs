@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn reads_model_stream_key_and_retry_count() {
         let mut headers = HeaderMap::new();
-        headers.insert("x-api-key", "sk-ant-api03-FAKE-proxy-key".parse().unwrap());
+        headers.insert("x-api-key", "sk-ant-FAKE-proxy-key".parse().unwrap());
         headers.insert(RETRY_COUNT_HEADER, "2".parse().unwrap());
         let body = br#"{"max_tokens":5,"messages":[{"role":"user","content":"hi"}],"model":"claude-sonnet-4-6","stream":true}"#;
         let info = RequestInfo::read(&headers, body);

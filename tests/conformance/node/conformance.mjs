@@ -14,7 +14,7 @@ const MOCK = process.env.MOCK_URL;
 const PROXY = process.env.PROXY_URL;
 const PREFIX = process.env.CASE_PREFIX ?? 'conf-ts';
 // Obviously fake: the suite also checks this text never shows up in the proxy's output.
-const KEY = 'sk-ant-api03-FAKE-conformance-node-0000';
+const KEY = 'sk-ant-FAKE-cnode-0000';
 // Per-connection or per-second values: legitimately different between two runs.
 const VOLATILE = new Set(['date', 'transfer-encoding', 'connection', 'keep-alive']);
 

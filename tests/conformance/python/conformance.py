@@ -18,7 +18,7 @@ MOCK = os.environ["MOCK_URL"]
 PROXY = os.environ["PROXY_URL"]
 PREFIX = os.environ.get("CASE_PREFIX", "conf-py")
 # Obviously fake: the suite also checks this text never shows up in the proxy's output.
-KEY = "sk-ant-api03-FAKE-conformance-python-0000"
+KEY = "sk-ant-FAKE-cpy-0000"
 # Per-connection or per-second values: legitimately different between two runs.
 VOLATILE = {"date", "transfer-encoding", "connection", "keep-alive"}
 
