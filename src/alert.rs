@@ -118,6 +118,27 @@ impl Alert {
     }
 }
 
+#[cfg(test)]
+impl Alert {
+    /// A critical alert with no labels at the Unix epoch, for unit tests to adjust.
+    pub(crate) fn for_test(rule: &str, state: AlertState) -> Alert {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        Alert {
+            at,
+            rule: rule.into(),
+            state,
+            severity: Severity::Critical,
+            labels: BTreeMap::new(),
+            summary: String::new(),
+            description: String::new(),
+            starts_at: at,
+            values: BTreeMap::new(),
+            request_ids: vec![],
+            runbook: String::new(),
+        }
+    }
+}
+
 /// Fingerprint of a rule name and label set (FNV-1a, 16 hex digits): stable across runs and
 /// processes, unlike `std`'s randomly seeded hasher.
 pub fn fingerprint(rule: &str, labels: &BTreeMap<String, String>) -> String {

@@ -85,23 +85,11 @@ pub fn describe_instance(head: &str, labels: &BTreeMap<String, String>) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::Severity;
 
     fn alert(state: AlertState, model: &str) -> Alert {
-        let at = time::OffsetDateTime::UNIX_EPOCH;
-        Alert {
-            at,
-            rule: "ServerErrorSpike".into(),
-            state,
-            severity: Severity::Critical,
-            labels: BTreeMap::from([("model".into(), model.into())]),
-            summary: String::new(),
-            description: String::new(),
-            starts_at: at,
-            values: BTreeMap::new(),
-            request_ids: vec![],
-            runbook: String::new(),
-        }
+        let mut alert = Alert::for_test("ServerErrorSpike", state);
+        alert.labels.insert("model".into(), model.into());
+        alert
     }
 
     #[test]

@@ -223,24 +223,10 @@ fn metrics_text(board: &AlertBoard, dropped: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{Alert, AlertState, Severity};
-    use std::collections::BTreeMap;
+    use crate::alert::{Alert, AlertState};
 
     fn alert(rule: &str, state: AlertState) -> Alert {
-        let at = time::OffsetDateTime::UNIX_EPOCH;
-        Alert {
-            at,
-            rule: rule.into(),
-            state,
-            severity: Severity::Critical,
-            labels: BTreeMap::new(),
-            summary: String::new(),
-            description: String::new(),
-            starts_at: at,
-            values: BTreeMap::new(),
-            request_ids: vec![],
-            runbook: String::new(),
-        }
+        Alert::for_test(rule, state)
     }
 
     #[test]
