@@ -22,13 +22,21 @@ pub struct LoadError {
     pub message: String,
 }
 
+use std::fmt::Write as _;
+
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
+        // One problem, one line: a message quoting the file's own text (a template with a line
+        // break, say) shows its control characters escaped.
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.col)?;
+        for c in self.message.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -562,6 +570,17 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    #[test]
+    fn an_error_quoting_a_line_break_stays_on_one_line() {
+        let e = LoadError {
+            file: "r.yaml".into(),
+            line: 3,
+            col: 7,
+            message: "unknown placeholder `{{a\nb}}`".into(),
+        };
+        assert_eq!(e.to_string(), "r.yaml:3:7: unknown placeholder `{{a\\nb}}`");
     }
 
     #[test]
