@@ -7,6 +7,7 @@ mod class;
 mod headers;
 mod key_id;
 mod outcome;
+mod request_head;
 mod response;
 mod sse;
 
@@ -14,6 +15,7 @@ pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
+pub use request_head::{request_head, RequestHead, UNKNOWN_MODEL};
 pub use response::{
     classify_response, classify_response_at, classify_transport, complete_from_ends,
     TransportFailure, MAX_BODY_PREFIX,

@@ -1,15 +1,13 @@
 //! What the middleware learns from a request before sending it: model, key fingerprint, server.
 
+use crate::classify::{key_from_headers, request_head};
 use reqwest::Request;
-use serde::Deserialize;
-
-use crate::classify::key_from_headers;
 
 /// Request bodies larger than this are not parsed for the model (it would cost the caller a
 /// full JSON parse of a huge prompt); the model is then "unknown".
 const MAX_PARSED_BODY: usize = 4 * 1024 * 1024;
 
-pub(crate) const UNKNOWN_MODEL: &str = "unknown";
+pub(crate) use crate::classify::UNKNOWN_MODEL;
 
 #[derive(Debug)]
 pub(crate) struct RequestInfo {
@@ -19,11 +17,6 @@ pub(crate) struct RequestInfo {
     pub server_port: u16,
 }
 
-#[derive(Deserialize)]
-struct ModelOnly {
-    model: Option<String>,
-}
-
 impl RequestInfo {
     pub fn read(request: &Request) -> RequestInfo {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
@@ -31,9 +24,7 @@ impl RequestInfo {
             .body()
             .and_then(|body| body.as_bytes())
             .filter(|bytes| bytes.len() <= MAX_PARSED_BODY)
-            .and_then(|bytes| serde_json::from_slice::<ModelOnly>(bytes).ok())
-            .and_then(|m| m.model)
-            .map(|m| crate::classify::bounded_text(&m, 128))
+            .map(|bytes| request_head(bytes).model)
             .unwrap_or_else(|| UNKNOWN_MODEL.to_owned());
         let url = request.url();
         RequestInfo {

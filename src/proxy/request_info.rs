@@ -2,10 +2,8 @@
 //! the JSON body (unknown fields skipped, not built), the key's fingerprint, and the SDK's
 //! retry counter. The key itself is never kept.
 
+use crate::classify::{key_from_headers, request_head};
 use http::HeaderMap;
-use serde::Deserialize;
-
-use crate::classify::key_from_headers;
 
 /// The official SDKs number each attempt of a logical call in this header (0 = first).
 pub const RETRY_COUNT_HEADER: &str = "x-stainless-retry-count";
@@ -21,12 +19,10 @@ pub struct RequestInfo {
 impl RequestInfo {
     pub fn read(headers: &HeaderMap, body: &[u8]) -> RequestInfo {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let (model, stream) = model_and_stream(body);
+        let head = request_head(body);
         RequestInfo {
-            model: model
-                .filter(|m| !m.trim().is_empty())
-                .unwrap_or_else(|| "unknown".to_owned()),
-            stream,
+            model: head.model,
+            stream: head.stream,
             key_id: key_from_headers(header("x-api-key"), header("authorization"))
                 .unwrap_or_default(),
             retry_count: header(RETRY_COUNT_HEADER)
@@ -34,33 +30,6 @@ impl RequestInfo {
                 .unwrap_or(0),
         }
     }
-}
-
-/// Reads only `model` and `stream`; serde skips every other field without building it.
-fn model_and_stream(body: &[u8]) -> (Option<String>, bool) {
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(borrow, default)]
-        model: Option<std::borrow::Cow<'a, str>>,
-        #[serde(default)]
-        stream: Option<bool>,
-    }
-    match serde_json::from_slice::<Head<'_>>(body) {
-        Ok(head) => (
-            head.model.map(|m| bounded_model(&m)),
-            head.stream.unwrap_or(false),
-        ),
-        Err(_) => (None, false),
-    }
-}
-
-/// A model name is a label: keep it short and printable whatever the client sent.
-fn bounded_model(model: &str) -> String {
-    model
-        .chars()
-        .filter(|c| c.is_ascii_graphic())
-        .take(96)
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,71 @@
+//! What every instrumentation path reads from a Messages request body: the model (a label)
+//! and whether the response will stream. One reader, so the middleware, the macro and the
+//! proxy label the same request the same way.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+/// The model label when a request names none (or its body is not JSON).
+pub const UNKNOWN_MODEL: &str = "unknown";
+
+/// A model name is a label: at most this many printable characters, whatever the client sent.
+const MAX_MODEL_CHARS: usize = 96;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestHead {
+    pub model: String,
+    pub stream: bool,
+}
+
+/// Reads only `model` and `stream`; serde skips every other field without building it.
+pub fn request_head(body: &[u8]) -> RequestHead {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow, default)]
+        model: Option<Cow<'a, str>>,
+        #[serde(default)]
+        stream: Option<bool>,
+    }
+    let (model, stream) = match serde_json::from_slice::<Head<'_>>(body) {
+        Ok(head) => (
+            head.model.map(|m| bounded_model(&m)),
+            head.stream.unwrap_or(false),
+        ),
+        Err(_) => (None, false),
+    };
+    RequestHead {
+        model: model
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| UNKNOWN_MODEL.to_owned()),
+        stream,
+    }
+}
+
+fn bounded_model(model: &str) -> String {
+    model
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(MAX_MODEL_CHARS)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_model_and_stream_and_falls_back_to_unknown() {
+        let head = request_head(br#"{"max_tokens":5,"model":"claude-sonnet-4-6","stream":true}"#);
+        assert_eq!(head.model, "claude-sonnet-4-6");
+        assert!(head.stream);
+        assert_eq!(request_head(br#"{"model":"  "}"#).model, UNKNOWN_MODEL);
+        assert_eq!(request_head(b"\xff not json").model, UNKNOWN_MODEL);
+        assert_eq!(
+            request_head(format!(r#"{{"model":"{}"}}"#, "m".repeat(500)).as_bytes())
+                .model
+                .len(),
+            96
+        );
+    }
+}
