@@ -297,6 +297,17 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
 
     let metrics = get_text(&client, format!("http://{admin}/metrics")).await;
     assert!(metrics.contains("claude"), "metrics look empty:\n{metrics}");
+    // The refused attempts and the deliveries are visible to whoever scrapes the agent.
+    let notifications = |result: &str| -> u64 {
+        let series = format!(
+            "callwatch_notifications_total{{callwatch_sink=\"webhook\",callwatch_result=\"{result}\"}} "
+        );
+        let line = metrics.lines().find(|l| l.starts_with(&series));
+        line.and_then(|l| l[series.len()..].parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in /metrics:\n{metrics}"))
+    };
+    assert!(notifications("sent") >= 1, "{metrics}");
+    assert!(notifications("retried") >= 1, "{metrics}");
     assert_clean("/metrics", &metrics);
     assert_clean(
         "/healthz",

@@ -8,6 +8,7 @@
 
 mod board;
 mod clock;
+mod metrics;
 mod runner;
 mod tap;
 mod view;
@@ -28,7 +29,7 @@ pub use view::{render_line, render_screen, ViewState};
 
 use crate::call::{CallObserver, Fanout};
 use crate::event::{Event, EventWriter};
-use crate::notify::Notifier;
+use crate::notify::{Notifier, StatsSource};
 use crate::record::Recorder;
 use crate::rules::{Engine, RuleSet};
 
@@ -63,6 +64,8 @@ pub struct Agent {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<(RunReport, Option<Notifier>)>,
     event_log: Option<PathBuf>,
+    /// The notifier's live counters (the notifier itself moves into the engine task).
+    delivery: Option<StatsSource>,
 }
 
 /// What the agent did, once stopped.
@@ -98,6 +101,7 @@ impl Agent {
             tap.clone() as Arc<dyn CallObserver>,
         ]));
         let board = Arc::new(Mutex::new(AlertBoard::default()));
+        let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
         let runner = runner::Runner {
             engine: Engine::new(options.rules),
@@ -119,6 +123,7 @@ impl Agent {
             stop: Some(stop),
             task,
             event_log: options.event_log,
+            delivery,
         })
     }
 
@@ -140,14 +145,16 @@ impl Agent {
         self.tap.send(event);
     }
 
-    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, and
-    /// calls the rules engine's queue dropped.
+    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, calls
+    /// the rules engine's queue dropped, and notifications per sink and result.
     pub fn metrics_source(&self) -> crate::export::prometheus::ExtraMetrics {
         let board = self.board.clone();
         let tap = self.tap.clone();
+        let delivery = self.delivery.clone();
         Arc::new(move || {
             let board = board.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            metrics_text(&board, tap.dropped())
+            let delivery = delivery.as_ref().map(StatsSource::read);
+            metrics::render(&board, tap.dropped(), delivery.as_ref())
         })
     }
 
@@ -183,66 +190,5 @@ impl Agent {
             board: self.board(),
             delivery,
         }
-    }
-}
-
-/// Prometheus text for the agent's alert state and queue drops.
-fn metrics_text(board: &AlertBoard, dropped: u64) -> String {
-    use crate::names::{prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED};
-    let firing = prometheus_name(CALLWATCH_ALERTS_FIRING, "{alert}", false);
-    let dropped_name = prometheus_name(CALLWATCH_ENGINE_DROPPED, "{call}", true);
-    let mut counts: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
-    for rule in board.counts.keys() {
-        counts.entry((rule.as_str(), "")).or_default();
-    }
-    for alert in board.firing() {
-        *counts
-            .entry((alert.rule.as_str(), alert.severity.as_str()))
-            .or_default() += 1;
-    }
-    let mut out =
-        format!("# HELP {firing} Alert instances firing in this agent.\n# TYPE {firing} gauge\n");
-    for ((rule, severity), n) in counts {
-        if severity.is_empty() {
-            // A rule that fired before and is quiet now still reports 0, so graphs drop to 0.
-            if !board.firing().any(|a| a.rule == rule) {
-                out.push_str(&format!("{firing}{{alertname=\"{rule}\"}} 0\n"));
-            }
-            continue;
-        }
-        out.push_str(&format!(
-            "{firing}{{alertname=\"{rule}\",severity=\"{severity}\"}} {n}\n"
-        ));
-    }
-    out.push_str(&format!(
-        "# HELP {dropped_name} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped_name} counter\n{dropped_name} {dropped}\n"
-    ));
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::alert::{Alert, AlertState};
-
-    fn alert(rule: &str, state: AlertState) -> Alert {
-        Alert::for_test(rule, state)
-    }
-
-    #[test]
-    fn metrics_show_firing_alerts_and_drop_back_to_zero() {
-        let mut board = AlertBoard::default();
-        board.apply(&alert("BillingOutage", AlertState::Firing));
-        let text = metrics_text(&board, 3);
-        assert!(text.contains(
-            "callwatch_alerts_firing{alertname=\"BillingOutage\",severity=\"critical\"} 1"
-        ));
-        assert!(text.contains("callwatch_engine_dropped_total 3"));
-        board.apply(&alert("BillingOutage", AlertState::Resolved));
-        let text = metrics_text(&board, 3);
-        assert!(
-            text.contains("callwatch_alerts_firing{alertname=\"BillingOutage\"} 0"),
-            "{text}"
-        );
     }
 }

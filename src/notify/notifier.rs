@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::alert::Alert;
 
 use super::config::NotifyConfig;
-use super::delivery::{spawn_worker, DeliveryConfig, DeliveryStats, WorkerHandle};
+use super::delivery::{spawn_worker, DeliveryConfig, DeliveryStats, StatsSource, WorkerHandle};
 use super::router::{Matcher, Router, RouterStats};
 use super::sinks::{
     http_client, AlertmanagerSink, DesktopSink, PagerDutySink, Sink, SlackSink, StdoutSink,
@@ -200,12 +200,18 @@ impl Notifier {
     }
 
     pub fn stats(&self) -> DeliveryStats {
-        DeliveryStats {
+        self.stats_source().read()
+    }
+
+    /// Live delivery counters that outlive a move of the notifier (into the agent's engine
+    /// task) and its shutdown.
+    pub fn stats_source(&self) -> StatsSource {
+        StatsSource {
             sinks: self
                 .shared()
                 .workers
                 .iter()
-                .map(WorkerHandle::stats)
+                .map(WorkerHandle::counters)
                 .collect(),
         }
     }

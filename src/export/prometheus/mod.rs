@@ -8,7 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use axum::Router;
 
-pub use render::render;
+pub use render::{escape as escape_label_value, render};
 
 use crate::record::Recorder;
 

@@ -218,7 +218,8 @@ fn label_key(key: &str) -> String {
     key.replace('.', "_")
 }
 
-fn escape(value: &str) -> String {
+/// A label value in the text format: backslash, quote and line feed escaped.
+pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

@@ -1,6 +1,7 @@
 //! Delivery counters per sink, readable at any time as a [`DeliveryStats`] snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 #[derive(Default, Debug)]
 pub(crate) struct Counters {
@@ -72,5 +73,24 @@ impl DeliveryStats {
 
     pub fn total_pending(&self) -> u64 {
         self.sinks.iter().map(|s| s.pending).sum()
+    }
+}
+
+/// Reads every sink's counters while the notifier runs, without holding the notifier (which
+/// the agent's engine task owns): what `/metrics` renders.
+#[derive(Clone, Debug, Default)]
+pub struct StatsSource {
+    pub(crate) sinks: Vec<(String, Arc<Counters>)>,
+}
+
+impl StatsSource {
+    pub fn read(&self) -> DeliveryStats {
+        DeliveryStats {
+            sinks: self
+                .sinks
+                .iter()
+                .map(|(name, counters)| counters.snapshot(name))
+                .collect(),
+        }
     }
 }

@@ -98,6 +98,11 @@ impl WorkerHandle {
         self.counters.snapshot(&self.name)
     }
 
+    /// The sink's name and live counters, for a [`super::StatsSource`].
+    pub(crate) fn counters(&self) -> (String, Arc<Counters>) {
+        (self.name.clone(), self.counters.clone())
+    }
+
     /// Stop taking work, drain what is queued until `deadline`, then stop; anything not
     /// delivered by then is still in the spool. Returns the sink's final counts.
     pub async fn shutdown(mut self, deadline: Instant) -> SinkStats {

@@ -1,0 +1,128 @@
+//! The agent's own metrics in Prometheus text, next to the recorder's: alerts firing, calls the
+//! rules engine's queue dropped, and notifications per sink and result — so a team can alert on
+//! its alerting (a sink that keeps failing is a silent pager).
+
+use std::fmt::Write;
+
+use super::AlertBoard;
+use crate::export::prometheus::escape_label_value;
+use crate::names::{
+    prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED, CALLWATCH_NOTIFICATIONS,
+    CALLWATCH_RESULT, CALLWATCH_SINK,
+};
+use crate::notify::DeliveryStats;
+
+pub(super) fn render(board: &AlertBoard, dropped: u64, delivery: Option<&DeliveryStats>) -> String {
+    let firing = prometheus_name(CALLWATCH_ALERTS_FIRING, "{alert}", false);
+    let dropped_name = prometheus_name(CALLWATCH_ENGINE_DROPPED, "{call}", true);
+    let mut counts: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    for rule in board.counts.keys() {
+        counts.entry((rule.as_str(), "")).or_default();
+    }
+    for alert in board.firing() {
+        *counts
+            .entry((alert.rule.as_str(), alert.severity.as_str()))
+            .or_default() += 1;
+    }
+    let mut out =
+        format!("# HELP {firing} Alert instances firing in this agent.\n# TYPE {firing} gauge\n");
+    for ((rule, severity), n) in counts {
+        if severity.is_empty() {
+            // A rule that fired before and is quiet now still reports 0, so graphs drop to 0.
+            if !board.firing().any(|a| a.rule == rule) {
+                out.push_str(&format!("{firing}{{alertname=\"{rule}\"}} 0\n"));
+            }
+            continue;
+        }
+        out.push_str(&format!(
+            "{firing}{{alertname=\"{rule}\",severity=\"{severity}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP {dropped_name} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped_name} counter\n{dropped_name} {dropped}\n"
+    ));
+    if let Some(delivery) = delivery {
+        notifications(&mut out, delivery);
+    }
+    out
+}
+
+/// `callwatch_notifications_total{callwatch_sink, callwatch_result}`: every result of every
+/// sink, zeros included, so a rate over it exists from the first scrape.
+fn notifications(out: &mut String, delivery: &DeliveryStats) {
+    let name = prometheus_name(CALLWATCH_NOTIFICATIONS, "{notification}", true);
+    let sink_key = CALLWATCH_SINK.replace('.', "_");
+    let result_key = CALLWATCH_RESULT.replace('.', "_");
+    let _ = writeln!(
+        out,
+        "# HELP {name} Notifications per sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), spool_error (kept in memory only).\n# TYPE {name} counter"
+    );
+    for sink in &delivery.sinks {
+        for (result, n) in [
+            ("sent", sink.sent),
+            ("failed", sink.failed),
+            ("retried", sink.retried),
+            ("dropped", sink.dropped),
+            ("spool_error", sink.spool_errors),
+        ] {
+            let _ = writeln!(
+                out,
+                "{name}{{{sink_key}=\"{}\",{result_key}=\"{result}\"}} {n}",
+                escape_label_value(&sink.sink)
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Alert, AlertState};
+
+    fn alert(rule: &str, state: AlertState) -> Alert {
+        Alert::for_test(rule, state)
+    }
+
+    #[test]
+    fn metrics_show_firing_alerts_and_drop_back_to_zero() {
+        let mut board = AlertBoard::default();
+        board.apply(&alert("BillingOutage", AlertState::Firing));
+        let text = render(&board, 3, None);
+        assert!(text.contains(
+            "callwatch_alerts_firing{alertname=\"BillingOutage\",severity=\"critical\"} 1"
+        ));
+        assert!(text.contains("callwatch_engine_dropped_total 3"));
+        board.apply(&alert("BillingOutage", AlertState::Resolved));
+        let text = render(&board, 3, None);
+        assert!(
+            text.contains("callwatch_alerts_firing{alertname=\"BillingOutage\"} 0"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("callwatch_notifications_total"),
+            "no notifier, no series"
+        );
+    }
+
+    #[test]
+    fn notifications_are_counted_per_sink_and_result() {
+        let delivery = DeliveryStats {
+            sinks: vec![crate::notify::SinkStats {
+                sink: "webhook".into(),
+                sent: 4,
+                failed: 1,
+                spool_errors: 2,
+                ..Default::default()
+            }],
+        };
+        let text = render(&AlertBoard::default(), 0, Some(&delivery));
+        for line in [
+            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"sent\"} 4",
+            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"failed\"} 1",
+            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"dropped\"} 0",
+            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"spool_error\"} 2",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+    }
+}
