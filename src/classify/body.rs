@@ -1,8 +1,12 @@
-//! What a JSON body says, read from a bounded prefix. A body that is empty, cut short, huge or
-//! not JSON (a 502 HTML page) yields nothing here and the status decides.
+//! What a JSON body says, read from a bounded prefix in one borrowed pass: only the fields we
+//! use are kept (`content` is skipped, not built), strings without escapes are borrowed, and a
+//! field of the wrong type is ignored rather than failing the parse (see [`super::lenient`]).
+//! A body that is empty, cut short, huge or not JSON (a 502 HTML page) yields nothing here and
+//! the status decides.
 
-use serde_json::Value;
+use serde::Deserialize;
 
+use super::lenient::{Count, Object, Text};
 use super::Usage;
 
 /// Longest `error.message` kept: enough to tell messages apart, bounded for labels and logs.
@@ -28,7 +32,66 @@ pub(crate) struct SuccessBody {
     pub stop_reason: Option<String>,
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
+/// Every top-level field we read of a Messages response, an error envelope or one stream
+/// event (`message_start` nests a message, `message_delta` a delta).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Wire<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Text<'a>,
+    #[serde(borrow)]
+    pub error: Object<WireError<'a>>,
+    #[serde(borrow)]
+    pub request_id: Text<'a>,
+    #[serde(borrow)]
+    pub model: Text<'a>,
+    #[serde(borrow)]
+    pub stop_reason: Text<'a>,
+    pub usage: Object<WireUsage>,
+    #[serde(borrow)]
+    pub message: Object<Box<Wire<'a>>>,
+    #[serde(borrow)]
+    pub delta: Object<WireDelta<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireError<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    message: Text<'a>,
+    #[serde(borrow)]
+    details: Object<WireDetails<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireDetails<'a> {
+    #[serde(borrow)]
+    error_code: Text<'a>,
+}
+
+/// `usage` counters; `None` when the key is absent (a stream's `message_delta` names only what
+/// changed), a counter of the wrong type reads as 0.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireUsage {
+    pub input_tokens: Option<Count>,
+    pub cache_read_input_tokens: Option<Count>,
+    pub cache_creation_input_tokens: Option<Count>,
+    pub output_tokens: Option<Count>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireDelta<'a> {
+    #[serde(borrow)]
+    pub stop_reason: Text<'a>,
+}
+
+/// The body's fields, or `None` when it is not one JSON object.
+pub(crate) fn parse(bytes: &[u8]) -> Option<Wire<'_>> {
     let trimmed = bytes.trim_ascii_start();
     if !trimmed.starts_with(b"{") {
         return None;
@@ -36,49 +99,51 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
     serde_json::from_slice(trimmed).ok()
 }
 
-/// `value` if it is an error envelope (has an `error` object).
-pub(crate) fn error_body(value: &Value) -> Option<ErrorBody> {
-    let error = value.get("error")?.as_object()?;
+/// `wire` if it is an error envelope (has an `error` object).
+pub(crate) fn error_body(wire: &Wire) -> Option<ErrorBody> {
+    let error = wire.error.0.as_ref()?;
     Some(ErrorBody {
-        error_type: short(error.get("type")),
+        error_type: short(&error.kind),
         message: error
-            .get("message")
-            .and_then(Value::as_str)
+            .message
+            .0
+            .as_deref()
             .map(|m| bounded(m, MAX_MESSAGE_CHARS)),
-        error_code: short(error.get("details").and_then(|d| d.get("error_code"))),
-        request_id: short(value.get("request_id")),
+        error_code: error.details.0.as_ref().and_then(|d| short(&d.error_code)),
+        request_id: short(&wire.request_id),
     })
 }
 
 /// The usage, model and stop reason of a Messages response (or of a stream's `message`).
-pub(crate) fn success_body(value: &Value) -> SuccessBody {
+pub(crate) fn success_body(wire: &Wire) -> SuccessBody {
     SuccessBody {
-        usage: value.get("usage").and_then(usage),
-        model: short(value.get("model")),
-        stop_reason: short(value.get("stop_reason")),
+        usage: wire.usage.0.as_ref().map(usage),
+        model: short(&wire.model),
+        stop_reason: short(&wire.stop_reason),
     }
 }
 
-/// A `usage` object; missing counters are 0, a non-object is `None`.
-pub(crate) fn usage(value: &Value) -> Option<Usage> {
-    let usage = value.as_object()?;
-    let count = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0);
-    Some(Usage {
-        input_tokens: count("input_tokens"),
-        cache_read_input_tokens: count("cache_read_input_tokens"),
-        cache_creation_input_tokens: count("cache_creation_input_tokens"),
-        output_tokens: count("output_tokens"),
-    })
+/// A `usage` object's counters; missing ones are 0.
+pub(crate) fn usage(usage: &WireUsage) -> Usage {
+    let count = |c: Option<Count>| c.map_or(0, |c| c.0);
+    Usage {
+        input_tokens: count(usage.input_tokens),
+        cache_read_input_tokens: count(usage.cache_read_input_tokens),
+        cache_creation_input_tokens: count(usage.cache_creation_input_tokens),
+        output_tokens: count(usage.output_tokens),
+    }
 }
 
-pub(crate) fn short(value: Option<&Value>) -> Option<String> {
-    value
-        .and_then(Value::as_str)
-        .map(|s| bounded(s, MAX_TOKEN_CHARS))
+pub(crate) fn short(text: &Text) -> Option<String> {
+    text.0.as_deref().map(|s| bounded(s, MAX_TOKEN_CHARS))
 }
 
 /// `s` cut to at most `max` chars (on a char boundary).
 pub fn bounded(s: &str, max: usize) -> String {
+    // A char is at least one byte: a string no longer than `max` bytes needs no counting.
+    if s.len() <= max {
+        return s.to_owned();
+    }
     match s.char_indices().nth(max) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
@@ -104,9 +169,9 @@ mod tests {
 
     #[test]
     fn not_json_and_cut_short_bodies_parse_to_nothing() {
-        assert_eq!(parse(b"<html>502 Bad Gateway</html>"), None);
-        assert_eq!(parse(br#"{"type":"error","error":{"ty"#), None);
-        assert_eq!(parse(b""), None);
+        assert!(parse(b"<html>502 Bad Gateway</html>").is_none());
+        assert!(parse(br#"{"type":"error","error":{"ty"#).is_none());
+        assert!(parse(b"").is_none());
         assert!(error_body(&parse(br#"{"error":"flat string"}"#).unwrap()).is_none());
     }
 
@@ -127,36 +192,30 @@ mod tests {
 /// last match wins so a tool input's own `usage` key earlier in the body does not.
 pub(crate) fn success_from_ends(head: &[u8], tail: &[u8]) -> SuccessBody {
     SuccessBody {
-        usage: value_after(tail, "usage").as_ref().and_then(usage),
-        model: value_after_first(head, "model")
-            .as_ref()
-            .and_then(|v| short(Some(v))),
-        stop_reason: value_after(tail, "stop_reason")
-            .as_ref()
-            .and_then(|v| short(Some(v))),
+        usage: value_after::<Object<WireUsage>>(tail, b"\"usage\":", Find::Last)
+            .and_then(|o| o.0)
+            .map(|u| usage(&u)),
+        model: value_after::<Text>(head, b"\"model\":", Find::First).and_then(|t| short(&t)),
+        stop_reason: value_after::<Text>(tail, b"\"stop_reason\":", Find::Last)
+            .and_then(|t| short(&t)),
     }
 }
 
-fn value_after(hay: &[u8], key: &str) -> Option<Value> {
-    let pattern = format!("\"{key}\":");
-    let at = hay
-        .windows(pattern.len())
-        .rposition(|w| w == pattern.as_bytes())?;
-    first_value(&hay[at + pattern.len()..])
+#[derive(Clone, Copy)]
+enum Find {
+    First,
+    Last,
 }
 
-fn value_after_first(hay: &[u8], key: &str) -> Option<Value> {
-    let pattern = format!("\"{key}\":");
-    let at = hay
-        .windows(pattern.len())
-        .position(|w| w == pattern.as_bytes())?;
-    first_value(&hay[at + pattern.len()..])
-}
-
-/// The one JSON value at the start of `bytes`, ignoring what follows it.
-fn first_value(bytes: &[u8]) -> Option<Value> {
-    serde_json::Deserializer::from_slice(bytes)
-        .into_iter::<Value>()
+/// The one JSON value right after `pattern` in `hay`, ignoring what follows it.
+fn value_after<'a, T: Deserialize<'a>>(hay: &'a [u8], pattern: &[u8], find: Find) -> Option<T> {
+    let mut windows = hay.windows(pattern.len());
+    let at = match find {
+        Find::First => windows.position(|w| w == pattern)?,
+        Find::Last => windows.rposition(|w| w == pattern)?,
+    };
+    serde_json::Deserializer::from_slice(&hay[at + pattern.len()..])
+        .into_iter::<T>()
         .next()?
         .ok()
 }
@@ -177,5 +236,105 @@ mod ends_tests {
             success_from_ends(b"garbage", b"\"usage\":{not json"),
             SuccessBody::default()
         );
+    }
+}
+
+/// The one-pass reader agrees with reading a whole `serde_json::Value` (the obvious reader,
+/// kept here as the oracle) on any JSON built from the keys we read, at any nesting and with
+/// any value types.
+#[cfg(test)]
+mod oracle_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    fn text(v: Option<&Value>) -> Option<String> {
+        v.and_then(Value::as_str)
+            .map(|s| bounded(s, MAX_TOKEN_CHARS))
+    }
+
+    fn oracle_usage(v: &Value) -> Option<Usage> {
+        let u = v.as_object()?;
+        let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+        Some(Usage {
+            input_tokens: n("input_tokens"),
+            cache_read_input_tokens: n("cache_read_input_tokens"),
+            cache_creation_input_tokens: n("cache_creation_input_tokens"),
+            output_tokens: n("output_tokens"),
+        })
+    }
+
+    fn oracle(v: &Value) -> (Option<ErrorBody>, SuccessBody) {
+        let error = v
+            .get("error")
+            .and_then(Value::as_object)
+            .map(|e| ErrorBody {
+                error_type: text(e.get("type")),
+                message: e
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(|m| bounded(m, MAX_MESSAGE_CHARS)),
+                error_code: text(e.get("details").and_then(|d| d.get("error_code"))),
+                request_id: text(v.get("request_id")),
+            });
+        let success = SuccessBody {
+            usage: v.get("usage").and_then(oracle_usage),
+            model: text(v.get("model")),
+            stop_reason: text(v.get("stop_reason")),
+        };
+        (error, success)
+    }
+
+    const KEYS: &[&str] = &[
+        "type",
+        "error",
+        "message",
+        "details",
+        "error_code",
+        "request_id",
+        "model",
+        "stop_reason",
+        "usage",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "content",
+    ];
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z\"\\\\é\\n]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..6).prop_map(
+                    |kv| Value::Object(
+                        kv.into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect::<Map<_, _>>()
+                    )
+                ),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_reader_matches_the_value_oracle(
+            fields in proptest::collection::vec((proptest::sample::select(KEYS), json()), 0..8)
+        ) {
+            let object = Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+            let bytes = serde_json::to_vec(&object).unwrap();
+            let wire = parse(&bytes).expect("an object parses");
+            let (error, success) = oracle(&object);
+            prop_assert_eq!(error_body(&wire), error);
+            prop_assert_eq!(success_body(&wire), success);
+        }
     }
 }

@@ -1,10 +1,13 @@
 //! What the response headers say: request id, retry hints, `x-should-retry` and the
 //! `anthropic-ratelimit-*` headroom. Every parser returns `None` on a value it cannot read,
 //! never an error: a bad header must not stop a call from being classified.
+//!
+//! The map is walked once and each name matched, rather than looked up ~16 times: a lookup
+//! hashes the name, and that hashing was a quarter of classifying a response.
 
 use std::time::{Duration, SystemTime};
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -15,37 +18,112 @@ use super::{Headroom, RateLimit};
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 /// Longest request id we keep; the API's are ~30 chars.
 const MAX_REQUEST_ID: usize = 128;
+const RATELIMIT_PREFIX: &str = "anthropic-ratelimit-";
 
-fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)?
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+/// What the headers say, read.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ResponseHeaders {
+    /// `request-id`, bounded.
+    pub request_id: Option<String>,
+    /// `x-should-retry: true|false`; any other value is ignored.
+    pub should_retry: Option<bool>,
+    /// `retry-after-ms` (float milliseconds), else `retry-after` (float seconds or an HTTP
+    /// date), as the official SDKs read them.
+    pub retry_after: Option<Duration>,
+    /// The four `anthropic-ratelimit-<kind>-{limit,remaining,reset}` triples.
+    pub rate_limit: RateLimit,
 }
 
-/// `request-id` header, bounded.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    text(headers, "request-id").map(|id| super::body::bounded(id, MAX_REQUEST_ID))
+/// The raw values of the headers we read; the first of a repeated header wins, as with
+/// `HeaderMap::get`.
+#[derive(Default)]
+struct Found<'a> {
+    request_id: Option<&'a str>,
+    should_retry: Option<&'a str>,
+    retry_after_ms: Option<&'a str>,
+    retry_after: Option<&'a str>,
+    /// `[requests, tokens, input-tokens, output-tokens]` × `[limit, remaining, reset]`.
+    rate_limit: [[Option<&'a str>; 3]; 4],
 }
 
-/// `x-should-retry: true|false`; any other value is ignored.
-pub(crate) fn should_retry(headers: &HeaderMap) -> Option<bool> {
-    match text(headers, "x-should-retry")? {
+pub(crate) fn read(headers: &HeaderMap, now: SystemTime) -> ResponseHeaders {
+    let found = scan(headers);
+    let [requests, tokens, input_tokens, output_tokens] = found.rate_limit.map(headroom);
+    ResponseHeaders {
+        request_id: found
+            .request_id
+            .map(|id| super::body::bounded(id, MAX_REQUEST_ID)),
+        should_retry: found.should_retry.and_then(should_retry),
+        retry_after: retry_after(found.retry_after_ms, found.retry_after, now),
+        rate_limit: RateLimit {
+            requests,
+            tokens,
+            input_tokens,
+            output_tokens,
+        },
+    }
+}
+
+fn scan(headers: &HeaderMap) -> Found<'_> {
+    let mut found = Found::default();
+    for (name, value) in headers {
+        let slot = match name.as_str() {
+            "request-id" => &mut found.request_id,
+            "x-should-retry" => &mut found.should_retry,
+            "retry-after-ms" => &mut found.retry_after_ms,
+            "retry-after" => &mut found.retry_after,
+            other => match other
+                .strip_prefix(RATELIMIT_PREFIX)
+                .and_then(rate_limit_slot)
+            {
+                Some((kind, field)) => &mut found.rate_limit[kind][field],
+                None => continue,
+            },
+        };
+        if slot.is_none() {
+            *slot = text(value);
+        }
+    }
+    found
+}
+
+/// `requests-limit` → (0, 0), `output-tokens-reset` → (3, 2). Spelled out: splitting the name
+/// at its last `-` cost more than the rest of the header walk.
+fn rate_limit_slot(rest: &str) -> Option<(usize, usize)> {
+    Some(match rest {
+        "requests-limit" => (0, 0),
+        "requests-remaining" => (0, 1),
+        "requests-reset" => (0, 2),
+        "tokens-limit" => (1, 0),
+        "tokens-remaining" => (1, 1),
+        "tokens-reset" => (1, 2),
+        "input-tokens-limit" => (2, 0),
+        "input-tokens-remaining" => (2, 1),
+        "input-tokens-reset" => (2, 2),
+        "output-tokens-limit" => (3, 0),
+        "output-tokens-remaining" => (3, 1),
+        "output-tokens-reset" => (3, 2),
+        _ => return None,
+    })
+}
+
+fn text(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn should_retry(value: &str) -> Option<bool> {
+    match value {
         v if v.eq_ignore_ascii_case("true") => Some(true),
         v if v.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
 }
 
-/// `retry-after-ms` (float milliseconds), else `retry-after` (float seconds or an HTTP date),
-/// as the official SDKs read them.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    if let Some(ms) = text(headers, "retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+fn retry_after(ms: Option<&str>, value: Option<&str>, now: SystemTime) -> Option<Duration> {
+    if let Some(ms) = ms.and_then(|v| v.parse::<f64>().ok()) {
         return seconds(ms / 1000.0);
     }
-    let value = text(headers, "retry-after")?;
+    let value = value?;
     if let Ok(secs) = value.parse::<f64>() {
         return seconds(secs);
     }
@@ -62,57 +140,15 @@ fn seconds(secs: f64) -> Option<Duration> {
         .map(|d| d.min(MAX_RETRY_AFTER))
 }
 
-/// The four `anthropic-ratelimit-<kind>-{limit,remaining,reset}` triples. The names are
-/// spelled out (not formatted per call): this runs on every response.
-pub(crate) fn rate_limit(headers: &HeaderMap) -> RateLimit {
-    RateLimit {
-        requests: headroom(
-            headers,
-            [
-                "anthropic-ratelimit-requests-limit",
-                "anthropic-ratelimit-requests-remaining",
-                "anthropic-ratelimit-requests-reset",
-            ],
-        ),
-        tokens: headroom(
-            headers,
-            [
-                "anthropic-ratelimit-tokens-limit",
-                "anthropic-ratelimit-tokens-remaining",
-                "anthropic-ratelimit-tokens-reset",
-            ],
-        ),
-        input_tokens: headroom(
-            headers,
-            [
-                "anthropic-ratelimit-input-tokens-limit",
-                "anthropic-ratelimit-input-tokens-remaining",
-                "anthropic-ratelimit-input-tokens-reset",
-            ],
-        ),
-        output_tokens: headroom(
-            headers,
-            [
-                "anthropic-ratelimit-output-tokens-limit",
-                "anthropic-ratelimit-output-tokens-remaining",
-                "anthropic-ratelimit-output-tokens-reset",
-            ],
-        ),
-    }
-}
-
-/// `[limit, remaining, reset]` header names of one kind.
-fn headroom(headers: &HeaderMap, [limit, remaining, reset]: [&str; 3]) -> Option<Headroom> {
-    let number = |name: &str| text(headers, name).and_then(|v| v.parse::<u64>().ok());
-    let limit = number(limit)?;
-    let remaining = number(remaining)?;
-    let reset = text(headers, reset)
-        .and_then(|v| OffsetDateTime::parse(v, &Rfc3339).ok())
-        .map(SystemTime::from);
+/// One kind's headroom; needs both `limit` and `remaining`, `reset` is optional.
+fn headroom([limit, remaining, reset]: [Option<&str>; 3]) -> Option<Headroom> {
+    let number = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok());
     Some(Headroom {
-        limit,
-        remaining,
-        reset,
+        limit: number(limit)?,
+        remaining: number(remaining)?,
+        reset: reset
+            .and_then(|v| OffsetDateTime::parse(v, &Rfc3339).ok())
+            .map(SystemTime::from),
     })
 }
 
@@ -120,6 +156,36 @@ fn headroom(headers: &HeaderMap, [limit, remaining, reset]: [&str; 3]) -> Option
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    fn read_should_retry(h: &HeaderMap) -> Option<bool> {
+        read(h, SystemTime::now()).should_retry
+    }
+
+    #[test]
+    fn the_first_of_a_repeated_header_wins_and_unknown_names_are_ignored() {
+        let mut h = HeaderMap::new();
+        h.append("request-id", HeaderValue::from_static("req_first"));
+        h.append("request-id", HeaderValue::from_static("req_second"));
+        h.append("retry-after", HeaderValue::from_static("  "));
+        h.append("retry-after", HeaderValue::from_static("3"));
+        h.insert(
+            "anthropic-ratelimit-requests-limitless",
+            HeaderValue::from_static("1"),
+        );
+        h.insert(
+            "anthropic-ratelimit-requests",
+            HeaderValue::from_static("1"),
+        );
+        h.insert("anthropic-ratelimit-", HeaderValue::from_static("1"));
+        let read = read(&h, SystemTime::now());
+        assert_eq!(read.request_id.as_deref(), Some("req_first"));
+        assert_eq!(
+            read.retry_after,
+            Some(Duration::from_secs(3)),
+            "a blank value is no value"
+        );
+        assert!(read.rate_limit.is_empty());
+    }
 
     fn map(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -133,12 +199,12 @@ mod tests {
     fn retry_after_ms_wins_over_retry_after() {
         let h = map(&[("retry-after-ms", "250.5"), ("retry-after", "9")]);
         assert_eq!(
-            retry_after(&h, SystemTime::now()),
+            read(&h, SystemTime::now()).retry_after,
             Some(Duration::from_micros(250_500))
         );
         let h = map(&[("retry-after", "2")]);
         assert_eq!(
-            retry_after(&h, SystemTime::now()),
+            read(&h, SystemTime::now()).retry_after,
             Some(Duration::from_secs(2))
         );
     }
@@ -148,13 +214,13 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_784_000_000);
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
         let h = map(&[("retry-after", &later)]);
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        assert_eq!(read(&h, now).retry_after, Some(Duration::from_secs(30)));
         for bad in ["-1", "NaN", "inf", "soon", "1e400"] {
             let h = map(&[("retry-after", bad)]);
-            assert_eq!(retry_after(&h, now), None, "{bad}");
+            assert_eq!(read(&h, now).retry_after, None, "{bad}");
         }
         let h = map(&[("retry-after", "1e12")]);
-        assert_eq!(retry_after(&h, now), Some(MAX_RETRY_AFTER));
+        assert_eq!(read(&h, now).retry_after, Some(MAX_RETRY_AFTER));
     }
 
     #[test]
@@ -168,7 +234,7 @@ mod tests {
             ("anthropic-ratelimit-output-tokens-reset", "not a date"),
             ("anthropic-ratelimit-tokens-limit", "100"),
         ]);
-        let rl = rate_limit(&h);
+        let rl = read(&h, SystemTime::now()).rate_limit;
         let req = rl.requests.unwrap();
         assert_eq!((req.limit, req.remaining), (50, 5));
         assert_eq!(
@@ -183,13 +249,16 @@ mod tests {
     #[test]
     fn should_retry_only_reads_true_or_false() {
         assert_eq!(
-            should_retry(&map(&[("x-should-retry", "true")])),
+            read_should_retry(&map(&[("x-should-retry", "true")])),
             Some(true)
         );
         assert_eq!(
-            should_retry(&map(&[("x-should-retry", "FALSE")])),
+            read_should_retry(&map(&[("x-should-retry", "FALSE")])),
             Some(false)
         );
-        assert_eq!(should_retry(&map(&[("x-should-retry", "maybe")])), None);
+        assert_eq!(
+            read_should_retry(&map(&[("x-should-retry", "maybe")])),
+            None
+        );
     }
 }

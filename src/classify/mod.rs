@@ -6,6 +6,7 @@ mod body;
 mod class;
 mod headers;
 mod key_id;
+mod lenient;
 mod outcome;
 mod request_head;
 mod response;

@@ -70,10 +70,11 @@ pub fn classify_response_at(
     let mut outcome = Outcome::bare(Some(status), None, class);
     outcome.error_type = error.error_type;
     outcome.message = error.message;
-    outcome.request_id = headers::request_id(headers).or(error.request_id);
-    outcome.retry_after = headers::retry_after(headers, now);
-    outcome.should_retry = headers::should_retry(headers);
-    outcome.rate_limit = headers::rate_limit(headers);
+    let read = headers::read(headers, now);
+    outcome.request_id = read.request_id.or(error.request_id);
+    outcome.retry_after = read.retry_after;
+    outcome.should_retry = read.should_retry;
+    outcome.rate_limit = read.rate_limit;
     outcome.retryable = retryable(class, outcome.should_retry);
     if class == Class::Success {
         if let Some(json) = &json {

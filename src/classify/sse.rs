@@ -6,12 +6,10 @@
 //! FAILED call: its [`Outcome`] keeps `status: Some(200)` — that is what HTTP said — but takes
 //! `error_type`, `message` and `class` from the error event, so rules see the failure.
 
-use http::HeaderMap;
-use serde_json::Value;
-
-use super::body::{self, ErrorBody};
+use super::body::{self, ErrorBody, Wire, WireUsage};
 use super::response::{classify_response, retryable};
 use super::{canonical_class, Class, ClassInput, Outcome, TransportFailure, Usage};
+use http::HeaderMap;
 
 /// Longest SSE line kept. The events we read (`message_start`, `message_delta`, `error`) are
 /// small; a longer line is a content delta or garbage and is skipped (and counted).
@@ -198,33 +196,41 @@ impl SseScanner {
             event.as_str(),
             "" | "message_start" | "message_delta" | "message_stop" | "error"
         );
+        // Taken out for the parse (the event borrows it), put back to keep its capacity.
+        let mut data = std::mem::take(&mut self.data);
         if interesting {
-            if let Some(value) = body::parse(&self.data) {
-                self.apply(&value);
+            if let Some(event) = body::parse(&data) {
+                self.apply(&event);
             }
         }
-        self.data.clear();
+        data.clear();
+        self.data = data;
     }
 
-    fn apply(&mut self, value: &Value) {
-        match value.get("type").and_then(Value::as_str) {
+    fn apply(&mut self, event: &Wire) {
+        match event.kind.0.as_deref() {
             Some("message_start") => {
-                if let Some(message) = value.get("message") {
+                if let Some(message) = &event.message.0 {
                     let start = body::success_body(message);
                     self.model = start.model.or(self.model.take());
                     self.usage = start.usage.or(self.usage);
                 }
             }
             Some("message_delta") => {
-                if let Some(reason) = body::short(value.pointer("/delta/stop_reason")) {
+                let reason = event
+                    .delta
+                    .0
+                    .as_ref()
+                    .and_then(|d| body::short(&d.stop_reason));
+                if let Some(reason) = reason {
                     self.stop_reason = Some(reason);
                 }
-                if let Some(delta) = value.get("usage").and_then(body::usage) {
-                    self.usage = Some(merge_usage(self.usage, delta, value));
+                if let Some(delta) = &event.usage.0 {
+                    self.usage = Some(merge_usage(self.usage, delta));
                 }
             }
             Some("message_stop") => self.message_stopped = true,
-            Some("error") => self.error = body::error_body(value),
+            Some("error") => self.error = body::error_body(event),
             _ => {}
         }
     }
@@ -232,18 +238,18 @@ impl SseScanner {
 
 /// `message_delta` usage is cumulative and carries `output_tokens`; input counters appear in it
 /// only when they changed, so keep `message_start`'s unless the delta names them.
-fn merge_usage(start: Option<Usage>, delta: Usage, raw: &Value) -> Usage {
+fn merge_usage(start: Option<Usage>, delta: &WireUsage) -> Usage {
     let mut usage = start.unwrap_or_default();
-    usage.output_tokens = delta.output_tokens;
-    let named = |key: &str| raw.pointer(&format!("/usage/{key}")).is_some();
-    if named("input_tokens") {
-        usage.input_tokens = delta.input_tokens;
+    let named = body::usage(delta);
+    usage.output_tokens = named.output_tokens;
+    if delta.input_tokens.is_some() {
+        usage.input_tokens = named.input_tokens;
     }
-    if named("cache_read_input_tokens") {
-        usage.cache_read_input_tokens = delta.cache_read_input_tokens;
+    if delta.cache_read_input_tokens.is_some() {
+        usage.cache_read_input_tokens = named.cache_read_input_tokens;
     }
-    if named("cache_creation_input_tokens") {
-        usage.cache_creation_input_tokens = delta.cache_creation_input_tokens;
+    if delta.cache_creation_input_tokens.is_some() {
+        usage.cache_creation_input_tokens = named.cache_creation_input_tokens;
     }
     usage
 }
