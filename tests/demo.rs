@@ -18,8 +18,11 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
     let output = Command::new(env!("CARGO_BIN_EXE_callwatch"))
         .args([
             "demo",
+            // 200x (about 20 s): fast enough for CI, slow enough that a loaded machine still
+            // makes the calls each incident window needs (at 400x and load 16 one run missed
+            // the 5xx spike's window).
             "--speed",
-            "400",
+            "200",
             "--rate",
             "600",
             "--plain",
@@ -57,6 +60,20 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
     }
     // The demo's keys are fake, but even their text must never be printed.
     assert!(!stdout.contains("FAKE") && !stderr.contains("FAKE"));
+    // Every call made reaches the rules engine or is counted as dropped; key rotation
+    // announcements are not calls.
+    let counts = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("callwatch demo finished: "))
+        .expect("summary line");
+    let numbers: Vec<u64> = counts
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [made, recorded, dropped] = numbers[..] else {
+        panic!("summary line: {counts}");
+    };
+    assert!(made > 0 && made == recorded + dropped, "{counts}");
 
     let log = std::fs::read_to_string(&events).unwrap();
     assert!(

@@ -71,7 +71,10 @@ pub struct Agent {
 /// What the agent did, once stopped.
 #[derive(Debug)]
 pub struct AgentSummary {
+    /// Calls and key rotations the engine observed.
     pub events: u64,
+    /// The calls among them.
+    pub calls: u64,
     pub dropped: u64,
     pub log_errors: u64,
     pub event_log: Option<PathBuf>,
@@ -184,6 +187,7 @@ impl Agent {
         };
         AgentSummary {
             events: report.events,
+            calls: report.calls,
             dropped: self.tap.dropped(),
             log_errors: report.log_errors,
             event_log: self.event_log.clone(),

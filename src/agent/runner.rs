@@ -34,7 +34,10 @@ pub struct Runner {
 /// What the task reports when it ends.
 #[derive(Debug, Default)]
 pub struct RunReport {
+    /// Everything the engine observed: calls and key rotations.
     pub events: u64,
+    /// The calls among them.
+    pub calls: u64,
     pub log_errors: u64,
 }
 
@@ -76,6 +79,9 @@ impl Runner {
 
     fn observe(&mut self, mut event: Event<'static>, report: &mut RunReport) {
         report.events += 1;
+        if matches!(event, Event::Call(_)) {
+            report.calls += 1;
+        }
         // Calls queued just before a tick can carry a time the engine has passed: keep the
         // engine's clock monotonic rather than rewrite history.
         if let (Some(now), Event::Call(call)) = (self.engine.clock(), &mut event) {

@@ -96,7 +96,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             .await;
         eprintln!(
             "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
-            summary.events, summary.dropped
+            summary.calls, summary.dropped
         );
         served?;
         Ok(ExitCode::SUCCESS)

@@ -246,7 +246,7 @@ pub fn summary_text(report: &DemoReport) -> String {
     let s = &report.summary;
     out.push_str(&format!(
         "\ncallwatch demo finished: {} calls made, {} recorded by the rules engine ({} dropped)\n",
-        report.calls_started, s.events, s.dropped
+        report.calls_started, s.calls, s.dropped
     ));
     out.push_str("alerts (fired / resolved):\n");
     for (rule, (fired, resolved)) in &s.board.counts {
