@@ -1,62 +1,20 @@
 //! The middleware over real HTTP against the mock API: one test per row of DESIGN.md's table,
 //! billing in all its shapes, streaming, retries recorded as one call, and transport failures.
 
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use callwatch::call::{Call, CallObserver};
-use callwatch::classify::{key_id, Class, Outcome};
+use callwatch::classify::{key_id, Class};
 use callwatch::middleware::CallwatchMiddleware;
 use callwatch::mock::{MockClaude, Reply};
 use callwatch::retry::RetryPolicy;
 use reqwest_middleware::ClientWithMiddleware;
 use serde_json::json;
+use support::calls::{CallCollector as Collector, SeenCall as Seen};
 
 const KEY: &str = "sk-ant-FAKE-tk-0000";
-
-/// An owned copy of what the observer saw.
-#[derive(Clone, Debug)]
-struct Seen {
-    operation: String,
-    model: String,
-    key_id: String,
-    outcome: Outcome,
-    attempts: u32,
-    retry_wait: Duration,
-    futile_retries: u32,
-    server_address: String,
-    server_port: u16,
-}
-
-#[derive(Default)]
-struct Collector(Mutex<Vec<Seen>>);
-
-impl CallObserver for Collector {
-    fn observe(&self, call: &Call<'_>) {
-        self.0.lock().unwrap().push(Seen {
-            operation: call.operation.to_owned(),
-            model: call.model.to_owned(),
-            key_id: call.key_id.to_owned(),
-            outcome: call.outcome.clone(),
-            attempts: call.attempts,
-            retry_wait: call.retry_wait,
-            futile_retries: call.futile_retries,
-            server_address: call.server_address.to_owned(),
-            server_port: call.server_port,
-        });
-    }
-}
-
-impl Collector {
-    fn calls(&self) -> Vec<Seen> {
-        self.0.lock().unwrap().clone()
-    }
-    fn only(&self) -> Seen {
-        let calls = self.calls();
-        assert_eq!(calls.len(), 1, "exactly one logical call: {calls:?}");
-        calls[0].clone()
-    }
-}
 
 struct Harness {
     mock: MockClaude,

@@ -1,45 +1,22 @@
 //! `#[callwatch::watch]` over real HTTP: with the middleware inside, macro and middleware make
 //! ONE logical call; results are classified through `Classify`.
 
-use std::sync::{Arc, Mutex, OnceLock};
+mod support;
+
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use callwatch::call::{set_global_observer, Call, CallObserver};
-use callwatch::classify::{key_id, Class, Outcome};
+use callwatch::call::set_global_observer;
+use callwatch::classify::{key_id, Class};
 use callwatch::middleware::CallwatchMiddleware;
 use callwatch::mock::{MockClaude, Reply};
 use callwatch::retry::RetryPolicy;
 use callwatch::ApiError;
 use reqwest_middleware::ClientWithMiddleware;
 use serde_json::json;
+use support::calls::{CallCollector as Collector, SeenCall as Seen};
 
 const KEY: &str = "sk-ant-FAKE-tk-0000";
-
-#[derive(Clone, Debug)]
-struct Seen {
-    operation: String,
-    model: String,
-    key_id: String,
-    outcome: Outcome,
-    attempts: u32,
-    retry_wait: Duration,
-}
-
-#[derive(Default)]
-struct Collector(Mutex<Vec<Seen>>);
-
-impl CallObserver for Collector {
-    fn observe(&self, call: &Call<'_>) {
-        self.0.lock().unwrap().push(Seen {
-            operation: call.operation.to_owned(),
-            model: call.model.to_owned(),
-            key_id: call.key_id.to_owned(),
-            outcome: call.outcome.clone(),
-            attempts: call.attempts,
-            retry_wait: call.retry_wait,
-        });
-    }
-}
 
 /// The global observer is process-wide: install it once, and let each test pick its calls out
 /// by operation name.
@@ -54,12 +31,9 @@ fn collector() -> &'static Arc<Collector> {
 
 fn calls(operation: &str) -> Vec<Seen> {
     collector()
-        .0
-        .lock()
-        .unwrap()
-        .iter()
+        .calls()
+        .into_iter()
         .filter(|c| c.operation == operation)
-        .cloned()
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! Helpers shared by integration tests (`mod support;`).
 #![allow(dead_code)]
 
+pub mod calls;
 pub mod otlp_receiver;
 pub mod process;
