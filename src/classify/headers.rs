@@ -140,15 +140,21 @@ fn seconds(secs: f64) -> Option<Duration> {
         .map(|d| d.min(MAX_RETRY_AFTER))
 }
 
+/// An RFC 3339 `*-reset` time. Built from the Unix timestamp: `SystemTime::from` goes through
+/// date arithmetic that cost as much as the parse. A time before 1970 is no time.
+fn reset_at(value: &str) -> Option<SystemTime> {
+    let at = OffsetDateTime::parse(value, &Rfc3339).ok()?;
+    let secs = u64::try_from(at.unix_timestamp()).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::new(secs, at.nanosecond()))
+}
+
 /// One kind's headroom; needs both `limit` and `remaining`, `reset` is optional.
 fn headroom([limit, remaining, reset]: [Option<&str>; 3]) -> Option<Headroom> {
     let number = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok());
     Some(Headroom {
         limit: number(limit)?,
         remaining: number(remaining)?,
-        reset: reset
-            .and_then(|v| OffsetDateTime::parse(v, &Rfc3339).ok())
-            .map(SystemTime::from),
+        reset: reset.and_then(reset_at),
     })
 }
 
@@ -156,6 +162,17 @@ fn headroom([limit, remaining, reset]: [Option<&str>; 3]) -> Option<Headroom> {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    #[test]
+    fn reset_times_keep_offsets_and_fractions_and_refuse_before_1970() {
+        let at = |s| reset_at(s).map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap());
+        assert_eq!(
+            at("2026-11-20T09:00:30.5+01:00"),
+            Some(Duration::new(1_795_161_630, 500_000_000))
+        );
+        assert_eq!(at("1969-12-31T23:59:59Z"), None);
+        assert_eq!(at("2026-11-20 08:00:30"), None);
+    }
 
     fn read_should_retry(h: &HeaderMap) -> Option<bool> {
         read(h, SystemTime::now()).should_retry
