@@ -59,6 +59,7 @@ pub struct Agent {
     tap: Arc<EventTap>,
     observer: Arc<dyn CallObserver>,
     board: Arc<Mutex<AlertBoard>>,
+    delivery: Option<crate::notify::DeliveryStatsSource>,
     clock: Clock,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<(RunReport, Option<Notifier>)>,
@@ -98,6 +99,7 @@ impl Agent {
             tap.clone() as Arc<dyn CallObserver>,
         ]));
         let board = Arc::new(Mutex::new(AlertBoard::default()));
+        let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
         let runner = runner::Runner {
             engine: Engine::new(options.rules),
@@ -115,6 +117,7 @@ impl Agent {
             tap,
             observer,
             board,
+            delivery,
             clock: options.clock,
             stop: Some(stop),
             task,
@@ -140,14 +143,19 @@ impl Agent {
         self.tap.send(event);
     }
 
-    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, and
-    /// calls the rules engine's queue dropped.
+    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity,
+    /// calls the rules engine's queue dropped, and notifications per sink and result.
     pub fn metrics_source(&self) -> crate::export::prometheus::ExtraMetrics {
         let board = self.board.clone();
         let tap = self.tap.clone();
+        let delivery = self.delivery.clone();
         Arc::new(move || {
             let board = board.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            metrics_text(&board, tap.dropped())
+            let mut text = metrics_text(&board, tap.dropped());
+            if let Some(delivery) = &delivery {
+                text.push_str(&notifications_text(&delivery.read()));
+            }
+            text
         })
     }
 
@@ -217,6 +225,35 @@ fn metrics_text(board: &AlertBoard, dropped: u64) -> String {
     out.push_str(&format!(
         "# HELP {dropped_name} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped_name} counter\n{dropped_name} {dropped}\n"
     ));
+    out
+}
+
+fn notifications_text(stats: &crate::notify::DeliveryStats) -> String {
+    use crate::names::{prometheus_name, CALLWATCH_NOTIFICATIONS, CALLWATCH_RESULT, CALLWATCH_SINK};
+    let name = prometheus_name(CALLWATCH_NOTIFICATIONS, "{notification}", true);
+    let (sink_key, result_key) = (
+        CALLWATCH_SINK.replace('.', "_"),
+        CALLWATCH_RESULT.replace('.', "_"),
+    );
+    let mut out = format!(
+        "# HELP {name} Notifications per sink: sent; failed (given up); retried (attempts); \
+         dropped (delivery queue full); unspooled (the spool write failed, kept in memory).\n\
+         # TYPE {name} counter\n"
+    );
+    for s in &stats.sinks {
+        for (result, n) in [
+            ("sent", s.sent),
+            ("failed", s.failed),
+            ("retried", s.retried),
+            ("dropped", s.dropped),
+            ("unspooled", s.spool_errors),
+        ] {
+            out.push_str(&format!(
+                "{name}{{{sink_key}=\"{}\",{result_key}=\"{result}\"}} {n}\n",
+                s.sink
+            ));
+        }
+    }
     out
 }
 

@@ -19,7 +19,7 @@ pub mod secret;
 pub mod sinks;
 
 pub use config::{ConfigError, NotifyConfig};
-pub use delivery::{DeliveryConfig, DeliveryStats, SinkStats};
+pub use delivery::{DeliveryConfig, DeliveryStats, DeliveryStatsSource, SinkStats};
 pub use notification::Notification;
 pub use notifier::{Notifier, NotifierBuilder, NotifyError};
 pub use router::{Matcher, Router, RouterConfig};

@@ -11,7 +11,9 @@ use tokio::time::Instant;
 use crate::alert::Alert;
 
 use super::config::NotifyConfig;
-use super::delivery::{spawn_worker, DeliveryConfig, DeliveryStats, WorkerHandle};
+use super::delivery::{
+    spawn_worker, DeliveryConfig, DeliveryStats, DeliveryStatsSource, WorkerHandle,
+};
 use super::router::{Matcher, Router, RouterStats};
 use super::sinks::{
     http_client, AlertmanagerSink, DesktopSink, PagerDutySink, Sink, SlackSink, StdoutSink,
@@ -208,6 +210,17 @@ impl Notifier {
                 .map(WorkerHandle::stats)
                 .collect(),
         }
+    }
+
+    /// The delivery counters, readable after the notifier has moved elsewhere.
+    pub fn stats_source(&self) -> DeliveryStatsSource {
+        DeliveryStatsSource::new(
+            self.shared()
+                .workers
+                .iter()
+                .map(|w| (w.name().to_string(), w.counters()))
+                .collect(),
+        )
     }
 
     pub fn router_stats(&self) -> RouterStats {

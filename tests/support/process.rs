@@ -19,13 +19,17 @@ pub fn free_addr() -> SocketAddr {
 
 pub fn command() -> Command {
     let mut c = Command::new(BIN);
-    // A clean slate: nothing from the developer's environment turns sinks or export on.
+    clean_env(&mut c);
+    c
+}
+
+/// A clean slate: nothing from the developer's environment turns sinks or export on.
+pub fn clean_env(c: &mut Command) {
     for (k, _) in std::env::vars() {
         if k.starts_with("CALLWATCH_") || k.starts_with("OTEL_") || k == "RUST_LOG" {
             c.env_remove(k);
         }
     }
-    c
 }
 
 pub struct Running {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use backoff::full_jitter;
-pub use stats::{DeliveryStats, SinkStats};
+pub use stats::{DeliveryStats, DeliveryStatsSource, SinkStats};
 pub use worker::{spawn_worker, WorkerHandle};
 
 #[derive(Clone, Debug)]

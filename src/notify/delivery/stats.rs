@@ -1,6 +1,7 @@
 //! Delivery counters per sink, readable at any time as a [`DeliveryStats`] snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 #[derive(Default, Debug)]
 pub(crate) struct Counters {
@@ -72,5 +73,29 @@ impl DeliveryStats {
 
     pub fn total_pending(&self) -> u64 {
         self.sinks.iter().map(|s| s.pending).sum()
+    }
+}
+
+/// Reads every sink's counters at any time, without holding the notifier (for `/metrics`).
+#[derive(Clone, Debug, Default)]
+pub struct DeliveryStatsSource {
+    sinks: Arc<Vec<(String, Arc<Counters>)>>,
+}
+
+impl DeliveryStatsSource {
+    pub(crate) fn new(sinks: Vec<(String, Arc<Counters>)>) -> DeliveryStatsSource {
+        DeliveryStatsSource {
+            sinks: Arc::new(sinks),
+        }
+    }
+
+    pub fn read(&self) -> DeliveryStats {
+        DeliveryStats {
+            sinks: self
+                .sinks
+                .iter()
+                .map(|(name, counters)| counters.snapshot(name))
+                .collect(),
+        }
     }
 }

@@ -98,6 +98,10 @@ impl WorkerHandle {
         self.counters.snapshot(&self.name)
     }
 
+    pub(crate) fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
     /// Stop taking work, drain what is queued until `deadline`, then stop; anything not
     /// delivered by then is still in the spool. Returns the sink's final counts.
     pub async fn shutdown(mut self, deadline: Instant) -> SinkStats {
