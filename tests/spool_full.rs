@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use callwatch::mock::{MockClaude, Reply};
-use support::process::{clean_env, free_addr, Running, BIN};
+use support::process::{bin, clean_env, free_addr, Running};
 
 const KEY: &str = "sk-ant-FAKE-spool-full-0000";
 
@@ -47,7 +47,7 @@ fn full_disk(dir: &Path) -> FullDisk {
                 .chain(["sh", "-c", MOUNT_FULL, "sh", &dir])
                 .map(String::from)
                 .collect();
-            wrapper.push(BIN.into());
+            wrapper.push(bin());
             return FullDisk {
                 wrapper,
                 os_error: "No space left on device (os error 28)",
@@ -57,7 +57,7 @@ fn full_disk(dir: &Path) -> FullDisk {
     eprintln!("no mount namespace here: falling back to ulimit -f 0 (EFBIG)");
     let script = r#"mkdir -p "$1/spool/webhook" && trap '' XFSZ && ulimit -f 0 && shift && exec "$@""#;
     FullDisk {
-        wrapper: ["sh", "-c", script, "sh", &dir, BIN]
+        wrapper: ["sh", "-c", script, "sh", &dir, &bin()]
             .map(String::from)
             .to_vec(),
         os_error: "File too large (os error 27)",

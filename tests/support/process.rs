@@ -17,8 +17,14 @@ pub fn free_addr() -> SocketAddr {
     l.local_addr().unwrap()
 }
 
+/// The binary under test: `CALLWATCH_TEST_BIN` when set (e.g. a release build for a long
+/// load run), else the one Cargo built for this test.
+pub fn bin() -> String {
+    std::env::var("CALLWATCH_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
+}
+
 pub fn command() -> Command {
-    let mut c = Command::new(BIN);
+    let mut c = Command::new(bin());
     clean_env(&mut c);
     c
 }
