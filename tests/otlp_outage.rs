@@ -3,8 +3,9 @@
 //! that accepted the connection but never answers, and once the collector is back the
 //! cumulative counts it receives include every call made during the outage.
 //!
-//! `CALLWATCH_FAULT_DOWN_SECS` sets how long the collector stays down (default 3). With
-//! `--nocapture` the test prints the client-side latency of the calls in each phase.
+//! `CALLWATCH_FAULT_DOWN_SECS` sets how long the collector stays down, and the healthy phase
+//! before it lasts as long (default 3). With `--nocapture` the test prints the client-side
+//! latency of the calls in each phase.
 
 mod support;
 
@@ -184,12 +185,13 @@ async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_r
     let client = reqwest::Client::new();
     let mut made = 0u64;
 
-    // Healthy: exports arrive.
+    // Healthy, for as long as the outage will last (a like-for-like latency sample).
     let mut healthy = Phase::default();
-    for _ in 0..200 {
+    let until = Instant::now() + down_for();
+    while Instant::now() < until {
         call(&client, &url, &mut healthy).await;
+        made += 1;
     }
-    made += 200;
     assert!(
         eventually(Duration::from_secs(20), || exported_calls(&receiver) == Some(made)).await,
         "healthy export: {:?} of {made}\n{}",
