@@ -193,7 +193,9 @@ async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_r
         made += 1;
     }
     assert!(
-        eventually(Duration::from_secs(20), || exported_calls(&receiver) == Some(made)).await,
+        eventually(Duration::from_secs(20), || exported_calls(&receiver)
+            == Some(made))
+        .await,
         "healthy export: {:?} of {made}\n{}",
         exported_calls(&receiver),
         proxy.stderr_so_far()

@@ -36,7 +36,10 @@ const MOUNT_FULL: &str = r#"mount -t tmpfs -o size=4k callwatch-full "$1" && mkd
 
 fn full_disk(dir: &Path) -> FullDisk {
     let dir = dir.display().to_string();
-    for unshare in [&["--user", "--map-root-user", "--mount"][..], &["--mount"][..]] {
+    for unshare in [
+        &["--user", "--map-root-user", "--mount"][..],
+        &["--mount"][..],
+    ] {
         let probe = Command::new("unshare")
             .args(unshare)
             .args(["sh", "-c", MOUNT_FULL, "sh", &dir, "true"])
@@ -55,7 +58,8 @@ fn full_disk(dir: &Path) -> FullDisk {
         }
     }
     eprintln!("no mount namespace here: falling back to ulimit -f 0 (EFBIG)");
-    let script = r#"mkdir -p "$1/spool/webhook" && trap '' XFSZ && ulimit -f 0 && shift && exec "$@""#;
+    let script =
+        r#"mkdir -p "$1/spool/webhook" && trap '' XFSZ && ulimit -f 0 && shift && exec "$@""#;
     FullDisk {
         wrapper: ["sh", "-c", script, "sh", &dir, &bin()]
             .map(String::from)
@@ -240,11 +244,7 @@ async fn a_full_spool_is_said_once_counted_and_the_alert_still_delivered() {
         .unwrap();
     assert!(out.status.success(), "{}", out.stderr);
     let spool_dir = spool.join("webhook").display().to_string();
-    let said: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.contains("spool"))
-        .collect();
+    let said: Vec<&str> = out.stderr.lines().filter(|l| l.contains("spool")).collect();
     assert!(
         said.iter()
             .any(|l| l.contains(&spool_dir) && l.contains(full.os_error)),

@@ -229,7 +229,9 @@ fn metrics_text(board: &AlertBoard, dropped: u64) -> String {
 }
 
 fn notifications_text(stats: &crate::notify::DeliveryStats) -> String {
-    use crate::names::{prometheus_name, CALLWATCH_NOTIFICATIONS, CALLWATCH_RESULT, CALLWATCH_SINK};
+    use crate::names::{
+        prometheus_name, CALLWATCH_NOTIFICATIONS, CALLWATCH_RESULT, CALLWATCH_SINK,
+    };
     let name = prometheus_name(CALLWATCH_NOTIFICATIONS, "{notification}", true);
     let (sink_key, result_key) = (
         CALLWATCH_SINK.replace('.', "_"),
