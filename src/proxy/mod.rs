@@ -111,6 +111,15 @@ impl Proxy {
                 }
             })
         };
+        // The response body is streamed from upstream after its headers: without TCP_NODELAY,
+        // Nagle holds each small body write until the client ACKs the headers (which Linux may
+        // delay), adding milliseconds per call.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!("proxy: cannot set TCP_NODELAY on a connection: {e}");
+                }
+            });
         let result = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
