@@ -111,9 +111,8 @@ impl Proxy {
                 }
             })
         };
-        // The response body is streamed from upstream after its headers: without TCP_NODELAY,
-        // Nagle holds each small body write until the client ACKs the headers (which Linux may
-        // delay), adding milliseconds per call.
+        // Small writes go out at once: the response body is streamed after its headers, and
+        // Nagle would hold a small chunk until the client ACKs what went before.
         let listener =
             axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
                 if let Err(e) = tcp.set_nodelay(true) {
