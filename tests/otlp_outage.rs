@@ -1,7 +1,8 @@
 //! The OTLP collector down for a while, then back, behind `callwatch proxy` as a real process:
 //! calls keep going through while nothing listens and while an export hangs on a collector
-//! that accepted the connection but never answers, and once the collector is back the
-//! cumulative counts it receives include every call made during the outage.
+//! that accepted the connection but never answers, and once the collector is back the counts
+//! it receives include every call made during the outage, with cumulative and with delta
+//! temporality. The failure is said once and the recovery once.
 //!
 //! `CALLWATCH_FAULT_DOWN_SECS` sets how long the collector stays down, and the healthy phase
 //! before it lasts as long (default 3). With `--nocapture` the test prints the client-side
@@ -12,11 +13,12 @@ mod support;
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callwatch::mock::MockClaude;
-use support::otlp_receiver::OtlpReceiver;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use support::otlp_receiver::{OtlpReceiver, Received};
 use support::process::{command, free_addr, Running};
 
 const KEY: &str = "sk-ant-FAKE-otlp-outage-0000";
@@ -32,7 +34,7 @@ fn down_for() -> Duration {
     Duration::from_secs(secs)
 }
 
-fn start_proxy(upstream: &str, collector: SocketAddr) -> (Running, String) {
+fn start_proxy(upstream: &str, collector: SocketAddr, delta: bool) -> (Running, String) {
     let listen = free_addr();
     let mut cmd = command();
     cmd.arg("proxy")
@@ -41,6 +43,10 @@ fn start_proxy(upstream: &str, collector: SocketAddr) -> (Running, String) {
         .args(["--upstream", upstream])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{collector}"))
         .env("OTEL_METRIC_EXPORT_INTERVAL", "200")
+        .env(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            if delta { "delta" } else { "cumulative" },
+        )
         // Long enough that a hung export stays hung until the test lets it go.
         .env("OTEL_EXPORTER_OTLP_TIMEOUT", "120000");
     let mut proxy = Running::spawn(cmd);
@@ -89,27 +95,43 @@ async fn call(client: &reqwest::Client, url: &str, phase: &mut Phase) {
     assert_eq!(status, 200);
 }
 
-/// Calls counted in the newest export that carries the duration histogram (cumulative, so
-/// the newest one holds everything).
-fn exported_calls(receiver: &OtlpReceiver) -> Option<u64> {
-    let received = receiver.lock();
-    let newest = received.metrics.iter().rev().find(|r| {
+/// Calls the collector has been told about: with cumulative temporality the newest export
+/// that carries the duration histogram holds everything; with delta, the sum of all of them.
+fn exported_calls(received: &Mutex<Received>, delta: bool) -> Option<u64> {
+    use opentelemetry_proto::tonic::metrics::v1::{metric, AggregationTemporality};
+    let received = received.lock().unwrap();
+    let carries = |r: &&ExportMetricsServiceRequest| {
         r.resource_metrics
             .iter()
             .flat_map(|rm| &rm.scope_metrics)
             .flat_map(|sm| &sm.metrics)
             .any(|m| m.name == DURATION_METRIC)
-    })?;
+    };
+    let requests: Vec<&ExportMetricsServiceRequest> = if delta {
+        received.metrics.iter().filter(carries).collect()
+    } else {
+        received
+            .metrics
+            .iter()
+            .rev()
+            .find(carries)
+            .into_iter()
+            .collect()
+    };
+    if requests.is_empty() {
+        return None;
+    }
+    let expected = if delta {
+        AggregationTemporality::Delta
+    } else {
+        AggregationTemporality::Cumulative
+    };
     let mut total = 0;
-    for rm in &newest.resource_metrics {
+    for rm in requests.iter().flat_map(|r| &r.resource_metrics) {
         for sm in &rm.scope_metrics {
             for m in sm.metrics.iter().filter(|m| m.name == DURATION_METRIC) {
-                use opentelemetry_proto::tonic::metrics::v1::{metric, AggregationTemporality};
                 if let Some(metric::Data::Histogram(h)) = &m.data {
-                    assert_eq!(
-                        h.aggregation_temporality,
-                        AggregationTemporality::Cumulative as i32
-                    );
+                    assert_eq!(h.aggregation_temporality, expected as i32);
                     total += h.data_points.iter().map(|p| p.count).sum::<u64>();
                 }
             }
@@ -177,11 +199,25 @@ impl Hung {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_returns() {
+async fn cumulative_counts_are_complete_after_the_collector_returns() {
+    outage(false).await;
+}
+
+/// Delta temporality (Datadog): each export carries only what changed, so a failed export
+/// must be retried, not dropped, for the sum of what arrives to be complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_counts_add_up_after_the_collector_returns() {
+    outage(true).await;
+}
+
+/// Calls never wait on a down or hung collector, and once it is back what it received adds
+/// up to every call made.
+async fn outage(delta: bool) {
+    let name = if delta { "delta" } else { "cumulative" };
     let collector = free_addr();
     let receiver = OtlpReceiver::start_on(collector);
     let mock = MockClaude::start().await.unwrap();
-    let (proxy, url) = start_proxy(&mock.base_url(), collector);
+    let (proxy, url) = start_proxy(&mock.base_url(), collector, delta);
     let client = reqwest::Client::new();
     let mut made = 0u64;
 
@@ -193,15 +229,23 @@ async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_r
         made += 1;
     }
     assert!(
-        eventually(Duration::from_secs(20), || exported_calls(&receiver)
-            == Some(made))
+        eventually(Duration::from_secs(20), || exported_calls(
+            &receiver.received,
+            delta
+        ) == Some(made))
         .await,
         "healthy export: {:?} of {made}\n{}",
-        exported_calls(&receiver),
+        exported_calls(&receiver.received, delta),
         proxy.stderr_so_far()
     );
-    let before_outage = receiver.lock().metrics.len();
+    let before_outage = receiver.received.clone();
     drop(receiver);
+    // With delta, what the first collector got counts too (read after it stopped).
+    let delivered_before = if delta {
+        exported_calls(&before_outage, true).unwrap()
+    } else {
+        0
+    };
 
     // Down: nothing listens on the collector's port.
     let mut down = Phase::default();
@@ -234,24 +278,19 @@ async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_r
 
     // Back: the next cumulative export carries every call, the outage's included.
     let receiver = OtlpReceiver::start_on(collector);
-    let complete = eventually(Duration::from_secs(30), || {
-        exported_calls(&receiver) == Some(made)
-    })
-    .await;
+    let seen = || exported_calls(&receiver.received, delta).map(|n| n + delivered_before);
+    let complete = eventually(Duration::from_secs(30), || seen() == Some(made)).await;
     assert!(
         complete,
-        "after recovery the collector saw {:?} calls of {made}\n{}",
-        exported_calls(&receiver),
+        "{name}: after recovery the collector saw {:?} calls of {made}\n{}",
+        seen(),
         proxy.stderr_so_far()
     );
 
     healthy.report("healthy");
     down.report("down");
     stalled.report("hung");
-    eprintln!(
-        "collector down for {:?}; {made} calls; {before_outage} exports before the outage",
-        down_for()
-    );
+    eprintln!("{name}: collector down for {:?}; {made} calls", down_for());
 
     proxy.sigterm();
     let out = tokio::task::spawn_blocking(move || proxy.finish(Duration::from_secs(60)))
@@ -263,6 +302,9 @@ async fn calls_never_wait_on_a_down_collector_and_counts_are_complete_after_it_r
         "{}",
         out.stderr
     );
-    let failures = out.stderr.lines().filter(|l| l.contains("export")).count();
-    eprintln!("stderr lines about export: {failures}\n{}", out.stderr);
+    // One line when export starts failing and one when it works again, not one per attempt.
+    let said = |what: &str| out.stderr.lines().filter(|l| l.contains(what)).count();
+    assert_eq!(said("OTLP metrics export failed"), 1, "{}", out.stderr);
+    assert_eq!(said("OTLP metrics export works again"), 1, "{}", out.stderr);
+    eprintln!("{}", out.stderr);
 }
