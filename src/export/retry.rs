@@ -117,3 +117,75 @@ pub fn interval(configured: Option<Duration>) -> Duration {
         })
         .unwrap_or(Duration::from_secs(60))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use opentelemetry_sdk::error::OTelSdkError;
+
+    use super::*;
+
+    /// Fails its first `fail` exports, then succeeds; counts attempts.
+    struct Flaky {
+        fail: u32,
+        attempts: Arc<AtomicU32>,
+    }
+
+    impl PushMetricExporter for Flaky {
+        async fn export(&self, _metrics: &ResourceMetrics) -> OTelSdkResult {
+            if self.attempts.fetch_add(1, Ordering::SeqCst) < self.fail {
+                Err(OTelSdkError::InternalFailure("collector down".into()))
+            } else {
+                Ok(())
+            }
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+        fn temporality(&self) -> Temporality {
+            Temporality::Delta
+        }
+    }
+
+    fn run(exporter: &RetryingExporter<Flaky>) -> OTelSdkResult {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(exporter.export(&ResourceMetrics::default()))
+    }
+
+    #[test]
+    fn a_failed_export_is_retried_until_it_goes_through() {
+        let attempts = Arc::new(AtomicU32::new(0));
+        let flaky = Flaky {
+            fail: 1,
+            attempts: attempts.clone(),
+        };
+        let exporter = RetryingExporter::new(flaky, Duration::ZERO, Arc::default());
+        assert!(run(&exporter).is_ok());
+        assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn shutdown_ends_the_retries() {
+        let attempts = Arc::new(AtomicU32::new(0));
+        let flaky = Flaky {
+            fail: u32::MAX,
+            attempts: attempts.clone(),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let exporter = RetryingExporter::new(flaky, Duration::from_secs(3600), stop.clone());
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            stop.store(true, Ordering::Relaxed);
+        });
+        assert!(run(&exporter).is_err(), "gives up once told to stop");
+        stopper.join().unwrap();
+        // The waits double from 0.5 s: it was told to stop during one of the first few.
+        assert!(attempts.load(Ordering::SeqCst) < 5);
+    }
+}
