@@ -6,6 +6,11 @@
 //! - closed loop with N workers: requests per second.
 //!
 //! `cargo run --release --example proxy_load -- [rate] [seconds] [workers]` (defaults 1000 5 32).
+//!
+//! With a fourth argument, the proxy is that `callwatch` binary as its own process instead
+//! (and a fifth pins it to those CPUs with `taskset`), so the driver and the mock can be pinned
+//! apart from it: `taskset -c 0 target/release/examples/proxy_load 1000 10 32
+//! target/release/callwatch 1`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,20 +35,13 @@ async fn main() {
 
     let mock = MockClaude::start().await.expect("mock");
     let recorder = Recorder::new();
-    let agent = Agent::start(AgentOptions {
-        rules: callwatch::rules::default_rules(),
-        clock: Clock::system(),
-        event_log: None,
-        notifier: None,
-        on_alert: None,
-        recorder: recorder.clone(),
-    })
-    .expect("agent");
-    let upstream = mock.base_url().parse().expect("url");
-    let proxy = Proxy::new(&ProxyConfig::new(upstream), agent.observer()).expect("proxy");
-    let listener = bind("127.0.0.1:0".parse().unwrap()).await.expect("bind");
-    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
+    let (proxy_url, _external) = match std::env::args().nth(4) {
+        Some(binary) => {
+            let (url, child) = external_proxy(&binary, std::env::args().nth(5), &mock.base_url());
+            (url, Some(child))
+        }
+        None => (in_process_proxy(&mock, &recorder).await, None),
+    };
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
@@ -90,15 +88,76 @@ async fn main() {
         "  proxy throughput = {:.1} % of direct",
         100.0 * rates[1] / rates[0]
     );
-    println!(
-        "calls recorded by the proxy: {}",
-        recorder
-            .snapshot()
-            .series
-            .iter()
-            .map(|s| s.totals.calls)
-            .sum::<u64>()
-    );
+    if _external.is_none() {
+        println!(
+            "calls recorded by the proxy: {}",
+            recorder
+                .snapshot()
+                .series
+                .iter()
+                .map(|s| s.totals.calls)
+                .sum::<u64>()
+        );
+    }
+}
+
+/// The real agent (recorder, rules, attempt tracking) and the proxy on this runtime.
+async fn in_process_proxy(mock: &MockClaude, recorder: &Recorder) -> String {
+    let agent = Agent::start(AgentOptions {
+        rules: callwatch::rules::default_rules(),
+        clock: Clock::system(),
+        event_log: None,
+        notifier: None,
+        on_alert: None,
+        recorder: recorder.clone(),
+    })
+    .expect("agent");
+    let upstream = mock.base_url().parse().expect("url");
+    let proxy = Proxy::new(&ProxyConfig::new(upstream), agent.observer()).expect("proxy");
+    let listener = bind("127.0.0.1:0".parse().unwrap()).await.expect("bind");
+    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _agent = agent;
+        proxy.serve(listener, std::future::pending()).await
+    });
+    proxy_url
+}
+
+/// `callwatch proxy` as a child process (killed on drop), optionally pinned with `taskset`.
+fn external_proxy(binary: &str, cpus: Option<String>, upstream: &str) -> (String, KillOnDrop) {
+    let port = |l: std::net::TcpListener| l.local_addr().unwrap().port();
+    let free = || port(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    let (listen, admin) = (free(), free());
+    let mut cmd = match &cpus {
+        Some(cpus) => {
+            let mut c = std::process::Command::new("taskset");
+            c.args(["-c", cpus, binary]);
+            c
+        }
+        None => std::process::Command::new(binary),
+    };
+    cmd.args(["proxy", "--upstream", upstream])
+        .args(["--listen", &format!("127.0.0.1:{listen}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .stderr(std::process::Stdio::null());
+    let child = KillOnDrop(cmd.spawn().expect("spawn the proxy"));
+    let url = format!("http://127.0.0.1:{listen}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", listen)).is_ok() {
+            return (url, child);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the proxy did not start listening on {url}");
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 async fn one(client: &reqwest::Client, url: &str) {

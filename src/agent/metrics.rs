@@ -55,7 +55,7 @@ fn notifications(out: &mut String, delivery: &DeliveryStats) {
     let result_key = CALLWATCH_RESULT.replace('.', "_");
     let _ = writeln!(
         out,
-        "# HELP {name} Notifications per sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), spool_error (kept in memory only).\n# TYPE {name} counter"
+        "# HELP {name} Notifications per sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), unspooled (the spool write failed; kept in memory only).\n# TYPE {name} counter"
     );
     for sink in &delivery.sinks {
         for (result, n) in [
@@ -63,7 +63,7 @@ fn notifications(out: &mut String, delivery: &DeliveryStats) {
             ("failed", sink.failed),
             ("retried", sink.retried),
             ("dropped", sink.dropped),
-            ("spool_error", sink.spool_errors),
+            ("unspooled", sink.spool_errors),
         ] {
             let _ = writeln!(
                 out,
@@ -120,7 +120,7 @@ mod tests {
             "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"sent\"} 4",
             "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"failed\"} 1",
             "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"dropped\"} 0",
-            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"spool_error\"} 2",
+            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"unspooled\"} 2",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }

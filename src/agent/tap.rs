@@ -47,7 +47,7 @@ impl EventTap {
         if before.is_power_of_two() || before == 0 {
             tracing::warn!(
                 dropped = before + 1,
-                "callwatch: rules engine queue full, calls dropped from alerting (metrics still count them)"
+                "callwatch: rules engine queue full, calls dropped from alerting and from the event log (metrics still count them)"
             );
         }
     }

@@ -98,6 +98,15 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
             summary.calls, summary.dropped
         );
+        for s in summary.delivery.iter().flat_map(|d| &d.sinks) {
+            if s.failed + s.dropped + s.spool_errors + s.pending > 0 {
+                eprintln!(
+                    "callwatch proxy: {} notifications: {} sent, {} failed, {} dropped, {} not \
+                     spooled (kept in memory), {} undelivered",
+                    s.sink, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
+                );
+            }
+        }
         served?;
         Ok(ExitCode::SUCCESS)
     })

@@ -4,7 +4,9 @@
 //! Nothing here runs on the application's hot path: metrics are read from
 //! [`Recorder::snapshot`](crate::record::Recorder::snapshot) when the SDK's periodic reader
 //! collects (see `bridge`), spans go through the SDK's bounded batch processor (full queue:
-//! spans are dropped and the SDK logs it), and export failures are logged, never raised.
+//! spans are dropped and the SDK logs it), and export failures are logged, never raised. A
+//! failed metrics export is retried until the collector answers (see `retry`), so an outage
+//! loses nothing, whatever the temporality.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -23,10 +25,14 @@ mod bridge;
 mod config;
 mod instruments;
 pub mod prometheus;
+mod retry;
 
 pub use attributes::series_attributes;
 pub use config::{ExportConfig, Protocol};
 pub use opentelemetry_sdk::metrics::Temporality;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
@@ -53,6 +59,8 @@ pub enum ExportError {
 pub struct ExportGuard {
     meter_provider: SdkMeterProvider,
     tracer_provider: Option<SdkTracerProvider>,
+    /// Tells a metrics export that is retrying to give up (on shutdown).
+    stop_retrying: Arc<AtomicBool>,
 }
 
 impl ExportGuard {
@@ -89,6 +97,7 @@ impl ExportGuard {
 
 impl Drop for ExportGuard {
     fn drop(&mut self) {
+        self.stop_retrying.store(true, Ordering::Relaxed);
         if let Err(error) = self.meter_provider.shutdown() {
             tracing::warn!(%error, "callwatch: OTLP metrics shutdown failed");
         }
@@ -106,7 +115,12 @@ pub fn install(config: ExportConfig, recorder: Recorder) -> Result<ExportGuard, 
     let metric_protocol = config
         .resolved_protocol("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL")
         .map_err(ExportError::Config)?;
-    let metric_exporter = metric_exporter(&config, metric_protocol)?;
+    let stop_retrying = Arc::new(AtomicBool::new(false));
+    let metric_exporter = retry::RetryingExporter::new(
+        metric_exporter(&config, metric_protocol)?,
+        retry::interval(config.interval),
+        stop_retrying.clone(),
+    );
     let mut reader = PeriodicReader::builder(metric_exporter);
     if let Some(interval) = config.interval {
         reader = reader.with_interval(interval);
@@ -137,6 +151,7 @@ pub fn install(config: ExportConfig, recorder: Recorder) -> Result<ExportGuard, 
     Ok(ExportGuard {
         meter_provider,
         tracer_provider,
+        stop_retrying,
     })
 }
 

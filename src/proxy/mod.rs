@@ -111,6 +111,14 @@ impl Proxy {
                 }
             })
         };
+        // Small writes go out at once: the response body is streamed after its headers, and
+        // Nagle would hold a small chunk until the client ACKs what went before.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!("proxy: cannot set TCP_NODELAY on a connection: {e}");
+                }
+            });
         let result = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

@@ -40,6 +40,11 @@ pub struct OtlpReceiver {
 
 impl OtlpReceiver {
     pub fn start() -> OtlpReceiver {
+        OtlpReceiver::start_on(SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// On a given address, e.g. the port of a collector that was down and comes back.
+    pub fn start_on(addr: SocketAddr) -> OtlpReceiver {
         let received = Arc::new(Mutex::new(Received::default()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
@@ -50,7 +55,7 @@ impl OtlpReceiver {
                 .build()
                 .expect("receiver runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let app = Router::new()
                     .route("/v1/metrics", post(metrics))

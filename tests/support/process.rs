@@ -17,15 +17,25 @@ pub fn free_addr() -> SocketAddr {
     l.local_addr().unwrap()
 }
 
+/// The binary under test: `CALLWATCH_TEST_BIN` when set (e.g. a release build for a long
+/// load run), else the one Cargo built for this test.
+pub fn bin() -> String {
+    std::env::var("CALLWATCH_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
+}
+
 pub fn command() -> Command {
-    let mut c = Command::new(BIN);
-    // A clean slate: nothing from the developer's environment turns sinks or export on.
+    let mut c = Command::new(bin());
+    clean_env(&mut c);
+    c
+}
+
+/// A clean slate: nothing from the developer's environment turns sinks or export on.
+pub fn clean_env(c: &mut Command) {
     for (k, _) in std::env::vars() {
         if k.starts_with("CALLWATCH_") || k.starts_with("OTEL_") || k == "RUST_LOG" {
             c.env_remove(k);
         }
     }
-    c
 }
 
 pub struct Running {

@@ -39,7 +39,7 @@ impl Spool {
             Err(e) => {
                 if !self.said_unwritable.swap(true, Ordering::Relaxed) {
                     tracing::error!(
-                        "{} spool {} is not writable ({e}); keeping notifications in memory \
+                        "{} spool {} cannot be written ({e}); keeping notifications in memory \
                          only until it is (a restart now would lose them)",
                         self.sink,
                         dir.display()
