@@ -269,10 +269,14 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
         send(&client, &base, message(false), true).await;
     }
 
-    // The billing alert fires at the call; the receiver refuses until its spool file is seen.
+    // The billing alert fires at the call; the receiver refuses until it has refused once and
+    // the spool file is seen (the file is written before the first attempt, so seeing it alone
+    // could let that attempt through).
     let webhook_spool = spool.join("webhook");
     let spooled = eventually(Duration::from_secs(20), || {
-        std::fs::read_dir(&webhook_spool).is_ok_and(|d| d.flatten().any(|e| e.path().is_file()))
+        !hooks.seen.lock().unwrap().is_empty()
+            && std::fs::read_dir(&webhook_spool)
+                .is_ok_and(|d| d.flatten().any(|e| e.path().is_file()))
     })
     .await;
     assert!(
