@@ -18,11 +18,40 @@ use callwatch::names;
 use callwatch::record::Recorder;
 use fleet_support::promql::{exposition, references};
 
+/// What a running agent (with a notifier) adds to `/metrics`: alerts firing, engine drops,
+/// notifications per sink and result.
+fn agent_exposition(recorder: Recorder) -> String {
+    use callwatch::agent::{Agent, AgentOptions, Clock};
+    use callwatch::notify::{Notifier, NotifyConfig};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let notifier = Notifier::builder(NotifyConfig::default())
+            .unwrap()
+            .sink(callwatch::notify::sinks::StdoutSink::new())
+            .start();
+        let agent = Agent::start(AgentOptions {
+            rules: callwatch::rules::default_rules(),
+            clock: Clock::system(),
+            event_log: None,
+            notifier: Some(notifier),
+            on_alert: None,
+            recorder,
+        })
+        .unwrap();
+        let text = (agent.metrics_source())();
+        agent
+            .stop(tokio::time::Instant::now() + std::time::Duration::from_secs(5))
+            .await;
+        text
+    })
+}
+
 #[test]
 fn grafana_queries_use_only_names_the_exporter_renders() {
     let recorder = Recorder::new();
     fleet_support::calls::record_varied(&recorder);
-    let text = callwatch::export::prometheus::render(&recorder.snapshot());
+    let mut text = callwatch::export::prometheus::render(&recorder.snapshot());
+    text.push_str(&agent_exposition(recorder));
     let (mut metrics, mut labels) = exposition(&text);
     metrics.insert("ALERTS".into());
     labels.extend(["alertname", "alertstate", "severity"].map(String::from));
@@ -55,6 +84,7 @@ fn grafana_queries_use_only_names_the_exporter_renders() {
         "callwatch_ratelimit_headroom_ratio",
         "gen_ai_client_token_usage_sum",
         "ALERTS",
+        "callwatch_notifications_total",
     ] {
         assert!(used.contains(needed), "no panel uses {needed}");
     }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use super::AlertBoard;
 use crate::export::prometheus::escape_label_value;
 use crate::names::{
-    prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED, CALLWATCH_NOTIFICATIONS,
-    CALLWATCH_RESULT, CALLWATCH_SINK,
+    prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED, CALLWATCH_RESULT,
+    CALLWATCH_SINK,
 };
 use crate::notify::DeliveryStats;
 
@@ -50,7 +50,7 @@ pub(super) fn render(board: &AlertBoard, dropped: u64, delivery: Option<&Deliver
 /// `callwatch_notifications_total{callwatch_sink, callwatch_result}`: every result of every
 /// sink, zeros included, so a rate over it exists from the first scrape.
 fn notifications(out: &mut String, delivery: &DeliveryStats) {
-    let name = prometheus_name(CALLWATCH_NOTIFICATIONS, "{notification}", true);
+    let name = crate::fleet::metrics::NOTIFICATIONS.prom();
     let sink_key = CALLWATCH_SINK.replace('.', "_");
     let result_key = CALLWATCH_RESULT.replace('.', "_");
     let _ = writeln!(

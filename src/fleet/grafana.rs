@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE};
+use super::metrics::{NOTIFICATIONS, RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE};
 use super::promql::{self, calls, eq, matchers, model_var, re, selector, sum_by, sum_rate};
 use crate::names;
 
@@ -175,6 +175,22 @@ pub fn dashboard() -> Value {
         vec![target(
             "{{alertname}}",
             format!("{}(ALERTS{{alertstate=\"firing\"}})", sum_by(&["alertname", "severity"])),
+        )],
+    );
+    add(
+        "Notification delivery (callwatch agents)",
+        "timeseries",
+        "short",
+        "Notifications per second by sink and result, from every scraped callwatch proxy / agent: \
+         sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), \
+         unspooled (spool write failed). Anything but sent above zero is a pager not ringing.",
+        vec![target(
+            "{{callwatch_sink}} {{callwatch_result}}",
+            sum_rate(
+                &selector(&NOTIFICATIONS.prom(), ""),
+                RANGE,
+                &[names::CALLWATCH_SINK, names::CALLWATCH_RESULT],
+            ),
         )],
     );
 

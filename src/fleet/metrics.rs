@@ -109,6 +109,13 @@ pub const SERIES_OVERFLOW: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
+/// Rendered by the agent on `/metrics` (not exported over OTLP): notifications per sink and
+/// result.
+pub const NOTIFICATIONS: Metric = Metric {
+    otel: names::CALLWATCH_NOTIFICATIONS,
+    unit: "{notification}",
+    kind: Kind::Counter,
+};
 /// Exported over OTLP only (our `/metrics` does not render it).
 pub const HTTP_DURATION: Metric = Metric {
     otel: names::HTTP_CLIENT_REQUEST_DURATION,
