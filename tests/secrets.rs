@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use callwatch::mock::{MockClaude, Reply};
-use support::otlp_receiver::OtlpReceiver;
+use support::otlp_receiver::{attr, number, OtlpReceiver};
 use support::process::{command, free_addr, run, Running};
 
 const API_KEY: &str = "sk-ant-FAKE-SECRETS-0000";
@@ -381,4 +381,27 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     for (i, raw) in received.raw.iter().enumerate() {
         assert_bytes_clean(&format!("OTLP payload #{i}"), raw);
     }
+
+    // The agent's health reaches OTLP too (for fleets that do not scrape): the webhook's
+    // deliveries, and the billing alert in the firing gauge.
+    let sent_over_otlp = received
+        .sum_points("callwatch.notifications")
+        .into_iter()
+        .filter(|(_, p)| {
+            attr(&p.attributes, "callwatch.sink").as_deref() == Some("webhook")
+                && attr(&p.attributes, "callwatch.result").as_deref() == Some("sent")
+        })
+        .map(|(_, p)| number(p))
+        .fold(0.0, f64::max);
+    assert!(
+        sent_over_otlp >= 1.0,
+        "webhook sent over OTLP: {sent_over_otlp}"
+    );
+    assert!(
+        received
+            .all_metrics()
+            .iter()
+            .any(|m| m.name == "callwatch.alerts.firing"),
+        "no callwatch.alerts.firing over OTLP"
+    );
 }

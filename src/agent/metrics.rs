@@ -4,44 +4,35 @@
 
 use std::fmt::Write;
 
-use super::AlertBoard;
+use super::health::{results, Health};
 use crate::export::prometheus::escape_label_value;
-use crate::names::{
-    prometheus_name, CALLWATCH_ALERTS_FIRING, CALLWATCH_ENGINE_DROPPED, CALLWATCH_RESULT,
-    CALLWATCH_SINK,
-};
+use crate::fleet::metrics::{ALERTS_FIRING, ENGINE_DROPPED, NOTIFICATIONS};
+use crate::names::{CALLWATCH_RESULT, CALLWATCH_SINK};
 use crate::notify::DeliveryStats;
 
-pub(super) fn render(board: &AlertBoard, dropped: u64, delivery: Option<&DeliveryStats>) -> String {
-    let firing = prometheus_name(CALLWATCH_ALERTS_FIRING, "{alert}", false);
-    let dropped_name = prometheus_name(CALLWATCH_ENGINE_DROPPED, "{call}", true);
-    let mut counts: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
-    for rule in board.counts.keys() {
-        counts.entry((rule.as_str(), "")).or_default();
-    }
-    for alert in board.firing() {
-        *counts
-            .entry((alert.rule.as_str(), alert.severity.as_str()))
-            .or_default() += 1;
-    }
+pub(super) fn render(health: &Health) -> String {
+    let firing = ALERTS_FIRING.prom();
+    let dropped = ENGINE_DROPPED.prom();
     let mut out =
         format!("# HELP {firing} Alert instances firing in this agent.\n# TYPE {firing} gauge\n");
-    for ((rule, severity), n) in counts {
-        if severity.is_empty() {
-            // A rule that fired before and is quiet now still reports 0, so graphs drop to 0.
-            if !board.firing().any(|a| a.rule == rule) {
-                out.push_str(&format!("{firing}{{alertname=\"{rule}\"}} 0\n"));
-            }
-            continue;
-        }
-        out.push_str(&format!(
-            "{firing}{{alertname=\"{rule}\",severity=\"{severity}\"}} {n}\n"
-        ));
+    for count in &health.firing {
+        let rule = escape_label_value(&count.rule);
+        let _ = match &count.severity {
+            Some(severity) => writeln!(
+                out,
+                "{firing}{{alertname=\"{rule}\",severity=\"{}\"}} {}",
+                escape_label_value(severity),
+                count.firing
+            ),
+            None => writeln!(out, "{firing}{{alertname=\"{rule}\"}} {}", count.firing),
+        };
     }
-    out.push_str(&format!(
-        "# HELP {dropped_name} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped_name} counter\n{dropped_name} {dropped}\n"
-    ));
-    if let Some(delivery) = delivery {
+    let _ = writeln!(
+        out,
+        "# HELP {dropped} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped} counter\n{dropped} {}",
+        health.engine_dropped
+    );
+    if let Some(delivery) = &health.delivery {
         notifications(&mut out, delivery);
     }
     out
@@ -50,7 +41,7 @@ pub(super) fn render(board: &AlertBoard, dropped: u64, delivery: Option<&Deliver
 /// `callwatch_notifications_total{callwatch_sink, callwatch_result}`: every result of every
 /// sink, zeros included, so a rate over it exists from the first scrape.
 fn notifications(out: &mut String, delivery: &DeliveryStats) {
-    let name = crate::fleet::metrics::NOTIFICATIONS.prom();
+    let name = NOTIFICATIONS.prom();
     let sink_key = CALLWATCH_SINK.replace('.', "_");
     let result_key = CALLWATCH_RESULT.replace('.', "_");
     let _ = writeln!(
@@ -58,13 +49,7 @@ fn notifications(out: &mut String, delivery: &DeliveryStats) {
         "# HELP {name} Notifications per sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), unspooled (the spool write failed; kept in memory only).\n# TYPE {name} counter"
     );
     for sink in &delivery.sinks {
-        for (result, n) in [
-            ("sent", sink.sent),
-            ("failed", sink.failed),
-            ("retried", sink.retried),
-            ("dropped", sink.dropped),
-            ("unspooled", sink.spool_errors),
-        ] {
+        for (result, n) in results(sink) {
             let _ = writeln!(
                 out,
                 "{name}{{{sink_key}=\"{}\",{result_key}=\"{result}\"}} {n}",
@@ -77,10 +62,20 @@ fn notifications(out: &mut String, delivery: &DeliveryStats) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::health::firing_counts;
+    use crate::agent::AlertBoard;
     use crate::alert::{Alert, AlertState};
 
     fn alert(rule: &str, state: AlertState) -> Alert {
         Alert::for_test(rule, state)
+    }
+
+    fn render(board: &AlertBoard, dropped: u64, delivery: Option<&DeliveryStats>) -> String {
+        super::render(&Health {
+            firing: firing_counts(board),
+            engine_dropped: dropped,
+            delivery: delivery.cloned(),
+        })
     }
 
     #[test]

@@ -8,7 +8,9 @@
 
 mod board;
 mod clock;
+mod health;
 mod metrics;
+mod otel;
 mod runner;
 mod tap;
 mod view;
@@ -23,6 +25,7 @@ use tokio::task::JoinHandle;
 
 pub use board::{describe, AlertBoard};
 pub use clock::Clock;
+pub use health::{FiringCount, Health, HealthSource};
 pub use runner::{AlertHook, RunReport};
 pub use tap::{call_event, EventTap};
 pub use view::{render_line, render_screen, ViewState};
@@ -30,6 +33,7 @@ pub use view::{render_line, render_screen, ViewState};
 use crate::call::{CallObserver, Fanout};
 use crate::event::{Event, EventWriter};
 use crate::notify::{Notifier, StatsSource};
+
 use crate::record::Recorder;
 use crate::rules::{Engine, RuleSet};
 
@@ -148,17 +152,26 @@ impl Agent {
         self.tap.send(event);
     }
 
+    /// The agent's own health: alerts firing, engine queue drops, notifications.
+    pub fn health(&self) -> HealthSource {
+        HealthSource {
+            board: self.board.clone(),
+            tap: self.tap.clone(),
+            delivery: self.delivery.clone(),
+        }
+    }
+
     /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, calls
     /// the rules engine's queue dropped, and notifications per sink and result.
     pub fn metrics_source(&self) -> crate::export::prometheus::ExtraMetrics {
-        let board = self.board.clone();
-        let tap = self.tap.clone();
-        let delivery = self.delivery.clone();
-        Arc::new(move || {
-            let board = board.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            let delivery = delivery.as_ref().map(StatsSource::read);
-            metrics::render(&board, tap.dropped(), delivery.as_ref())
-        })
+        let health = self.health();
+        Arc::new(move || metrics::render(&health.read()))
+    }
+
+    /// Exports the same health over OTLP (`callwatch.alerts.firing`,
+    /// `callwatch.engine.dropped`, `callwatch.notifications`), read at each collection.
+    pub fn export_health(&self, meter: &opentelemetry::metrics::Meter) {
+        otel::register(meter, self.health());
     }
 
     pub fn board(&self) -> AlertBoard {

@@ -62,7 +62,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let listen_addr = listener.local_addr().unwrap_or(args.listen);
         let admin_addr = admin.local_addr().unwrap_or(args.admin_listen);
         let recorder = Recorder::new();
-        let _telemetry = agent_setup::telemetry(&recorder)?;
+        let telemetry = agent_setup::telemetry(&recorder)?;
         let notifier =
             agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
         let agent = Agent::start(AgentOptions {
@@ -74,6 +74,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             recorder: recorder.clone(),
         })
         .map_err(|e| UserError(e.to_string()))?;
+        if let Some(telemetry) = &telemetry {
+            agent.export_health(&telemetry.meter());
+        }
         let mut config = ProxyConfig::new(upstream.clone());
         config.response_timeout = args.upstream_timeout;
         config.retry_grace = args.retry_grace;

@@ -76,6 +76,12 @@ impl ExportGuard {
         }
     }
 
+    /// The meter the exported instruments live on, for more observable instruments (the
+    /// agent's health: [`crate::agent::Agent::export_health`]).
+    pub fn meter(&self) -> opentelemetry::metrics::Meter {
+        opentelemetry::metrics::MeterProvider::meter(&self.meter_provider, "callwatch")
+    }
+
     /// The tracer spans are exported through (`None` when traces are disabled).
     pub fn tracer(&self) -> Option<SdkTracer> {
         let provider = self.tracer_provider.as_ref()?;

@@ -109,11 +109,21 @@ pub const SERIES_OVERFLOW: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
-/// Rendered by the agent on `/metrics` (not exported over OTLP): notifications per sink and
-/// result.
+/// The agent's health (`callwatch proxy`, or an app running [`crate::agent::Agent`]): on its
+/// `/metrics`, and over OTLP once [`crate::agent::Agent::export_health`] is called.
 pub const NOTIFICATIONS: Metric = Metric {
     otel: names::CALLWATCH_NOTIFICATIONS,
     unit: "{notification}",
+    kind: Kind::Counter,
+};
+pub const ALERTS_FIRING: Metric = Metric {
+    otel: names::CALLWATCH_ALERTS_FIRING,
+    unit: "{alert}",
+    kind: Kind::Gauge,
+};
+pub const ENGINE_DROPPED: Metric = Metric {
+    otel: names::CALLWATCH_ENGINE_DROPPED,
+    unit: "{call}",
     kind: Kind::Counter,
 };
 /// Exported over OTLP only (our `/metrics` does not render it).
@@ -123,8 +133,9 @@ pub const HTTP_DURATION: Metric = Metric {
     kind: Kind::Histogram,
 };
 
-/// Every metric the OTLP exporter sends (what Datadog can see).
-pub const OTLP: [Metric; 11] = [
+/// Every metric the OTLP exporter sends (what Datadog can see); the last three come from an
+/// agent only.
+pub const OTLP: [Metric; 14] = [
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,
@@ -136,6 +147,9 @@ pub const OTLP: [Metric; 11] = [
     RATELIMIT_REMAINING,
     SERIES_OVERFLOW,
     HTTP_DURATION,
+    NOTIFICATIONS,
+    ALERTS_FIRING,
+    ENGINE_DROPPED,
 ];
 
 /// An attribute key as a Prometheus label name.
