@@ -29,6 +29,7 @@
 //! ```
 
 pub mod atomic_hdr;
+mod bytes;
 mod headroom;
 mod labels;
 mod limits;
