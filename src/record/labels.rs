@@ -91,7 +91,7 @@ impl<'a> LabelsRef<'a> {
     /// Equality: the fixed-size fields and every string's length first, then every string's
     /// bytes folded into one difference word, so a hit costs one branch for all the bytes (the
     /// derived `==` calls `memcmp` once per string).
-    #[inline]
+    #[inline(always)]
     pub fn same_as(&self, other: &LabelsRef<'_>) -> bool {
         let error_len = |e: Option<&str>| e.map_or(usize::MAX, str::len);
         if self.status != other.status
@@ -120,7 +120,7 @@ impl<'a> LabelsRef<'a> {
 }
 
 impl SeriesLabels {
-    #[inline]
+    #[inline(always)]
     pub fn as_ref(&self) -> LabelsRef<'_> {
         LabelsRef {
             operation: &self.operation,
