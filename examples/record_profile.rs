@@ -1,21 +1,30 @@
 //! Records the bench's call `n` times in a loop, for instruction counts under callgrind:
-//! `valgrind --tool=callgrind --toggle-collect=record_loop target/release/examples/record_profile`
-//! (the `Ir` of `record_loop` divided by `n` is the instructions one record costs).
+//! `valgrind --tool=callgrind --toggle-collect='*record_loop*' target/release/examples/record_profile 100000`
+//! (the `Ir` collected divided by `n` is the instructions one record costs). A second argument
+//! `4` cycles through 4 series (2 models × 2 keys) instead of repeating one.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use callwatch::call::Call;
 use callwatch::classify::{Class, Headroom, Outcome, RateLimit, Usage};
 use callwatch::record::Recorder;
 
+const SERIES: [(&str, &str); 4] = [
+    ("claude-sonnet-4-6", "k-52e6b438"),
+    ("claude-haiku-4-5", "k-52e6b438"),
+    ("claude-sonnet-4-6", "k-0b7c11d2"),
+    ("claude-haiku-4-5", "k-0b7c11d2"),
+];
+
 #[inline(never)]
-fn record_loop(recorder: &Recorder, outcome: &Outcome, n: u64) {
-    for _ in 0..n {
+fn record_loop(recorder: &Recorder, outcome: &Outcome, n: u64, series: usize) {
+    for i in 0..n {
+        let (model, key_id) = SERIES[i as usize % series];
         recorder.record(black_box(&Call {
             operation: "chat",
-            model: "claude-sonnet-4-6",
-            key_id: "k-52e6b438",
+            model,
+            key_id,
             outcome,
             attempts: 1,
             latency: Duration::from_millis(812),
@@ -28,9 +37,12 @@ fn record_loop(recorder: &Recorder, outcome: &Outcome, n: u64) {
 }
 
 fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .map_or(1_000_000, |a| a.parse().expect("calls: a number"));
+    let arg = |n: usize, default: u64| {
+        std::env::args()
+            .nth(n)
+            .map_or(default, |a| a.parse().expect("a number"))
+    };
+    let (n, series) = (arg(1, 1_000_000), arg(2, 1).clamp(1, 4) as usize);
     let mut outcome = Outcome::bare(Some(200), None, Class::Success);
     outcome.usage = Some(Usage {
         input_tokens: 1200,
@@ -47,12 +59,13 @@ fn main() {
         ..RateLimit::default()
     };
     let recorder = Recorder::new();
-    record_loop(&recorder, &outcome, 1); // the series' first call: not what is measured
-    let start = std::time::Instant::now();
-    record_loop(&recorder, &outcome, n);
+    // Each series' first call creates it: not what is measured.
+    record_loop(&recorder, &outcome, series as u64, series);
+    let start = Instant::now();
+    record_loop(&recorder, &outcome, n, series);
     let elapsed = start.elapsed();
     println!(
-        "{} calls, {:.2} ns per call",
+        "{} calls over {series} series, {:.2} ns per call",
         recorder.snapshot().total_calls(),
         elapsed.as_nanos() as f64 / n as f64
     );

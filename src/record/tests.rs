@@ -216,3 +216,27 @@ fn truncation_futile_retries_and_attempts_are_counted() {
         Some("api_error")
     );
 }
+
+#[test]
+fn interleaved_series_on_one_thread_each_get_their_own_calls() {
+    // The thread cache compares the series hit last first: alternating series (same lengths,
+    // one byte apart) must still each land in their own.
+    let recorder = Recorder::new();
+    let ok = success();
+    let models = ["claude-model-a", "claude-model-b", "claude-model-c"];
+    let pattern = [0, 0, 1, 0, 2, 2, 1, 0];
+    for round in 0..10 {
+        for &m in &pattern {
+            recorder.record(&call(models[m], &ok, 100 + round));
+        }
+    }
+    let snapshot = recorder.snapshot();
+    let calls_of = |model: &str| {
+        let series = snapshot.series.iter().find(|s| s.labels.model == model);
+        series.map_or(0, |s| s.calls())
+    };
+    assert_eq!(calls_of(models[0]), 40);
+    assert_eq!(calls_of(models[1]), 20);
+    assert_eq!(calls_of(models[2]), 20);
+    assert_eq!(snapshot.total_calls(), 80);
+}
