@@ -27,25 +27,31 @@ struct LocalCache {
     entries: Vec<LocalEntry>,
     /// Hash of an entry's labels → its position in `entries`.
     positions: HashTable<usize>,
-    /// Position of the entry the last hit found. Calls of one thread mostly repeat the series
-    /// of the call before (same model, key and outcome), so it is compared first: a match
-    /// skips hashing and probing; a mismatch costs one (usually early-exiting) compare.
+    /// Position of the entry the last lookup found.
     last: Cell<usize>,
+    /// Whether the last two lookups found the same entry. Calls of one thread mostly repeat
+    /// the series of the call before (same model, key and outcome): while they do, `last` is
+    /// compared first and a match skips hashing and probing. Threads that interleave series
+    /// keep this off and pay no failed compare.
+    repeating: Cell<bool>,
 }
 
 impl LocalCache {
     #[inline]
     fn find(&self, labels: &LabelsRef<'_>) -> Option<&LocalEntry> {
-        if let Some(entry) = self.entries.get(self.last.get()) {
-            if entry.series.labels.as_ref().same_as(labels) {
-                return Some(entry);
+        let entries = &self.entries;
+        if self.repeating.get() {
+            if let Some(entry) = entries.get(self.last.get()) {
+                if entry.series.labels.as_ref().same_as(labels) {
+                    return Some(entry);
+                }
             }
         }
         let hash = labels.hash_with(&self.hasher);
-        let entries = &self.entries;
         let position = *self.positions.find(hash, |&i| {
             entries[i].series.labels.as_ref().same_as(labels)
         })?;
+        self.repeating.set(position == self.last.get());
         self.last.set(position);
         Some(&entries[position])
     }
@@ -118,6 +124,7 @@ pub fn insert(
                         entries: Vec::new(),
                         positions: HashTable::new(),
                         last: Cell::new(0),
+                        repeating: Cell::new(false),
                     });
                     caches.len() - 1
                 }
@@ -136,6 +143,7 @@ pub fn insert(
                 .positions
                 .insert_unique(hash, position, |&i| entries[i].hash);
             cache.last.set(position);
+            cache.repeating.set(false);
             shard
         })
         .ok()
