@@ -48,9 +48,9 @@ impl LocalCache {
             }
         }
         let hash = labels.hash_with(&self.hasher);
-        let position = *self.positions.find(hash, |&i| {
-            entries[i].series.labels.as_ref().same_as(labels)
-        })?;
+        let position = *self
+            .positions
+            .find(hash, |&i| entries[i].series.labels.as_ref().same_as(labels))?;
         self.repeating.set(position == self.last.get());
         self.last.set(position);
         Some(&entries[position])
