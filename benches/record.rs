@@ -1,16 +1,18 @@
 //! Cost of recording one finished call, beside what the alternatives cost for the same job.
 //!
 //! - `callwatch`: `Recorder::record` (thread-local series lookup, one atomic HDR increment,
-//!   per-thread counters), 1 thread and 2 threads recording the same series at once.
+//!   per-thread counters), 1 thread and 2 threads recording the same series at once, and 1
+//!   thread cycling through 4 series (every call resolved through the hash lookup).
 //! - `otel_sdk`: an opentelemetry_sdk histogram `record` with the same 4 attributes, unbound.
 //! - `metrics_rs`: `metrics::histogram!` with 4 static labels into a metrics-util `Registry` of
 //!   `AtomicBucket` histograms (what metrics-exporter-prometheus users get).
 //!
 //! Run: `cargo bench --bench record -- --warm-up-time 1 --measurement-time 3`
 //!
-//! Measured (2 shared vCPUs, load average ~5 from other builds, so all figures are inflated):
-//! callwatch 24.9 ns (1 thread) / 49 ns (2 threads, same series *and* same latency bucket, the
-//! worst case for the one shared atomic); OTel SDK 117 / 290 ns; metrics-rs 128 / 363 ns.
+//! Measured (2 shared vCPUs, load average 5–8 from other builds, so all figures are inflated;
+//! see BENCHMARKS.md): callwatch 28.4 ns (1 thread) / 30.3 ns (4 series in turn) / 48.8 ns
+//! (2 threads, same series *and* same latency bucket, the worst case for the one shared
+//! atomic); OTel SDK 168.2 / 166.0 / 445.5 ns; metrics-rs 134.4 / — / 344.0 ns.
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
@@ -57,6 +59,14 @@ fn call(outcome: &Outcome) -> Call<'_> {
     }
 }
 
+/// (model, key id) of the rotating benches' four series.
+const ROTATION: [(&str, &str); 4] = [
+    ("claude-sonnet-4-6", "k-52e6b438"),
+    ("claude-haiku-4-5", "k-52e6b438"),
+    ("claude-sonnet-4-6", "k-0b7c11d2"),
+    ("claude-haiku-4-5", "k-0b7c11d2"),
+];
+
 /// Runs `op` `iters` times on each of `threads` threads at once; returns the mean wall time per
 /// operation on one thread (what each caller pays while the others record too).
 fn contended(threads: usize, iters: u64, op: Arc<dyn Fn() + Send + Sync>) -> Duration {
@@ -85,6 +95,23 @@ fn bench_callwatch(c: &mut Criterion) {
     let mut group = c.benchmark_group("record_one_call");
     group.bench_function("callwatch/1_thread", |b| {
         b.iter(|| recorder.record(black_box(&call(&outcome))))
+    });
+    // Four series in turn (2 models × 2 keys): every call misses the thread cache's
+    // "series hit last" shortcut and takes the hash lookup.
+    let rotating: Vec<Call<'_>> = ROTATION
+        .iter()
+        .map(|&(model, key_id)| Call {
+            model,
+            key_id,
+            ..call(&outcome)
+        })
+        .collect();
+    group.bench_function("callwatch/1_thread_4_series", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) & 3;
+            recorder.record(black_box(&rotating[i]))
+        })
     });
     let shared = Arc::new((recorder.clone(), success()));
     group.bench_function("callwatch/2_threads", |b| {
@@ -121,6 +148,24 @@ fn bench_callwatch(c: &mut Criterion) {
     ]);
     group.bench_function("otel_sdk_histogram/1_thread", |b| {
         b.iter(|| histogram.record(black_box(0.812), &attributes[..]))
+    });
+    let rotating: Vec<[KeyValue; 4]> = ROTATION
+        .iter()
+        .map(|&(model, key_id)| {
+            [
+                KeyValue::new("gen_ai.operation.name", "chat"),
+                KeyValue::new("gen_ai.request.model", model),
+                KeyValue::new("http.response.status_code", 200),
+                KeyValue::new("callwatch.key_id", key_id),
+            ]
+        })
+        .collect();
+    group.bench_function("otel_sdk_histogram/1_thread_4_series", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) & 3;
+            histogram.record(black_box(0.812), &rotating[i][..])
+        })
     });
     group.bench_function("otel_sdk_histogram/2_threads", |b| {
         let (histogram, attributes) = (histogram.clone(), Arc::clone(&attributes));

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
+use super::bytes::{diff_same_len, sketch};
 use crate::call::Call;
 use crate::classify::Class;
 
@@ -87,30 +88,39 @@ impl<'a> LabelsRef<'a> {
         h.finish()
     }
 
-    /// Equality, cheapest comparisons first and short strings compared inline (the derived
-    /// `==` calls `memcmp` once per string).
-    #[inline]
+    /// Equality: the fixed-size fields and every string's length first, then every string's
+    /// bytes folded into one difference word, so a hit costs one branch for all the bytes (the
+    /// derived `==` calls `memcmp` once per string).
+    #[inline(always)]
     pub fn same_as(&self, other: &LabelsRef<'_>) -> bool {
-        self.status == other.status
-            && self.class == other.class
-            && self.server_port == other.server_port
-            && bytes_eq(self.model.as_bytes(), other.model.as_bytes())
-            && bytes_eq(self.key_id.as_bytes(), other.key_id.as_bytes())
-            && match (self.error_type, other.error_type) {
-                (None, None) => true,
-                (Some(a), Some(b)) => bytes_eq(a.as_bytes(), b.as_bytes()),
-                _ => false,
-            }
-            && bytes_eq(self.operation.as_bytes(), other.operation.as_bytes())
-            && bytes_eq(
-                self.server_address.as_bytes(),
-                other.server_address.as_bytes(),
-            )
+        let error_len = |e: Option<&str>| e.map_or(usize::MAX, str::len);
+        if self.status != other.status
+            || self.class != other.class
+            || self.server_port != other.server_port
+            || self.model.len() != other.model.len()
+            || self.key_id.len() != other.key_id.len()
+            || self.operation.len() != other.operation.len()
+            || self.server_address.len() != other.server_address.len()
+            || error_len(self.error_type) != error_len(other.error_type)
+        {
+            return false;
+        }
+        let bytes = |a: &str, b: &str| diff_same_len(a.as_bytes(), b.as_bytes());
+        let error_types = match (self.error_type, other.error_type) {
+            (Some(a), Some(b)) => bytes(a, b),
+            _ => 0, // both None: the lengths matched
+        };
+        let difference = bytes(self.model, other.model)
+            | bytes(self.key_id, other.key_id)
+            | bytes(self.operation, other.operation)
+            | bytes(self.server_address, other.server_address)
+            | error_types;
+        difference == 0
     }
 }
 
 impl SeriesLabels {
-    #[inline]
+    #[inline(always)]
     pub fn as_ref(&self) -> LabelsRef<'_> {
         LabelsRef {
             operation: &self.operation,
@@ -135,69 +145,5 @@ impl SeriesLabels {
             (None, Some(status)) => Cow::Owned(status.to_string()),
             (None, None) => Cow::Borrowed(crate::names::ERROR_TYPE_OTHER),
         })
-    }
-}
-
-/// Length, first and last 8 bytes folded into one word: where model names and key ids differ,
-/// at a fraction of hashing every byte.
-#[inline(always)]
-fn sketch(s: &[u8]) -> u64 {
-    let n = s.len();
-    if n < 8 {
-        let mut word = [0u8; 8];
-        word[..n].copy_from_slice(s);
-        return u64::from_ne_bytes(word) ^ (n as u64) << 59;
-    }
-    let word = |i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap());
-    word(0) ^ word(n - 8).rotate_left(29) ^ (n as u64) << 59
-}
-
-/// Byte equality in 8-byte words (the last word overlapping), inlined.
-#[inline(always)]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        // A byte loop: `a == b` would call memcmp for these few bytes.
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap());
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    word(a, n - 8) == word(b, n - 8)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bytes_eq;
-
-    #[test]
-    fn bytes_eq_agrees_with_slice_eq() {
-        let words = [
-            "",
-            "a",
-            "chat",
-            "12345678",
-            "123456789",
-            "claude-sonnet-4-6",
-            "api.anthropic.com",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(bytes_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
-            }
-            let mut changed = a.as_bytes().to_vec();
-            if let Some(last) = changed.last_mut() {
-                *last ^= 1;
-                assert!(!bytes_eq(a.as_bytes(), &changed));
-            }
-        }
     }
 }

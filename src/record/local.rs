@@ -2,7 +2,7 @@
 //! After a series' first call on a thread, recording finds it here: a hash, a compare, no lock
 //! and no allocation.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Weak};
 
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -23,13 +23,44 @@ struct LocalCache {
     /// Lets the cache be dropped once its recorder is gone.
     recorder: Weak<()>,
     hasher: DefaultHashBuilder,
-    entries: HashTable<LocalEntry>,
+    /// Append-only, so a position stays valid for the cache's life.
+    entries: Vec<LocalEntry>,
+    /// Hash of an entry's labels → its position in `entries`.
+    positions: HashTable<usize>,
+    /// Position of the entry the last lookup found.
+    last: Cell<usize>,
+    /// Whether the last two lookups found the same entry. Calls of one thread mostly repeat
+    /// the series of the call before (same model, key and outcome): while they do, `last` is
+    /// compared first and a match skips hashing and probing. Threads that interleave series
+    /// keep this off and pay no failed compare.
+    repeating: Cell<bool>,
+}
+
+impl LocalCache {
+    #[inline]
+    fn find(&self, labels: &LabelsRef<'_>) -> Option<&LocalEntry> {
+        let entries = &self.entries;
+        if self.repeating.get() {
+            if let Some(entry) = entries.get(self.last.get()) {
+                if entry.series.labels.as_ref().same_as(labels) {
+                    return Some(entry);
+                }
+            }
+        }
+        let hash = labels.hash_with(&self.hasher);
+        let position = *self
+            .positions
+            .find(hash, |&i| entries[i].series.labels.as_ref().same_as(labels))?;
+        self.repeating.set(position == self.last.get());
+        self.last.set(position);
+        Some(&entries[position])
+    }
 }
 
 impl Drop for LocalCache {
     /// The thread is exiting (or the recorder is gone): hand this thread's counts to the series.
     fn drop(&mut self) {
-        for entry in self.entries.iter() {
+        for entry in &self.entries {
             entry.series.retire(&entry.shard);
         }
     }
@@ -62,11 +93,7 @@ pub fn with_entry<R>(
             let Some(cache) = caches.iter().find(|c| c.recorder_id == recorder_id) else {
                 return Lookup::Miss;
             };
-            let hash = labels.hash_with(&cache.hasher);
-            match cache
-                .entries
-                .find(hash, |e| e.series.labels.as_ref().same_as(labels))
-            {
+            match cache.find(labels) {
                 Some(entry) => Lookup::Hit(hit(entry)),
                 None => Lookup::Miss,
             }
@@ -94,24 +121,29 @@ pub fn insert(
                         recorder_id,
                         recorder: recorder.clone(),
                         hasher: DefaultHashBuilder::default(),
-                        entries: HashTable::new(),
+                        entries: Vec::new(),
+                        positions: HashTable::new(),
+                        last: Cell::new(0),
+                        repeating: Cell::new(false),
                     });
                     caches.len() - 1
                 }
             };
             let cache = &mut caches[index];
-            let hasher = &cache.hasher;
-            let hash = series.labels.as_ref().hash_with(hasher);
+            let hash = series.labels.as_ref().hash_with(&cache.hasher);
             let shard = series.new_shard();
-            cache.entries.insert_unique(
+            let position = cache.entries.len();
+            cache.entries.push(LocalEntry {
                 hash,
-                LocalEntry {
-                    hash,
-                    series,
-                    shard: Arc::clone(&shard),
-                },
-                |e| e.hash,
-            );
+                series,
+                shard: Arc::clone(&shard),
+            });
+            let entries = &cache.entries;
+            cache
+                .positions
+                .insert_unique(hash, position, |&i| entries[i].hash);
+            cache.last.set(position);
+            cache.repeating.set(false);
             shard
         })
         .ok()

@@ -25,10 +25,12 @@
 //! });
 //! let snapshot = recorder.snapshot();
 //! assert_eq!(snapshot.total_calls(), 1);
-//! assert_eq!(snapshot.series[0].latency_quantile_ms(0.5), 800);
+//! // 2 significant digits: an 800 ms call is in the 800–803 ms bucket.
+//! assert_eq!(snapshot.series[0].latency_quantile_ms(0.5), 803);
 //! ```
 
 pub mod atomic_hdr;
+mod bytes;
 mod headroom;
 mod labels;
 mod limits;

@@ -21,7 +21,8 @@ pub struct SeriesSnapshot {
     pub labels: SeriesLabels,
     /// Counters (calls, attempts, tokens, retry wait, futile retries, truncated).
     pub totals: Totals,
-    /// Call latency in milliseconds (1 ms … 10 min, 3 significant digits).
+    /// Call latency in milliseconds (1 ms … 10 min, 2 significant digits: exact below 256 ms,
+    /// then buckets 0.8% of the value wide; see [`super::atomic_hdr`]).
     pub latency_ms: Histogram<u64>,
 }
 
