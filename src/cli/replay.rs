@@ -123,5 +123,13 @@ fn replay(
             stats.late_calls, stats.series_overflow
         );
     }
+    if stats.model_overflow > 0 {
+        eprintln!(
+            "callwatch: {} calls named a model past the first {}; rules saw them as model {:?}",
+            stats.model_overflow,
+            crate::record::Limits::default().models,
+            crate::names::OVERFLOW_VALUE
+        );
+    }
     Ok(totals)
 }

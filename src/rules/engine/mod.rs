@@ -8,6 +8,7 @@
 
 mod contributors;
 mod detector;
+mod label_bound;
 mod lifecycle;
 mod render;
 mod ring;
@@ -46,6 +47,9 @@ pub struct EngineStats {
     pub late_calls: u64,
     /// Calls of series beyond [`MAX_SERIES_PER_GROUP`].
     pub series_overflow: u64,
+    /// Calls whose model name was past the bound, evaluated under
+    /// [`crate::names::OVERFLOW_VALUE`].
+    pub model_overflow: u64,
 }
 
 /// An instance that is pending or firing, for `callwatch test` and live views.
@@ -90,6 +94,7 @@ pub struct Engine {
     gc_after_s: i64,
     key_buf: String,
     stats: EngineStats,
+    models: label_bound::LabelBound,
 }
 
 /// Missing `error_type` (a body-less 402, say) is labelled by the type its class stands for.
@@ -282,6 +287,7 @@ impl Engine {
             gc_after_s: horizon_s.max(baseline_s),
             key_buf: String::new(),
             stats: EngineStats::default(),
+            models: label_bound::LabelBound::new(crate::record::Limits::default().models),
         }
     }
 
@@ -317,6 +323,18 @@ impl Engine {
 
     /// One finished call. Returns the `any` rules it fired (at the call's time).
     pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
+        let overflowed;
+        let call = match call.model.as_deref() {
+            Some(model) if !self.models.admits(model) => {
+                self.stats.model_overflow += 1;
+                overflowed = CallEvent {
+                    model: Some(std::borrow::Cow::Borrowed(crate::names::OVERFLOW_VALUE)),
+                    ..call.clone()
+                };
+                &overflowed
+            }
+            _ => call,
+        };
         let sec = call.ts.unix_timestamp();
         let eval_end = *self.eval_end.get_or_insert(sec);
         self.last_call = self.last_call.max(sec);
