@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use http::{HeaderMap, HeaderName, StatusCode};
+use http::{HeaderMap, HeaderName, StatusCode, Uri};
 
 use super::attempts::AttemptTracker;
 use super::error_reply::error_reply;
@@ -37,9 +37,8 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
             )
         }
     };
-    let info = RequestInfo::read(&parts.headers, &body);
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = match upstream_url(&fwd.upstream, path_and_query) {
+    let (info, url) = read_request(&fwd.upstream, &parts.uri, &parts.headers, &body);
+    let url = match url {
         Some(url) => url,
         None => {
             return error_reply(
@@ -101,6 +100,20 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
             reply
         }
     }
+}
+
+/// What the proxy takes from a request before any I/O: what it records and the URL it forwards
+/// to (`None`: answered with a 400). Pure, so the fuzzer drives the same code as [`forward`].
+#[doc(hidden)]
+pub fn read_request(
+    upstream: &reqwest::Url,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (RequestInfo, Option<reqwest::Url>) {
+    let info = RequestInfo::read(headers, body);
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    (info, upstream_url(upstream, path_and_query))
 }
 
 fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Url> {
