@@ -99,3 +99,42 @@ write("proxy_request", "messages", f"POST /v1/messages?beta=true HTTP/1.1\r\nhos
 write("proxy_request", "bearer", f"POST /v1/messages HTTP/1.1\nauthorization: Bearer sk-ant-FAKE-test-key-0000\n\n{{\"model\":\"claude-haiku-4-5\"}}")
 write("proxy_request", "absolute", "GET http://evil.example:1/v1/models?x=1 HTTP/1.1\nx-api-key:  \n\nnot json")
 write("proxy_request", "count", "POST //v1/messages/count_tokens HTTP/1.1\nx-stainless-retry-count: 99999999999\n\n{\"model\":\"" + "m" * 200 + "\",\"stream\":false}")
+
+# Dictionaries (libFuzzer -dict=): the tokens each parser branches on.
+def dict_file(target, tokens):
+    def esc(t):
+        out = ""
+        for b in t.encode():
+            c = chr(b)
+            out += "\\" + c if c in '"\\' else c if 32 <= b < 127 else f"\\x{b:02X}"
+        return f'"{out}"'
+    (FUZZ / "dict").mkdir(exist_ok=True)
+    (FUZZ / "dict" / f"{target}.dict").write_text("".join(esc(t) + "\n" for t in tokens))
+
+dict_file("rule_file", ["rules:", "- name: ", "kind: ", "match:", "statuses: ", "classes: ", "error_types: ", "models: ",
+    "window: ", "baseline_half_life: ", "within: ", "quiet_for: ", "for: ", "keep_firing_for: ", "threshold: ",
+    "min_calls: ", "min_count: ", "min_rise: ", "cusum_limit: ", "percentile: ", "threshold_ms: ", "event: ",
+    "group_by: ", "severity: ", "summary: ", "description: ", "runbook: ", "labels:", "share_over_threshold",
+    "share_over_baseline", "burst_after_event", "any", "latency_percentile", "key_rotation", "critical", "warning",
+    "info", "billing", "auth", "overloaded", "rate_limit", "server_error", "invalid_request", "timeout", "connection",
+    "success", "other", "permission", "key_id", "model", "status", "{{", "}}", "{{share}}", "{{message}}",
+    "{{window}}", "0s", "1ms", "18446744073709551615s", "9999999999h", "2m", "1h", "7d", "1e308", "-1", "0.99",
+    "NaN", ".inf", "[", "]", "&a", "*a", "!!", ">-", "|", "~", "null", "\n    ", "\n  - "])
+dict_file("classify_response", ["content-type: ", "text/event-stream", "application/json", "request-id: ",
+    "retry-after: ", "retry-after-ms: ", "x-should-retry: ", "true", "false", "anthropic-ratelimit-requests-limit: ",
+    "anthropic-ratelimit-requests-remaining: ", "anthropic-ratelimit-requests-reset: ",
+    "anthropic-ratelimit-tokens-limit: ", "anthropic-ratelimit-tokens-remaining: ", "anthropic-ratelimit-tokens-reset: ",
+    "anthropic-ratelimit-input-tokens-reset: ", "anthropic-ratelimit-output-tokens-remaining: ", "event: ", "data: ",
+    "message_start", "message_delta", "message_stop", "error", '"type":', '"error":', '"message":', '"usage":',
+    '"input_tokens":', '"output_tokens":', '"stop_reason":', '"max_tokens"', '"details":', '"error_code":',
+    '"request_id":', "billing_error", "rate_limit_error", "overloaded_error", "enforced_spend_limit_reached",
+    "credit balance is too low", "spend limit", "\r\n", "\n\n", "\r", "Wed, 21 Oct 2026 07:28:00 GMT",
+    "2026-11-20T08:00:30Z", "18446744073709551616", "1e400", "-0", "NaN"])
+dict_file("event_line", ['"ts":', '"status":', '"error_type":', '"attempts":', '"latency_ms":', '"model":',
+    '"operation":', '"key_id":', '"request_id":', '"message":', '"event":', '"key_rotated"', "null",
+    "2026-11-20T08:00:00Z", "9999-12-31T23:59:59.999999999Z", "0000-01-01T00:00:00Z", "+23:59", "-00:00",
+    ".000000001", "T", "Z", "1e308", "-0.0", "1.7976931348623157e308", "5e-324", "4294967295", "1000000",
+    "\\u0000", "\\ud800", "\\\\", "\\n"])
+dict_file("proxy_request", ["POST ", " HTTP/1.1\r\n", "x-api-key: ", "authorization: Bearer ", "bearer ",
+    "x-stainless-retry-count: ", "\r\n\r\n", '{"model":', '"stream":true', '"stream":', "//", "/../", "?", "#", "@",
+    "%2F", "http://", "https://", ":443", "*", "sk-ant-FAKE-", "4294967296", "\\u0041"])
