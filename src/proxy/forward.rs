@@ -125,7 +125,10 @@ fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Ur
     let base_path = base.path().trim_end_matches('/');
     url.set_path(&format!("{base_path}{path}"));
     url.set_query(query);
-    Some(url)
+    // `..` segments (or `%2e%2e`) are resolved by the URL parser: a path that climbs out of
+    // the upstream's base path is refused, not forwarded elsewhere on its host.
+    let rest = url.path().strip_prefix(base_path)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(url)
 }
 
 /// Hop-by-hop headers belong to one connection, not the request; `host` is the upstream's;
@@ -175,6 +178,17 @@ mod tests {
             upstream_url(&bare, "/v1/messages").unwrap().as_str(),
             "https://api.anthropic.com/v1/messages"
         );
+    }
+
+    #[test]
+    fn a_path_cannot_climb_out_of_the_base_path() {
+        // Found by fuzzing: `/..//v1/messages` went to http://127.0.0.1:9//v1/messages.
+        let base = reqwest::Url::parse("http://127.0.0.1:9/api/").unwrap();
+        for path in ["/..//v1/messages", "/../v1", "/%2e%2e/v1", "/v1/../../x"] {
+            assert_eq!(upstream_url(&base, path), None, "{path}");
+        }
+        let url = upstream_url(&base, "/v1/../v1/messages").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/api/v1/messages");
     }
 
     #[test]
