@@ -82,7 +82,9 @@ pub fn classify_response(data: &[u8]) {
         stream_outcome(status, &headers, body, &cuts)
     } else {
         let outcome = classify_response_at(status, &headers, body, now());
-        let at = cuts.first().map_or(body.len() / 2, |c| c % (body.len() + 1));
+        let at = cuts
+            .first()
+            .map_or(body.len() / 2, |c| c % (body.len() + 1));
         let mut completed = outcome.clone();
         complete_from_ends(&mut completed, &body[..at], &body[at..]);
         assert_eq!(
@@ -115,7 +117,11 @@ fn stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usize])
         piece
     });
     assert_eq!(whole, scan(&mut pieces), "outcome depends on the cuts");
-    assert_eq!(whole, scan(&mut body.chunks(1)), "outcome differs byte by byte");
+    assert_eq!(
+        whole,
+        scan(&mut body.chunks(1)),
+        "outcome differs byte by byte"
+    );
 
     let mut cut_off = SseScanner::new();
     cut_off.feed(body);
@@ -186,12 +192,17 @@ pub fn rule_file(data: &[u8]) {
             let mut replay = Replay::new(Engine::new(rules));
             let mut alerts = Vec::new();
             for line in SAMPLE_EVENTS {
-                replay.line(line.as_bytes(), &mut alerts).expect("sample line");
+                replay
+                    .line(line.as_bytes(), &mut alerts)
+                    .expect("sample line");
             }
             replay.finish(&mut alerts);
             for alert in &alerts {
                 let line = alert.to_line();
-                assert!(!line.contains(['\n', '\r']), "one alert, one line: {line:?}");
+                assert!(
+                    !line.contains(['\n', '\r']),
+                    "one alert, one line: {line:?}"
+                );
             }
         }
     }
@@ -243,7 +254,9 @@ pub fn proxy_request(data: &[u8]) {
                 ),
                 "{url} escapes {upstream}"
             );
-            assert!(url.path().starts_with(upstream.path().trim_end_matches('/')));
+            assert!(url
+                .path()
+                .starts_with(upstream.path().trim_end_matches('/')));
         }
     }
 }
@@ -251,11 +264,18 @@ pub fn proxy_request(data: &[u8]) {
 /// The key the proxy fingerprints: the first `x-api-key`, else the `Authorization` token. (Any
 /// other header may hold anything, even this key's id: the fuzzer sent one.)
 fn used_key(headers: &HeaderMap) -> Option<&str> {
-    let value = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(key) = value("x-api-key").filter(|k| !k.is_empty()) {
         return Some(key);
     }
     let auth = value("authorization")?;
-    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer "));
+    let token = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "));
     Some(token.unwrap_or(auth).trim())
 }

@@ -634,7 +634,11 @@ mod tests {
         // The billing `any` rule's quiet deadline (+10m) lies past year 9999 (fuzzing found it).
         let mut e = Engine::new(default_rules());
         let t = datetime!(9999-12-31 23:59:00 UTC);
-        assert_eq!(e.observe(&CallEvent::new(t, Some(403), Some("billing_error"))).len(), 1);
+        assert_eq!(
+            e.observe(&CallEvent::new(t, Some(403), Some("billing_error")))
+                .len(),
+            1
+        );
         assert!(e.tick(t + TimeDuration::seconds(59)).is_empty());
         assert_eq!(e.firing().count(), 1);
     }
