@@ -138,4 +138,22 @@ mod tests {
             assert_eq!(&parse_line(line, i as u64 + 1).unwrap(), want);
         }
     }
+
+    #[test]
+    fn a_latency_reads_back_as_the_same_f64() {
+        // 1.0000000000000001e-28 read back 1 ULP low before serde_json's float_roundtrip.
+        for ms in [
+            1.000_000_000_000_000_1e-28,
+            812.503_417_000_000_1,
+            0.1 + 0.2,
+        ] {
+            let mut call = CallEvent::new(datetime!(2026-11-20 08:00:00 UTC), Some(200), None);
+            call.latency_ms = Some(ms);
+            let line = call.to_line();
+            match parse_line(&line, 1).unwrap() {
+                Event::Call(back) => assert_eq!(back.latency_ms, Some(ms), "{line}"),
+                other => panic!("not a call: {other:?}"),
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use http::{HeaderMap, HeaderName, StatusCode};
+use http::{HeaderMap, HeaderName, StatusCode, Uri};
 
 use super::attempts::AttemptTracker;
 use super::error_reply::error_reply;
@@ -37,9 +37,8 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
             )
         }
     };
-    let info = RequestInfo::read(&parts.headers, &body);
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = match upstream_url(&fwd.upstream, path_and_query) {
+    let (info, url) = read_request(&fwd.upstream, &parts.uri, &parts.headers, &body);
+    let url = match url {
         Some(url) => url,
         None => {
             return error_reply(
@@ -103,6 +102,20 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
     }
 }
 
+/// What the proxy takes from a request before any I/O: what it records and the URL it forwards
+/// to (`None`: answered with a 400). Pure, so the fuzzer drives the same code as [`forward`].
+#[doc(hidden)]
+pub fn read_request(
+    upstream: &reqwest::Url,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (RequestInfo, Option<reqwest::Url>) {
+    let info = RequestInfo::read(headers, body);
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    (info, upstream_url(upstream, path_and_query))
+}
+
 fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Url> {
     let mut url = base.clone();
     let (path, query) = match path_and_query.split_once('?') {
@@ -112,7 +125,10 @@ fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Ur
     let base_path = base.path().trim_end_matches('/');
     url.set_path(&format!("{base_path}{path}"));
     url.set_query(query);
-    Some(url)
+    // `..` segments (or `%2e%2e`) are resolved by the URL parser: a path that climbs out of
+    // the upstream's base path is refused, not forwarded elsewhere on its host.
+    let rest = url.path().strip_prefix(base_path)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(url)
 }
 
 /// Hop-by-hop headers belong to one connection, not the request; `host` is the upstream's;
@@ -162,6 +178,17 @@ mod tests {
             upstream_url(&bare, "/v1/messages").unwrap().as_str(),
             "https://api.anthropic.com/v1/messages"
         );
+    }
+
+    #[test]
+    fn a_path_cannot_climb_out_of_the_base_path() {
+        // Found by fuzzing: `/..//v1/messages` went to http://127.0.0.1:9//v1/messages.
+        let base = reqwest::Url::parse("http://127.0.0.1:9/api/").unwrap();
+        for path in ["/..//v1/messages", "/../v1", "/%2e%2e/v1", "/v1/../../x"] {
+            assert_eq!(upstream_url(&base, path), None, "{path}");
+        }
+        let url = upstream_url(&base, "/v1/../v1/messages").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/api/v1/messages");
     }
 
     #[test]

@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use attempts::{AttemptTracker, DEFAULT_GRACE};
+#[doc(hidden)]
+pub use forward::read_request;
 pub use forward::MAX_REQUEST_BODY;
 pub use request_info::{RequestInfo, RETRY_COUNT_HEADER};
 

@@ -13,6 +13,10 @@ use crate::alert::Severity;
 use crate::classify::Class;
 use crate::duration::parse_duration;
 
+/// The longest duration a rule may name (`window` has its own, shorter bound): a rule that waits
+/// longer is a mistake, and the bound keeps the engine's time arithmetic in range.
+const MAX_RULE_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
 /// One problem in a rule file: `file:line:col: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
@@ -210,6 +214,14 @@ impl Validator<'_> {
                 }
             },
             Some(text) => match parse_duration(text) {
+                Ok(d) if d > MAX_RULE_DURATION => {
+                    // The engine adds these to timestamps and sums them into its horizon.
+                    self.error(
+                        key,
+                        format!("`{key}` longer than 365d (allowed: up to 365d)"),
+                    );
+                    MAX_RULE_DURATION
+                }
                 Ok(d) => d,
                 Err(e) => {
                     self.error(key, format!("`{key}`: {e}"));
@@ -581,6 +593,17 @@ mod tests {
             message: "unknown placeholder `{{a\nb}}`".into(),
         };
         assert_eq!(e.to_string(), "r.yaml:3:7: unknown placeholder `{{a\\nb}}`");
+    }
+
+    #[test]
+    fn a_duration_past_a_year_is_refused() {
+        // quiet_for: 292 billion years made the engine's clock overflow (fuzzing found it).
+        let text = "rules:\n  - name: A\n    kind: any\n    quiet_for: 9223372036854775807s\n";
+        let errs = errors(text);
+        assert_eq!(
+            errs,
+            ["r.yaml:4:5: `quiet_for` longer than 365d (allowed: up to 365d)"]
+        );
     }
 
     #[test]

@@ -499,7 +499,10 @@ impl Engine {
                     let rule = &rules.rules[rule_index];
                     let state = &mut series.states[pos];
                     if let RuleKind::Any { quiet_for } = rule.kind {
-                        let quiet_until = state.last_match.map(|t| t + std_to_time(quiet_for));
+                        // `None` past year 9999: a billing call stamped at the end of time never goes quiet.
+                        let quiet_until = state
+                            .last_match
+                            .and_then(|t| t.checked_add(std_to_time(quiet_for)));
                         if let (true, Some(until)) = (state.phase.is_firing(), quiet_until) {
                             if until <= at {
                                 state.phase = Phase::Inactive;
@@ -642,5 +645,19 @@ mod tests {
             Some("permission_error"),
         );
         assert!(e.observe(&perm).is_empty());
+    }
+
+    #[test]
+    fn a_call_stamped_at_the_end_of_time_does_not_panic() {
+        // The billing `any` rule's quiet deadline (+10m) lies past year 9999 (fuzzing found it).
+        let mut e = Engine::new(default_rules());
+        let t = datetime!(9999-12-31 23:59:00 UTC);
+        assert_eq!(
+            e.observe(&CallEvent::new(t, Some(403), Some("billing_error")))
+                .len(),
+            1
+        );
+        assert!(e.tick(t + TimeDuration::seconds(59)).is_empty());
+        assert_eq!(e.firing().count(), 1);
     }
 }
