@@ -20,6 +20,7 @@ use callwatch::mock::MockClaude;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use support::otlp_receiver::{OtlpReceiver, Received};
 use support::process::{command, free_addr, Running};
+use support::wait::eventually;
 
 const KEY: &str = "sk-ant-FAKE-otlp-outage-0000";
 const BODY: &str =
@@ -138,17 +139,6 @@ fn exported_calls(received: &Mutex<Received>, delta: bool) -> Option<u64> {
         }
     }
     Some(total)
-}
-
-async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    done()
 }
 
 /// A collector that accepts connections, reads what comes and never answers: an export to

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -19,6 +19,7 @@ use base64::Engine as _;
 use callwatch::mock::{MockClaude, Reply};
 use support::otlp_receiver::{attr, number, OtlpReceiver};
 use support::process::{command, free_addr, run, Running};
+use support::wait::eventually;
 
 const API_KEY: &str = "sk-ant-FAKE-SECRETS-0000";
 const DEMO_KEYS: [&str; 2] = ["sk-ant-demo-FAKE-original", "sk-ant-demo-FAKE-rotated"];
@@ -200,16 +201,6 @@ async fn get_text(client: &reqwest::Client, url: String) -> String {
 }
 
 /// Polls `done` for up to `limit`.
-async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    done()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {

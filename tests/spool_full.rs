@@ -14,13 +14,14 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use callwatch::mock::{MockClaude, Reply};
 use support::process::{bin, clean_env, free_addr, Running};
+use support::wait::eventually;
 
 const KEY: &str = "sk-ant-FAKE-spool-full-0000";
 
@@ -96,17 +97,6 @@ async fn start_hooks() -> (String, Arc<Hooks>) {
         let _ = axum::serve(listener, app).await;
     });
     (format!("http://{addr}/hook"), hooks)
-}
-
-async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    done()
 }
 
 /// One alert per model on any billing error: two models, two notifications.

@@ -4,3 +4,4 @@
 pub mod calls;
 pub mod otlp_receiver;
 pub mod process;
+pub mod wait;
