@@ -61,7 +61,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
         let recorder = crate::record::Recorder::new();
-        let _telemetry = agent_setup::telemetry(&recorder)?;
+        let telemetry = agent_setup::telemetry(&recorder)?;
         let notifier = agent_setup::notifier(
             args.config.as_deref(),
             !args.no_desktop,
@@ -79,6 +79,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             rules,
             notifier,
             recorder,
+            health_meter: telemetry.as_ref().map(|t| t.meter()),
         })
         .await
         .map_err(|e| UserError(e.to_string()))?;

@@ -41,6 +41,8 @@ pub struct DemoOptions {
     pub rules: RuleSet,
     pub notifier: Option<Notifier>,
     pub recorder: Recorder,
+    /// Where to export the agent's health over OTLP (alerts firing, notifications), if anywhere.
+    pub health_meter: Option<opentelemetry::metrics::Meter>,
 }
 
 pub struct DemoReport {
@@ -142,6 +144,9 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         on_alert,
         recorder: options.recorder,
     })?;
+    if let Some(meter) = &options.health_meter {
+        agent.export_health(meter);
+    }
 
     // The macro reports to the process-wide observer: make it the agent (a process runs one
     // demo; if something else installed an observer first, the macro's calls go there).
