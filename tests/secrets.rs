@@ -8,18 +8,14 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use callwatch::mock::{MockClaude, Reply};
 use support::otlp_receiver::{attr, number, OtlpReceiver};
 use support::process::{command, free_addr, run, Running};
 use support::wait::eventually;
+use support::webhook::WebhookReceiver;
 
 const API_KEY: &str = "sk-ant-FAKE-SECRETS-0000";
 const DEMO_KEYS: [&str; 2] = ["sk-ant-demo-FAKE-original", "sk-ant-demo-FAKE-rotated"];
@@ -28,44 +24,6 @@ const SECRET_BYTES: &[u8] = b"FAKE-webhook-signing-secret-SCAN";
 /// Path and query of the webhook URL: the token a log must never show.
 const HOOK_PATH: &str = "/hooks/FAKEHOOKPATHTOKEN42";
 const HOOK_QUERY: &str = "token=FAKEHOOKQUERYTOKEN42";
-
-#[derive(Default)]
-struct Hooks {
-    /// Headers and body of every request, as text.
-    seen: Mutex<Vec<String>>,
-    /// Answer 503 until this is set, so notifications sit in the spool for a while.
-    accept: AtomicBool,
-}
-
-async fn hook(State(h): State<Arc<Hooks>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let mut text = String::new();
-    for (name, value) in &headers {
-        text.push_str(&format!(
-            "{name}: {}\n",
-            String::from_utf8_lossy(value.as_bytes())
-        ));
-    }
-    text.push_str(&String::from_utf8_lossy(&body));
-    h.seen.lock().unwrap().push(text);
-    if h.accept.load(Ordering::SeqCst) {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-}
-
-async fn start_hooks() -> (String, Arc<Hooks>) {
-    let hooks = Arc::new(Hooks::default());
-    let app = axum::Router::new()
-        .fallback(axum::routing::post(hook))
-        .with_state(hooks.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}{HOOK_PATH}?{HOOK_QUERY}"), hooks)
-}
 
 fn secret_base64() -> String {
     base64::engine::general_purpose::STANDARD.encode(SECRET_BYTES)
@@ -208,7 +166,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     let spool = tmp.path().join("spool");
     let config = write_config(tmp.path(), &spool);
     let otlp = OtlpReceiver::start();
-    let (hook_url, hooks) = start_hooks().await;
+    let (hook_url, hooks) = WebhookReceiver::start(&format!("{HOOK_PATH}?{HOOK_QUERY}")).await;
     let mock = MockClaude::start().await.unwrap();
 
     // --- proxy ---
@@ -265,7 +223,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     // could let that attempt through).
     let webhook_spool = spool.join("webhook");
     let spooled = eventually(Duration::from_secs(20), || {
-        !hooks.seen.lock().unwrap().is_empty()
+        !hooks.requests().is_empty()
             && std::fs::read_dir(&webhook_spool)
                 .is_ok_and(|d| d.flatten().any(|e| e.path().is_file()))
     })
@@ -277,9 +235,9 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     );
     let spool_files = assert_dir_clean(&spool);
     assert!(spool_files > 0);
-    hooks.accept.store(true, Ordering::SeqCst);
+    hooks.accept();
     let delivered = eventually(Duration::from_secs(20), || {
-        hooks.seen.lock().unwrap().len() >= 2
+        hooks.requests().len() >= 2
             && std::fs::read_dir(&webhook_spool)
                 .is_ok_and(|d| !d.flatten().any(|e| e.path().is_file()))
     })
@@ -356,7 +314,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     }
 
     // --- what left the processes over the network ---
-    let seen = hooks.seen.lock().unwrap().clone();
+    let seen: Vec<String> = hooks.requests().into_iter().map(|r| r.text).collect();
     assert!(seen.iter().any(|s| s.contains("BillingOutage")));
     // The secret was in use: every request is signed with it.
     assert!(

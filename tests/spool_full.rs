@@ -12,16 +12,12 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
 use callwatch::mock::{MockClaude, Reply};
 use support::process::{bin, clean_env, free_addr, Running};
 use support::wait::eventually;
+use support::webhook::WebhookReceiver;
 
 const KEY: &str = "sk-ant-FAKE-spool-full-0000";
 
@@ -67,36 +63,6 @@ fn full_disk(dir: &Path) -> FullDisk {
             .to_vec(),
         os_error: "File too large (os error 27)",
     }
-}
-
-#[derive(Default)]
-struct Hooks {
-    bodies: Mutex<Vec<String>>,
-    accept: AtomicBool,
-}
-
-async fn hook(State(h): State<Arc<Hooks>>, body: Bytes) -> StatusCode {
-    if !h.accept.load(Ordering::SeqCst) {
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    h.bodies
-        .lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&body).into_owned());
-    StatusCode::OK
-}
-
-async fn start_hooks() -> (String, Arc<Hooks>) {
-    let hooks = Arc::new(Hooks::default());
-    let app = axum::Router::new()
-        .fallback(axum::routing::post(hook))
-        .with_state(hooks.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}/hook"), hooks)
 }
 
 /// One alert per model on any billing error: two models, two notifications.
@@ -163,7 +129,7 @@ async fn a_full_spool_is_said_once_counted_and_the_alert_still_delivered() {
     let rules = tmp.path().join("rules.yaml");
     std::fs::write(&rules, RULES).unwrap();
     let full = full_disk(&disk);
-    let (hook_url, hooks) = start_hooks().await;
+    let (hook_url, hooks) = WebhookReceiver::start("/hook").await;
     let mock = MockClaude::start().await.unwrap();
     let (listen, admin) = (free_addr(), free_addr());
     let mut cmd = Command::new(&full.wrapper[0]);
@@ -213,10 +179,9 @@ async fn a_full_spool_is_said_once_counted_and_the_alert_still_delivered() {
     }
 
     // The receiver comes up: both notifications, kept in memory, arrive.
-    hooks.accept.store(true, Ordering::SeqCst);
+    hooks.accept();
     let delivered = eventually(Duration::from_secs(20), || {
-        let bodies = hooks.bodies.lock().unwrap();
-        let all = bodies.concat();
+        let all = hooks.accepted_bodies().concat();
         all.contains("Billing outage (claude-sonnet-4-6)")
             && all.contains("Billing outage (claude-haiku-4-5)")
     })
@@ -224,7 +189,7 @@ async fn a_full_spool_is_said_once_counted_and_the_alert_still_delivered() {
     assert!(
         delivered,
         "delivered: {:?}\n{}",
-        hooks.bodies.lock().unwrap(),
+        hooks.accepted_bodies(),
         proxy.stderr_so_far()
     );
 

@@ -5,3 +5,4 @@ pub mod calls;
 pub mod otlp_receiver;
 pub mod process;
 pub mod wait;
+pub mod webhook;
