@@ -22,7 +22,7 @@ use support::otlp_receiver::{OtlpReceiver, Received};
 use support::process::{command, free_addr, Running};
 use support::wait::eventually;
 
-const KEY: &str = "sk-ant-FAKE-otlp-outage-0000";
+const KEY: &str = "sk-ant-FAKE-otlp";
 const BODY: &str =
     r#"{"model":"claude-sonnet-4-6","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#;
 const DURATION_METRIC: &str = "gen_ai.client.operation.duration";

@@ -19,7 +19,7 @@ use support::process::{bin, clean_env, free_addr, Running};
 use support::wait::eventually;
 use support::webhook::WebhookReceiver;
 
-const KEY: &str = "sk-ant-FAKE-spool-full-0000";
+const KEY: &str = "sk-ant-FAKE-spool";
 
 /// How the spool is made to fail, and the OS error the process must name.
 struct FullDisk {
