@@ -81,12 +81,7 @@ impl Phase {
 
 async fn call(client: &reqwest::Client, url: &str, phase: &mut Phase) {
     let start = Instant::now();
-    let response = client
-        .post(url)
-        .header("x-api-key", KEY)
-        .header("anthropic-version", "2023-06-01")
-        .header("content-type", "application/json")
-        .body(BODY)
+    let response = support::messages::post(client, url, KEY, BODY)
         .send()
         .await
         .expect("the proxy answers");

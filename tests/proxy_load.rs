@@ -124,12 +124,7 @@ async fn at_full_load_memory_plateaus_and_every_call_is_counted_once() {
         tasks.push(tokio::spawn(async move {
             let mut seen: BTreeMap<u16, u64> = BTreeMap::new();
             while Instant::now() < end {
-                let response = client
-                    .post(&*url)
-                    .header("x-api-key", KEY)
-                    .header("anthropic-version", "2023-06-01")
-                    .header("content-type", "application/json")
-                    .body(BODY)
+                let response = support::messages::post(&client, &url, KEY, BODY)
                     .send()
                     .await
                     .expect("the proxy answers under load");

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod calls;
+pub mod messages;
 pub mod otlp_receiver;
 pub mod process;
 pub mod wait;
