@@ -8,12 +8,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use callwatch::classify::{
+use callwatch_core::classify::{
     classify_response_at, complete_from_ends, Class, Outcome, SseScanner, TransportFailure,
     MAX_MESSAGE_CHARS, UNKNOWN_MODEL,
 };
-use callwatch::event::parse_line;
-use callwatch::rules::{load_rules, Engine, Replay};
+use callwatch_core::event::parse_line;
+use callwatch_rules::{load_rules, Engine, Replay};
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
 
 /// A fixed clock, so an HTTP-date `retry-after` gives the same outcome on every run.
@@ -221,7 +221,7 @@ pub fn proxy_request(data: &[u8]) {
     };
     for upstream in UPSTREAMS {
         let upstream = reqwest::Url::parse(upstream).expect("upstream");
-        let (info, url) = callwatch::proxy::read_request(&upstream, &uri, &headers, body);
+        let (info, url) = callwatch_proxy::read_request(&upstream, &uri, &headers, body);
         assert!(
             info.key_id.is_empty()
                 || (info.key_id.len() == 10
@@ -239,7 +239,7 @@ pub fn proxy_request(data: &[u8]) {
             info.model
         );
         // The model comes from the body alone; the key's only trace is its fingerprint.
-        let (bare, _) = callwatch::proxy::read_request(&upstream, &uri, &HeaderMap::new(), body);
+        let (bare, _) = callwatch_proxy::read_request(&upstream, &uri, &HeaderMap::new(), body);
         assert_eq!((&info.model, info.stream), (&bare.model, bare.stream));
         if let Some(key) = used_key(&headers).filter(|k| k.len() >= 8) {
             assert!(!info.key_id.contains(key), "key kept as its id");

@@ -1,0 +1,211 @@
+//! The agent: wires the recorder, the rules engine and the notifier around the stream of
+//! calls that the instrumentation (macro, middleware, proxy) reports.
+//!
+//! ```text
+//! Call ─▶ Fanout ─┬─▶ Recorder (HDR histograms, counters: /metrics, OTLP, live view)
+//!                 └─▶ EventTap ─(bounded queue)─▶ Runner: event log, Engine, Notifier
+//! ```
+
+mod board;
+mod clock;
+mod health;
+mod metrics;
+mod otel;
+mod runner;
+mod tap;
+mod view;
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use board::{describe, AlertBoard};
+pub use clock::Clock;
+pub use health::{FiringCount, Health, HealthSource};
+pub use runner::{AlertHook, RunReport};
+pub use tap::{call_event, EventTap};
+pub use view::{render_line, render_screen, ViewState};
+
+use callwatch_core::call::{CallObserver, Fanout};
+use callwatch_core::event::{Event, EventWriter};
+use callwatch_notify::{Notifier, StatsSource};
+
+use callwatch_core::record::Recorder;
+use callwatch_rules::{Engine, RuleSet};
+
+/// Calls the engine queue holds before it starts dropping (and counting) them.
+pub const DEFAULT_QUEUE: usize = 65_536;
+
+pub struct AgentOptions {
+    pub rules: RuleSet,
+    pub clock: Clock,
+    /// Where to write the event log (event-line contract), if anywhere.
+    pub event_log: Option<PathBuf>,
+    pub notifier: Option<Notifier>,
+    pub on_alert: Option<AlertHook>,
+    pub recorder: Recorder,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("cannot create event log {path}: {source}")]
+    EventLog {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct Agent {
+    recorder: Recorder,
+    tap: Arc<EventTap>,
+    observer: Arc<dyn CallObserver>,
+    board: Arc<Mutex<AlertBoard>>,
+    clock: Clock,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<(RunReport, Option<Notifier>)>,
+    event_log: Option<PathBuf>,
+    /// The notifier's live counters (the notifier itself moves into the engine task).
+    delivery: Option<StatsSource>,
+}
+
+/// What the agent did, once stopped.
+#[derive(Debug)]
+pub struct AgentSummary {
+    /// Calls and key rotations the engine observed.
+    pub events: u64,
+    /// The calls among them.
+    pub calls: u64,
+    pub dropped: u64,
+    pub log_errors: u64,
+    pub event_log: Option<PathBuf>,
+    pub board: AlertBoard,
+    /// Per sink: delivered, failed, retried, dropped (after the shutdown drain).
+    pub delivery: Option<callwatch_notify::DeliveryStats>,
+}
+
+impl Agent {
+    /// Starts the engine task on the current tokio runtime.
+    pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
+        let log = match &options.event_log {
+            Some(path) => {
+                let file = File::create(path).map_err(|source| AgentError::EventLog {
+                    path: path.clone(),
+                    source,
+                })?;
+                Some((path.clone(), EventWriter::new(BufWriter::new(file))))
+            }
+            None => None,
+        };
+        let (tap, events) = EventTap::new(DEFAULT_QUEUE, options.clock);
+        let tap = Arc::new(tap);
+        let recorder = options.recorder;
+        let observer: Arc<dyn CallObserver> = Arc::new(Fanout(vec![
+            Arc::new(recorder.clone()) as Arc<dyn CallObserver>,
+            tap.clone() as Arc<dyn CallObserver>,
+        ]));
+        let board = Arc::new(Mutex::new(AlertBoard::default()));
+        let delivery = options.notifier.as_ref().map(Notifier::stats_source);
+        let (stop, stop_rx) = oneshot::channel();
+        let runner = runner::Runner {
+            engine: Engine::new(options.rules),
+            clock: options.clock,
+            events,
+            log,
+            board: board.clone(),
+            notifier: options.notifier,
+            on_alert: options.on_alert,
+            stop: stop_rx,
+        };
+        let task = tokio::spawn(runner.run());
+        Ok(Agent {
+            recorder,
+            tap,
+            observer,
+            board,
+            clock: options.clock,
+            stop: Some(stop),
+            task,
+            event_log: options.event_log,
+            delivery,
+        })
+    }
+
+    /// What the instrumentation reports to: the recorder and the rules engine both see it.
+    pub fn observer(&self) -> Arc<dyn CallObserver> {
+        self.observer.clone()
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Announces a key rotation explicitly (the engine also infers one from a new key id).
+    pub fn key_rotated(&self, event: Event<'static>) {
+        self.tap.send(event);
+    }
+
+    /// The agent's own health: alerts firing, engine queue drops, notifications.
+    pub fn health(&self) -> HealthSource {
+        HealthSource {
+            board: self.board.clone(),
+            tap: self.tap.clone(),
+            delivery: self.delivery.clone(),
+        }
+    }
+
+    /// The agent's own metrics in Prometheus text: alerts firing per rule and severity, calls
+    /// the rules engine's queue dropped, and notifications per sink and result.
+    pub fn metrics_source(&self) -> callwatch_core::prometheus::ExtraMetrics {
+        let health = self.health();
+        Arc::new(move || metrics::render(&health.read()))
+    }
+
+    /// Exports the same health over OTLP (`callwatch.alerts.firing`,
+    /// `callwatch.engine.dropped`, `callwatch.notifications`), read at each collection.
+    pub fn export_health(&self, meter: &opentelemetry::metrics::Meter) {
+        otel::register(meter, self.health());
+    }
+
+    pub fn board(&self) -> AlertBoard {
+        self.board
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops the engine task after it drained its queue; shuts the notifier down, giving
+    /// in-flight deliveries until `deadline`.
+    pub async fn stop(mut self, deadline: tokio::time::Instant) -> AgentSummary {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let (report, notifier) = match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::error!("callwatch: rules engine task failed: {e}");
+                (RunReport::default(), None)
+            }
+        };
+        let delivery = match notifier {
+            Some(notifier) => Some(notifier.shutdown(deadline).await),
+            None => None,
+        };
+        AgentSummary {
+            events: report.events,
+            calls: report.calls,
+            dropped: self.tap.dropped(),
+            log_errors: report.log_errors,
+            event_log: self.event_log.clone(),
+            board: self.board(),
+            delivery,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Hands every finished call from the application's threads to the agent's engine task as an
+//! event line. The queue is bounded: when the engine falls behind, calls are counted as
+//! dropped (and said so) instead of growing memory or blocking the caller.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::mpsc;
+
+use super::Clock;
+use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::event::{CallEvent, Event};
+
+pub struct EventTap {
+    tx: mpsc::Sender<Event<'static>>,
+    clock: Clock,
+    dropped: AtomicU64,
+}
+
+impl EventTap {
+    pub fn new(capacity: usize, clock: Clock) -> (EventTap, mpsc::Receiver<Event<'static>>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (
+            EventTap {
+                tx,
+                clock,
+                dropped: AtomicU64::new(0),
+            },
+            rx,
+        )
+    }
+
+    /// Calls dropped because the engine's queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Queues an explicit event (a key rotation announced by an operator, say).
+    pub fn send(&self, event: Event<'static>) {
+        if self.tx.try_send(event).is_err() {
+            self.count_drop();
+        }
+    }
+
+    fn count_drop(&self) {
+        let before = self.dropped.fetch_add(1, Ordering::Relaxed);
+        if before.is_power_of_two() || before == 0 {
+            tracing::warn!(
+                dropped = before + 1,
+                "callwatch: rules engine queue full, calls dropped from alerting and from the event log (metrics still count them)"
+            );
+        }
+    }
+}
+
+/// The event line for a finished call, stamped with the agent's clock.
+pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
+    let outcome = call.outcome;
+    let owned = |s: &str| (!s.is_empty()).then(|| Cow::Owned(s.to_owned()));
+    CallEvent {
+        ts: clock.now(),
+        status: outcome.status,
+        error_type: outcome.error_type.clone().map(Cow::Owned),
+        // The live classifier saw headers and details the event line cannot carry (a spend-cap
+        // code, say): keep its verdict rather than re-deriving it.
+        class: outcome.class,
+        attempts: call.attempts.max(1),
+        latency_ms: Some(call.latency.as_secs_f64() * 1000.0),
+        model: owned(call.model),
+        operation: owned(call.operation),
+        key_id: owned(call.key_id),
+        request_id: outcome.request_id.clone().map(Cow::Owned),
+        message: outcome.message.clone().map(Cow::Owned),
+    }
+}
+
+impl CallObserver for EventTap {
+    fn observe(&self, call: &Call<'_>) {
+        match self.tx.try_send(Event::Call(call_event(call, &self.clock))) {
+            Ok(()) => {}
+            Err(_) => self.count_drop(),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The `chat {model}` span shared by the middleware and the `#[watch]` macro. Its static name is
+//! the operation's family (`chat`); `otel.name` carries `chat {model}`, which
+//! tracing-opentelemetry exports as the span name, as the GenAI conventions ask.
+
+use tracing::field::Empty;
+use tracing::Span;
+
+use super::report::error_type;
+use callwatch_core::classify::Outcome;
+use callwatch_core::names;
+
+/// Opens the call span; request facts not known yet are left empty to record later.
+pub(crate) fn call_span(operation: &str, model: &str) -> Span {
+    tracing::info_span!(
+        "chat",
+        otel.name = %format_args!("{operation} {model}"),
+        otel.kind = "client",
+        { names::GEN_AI_OPERATION_NAME } = operation,
+        { names::GEN_AI_PROVIDER_NAME } = names::PROVIDER_ANTHROPIC,
+        { names::GEN_AI_REQUEST_MODEL } = model,
+        { names::GEN_AI_RESPONSE_MODEL } = Empty,
+        { names::ERROR_TYPE } = Empty,
+        { names::SERVER_ADDRESS } = Empty,
+        { names::SERVER_PORT } = Empty,
+        { names::HTTP_RESPONSE_STATUS_CODE } = Empty,
+        { names::CALLWATCH_KEY_ID } = Empty,
+        { names::CALLWATCH_CLASS } = Empty,
+        { names::CALLWATCH_REQUEST_ID } = Empty,
+        callwatch.attempts = Empty,
+    )
+}
+
+/// Where the call went and with which key (fingerprint only).
+pub(crate) fn record_request(span: &Span, server_address: &str, server_port: u16, key_id: &str) {
+    if !server_address.is_empty() {
+        span.record(names::SERVER_ADDRESS, server_address);
+        span.record(names::SERVER_PORT, server_port);
+    }
+    if !key_id.is_empty() {
+        span.record(names::CALLWATCH_KEY_ID, key_id);
+    }
+}
+
+/// How the call ended.
+pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
+    span.record(names::ERROR_TYPE, error_type(outcome));
+    span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
+    span.record("callwatch.attempts", attempts);
+    if let Some(status) = outcome.status {
+        span.record(names::HTTP_RESPONSE_STATUS_CODE, status);
+    }
+    if let Some(model) = &outcome.response_model {
+        span.record(names::GEN_AI_RESPONSE_MODEL, model.as_str());
+    }
+    if let Some(id) = &outcome.request_id {
+        span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
+    }
+}

@@ -1,0 +1,117 @@
+//! What each attempt of one logical call did, summarised into the [`callwatch_core::call::Call`] fields.
+
+use std::time::Duration;
+
+use callwatch_core::classify::{Class, Outcome};
+
+/// One attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRecord {
+    pub status: Option<u16>,
+    pub error_type: Option<String>,
+    pub class: Class,
+    /// Time from sending to the classified response (or transport failure).
+    pub latency: Duration,
+    /// Time waited before this attempt (zero for the first).
+    pub wait_before: Duration,
+}
+
+/// `attempts`, `retry_wait` and `futile_retries` of a [`callwatch_core::call::Call`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AttemptSummary {
+    pub attempts: u32,
+    pub retry_wait: Duration,
+    /// Retries made for a call that still failed: they cost time and load and bought nothing.
+    pub futile_retries: u32,
+}
+
+/// Every attempt of one logical call, in order.
+#[derive(Clone, Debug, Default)]
+pub struct AttemptLog {
+    attempts: Vec<AttemptRecord>,
+}
+
+impl AttemptLog {
+    pub fn new() -> AttemptLog {
+        AttemptLog::default()
+    }
+
+    pub fn record(&mut self, outcome: &Outcome, latency: Duration, wait_before: Duration) {
+        self.attempts.push(AttemptRecord {
+            status: outcome.status,
+            error_type: outcome.error_type.clone(),
+            class: outcome.class,
+            latency,
+            wait_before,
+        });
+    }
+
+    /// Makes the last attempt's record say how it finally ended (a stream is recorded when its
+    /// headers arrive and only its end says whether it failed).
+    pub fn settle_last(&mut self, outcome: &Outcome) {
+        if let Some(last) = self.attempts.last_mut() {
+            last.status = outcome.status;
+            last.class = outcome.class;
+            last.error_type.clone_from(&outcome.error_type);
+        }
+    }
+
+    pub fn attempts(&self) -> &[AttemptRecord] {
+        &self.attempts
+    }
+
+    /// Total time waited between attempts so far.
+    pub fn waited(&self) -> Duration {
+        self.attempts.iter().map(|a| a.wait_before).sum()
+    }
+
+    pub fn summary(&self) -> AttemptSummary {
+        let attempts = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
+        let failed = self.attempts.last().is_some_and(|a| a.class.is_error());
+        AttemptSummary {
+            attempts,
+            retry_wait: self.waited(),
+            futile_retries: if failed {
+                attempts.saturating_sub(1)
+            } else {
+                0
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_are_futile_only_when_the_call_still_failed() {
+        let overloaded = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
+        let ok = Outcome::bare(Some(200), None, Class::Success);
+        let mut log = AttemptLog::new();
+        log.record(&overloaded, Duration::from_millis(10), Duration::ZERO);
+        log.record(
+            &overloaded,
+            Duration::from_millis(10),
+            Duration::from_millis(20),
+        );
+        let failed = log.summary();
+        assert_eq!(
+            failed,
+            AttemptSummary {
+                attempts: 2,
+                retry_wait: Duration::from_millis(20),
+                futile_retries: 1
+            }
+        );
+        log.record(&ok, Duration::from_millis(10), Duration::from_millis(30));
+        let recovered = log.summary();
+        assert_eq!((recovered.attempts, recovered.futile_retries), (3, 0));
+        assert_eq!(recovered.retry_wait, Duration::from_millis(50));
+        assert_eq!(
+            log.attempts()[1].error_type.as_deref(),
+            Some("overloaded_error")
+        );
+        assert_eq!(AttemptLog::new().summary().attempts, 0);
+    }
+}

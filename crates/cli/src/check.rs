@@ -1,0 +1,83 @@
+//! `callwatch check [PATH…]`: validate rule files. Every problem is printed as
+//! `file:line:col: what is wrong (allowed: …)`; exit 1 if there is any.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::UserError;
+use callwatch_rules::{load_rules, load_rules_file, DEFAULT_RULES_NAME, DEFAULT_RULES_YAML};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Rule files or directories (default: ./alerts if it exists, else the embedded set).
+    pub paths: Vec<PathBuf>,
+}
+
+/// The rule files a path names: itself, or the callwatch rule files directly in a directory
+/// (sub-directories such as `tests/` hold rule tests, not rules). In a directory, a YAML file
+/// without a top-level `rules:` key is another tool's (`alertmanager.yml`) and is left alone.
+pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, UserError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| UserError(format!("cannot read {}: {e}", path.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .filter(|p| is_rule_file(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn is_rule_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().any(|line| line.starts_with("rules:")))
+        // Unreadable: let the loader report it with its path.
+        .unwrap_or(true)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UserError> {
+    let mut errors = 0usize;
+    let mut report =
+        |name: &str, result: Result<callwatch_rules::RuleSet, callwatch_rules::LoadErrors>| {
+            match result {
+                Ok(set) => println!("{name}: ok ({} rules)", set.rules.len()),
+                Err(e) => {
+                    errors += e.0.len();
+                    eprintln!("{e}");
+                }
+            }
+        };
+    let paths = if args.paths.is_empty() && Path::new("alerts").is_dir() {
+        vec![PathBuf::from("alerts")]
+    } else {
+        args.paths
+    };
+    if paths.is_empty() {
+        report(
+            DEFAULT_RULES_NAME,
+            load_rules(DEFAULT_RULES_NAME, DEFAULT_RULES_YAML),
+        );
+    }
+    for path in &paths {
+        let files = rule_files(path)?;
+        if files.is_empty() {
+            return Err(UserError(format!(
+                "no rule files (*.yaml) in {}",
+                path.display()
+            )));
+        }
+        for file in files {
+            report(&file.display().to_string(), load_rules_file(&file));
+        }
+    }
+    if errors > 0 {
+        eprintln!("callwatch: {errors} problem(s) found");
+        Ok(ExitCode::from(1))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}

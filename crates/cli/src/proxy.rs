@@ -1,0 +1,133 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::{agent_setup, UserError};
+use callwatch_agent::{Agent, AgentOptions, Clock};
+use callwatch_core::record::Recorder;
+use callwatch_proxy::{bind, Proxy, ProxyConfig};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Where apps connect (set ANTHROPIC_BASE_URL=http://<this>). Loopback by default.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// The API to forward to.
+    #[arg(long, default_value = "https://api.anthropic.com")]
+    upstream: String,
+    /// Admin listener: GET /metrics (Prometheus text) and GET /healthz.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    admin_listen: SocketAddr,
+    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Rule file (default: the embedded alerts/default.yaml).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Also write every call to this event log (event-line contract).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Mute notifications matching these labels for a while (repeatable), e.g.
+    /// --silence 'alertname="RateLimitPressure" for 2h'.
+    #[arg(long, value_parser = agent_setup::silence_arg)]
+    silence: Vec<agent_setup::SilenceArg>,
+    /// How long to wait for the upstream's response headers (e.g. 10m).
+    #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10m")]
+    upstream_timeout: Duration,
+    /// How long a retryable failure waits for the SDK's next attempt before it is recorded
+    /// as the call's end (beyond its retry-after).
+    #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10s")]
+    retry_grace: Duration,
+}
+
+pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
+    let upstream: reqwest::Url = args.upstream.parse().map_err(|e| {
+        UserError(format!(
+            "--upstream {:?}: {e} (allowed: an http or https URL)",
+            args.upstream
+        ))
+    })?;
+    if !matches!(upstream.scheme(), "http" | "https") {
+        return Err(UserError(format!(
+            "--upstream {upstream}: allowed schemes are http and https"
+        )));
+    }
+    let rules = agent_setup::load_rules(args.rules.as_deref())?;
+    let runtime = agent_setup::runtime()?;
+    runtime.block_on(async move {
+        // Listeners first: a port in use stops us before anything else has started.
+        let listener = bind_flag("--listen", args.listen).await?;
+        let admin = bind_flag("--admin-listen", args.admin_listen).await?;
+        let listen_addr = listener.local_addr().unwrap_or(args.listen);
+        let admin_addr = admin.local_addr().unwrap_or(args.admin_listen);
+        let recorder = Recorder::new();
+        let telemetry = agent_setup::telemetry(&recorder)?;
+        let notifier =
+            agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
+        let agent = Agent::start(AgentOptions {
+            rules,
+            clock: Clock::system(),
+            event_log: args.events,
+            notifier,
+            on_alert: None,
+            recorder: recorder.clone(),
+        })
+        .map_err(|e| UserError(e.to_string()))?;
+        if let Some(telemetry) = &telemetry {
+            agent.export_health(&telemetry.meter());
+        }
+        let mut config = ProxyConfig::new(upstream.clone());
+        config.response_timeout = args.upstream_timeout;
+        config.retry_grace = args.retry_grace;
+        let proxy = Proxy::new(&config, agent.observer())?;
+        let admin_router =
+            callwatch_proxy::admin::router_with(recorder.clone(), Some(agent.metrics_source()));
+        let admin_task = tokio::spawn(async move {
+            let _ = axum::serve(admin, admin_router).await;
+        });
+        eprintln!(
+            "callwatch proxy: listening on http://{} → {} (metrics: http://{}/metrics)",
+            listen_addr,
+            redact_url(&upstream),
+            admin_addr
+        );
+        let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
+        admin_task.abort();
+        let summary = agent
+            .stop(tokio::time::Instant::now() + Duration::from_secs(10))
+            .await;
+        eprintln!(
+            "callwatch proxy: stopped after {} calls ({} dropped from alerting)",
+            summary.calls, summary.dropped
+        );
+        for s in summary.delivery.iter().flat_map(|d| &d.sinks) {
+            if s.failed + s.dropped + s.spool_errors + s.pending > 0 {
+                eprintln!(
+                    "callwatch proxy: {} notifications: {} sent, {} failed, {} dropped, {} not \
+                     spooled (kept in memory), {} undelivered",
+                    s.sink, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
+                );
+            }
+        }
+        served?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn bind_flag(flag: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, UserError> {
+    bind(addr).await.map_err(|e| match e {
+        callwatch_proxy::ProxyError::Listen { source, .. } => UserError(format!(
+            "{flag} {addr}: cannot listen ({source}); allowed: a free address:port"
+        )),
+        other => UserError(other.to_string()),
+    })
+}
+
+/// Scheme, host and port only: a URL's path or query can carry a token.
+fn redact_url(url: &reqwest::Url) -> String {
+    match url.port() {
+        Some(port) => format!("{}://{}:{port}", url.scheme(), url.host_str().unwrap_or("")),
+        None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+    }
+}

@@ -1,0 +1,123 @@
+//! `#[callwatch::watch]` over real HTTP: with the middleware inside, macro and middleware make
+//! ONE logical call; results are classified through `Classify`.
+
+mod support;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use callwatch::middleware::CallwatchMiddleware;
+use callwatch::retry::RetryPolicy;
+use callwatch::ApiError;
+use callwatch_core::call::set_global_observer;
+use callwatch_core::classify::{key_id, Class};
+use callwatch_mock::{MockClaude, Reply};
+use reqwest_middleware::ClientWithMiddleware;
+use serde_json::json;
+use support::calls::{CallCollector as Collector, SeenCall as Seen};
+
+const KEY: &str = "sk-ant-FAKE-tk-0000";
+
+/// The global observer is process-wide: install it once, and let each test pick its calls out
+/// by operation name.
+fn collector() -> &'static Arc<Collector> {
+    static COLLECTOR: OnceLock<Arc<Collector>> = OnceLock::new();
+    COLLECTOR.get_or_init(|| {
+        let collector = Arc::new(Collector::default());
+        assert!(set_global_observer(collector.clone()));
+        collector
+    })
+}
+
+fn calls(operation: &str) -> Vec<Seen> {
+    collector()
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == operation)
+        .collect()
+}
+
+fn client() -> ClientWithMiddleware {
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(CallwatchMiddleware::new().retry_policy(RetryPolicy::default()))
+        .build()
+}
+
+fn body(model: &str) -> String {
+    json!({"model": model, "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]})
+        .to_string()
+}
+
+#[callwatch::watch(operation = "watched_retry", model = model)]
+async fn ask(
+    client: &ClientWithMiddleware,
+    url: &str,
+    model: &str,
+) -> Result<String, reqwest_middleware::Error> {
+    let response = client
+        .post(url)
+        .header("x-api-key", KEY)
+        .body(body(model))
+        .send()
+        .await?;
+    Ok(response.text().await?)
+}
+
+#[tokio::test]
+async fn macro_and_middleware_make_one_call_with_every_attempt() {
+    collector();
+    let mock = MockClaude::start().await.unwrap();
+    mock.push(Reply::status(529).retry_after_ms(10));
+    mock.push(Reply::status(529).retry_after_ms(10));
+    mock.push(Reply::success());
+    let url = format!("{}/v1/messages", mock.base_url());
+    let text = ask(&client(), &url, "claude-sonnet-4-6").await.unwrap();
+    assert!(text.contains("Hello from the mock."));
+    let seen = calls("watched_retry");
+    assert_eq!(seen.len(), 1, "one logical call: {seen:?}");
+    let call = &seen[0];
+    assert_eq!(call.model, "claude-sonnet-4-6");
+    assert_eq!(call.key_id, key_id(KEY));
+    assert_eq!(call.attempts, 3);
+    assert_eq!(call.retry_wait, Duration::from_millis(20));
+    assert_eq!(call.outcome.class, Class::Success);
+    assert!(
+        call.outcome.usage.is_some(),
+        "the middleware's richer outcome is kept"
+    );
+}
+
+#[derive(Debug)]
+struct MyError;
+
+#[callwatch::watch(operation = "watched_plain_error")]
+async fn fails_plainly() -> Result<u32, MyError> {
+    Err(MyError)
+}
+
+#[callwatch::watch(operation = "watched_api_error")]
+async fn fails_with_api_error(status: u16) -> Result<u32, ApiError> {
+    let body = br#"{"type":"error","error":{"type":"billing_error","message":"Billing"}}"#;
+    Err(ApiError::from_response(
+        status,
+        &http::HeaderMap::new(),
+        body,
+    ))?;
+    Ok(1)
+}
+
+#[tokio::test]
+async fn results_classify_through_classify_or_fall_back_to_other() {
+    collector();
+    assert!(fails_plainly().await.is_err());
+    let plain = calls("watched_plain_error");
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].outcome.class, Class::Other);
+    assert_eq!((plain[0].attempts, plain[0].model.as_str()), (1, "unknown"));
+
+    let error = fails_with_api_error(402).await.unwrap_err();
+    assert!(error.to_string().contains("billing_error"), "{error}");
+    let api = calls("watched_api_error");
+    assert_eq!(api[0].outcome.class, Class::Billing);
+    assert_eq!(api[0].outcome.status, Some(402));
+}

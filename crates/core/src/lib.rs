@@ -1,0 +1,21 @@
+//! callwatch's core: what every instrumentation path (the `#[callwatch::watch]` macro, the
+//! reqwest middleware, the proxy) and the agent share.
+//!
+//! - [`classify`]: a response, an SSE stream or a transport failure → an [`Outcome`](classify::Outcome).
+//! - [`call`]: one finished logical call and the [`CallObserver`](call::CallObserver) that receives it.
+//! - [`record`]: the recorder (lock-free HDR histograms and counters per bounded series).
+//! - [`event`]: the event line (JSON Lines contract) read by `replay` and written by the agent.
+//! - [`names`] and [`metrics`]: every metric and attribute name, in one place.
+//! - [`prometheus`]: the text exposition of a recorder snapshot.
+//!
+//! Apps depend on the `callwatch` crate, which re-exports what they need from here.
+
+pub mod alert;
+pub mod call;
+pub mod classify;
+pub mod duration;
+pub mod event;
+pub mod metrics;
+pub mod names;
+pub mod prometheus;
+pub mod record;

@@ -1,0 +1,286 @@
+//! Prometheus text exposition (format 0.0.4) of a [`Snapshot`], with the names Prometheus sees
+//! after OTLP translation ([`names::prometheus_name`]) so dashboards work with either path.
+
+use std::fmt::Write;
+
+/// Content type of the text exposition format.
+pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// More exposition text appended to `/metrics` (the agent's alert and queue metrics).
+pub type ExtraMetrics = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+
+use crate::names::{
+    self, prometheus_name, ATTEMPT_BOUNDARIES, LATENCY_BOUNDARIES_S, TOKEN_BOUNDARIES,
+};
+use crate::record::{SeriesLabels, Snapshot, Totals};
+
+/// Renders every series, the headroom gauges and the overflow counter.
+pub fn render(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    let labels: Vec<String> = snapshot
+        .series
+        .iter()
+        .map(|s| series_labels(&s.labels))
+        .collect();
+
+    let duration = prometheus_name(names::GEN_AI_CLIENT_OPERATION_DURATION, "s", false);
+    header(
+        &mut out,
+        &duration,
+        "histogram",
+        "Duration of GenAI client operations, retries included.",
+    );
+    for (series, labels) in snapshot.series.iter().zip(&labels) {
+        let h = &series.latency_ms;
+        let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+            let ms = (le * 1000.0).round() as u64;
+            (*le, h.count_between(0, ms))
+        });
+        let sum = series.totals.latency_sum_us as f64 / 1e6;
+        histogram(&mut out, &duration, labels, buckets, h.len(), sum);
+    }
+
+    let calls = prometheus_name(names::CALLWATCH_CALLS, "{call}", true);
+    header(
+        &mut out,
+        &calls,
+        "counter",
+        "Logical calls, by status, error type and class.",
+    );
+    counter(&mut out, &calls, snapshot, &labels, |t| t.calls as f64);
+
+    let tokens = prometheus_name(names::GEN_AI_CLIENT_TOKEN_USAGE, "{token}", false);
+    header(
+        &mut out,
+        &tokens,
+        "histogram",
+        "Tokens used per call, by token type.",
+    );
+    for (series, labels) in snapshot.series.iter().zip(&labels) {
+        let t = &series.totals;
+        for (kind, slots, sum) in [
+            (
+                names::TOKEN_TYPE_INPUT,
+                &t.input_token_buckets,
+                t.input_tokens,
+            ),
+            (
+                names::TOKEN_TYPE_OUTPUT,
+                &t.output_token_buckets,
+                t.output_tokens,
+            ),
+        ] {
+            let count: u64 = slots.iter().sum();
+            if count == 0 {
+                continue;
+            }
+            let labels = format!(
+                "{labels},{}=\"{kind}\"",
+                label_key(names::GEN_AI_TOKEN_TYPE)
+            );
+            histogram(
+                &mut out,
+                &tokens,
+                &labels,
+                cumulative(&TOKEN_BOUNDARIES, slots),
+                count,
+                sum as f64,
+            );
+        }
+    }
+
+    let attempts = prometheus_name(names::CALLWATCH_ATTEMPTS, "{attempt}", false);
+    header(
+        &mut out,
+        &attempts,
+        "histogram",
+        "HTTP attempts per logical call.",
+    );
+    for (series, labels) in snapshot.series.iter().zip(&labels) {
+        let t = &series.totals;
+        let buckets = ATTEMPT_BOUNDARIES.iter().map(|le| {
+            let n: u64 = t.attempts.iter().take(*le as usize + 1).sum();
+            (*le, n)
+        });
+        histogram(
+            &mut out,
+            &attempts,
+            labels,
+            buckets,
+            t.calls,
+            t.attempts_sum as f64,
+        );
+    }
+
+    for (name, unit, help, value) in [
+        (
+            names::CALLWATCH_RETRY_WAIT,
+            "s",
+            "Time spent waiting between attempts.",
+            (|t: &Totals| t.retry_wait_us as f64 / 1e6) as fn(&Totals) -> f64,
+        ),
+        (
+            names::CALLWATCH_RETRIES_FUTILE,
+            "{retry}",
+            "Retries made by calls that still failed.",
+            |t: &Totals| t.futile_retries as f64,
+        ),
+        (
+            names::CALLWATCH_TRUNCATED,
+            "{response}",
+            "Responses that stopped at max_tokens.",
+            |t: &Totals| t.truncated as f64,
+        ),
+    ] {
+        let name = prometheus_name(name, unit, true);
+        header(&mut out, &name, "counter", help);
+        counter(&mut out, &name, snapshot, &labels, value);
+    }
+
+    let headroom = prometheus_name(names::CALLWATCH_RATELIMIT_HEADROOM, "1", false);
+    let remaining = prometheus_name(names::CALLWATCH_RATELIMIT_REMAINING, "{unit}", false);
+    header(
+        &mut out,
+        &headroom,
+        "gauge",
+        "Remaining share of the rate limit (last seen).",
+    );
+    for gauge in &snapshot.headroom {
+        let _ = writeln!(
+            out,
+            "{headroom}{{{}}} {}",
+            headroom_labels(gauge),
+            gauge.ratio()
+        );
+    }
+    header(
+        &mut out,
+        &remaining,
+        "gauge",
+        "Rate limit remaining (last seen).",
+    );
+    for gauge in &snapshot.headroom {
+        let _ = writeln!(
+            out,
+            "{remaining}{{{}}} {}",
+            headroom_labels(gauge),
+            gauge.remaining
+        );
+    }
+
+    let overflow = prometheus_name(names::CALLWATCH_SERIES_OVERFLOW, "{call}", true);
+    header(
+        &mut out,
+        &overflow,
+        "counter",
+        "Calls recorded in an overflow series.",
+    );
+    let _ = writeln!(out, "{overflow} {}", snapshot.overflowed_records);
+    out
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+fn counter(
+    out: &mut String,
+    name: &str,
+    snapshot: &Snapshot,
+    labels: &[String],
+    value: impl Fn(&Totals) -> f64,
+) {
+    for (series, labels) in snapshot.series.iter().zip(labels) {
+        let _ = writeln!(out, "{name}{{{labels}}} {}", value(&series.totals));
+    }
+}
+
+fn histogram(
+    out: &mut String,
+    name: &str,
+    labels: &str,
+    buckets: impl Iterator<Item = (f64, u64)>,
+    count: u64,
+    sum: f64,
+) {
+    for (le, n) in buckets {
+        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {n}");
+    }
+    let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "{name}_sum{{{labels}}} {sum}");
+    let _ = writeln!(out, "{name}_count{{{labels}}} {count}");
+}
+
+/// Cumulative counts at each boundary from per-bucket slot counts.
+fn cumulative<'a>(bounds: &'a [f64], slots: &'a [u64]) -> impl Iterator<Item = (f64, u64)> + 'a {
+    bounds.iter().zip(slots).scan(0u64, |acc, (le, n)| {
+        *acc += n;
+        Some((*le, *acc))
+    })
+}
+
+/// Attribute keys as Prometheus label names: dots become underscores.
+fn label_key(key: &str) -> String {
+    key.replace('.', "_")
+}
+
+/// A label value in the text format: backslash, quote and line feed escaped.
+pub fn escape_label_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn series_labels(labels: &SeriesLabels) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![
+        (names::GEN_AI_OPERATION_NAME, labels.operation.clone()),
+        (
+            names::GEN_AI_PROVIDER_NAME,
+            names::PROVIDER_ANTHROPIC.to_owned(),
+        ),
+        (names::GEN_AI_REQUEST_MODEL, labels.model.clone()),
+        (names::SERVER_ADDRESS, labels.server_address.clone()),
+        (names::SERVER_PORT, labels.server_port.to_string()),
+        (names::CALLWATCH_CLASS, labels.class.as_str().to_owned()),
+    ];
+    if let Some(error_type) = labels.exported_error_type() {
+        pairs.push((names::ERROR_TYPE, error_type.into_owned()));
+    }
+    if let Some(status) = labels.status {
+        pairs.push((names::HTTP_RESPONSE_STATUS_CODE, status.to_string()));
+    }
+    if !labels.key_id.is_empty() {
+        pairs.push((names::CALLWATCH_KEY_ID, labels.key_id.clone()));
+    }
+    join(&pairs)
+}
+
+fn headroom_labels(gauge: &crate::record::HeadroomGauge) -> String {
+    join(&[
+        (
+            names::GEN_AI_PROVIDER_NAME,
+            names::PROVIDER_ANTHROPIC.to_owned(),
+        ),
+        (names::GEN_AI_REQUEST_MODEL, gauge.model.clone()),
+        (names::CALLWATCH_KEY_ID, gauge.key_id.clone()),
+        (names::CALLWATCH_RATELIMIT_KIND, gauge.kind.to_owned()),
+    ])
+}
+
+fn join(pairs: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}=\"{}\"", label_key(key), escape_label_value(value));
+    }
+    out
+}

@@ -1,0 +1,237 @@
+//! The recorder: every finished call goes into per-series HDR latency histograms and counters.
+//!
+//! Recording is the application's hot path, so it takes no lock shared between threads and
+//! allocates nothing after a series' first call on a thread:
+//! - a thread-local cache maps the call's borrowed labels to its series (hash + compare);
+//! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`;
+//! - every other counter lives in a per-thread shard that only its thread writes (relaxed load
+//!   + store), summed by [`Recorder::snapshot`] and folded into a retired total at thread exit.
+//!
+//! Each label is bounded ([`Limits`]); values past the bound are recorded as
+//! [`crate::names::OVERFLOW_VALUE`], counted, and warned about once.
+//!
+//! ```
+//! use std::time::Duration;
+//! use callwatch_core::call::{Call, CallObserver};
+//! use callwatch_core::classify::{Class, Outcome};
+//! use callwatch_core::record::Recorder;
+//!
+//! let recorder = Recorder::new();
+//! let outcome = Outcome::bare(Some(200), None, Class::Success);
+//! recorder.observe(&Call {
+//!     operation: "chat", model: "claude-sonnet-4-6", key_id: "k-00000000", outcome: &outcome,
+//!     attempts: 1, latency: Duration::from_millis(800), retry_wait: Duration::ZERO,
+//!     futile_retries: 0, server_address: "api.anthropic.com", server_port: 443,
+//! });
+//! let snapshot = recorder.snapshot();
+//! assert_eq!(snapshot.total_calls(), 1);
+//! // 2 significant digits: an 800 ms call is in the 800–803 ms bucket.
+//! assert_eq!(snapshot.series[0].latency_quantile_ms(0.5), 803);
+//! ```
+
+pub mod atomic_hdr;
+mod bytes;
+mod headroom;
+mod labels;
+mod limits;
+mod local;
+mod registry;
+mod series;
+mod shard;
+mod snapshot;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use headroom::KINDS as HEADROOM_KINDS;
+pub use labels::{LabelsRef, SeriesLabels};
+pub use limits::Limits;
+pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
+pub use snapshot::{HeadroomGauge, SeriesSnapshot, Snapshot};
+
+use crate::call::{Call, CallObserver};
+use local::Lookup;
+use registry::Registry;
+use series::Series;
+
+/// Records calls; cheap to clone (clones share the same series).
+#[derive(Clone)]
+pub struct Recorder {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    id: u64,
+    /// Thread caches hold a weak reference to this to know when the recorder is gone.
+    alive: Arc<()>,
+    registry: Registry,
+}
+
+static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Builds a [`Recorder`] with non-default label bounds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecorderBuilder {
+    limits: Limits,
+}
+
+impl RecorderBuilder {
+    pub fn max_operations(mut self, n: usize) -> Self {
+        self.limits.operations = n;
+        self
+    }
+    pub fn max_models(mut self, n: usize) -> Self {
+        self.limits.models = n;
+        self
+    }
+    pub fn max_key_ids(mut self, n: usize) -> Self {
+        self.limits.key_ids = n;
+        self
+    }
+    pub fn max_error_types(mut self, n: usize) -> Self {
+        self.limits.error_types = n;
+        self
+    }
+    pub fn max_server_addresses(mut self, n: usize) -> Self {
+        self.limits.server_addresses = n;
+        self
+    }
+    pub fn max_series(mut self, n: usize) -> Self {
+        self.limits.series = n;
+        self
+    }
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+    pub fn build(self) -> Recorder {
+        Recorder {
+            shared: Arc::new(Shared {
+                id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                alive: Arc::new(()),
+                registry: Registry::new(self.limits),
+            }),
+        }
+    }
+}
+
+/// Latency in whole milliseconds, rounded to nearest (the histogram's unit).
+#[inline]
+fn millis(latency: Duration) -> u64 {
+    shard::micros(latency).saturating_add(500) / 1000
+}
+
+#[inline]
+fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
+    series.latency.record(millis(call.latency));
+    shard.record(call);
+    series.headroom.record(&call.outcome.rate_limit);
+}
+
+impl Recorder {
+    /// A recorder with the default [`Limits`].
+    pub fn new() -> Recorder {
+        RecorderBuilder::default().build()
+    }
+
+    pub fn builder() -> RecorderBuilder {
+        RecorderBuilder::default()
+    }
+
+    /// Records one finished call.
+    #[inline]
+    pub fn record(&self, call: &Call<'_>) {
+        let labels = LabelsRef::of(call);
+        let lookup = local::with_entry(self.shared.id, &labels, |entry| {
+            record_into(&entry.series, &entry.shard, call)
+        });
+        if !matches!(lookup, Lookup::Hit(())) {
+            self.record_slow(labels, call, matches!(lookup, Lookup::Miss));
+        }
+    }
+
+    /// First call of a series on this thread, an overflowed label, or a thread tearing down.
+    #[cold]
+    fn record_slow(&self, labels: LabelsRef<'_>, call: &Call<'_>, cacheable: bool) {
+        let shared = &self.shared;
+        let uncached = shared.registry.resolve(labels, |resolved| {
+            if cacheable && resolved.overflowed.is_none() {
+                return Some(Arc::clone(&resolved.series));
+            }
+            // Overflowed labels are not cached per thread (the cache would grow with them):
+            // record under the registry lock, which makes the locked shard single-writer.
+            record_into(&resolved.series, &resolved.series.locked_shard, call);
+            None
+        });
+        if let Some(series) = uncached {
+            let weak = Arc::downgrade(&shared.alive);
+            match local::insert(shared.id, &weak, Arc::clone(&series)) {
+                Some(shard) => record_into(&series, &shard, call),
+                None => shared.registry.resolve(labels, |resolved| {
+                    record_into(&resolved.series, &resolved.series.locked_shard, call)
+                }),
+            }
+        }
+    }
+
+    /// A cumulative copy of every series, the headroom gauges and the overflow count.
+    pub fn snapshot(&self) -> Snapshot {
+        let registry = &self.shared.registry;
+        let mut series: Vec<SeriesSnapshot> = registry
+            .all_series()
+            .iter()
+            .map(|s| SeriesSnapshot {
+                labels: s.labels.clone(),
+                totals: s.totals(),
+                latency_ms: s.latency.to_histogram(),
+            })
+            .collect();
+        series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        let mut headroom: Vec<HeadroomGauge> = registry
+            .headroom_cells()
+            .into_iter()
+            .flat_map(|((model, key_id), cell)| {
+                cell.read()
+                    .map(|(kind, limit, remaining)| HeadroomGauge {
+                        model: model.clone(),
+                        key_id: key_id.clone(),
+                        kind,
+                        limit,
+                        remaining,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        headroom.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        Snapshot {
+            series,
+            headroom,
+            overflowed_records: registry.overflowed_records(),
+        }
+    }
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+impl CallObserver for Recorder {
+    #[inline]
+    fn observe(&self, call: &Call<'_>) {
+        self.record(call);
+    }
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("id", &self.shared.id)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! `callwatch export-rules --format datadog`: one Datadog metric monitor ("query alert") per
+//! rule over Datadog's view of the OTLP metrics (dotted names, attribute keys as tags,
+//! histograms as distributions). A JSON array; create each element with `POST /api/v1/monitor`.
+//!
+//! Datadog monitors cannot combine conditions the way the engine does, so each kind gets the
+//! closest honest query and its message says how it differs (the "Differs from the callwatch
+//! engine" line): recovery thresholds stand in for `keep_firing_for`, volume guards become a
+//! floor on the denominator, the baseline becomes an `anomalies()` band, and a burst after a
+//! key rotation becomes a 401 burst per key id.
+
+use serde_json::{json, Value};
+
+use super::metrics::{ATTEMPTS, CALLS, OPERATION_DURATION};
+use super::rule_text::{fill, group_attribute};
+use callwatch_core::alert::Severity;
+use callwatch_core::names;
+use callwatch_rules::{format_duration, Matcher, Rule, RuleKind, RuleSet};
+
+/// Notification handles in every message; replace them with your own.
+pub const CRITICAL_HANDLES: &str = "@pagerduty-callwatch @slack-claude-api-alerts";
+pub const WARNING_HANDLES: &str = "@slack-claude-api-alerts";
+
+/// The monitors for `rules`, as a JSON array.
+pub fn generate(rules: &RuleSet) -> Value {
+    Value::Array(rules.rules.iter().map(monitor).collect())
+}
+
+/// `{tag IN (a, b),...}` for a matcher; `{*}` when it matches everything.
+fn filter(m: &Matcher) -> String {
+    let mut parts = Vec::new();
+    let list = |key: &str, values: Vec<String>| {
+        if values.len() == 1 {
+            format!("{key}:{}", values[0])
+        } else {
+            format!("{key} IN ({})", values.join(","))
+        }
+    };
+    if !m.classes.is_empty() {
+        parts.push(list(
+            names::CALLWATCH_CLASS,
+            m.classes.iter().map(|c| c.as_str().to_owned()).collect(),
+        ));
+    }
+    if !m.statuses.is_empty() {
+        parts.push(list(
+            names::HTTP_RESPONSE_STATUS_CODE,
+            m.statuses.iter().map(u16::to_string).collect(),
+        ));
+    }
+    if !m.error_types.is_empty() {
+        parts.push(list(names::ERROR_TYPE, m.error_types.clone()));
+    }
+    if parts.is_empty() {
+        "{*}".into()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+fn by_clause(rule: &Rule) -> (String, Vec<(&'static str, &'static str)>) {
+    let tags: Vec<(&'static str, &'static str)> = rule
+        .group_by
+        .iter()
+        .filter_map(|f| group_attribute(*f).map(|key| (f.as_str(), key)))
+        .collect();
+    if tags.is_empty() {
+        return (String::new(), tags);
+    }
+    let keys: Vec<&str> = tags.iter().map(|(_, k)| *k).collect();
+    (format!(" by {{{}}}", keys.join(",")), tags)
+}
+
+fn last(d: std::time::Duration) -> String {
+    format!("last_{}", format_duration(d))
+}
+
+fn monitor(rule: &Rule) -> Value {
+    let (by, tags) = by_clause(rule);
+    let f = filter(&rule.matcher);
+    let calls = CALLS.datadog();
+    let mut options = json!({
+        "notify_no_data": false,
+        "require_full_window": false,
+        "include_tags": true,
+        "evaluation_delay": 60,
+        "new_group_delay": 60,
+        "renotify_interval": if rule.severity == Severity::Critical { 30 } else { 120 },
+    });
+    let (query, thresholds, differs) = match &rule.kind {
+        RuleKind::ShareOverThreshold { window, threshold, min_calls, .. } if rule.matcher.min_attempts.unwrap_or(1) >= 2 => {
+            let n = rule.matcher.min_attempts.unwrap_or(2);
+            let bound = 1.0 + f64::from(n - 1) * threshold;
+            let _ = min_calls;
+            (
+                format!("avg({}):avg:{}{f}{by} >= {bound}", last(*window), ATTEMPTS.datadog()),
+                thresholds(bound, rule.severity),
+                format!("Datadog's attempts distribution has no buckets, so this watches mean attempts per call (>= {bound}) instead of the share of calls with >= {n} attempts; it fires whenever the engine's share would (a superset), and has no volume guard."),
+            )
+        }
+        RuleKind::ShareOverThreshold { window, threshold, min_calls, min_count } => (
+            format!(
+                "sum({w}):sum:{calls}{f}{by}.as_count() / clamp_min(sum:{calls}{{*}}{by}.as_count(), {min_calls}) >= {threshold}",
+                w = last(*window)
+            ),
+            thresholds(*threshold, rule.severity),
+            format!("Volume guard: the denominator is at least {min_calls} calls, so quiet periods cannot fire on a few failures; the engine's min_count ({min_count}) is not enforced. Recovery thresholds stand in for keep_firing_for."),
+        ),
+        RuleKind::ShareOverBaseline { window, baseline_half_life, min_rise, .. } => {
+            options["threshold_windows"] = json!({"trigger_window": last(*window), "recovery_window": last(*window)});
+            (
+                format!(
+                    "avg(last_4h):anomalies(sum:{calls}{f}{by}.as_count() / clamp_min(sum:{calls}{{*}}{by}.as_count(), 1), 'basic', 2, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
+                    last(*window)
+                ),
+                json!({"critical": 1.0, "critical_recovery": 0.0}),
+                format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (2 deviations, above only) around the share's recent history instead of the engine's EWMA baseline (half-life {}) with a minimum rise of {min_rise}; grouping by message is not possible.", format_duration(*baseline_half_life)),
+            )
+        }
+        RuleKind::BurstAfterEvent { within, window, min_count, .. } => (
+            format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
+            json!({"critical": *min_count as f64, "critical_recovery": (*min_count as f64 - 1.0).max(0.0)}),
+            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it).", format_duration(*window), format_duration(*within)),
+        ),
+        RuleKind::Any { quiet_for } => (
+            format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),
+            json!({"critical": 0.0}),
+            format!("Same decision as the engine: any matched call in the last {} fires; it resolves once {} pass without one.", format_duration(*quiet_for), format_duration(*quiet_for)),
+        ),
+        RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls } => {
+            let p = format!("p{}", percentile.round());
+            let seconds = threshold_ms / 1000.0;
+            (
+                format!("avg({}):{p}:{}{f}{by} >= {seconds}", last(*window), OPERATION_DURATION.datadog()),
+                thresholds(seconds, rule.severity),
+                format!("Datadog computes the percentile from the distribution's sketch (seconds), not the engine's HDR histogram; the volume guard of {min_calls} calls is not enforced."),
+            )
+        }
+    };
+    options["thresholds"] = thresholds;
+    let lookup = |name: &str| -> Option<String> {
+        tags.iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, key)| format!("{{{{{key}.name}}}}"))
+            .or_else(|| {
+                matches!(name, "share" | "count" | "latency_ms").then(|| "{{value}}".to_owned())
+            })
+    };
+    let fallback = |name: &str| format!("[{name}: n/a]");
+    let handles = if rule.severity == Severity::Critical {
+        CRITICAL_HANDLES
+    } else {
+        WARNING_HANDLES
+    };
+    let message = format!(
+        "{}\n\n{}\n\nRunbook: {}\n\nDiffers from the callwatch engine: {differs}\n\n{{{{#is_alert}}}}{handles}{{{{/is_alert}}}}{{{{#is_recovery}}}}{handles}{{{{/is_recovery}}}}",
+        fill(&rule.summary, rule, &lookup, &fallback),
+        fill(&rule.description, rule, &lookup, &fallback),
+        if rule.runbook.is_empty() { "-".to_owned() } else { fill(&rule.runbook, rule, &lookup, &fallback) },
+    );
+    let mut monitor_tags = vec![
+        "callwatch".to_owned(),
+        format!("rule:{}", rule.name),
+        format!("severity:{}", rule.severity.as_str()),
+    ];
+    monitor_tags.extend(rule.labels.iter().map(|(k, v)| format!("{k}:{v}")));
+    json!({
+        "name": format!("[callwatch] {}", rule.name),
+        "type": "query alert",
+        "query": query,
+        "message": message,
+        "tags": monitor_tags,
+        "priority": match rule.severity { Severity::Critical => 1, Severity::Warning => 3, Severity::Info => 5 },
+        "options": options,
+    })
+}
+
+/// Critical at `at`; warning at 80 % of it for critical rules; recovery 10 % below each.
+fn thresholds(at: f64, severity: Severity) -> Value {
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    if severity == Severity::Critical {
+        json!({"critical": at, "critical_recovery": round(at * 0.9), "warning": round(at * 0.8), "warning_recovery": round(at * 0.7)})
+    } else {
+        json!({"critical": at, "critical_recovery": round(at * 0.9)})
+    }
+}

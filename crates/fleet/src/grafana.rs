@@ -1,0 +1,283 @@
+//! The Grafana dashboard (`dashboards/grafana/callwatch.json`), generated so every query is
+//! built from the exported names. Import it and pick the Prometheus (or Mimir) data source.
+
+use serde_json::{json, Value};
+
+use super::metrics::{NOTIFICATIONS, RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE};
+use super::promql::{self, calls, eq, matchers, model_var, re, selector, sum_by, sum_rate};
+use callwatch_core::names;
+
+const RANGE: &str = "$__rate_interval";
+/// Window of the shares (as the rules use) and of their trailing baseline.
+const SHARE_WINDOW: &str = "5m";
+const BASELINE_WINDOW: &str = "1h";
+
+struct Target {
+    legend: &'static str,
+    expr: String,
+}
+
+fn target(legend: &'static str, expr: String) -> Target {
+    Target { legend, expr }
+}
+
+/// The dashboard as JSON.
+pub fn dashboard() -> Value {
+    let model = model_var("$model");
+    let m = model.as_str();
+    let mut panels = Vec::new();
+    let mut add = |title: &str, kind: &str, unit: &str, description: &str, targets: Vec<Target>| {
+        let id = panels.len() + 1;
+        let (w, h) = (12, 8);
+        // Two panels per row.
+        let x = if id % 2 == 1 { 0 } else { 12 };
+        let y = (id as u64 - 1) / 2 * 8;
+        panels.push(panel(
+            id,
+            title,
+            kind,
+            unit,
+            description,
+            (x, y, w, h),
+            targets,
+        ));
+    };
+
+    add(
+        "Calls by status and error type",
+        "timeseries",
+        "reqps",
+        "Logical calls per second (retries folded into one call), by HTTP status and error.type.",
+        vec![target(
+            "{{http_response_status_code}} {{error_type}}",
+            sum_rate(
+                &calls(m),
+                RANGE,
+                &[names::HTTP_RESPONSE_STATUS_CODE, names::ERROR_TYPE],
+            ),
+        )],
+    );
+    for (title, hit, what) in [
+        (
+            "5xx share vs baseline",
+            re(names::HTTP_RESPONSE_STATUS_CODE, "5.."),
+            "5xx (ServerErrorSpike)",
+        ),
+        (
+            "400 (invalid_request) share vs baseline",
+            eq(names::CALLWATCH_CLASS, "invalid_request"),
+            "invalid_request 400s (BadRequestBaselineRising)",
+        ),
+        (
+            "401 (auth) share vs baseline",
+            eq(names::CALLWATCH_CLASS, "auth"),
+            "authentication 401s (AuthFailuresAfterKeyRotation)",
+        ),
+    ] {
+        let share = promql::share(&hit, m, SHARE_WINDOW, &[]);
+        let baseline = format!("avg_over_time(({share})[{BASELINE_WINDOW}:])");
+        add(
+            title,
+            "timeseries",
+            "percentunit",
+            &format!(
+                "Share of calls that were {what} over {SHARE_WINDOW}, against its mean over the \
+                 trailing {BASELINE_WINDOW} (the current window included, so a fresh spike shows \
+                 as the gap between the lines)."
+            ),
+            vec![
+                target("share", share),
+                target("baseline (1h mean)", baseline),
+            ],
+        );
+    }
+    add(
+        "Billing outage",
+        "stat",
+        "none",
+        "1 when any billing-class call (credits exhausted, spend limit) was seen in the last 10m: \
+         every call fails until billing is fixed. Series that appeared within the window count \
+         too (increase() cannot see a counter's first sample).",
+        vec![target(
+            "billing",
+            format!(
+                "count({}) or vector(0)",
+                promql::calls_seen_within(
+                    &matchers(&[&eq(names::CALLWATCH_CLASS, "billing"), m]),
+                    "10m"
+                )
+            ),
+        )],
+    );
+    add(
+        "Latency p50 / p95 / p99",
+        "timeseries",
+        "s",
+        "gen_ai.client.operation.duration quantiles (whole logical call, retries included).",
+        [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
+            .into_iter()
+            .map(|(legend, q)| target(legend, promql::latency_quantile(q, m, RANGE, &[])))
+            .collect(),
+    );
+    add(
+        "Attempts per call and retry amplification",
+        "timeseries",
+        "none",
+        "Mean attempts per call (1 = no retries: the load multiplier on the API), the share of \
+         calls retried, retry wait seconds per second, and futile retries per second.",
+        vec![
+            target("attempts per call", promql::attempts_per_call(m, RANGE)),
+            target("retried share", promql::retried_share(m, RANGE)),
+            target(
+                "retry wait s/s",
+                sum_rate(&selector(&RETRY_WAIT.prom(), m), RANGE, &[]),
+            ),
+            target(
+                "futile retries/s",
+                sum_rate(&selector(&RETRIES_FUTILE.prom(), m), RANGE, &[]),
+            ),
+        ],
+    );
+    add(
+        "Rate-limit headroom",
+        "timeseries",
+        "percentunit",
+        "Remaining share of each rate limit (last seen, lowest key per model).",
+        vec![target(
+            "{{gen_ai_request_model}} {{callwatch_ratelimit_kind}}",
+            format!(
+                "min by ({}, {}) ({})",
+                promql::label(names::GEN_AI_REQUEST_MODEL),
+                promql::label(names::CALLWATCH_RATELIMIT_KIND),
+                selector(&RATELIMIT_HEADROOM.prom(), m)
+            ),
+        )],
+    );
+    add(
+        "Tokens per second",
+        "timeseries",
+        "short",
+        "gen_ai.client.token.usage by token type (input includes cache reads and writes).",
+        vec![target(
+            "{{gen_ai_token_type}}",
+            sum_rate(
+                &selector(&TOKEN_USAGE.prom_series("sum"), m),
+                RANGE,
+                &[names::GEN_AI_TOKEN_TYPE],
+            ),
+        )],
+    );
+    add(
+        "Firing alerts",
+        "table",
+        "none",
+        "Alerts Prometheus evaluates from alerts/prometheus/callwatch.rules.yml (the ALERTS series).",
+        vec![target(
+            "{{alertname}}",
+            format!("{}(ALERTS{{alertstate=\"firing\"}})", sum_by(&["alertname", "severity"])),
+        )],
+    );
+    add(
+        "Notification delivery (callwatch agents)",
+        "timeseries",
+        "short",
+        "Notifications per second by sink and result, from every scraped callwatch proxy / agent: \
+         sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), \
+         unspooled (spool write failed). Anything but sent above zero is a pager not ringing.",
+        vec![target(
+            "{{callwatch_sink}} {{callwatch_result}}",
+            sum_rate(
+                &selector(&NOTIFICATIONS.prom(), ""),
+                RANGE,
+                &[names::CALLWATCH_SINK, names::CALLWATCH_RESULT],
+            ),
+        )],
+    );
+
+    json!({
+        "title": "callwatch — Claude API calls",
+        "uid": "callwatch",
+        "description": "Generated by `cargo test --test dashboards` from src/fleet/grafana.rs; do not edit by hand.",
+        "tags": ["callwatch", "claude", "gen_ai"],
+        "schemaVersion": 39,
+        "version": 1,
+        "editable": true,
+        "graphTooltip": 1,
+        "time": {"from": "now-6h", "to": "now"},
+        "refresh": "30s",
+        "templating": {"list": [
+            {
+                "name": "datasource",
+                "label": "Data source",
+                "type": "datasource",
+                "query": "prometheus",
+                "current": {},
+                "hide": 0
+            },
+            {
+                "name": "model",
+                "label": "Model",
+                "type": "query",
+                "datasource": {"type": "prometheus", "uid": "${datasource}"},
+                "definition": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_REQUEST_MODEL)),
+                "query": {
+                    "query": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_REQUEST_MODEL)),
+                    "refId": "PrometheusVariableQueryEditor-VariableQuery"
+                },
+                "refresh": 2,
+                "includeAll": true,
+                "multi": true,
+                "allValue": ".*",
+                "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
+                "sort": 1
+            }
+        ]},
+        "panels": panels,
+    })
+}
+
+fn panel(
+    id: usize,
+    title: &str,
+    kind: &str,
+    unit: &str,
+    description: &str,
+    (x, y, w, h): (u64, u64, u64, u64),
+    targets: Vec<Target>,
+) -> Value {
+    let targets: Vec<Value> = targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({
+                "datasource": {"type": "prometheus", "uid": "${datasource}"},
+                "refId": ((b'A' + i as u8) as char).to_string(),
+                "expr": t.expr,
+                "legendFormat": t.legend,
+                "instant": kind != "timeseries",
+                "range": kind == "timeseries",
+            })
+        })
+        .collect();
+    let mut value = json!({
+        "id": id,
+        "title": title,
+        "type": kind,
+        "description": description,
+        "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        "gridPos": {"x": x, "y": y, "w": w, "h": h},
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "targets": targets,
+    });
+    if kind == "stat" {
+        value["fieldConfig"]["defaults"]["mappings"] = json!([{
+            "type": "value",
+            "options": {"0": {"text": "OK", "color": "green"}, "1": {"text": "OUTAGE", "color": "red"}}
+        }]);
+        value["fieldConfig"]["defaults"]["thresholds"] = json!({
+            "mode": "absolute",
+            "steps": [{"color": "green", "value": null}, {"color": "red", "value": 1}]
+        });
+    }
+    value
+}

@@ -1,0 +1,155 @@
+//! The disk spool: one directory per sink, one JSON file per pending notification, written
+//! atomically (temporary file, fsync, rename) before the first attempt and removed after
+//! success. What is in it at start is delivered first, so an outage or a restart loses nothing.
+//! A spool that cannot be written is said once and the notification stays in memory.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::Notification;
+
+pub struct Spool {
+    dir: Option<PathBuf>,
+    sink: String,
+    said_unwritable: AtomicBool,
+}
+
+impl Spool {
+    /// `root` `None`: memory only (said once by the caller's configuration).
+    pub fn new(root: Option<&Path>, sink: &str) -> Spool {
+        Spool {
+            dir: root.map(|r| r.join(sink)),
+            sink: sink.to_string(),
+            said_unwritable: AtomicBool::new(false),
+        }
+    }
+
+    /// Persist `n`; false when it could not be (then it lives in memory only).
+    pub fn write(&self, n: &Notification) -> bool {
+        let Some(dir) = &self.dir else {
+            return true;
+        };
+        match write_atomically(dir, n) {
+            Ok(()) => {
+                self.said_unwritable.store(false, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                if !self.said_unwritable.swap(true, Ordering::Relaxed) {
+                    tracing::error!(
+                        "{} spool {} cannot be written ({e}); keeping notifications in memory \
+                         only until it is (a restart now would lose them)",
+                        self.sink,
+                        dir.display()
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// Delivered: forget it.
+    pub fn remove(&self, id: &str) {
+        let Some(dir) = &self.dir else { return };
+        let path = dir.join(file_name(id));
+        if let Err(e) = fs::remove_file(&path) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(
+                    "{} spool: cannot remove {}: {e}; it may be re-sent once after a restart",
+                    self.sink,
+                    path.display()
+                );
+            }
+        }
+    }
+
+    /// Rejected for good: keep it for a human under `dead/`, out of the retry path.
+    pub fn bury(&self, id: &str) {
+        let Some(dir) = &self.dir else { return };
+        let dead = dir.join("dead");
+        let result = fs::create_dir_all(&dead)
+            .and_then(|()| fs::rename(dir.join(file_name(id)), dead.join(file_name(id))));
+        if let Err(e) = result {
+            tracing::warn!(
+                "{} spool: cannot move {id} to {}: {e}",
+                self.sink,
+                dead.display()
+            );
+        }
+    }
+
+    /// Everything a previous run left, oldest first. Unreadable files are set aside as
+    /// `.corrupt` and reported, never silently dropped.
+    pub fn load(&self) -> Vec<Notification> {
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        let entries = match fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+            Err(e) => {
+                tracing::error!("{} spool {}: cannot read ({e}); pending notifications from a previous run are not re-sent", self.sink, dir.display());
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for path in entries.flatten().map(|e| e.path()) {
+            match path.extension().and_then(|x| x.to_str()) {
+                Some("json") => match read(&path) {
+                    Ok(n) => out.push(n),
+                    Err(e) => {
+                        tracing::error!(
+                            "{} spool: {} is unreadable ({e}); renamed to .corrupt",
+                            self.sink,
+                            path.display()
+                        );
+                        let _ = fs::rename(&path, path.with_extension("corrupt"));
+                    }
+                },
+                // A write interrupted before its rename: never acknowledged, safe to drop.
+                Some("tmp") => {
+                    let _ = fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
+        out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        out
+    }
+}
+
+fn file_name(id: &str) -> String {
+    // Ids are generated as msg_<hex>; keep anything else from escaping the directory.
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.json")
+}
+
+fn write_atomically(dir: &Path, n: &Notification) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let body = serde_json::to_vec(n).map_err(std::io::Error::other)?;
+    let final_path = dir.join(file_name(&n.id));
+    let tmp = final_path.with_extension("tmp");
+    let mut f = fs::File::create(&tmp)?;
+    let written = f.write_all(&body).and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, &final_path)
+}
+
+fn read(path: &Path) -> Result<Notification, String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}

@@ -1,0 +1,246 @@
+//! One sink's worker: spool first, then attempts with backoff until delivered, rejected, out
+//! of attempts, or shut down (what is left stays in the spool for the next start).
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::{Notification, Sink, SinkError};
+
+use super::backoff::next_wait;
+use super::spool::Spool;
+use super::stats::{Counters, SinkStats};
+use super::DeliveryConfig;
+
+/// Ids delivered in this run, remembered so a notification queued twice is sent once.
+const DELIVERED_MEMORY: usize = 4096;
+
+pub struct WorkerHandle {
+    name: String,
+    tx: Option<mpsc::Sender<Notification>>,
+    counters: Arc<Counters>,
+    spool: Arc<Spool>,
+    capacity: usize,
+    task: JoinHandle<()>,
+}
+
+/// Start a worker; notifications a previous run left in the spool go first.
+pub fn spawn_worker<S: Sink>(sink: S, cfg: &DeliveryConfig) -> WorkerHandle {
+    let name = sink.name().to_string();
+    let spool = Arc::new(Spool::new(cfg.spool_dir.as_deref(), &name));
+    let counters = Arc::new(Counters::default());
+    let left_over = spool.load();
+    if !left_over.is_empty() {
+        tracing::info!(
+            "{name}: {} notifications from a previous run re-queued from the spool",
+            left_over.len()
+        );
+    }
+    counters
+        .pending
+        .fetch_add(left_over.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
+    let worker = Worker {
+        sink,
+        cfg: cfg.clone(),
+        spool: spool.clone(),
+        counters: counters.clone(),
+        delivered: HashSet::new(),
+        delivered_order: VecDeque::new(),
+    };
+    let task = tokio::spawn(worker.run(rx, left_over.into()));
+    WorkerHandle {
+        name,
+        tx: Some(tx),
+        counters,
+        spool,
+        capacity: cfg.queue_capacity,
+        task,
+    }
+}
+
+impl WorkerHandle {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Spool, then queue. Never blocks: a full queue drops (counted, said, still spooled).
+    pub fn enqueue(&self, n: Notification) {
+        let spooled = self.spool.write(&n);
+        if !spooled {
+            Counters::add(&self.counters.spool_errors);
+        }
+        let Some(tx) = &self.tx else { return };
+        let id = n.id.clone();
+        match tx.try_send(n) {
+            Ok(()) => Counters::add(&self.counters.pending),
+            Err(_) => {
+                Counters::add(&self.counters.dropped);
+                let fate = if spooled {
+                    "it stays in the spool and is sent after the next start"
+                } else {
+                    "it is lost"
+                };
+                tracing::warn!(
+                    "{}: delivery queue full ({} waiting): dropped notification {id}; {fate}",
+                    self.name,
+                    self.capacity
+                );
+            }
+        }
+    }
+
+    pub fn stats(&self) -> SinkStats {
+        self.counters.snapshot(&self.name)
+    }
+
+    /// The sink's name and live counters, for a [`super::StatsSource`].
+    pub(crate) fn counters(&self) -> (String, Arc<Counters>) {
+        (self.name.clone(), self.counters.clone())
+    }
+
+    /// Stop taking work, drain what is queued until `deadline`, then stop; anything not
+    /// delivered by then is still in the spool. Returns the sink's final counts.
+    pub async fn shutdown(mut self, deadline: Instant) -> SinkStats {
+        self.tx = None;
+        if tokio::time::timeout_at(deadline, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+            let left = self.counters.snapshot(&self.name).pending;
+            tracing::warn!("{}: shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name);
+        }
+        self.counters.snapshot(&self.name)
+    }
+}
+
+struct Worker<S> {
+    sink: S,
+    cfg: DeliveryConfig,
+    spool: Arc<Spool>,
+    counters: Arc<Counters>,
+    delivered: HashSet<String>,
+    delivered_order: VecDeque<String>,
+}
+
+impl<S: Sink> Worker<S> {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Notification>,
+        mut backlog: VecDeque<Notification>,
+    ) {
+        let refresh_every = self.sink.refresh_interval();
+        let mut next_refresh = refresh_every.map(|d| Instant::now() + d);
+        loop {
+            let n = match backlog.pop_front() {
+                Some(n) => n,
+                None => {
+                    let refresh_at = next_refresh
+                        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
+                    tokio::select! {
+                        msg = rx.recv() => match msg {
+                            Some(n) => n,
+                            None => break,
+                        },
+                        () = tokio::time::sleep_until(refresh_at), if next_refresh.is_some() => {
+                            self.refresh().await;
+                            next_refresh = refresh_every.map(|d| Instant::now() + d);
+                            continue;
+                        }
+                    }
+                }
+            };
+            self.deliver(n).await;
+        }
+    }
+
+    async fn refresh(&self) {
+        match tokio::time::timeout(self.cfg.timeout, self.sink.refresh()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!("{}: re-sending firing alerts failed: {e}", self.sink.name())
+            }
+            Err(_) => tracing::warn!(
+                "{}: re-sending firing alerts timed out after {:?}",
+                self.sink.name(),
+                self.cfg.timeout
+            ),
+        }
+    }
+
+    async fn deliver(&mut self, n: Notification) {
+        let name = self.sink.name().to_string();
+        if self.delivered.contains(&n.id) {
+            self.spool.remove(&n.id);
+            self.counters.done();
+            return;
+        }
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome = match tokio::time::timeout(self.cfg.timeout, self.sink.send(&n)).await {
+                Ok(r) => r,
+                Err(_) => Err(SinkError::retryable(format!(
+                    "no answer within {:?}",
+                    self.cfg.timeout
+                ))),
+            };
+            match outcome {
+                Ok(()) => {
+                    Counters::add(&self.counters.sent);
+                    self.spool.remove(&n.id);
+                    self.remember(n.id);
+                    self.counters.done();
+                    return;
+                }
+                Err(SinkError::Permanent { reason }) => {
+                    Counters::add(&self.counters.failed);
+                    tracing::error!("{name}: notification {} rejected ({reason}); moved to the spool's dead/ directory", n.id);
+                    self.spool.bury(&n.id);
+                    self.counters.done();
+                    return;
+                }
+                Err(SinkError::Retryable { after, reason }) => {
+                    attempt += 1;
+                    if attempt >= self.cfg.max_attempts {
+                        Counters::add(&self.counters.failed);
+                        tracing::error!("{name}: notification {} not delivered after {attempt} attempts ({reason}); it stays in the spool for the next start", n.id);
+                        self.counters.done();
+                        return;
+                    }
+                    Counters::add(&self.counters.retried);
+                    let wait = next_wait(
+                        attempt - 1,
+                        after,
+                        self.cfg.initial_backoff,
+                        self.cfg.max_backoff,
+                        self.cfg.max_retry_after,
+                    );
+                    if attempt == 1 {
+                        tracing::warn!(
+                            "{name}: delivery of {} failed ({reason}); retrying in {wait:?}",
+                            n.id
+                        );
+                    } else {
+                        tracing::debug!("{name}: attempt {attempt} for {} failed ({reason}); retrying in {wait:?}", n.id);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    fn remember(&mut self, id: String) {
+        if self.delivered_order.len() == DELIVERED_MEMORY {
+            if let Some(old) = self.delivered_order.pop_front() {
+                self.delivered.remove(&old);
+            }
+        }
+        self.delivered.insert(id.clone());
+        self.delivered_order.push_back(id);
+    }
+}

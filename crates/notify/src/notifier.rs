@@ -1,0 +1,245 @@
+//! The live facade: owns the router, the sinks and their delivery workers, and a background
+//! task that asks the router what is due every `tick` and hands it to every sink.
+
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use callwatch_core::alert::Alert;
+
+use super::config::NotifyConfig;
+use super::delivery::{spawn_worker, DeliveryConfig, DeliveryStats, StatsSource, WorkerHandle};
+use super::router::{Matcher, Router, RouterStats};
+use super::sinks::{
+    http_client, AlertmanagerSink, DesktopSink, PagerDutySink, Sink, SlackSink, StdoutSink,
+    WebhookSigner, WebhookSink,
+};
+use super::Notification;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error(
+        "the notifier needs a Tokio runtime: create it inside #[tokio::main] or Runtime::block_on"
+    )]
+    NoRuntime,
+    #[error("webhook secret: {0}")]
+    Secret(#[from] super::sinks::SignerError),
+}
+
+struct Shared {
+    router: Mutex<Router>,
+    workers: Vec<WorkerHandle>,
+}
+
+impl Shared {
+    fn router(&self) -> std::sync::MutexGuard<'_, Router> {
+        // The router holds no invariant a panicking holder could half-break beyond one group.
+        self.router.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn dispatch(&self, notifications: Vec<Notification>) {
+        for n in notifications {
+            for w in &self.workers {
+                w.enqueue(n.clone());
+            }
+        }
+    }
+}
+
+pub struct Notifier {
+    /// `None` only once `shutdown` has taken it.
+    shared: Option<Arc<Shared>>,
+    stop: Arc<Notify>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Drop for Notifier {
+    /// Dropped without `shutdown`: stop ticking; workers finish their queues on their own
+    /// and whatever they do not deliver stays in the spool.
+    fn drop(&mut self) {
+        self.stop.notify_one();
+    }
+}
+
+/// Add sinks beyond the configured ones (a test buffer, a custom receiver), then start.
+pub struct NotifierBuilder {
+    cfg: NotifyConfig,
+    workers: Vec<WorkerHandle>,
+}
+
+impl NotifierBuilder {
+    pub fn sink<S: Sink>(mut self, sink: S) -> NotifierBuilder {
+        if self.workers.iter().any(|w| w.name() == sink.name()) {
+            tracing::error!("a sink named {:?} is already configured; the second one is ignored (names key the spool)", sink.name());
+            return self;
+        }
+        self.workers.push(spawn_worker(sink, &self.cfg.delivery));
+        self
+    }
+
+    pub fn start(self) -> Notifier {
+        let shared = Arc::new(Shared {
+            router: Mutex::new(Router::new(self.cfg.route.clone())),
+            workers: self.workers,
+        });
+        let stop = Arc::new(Notify::new());
+        let ticker = tokio::spawn(tick(shared.clone(), stop.clone(), self.cfg.tick));
+        Notifier {
+            shared: Some(shared),
+            stop,
+            ticker: Some(ticker),
+        }
+    }
+}
+
+async fn tick(shared: Arc<Shared>, stop: Arc<Notify>, every: std::time::Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                let due = shared.router().flush_due(OffsetDateTime::now_utc());
+                shared.dispatch(due);
+            }
+            () = stop.notified() => return,
+        }
+    }
+}
+
+impl Notifier {
+    /// Every configured sink, started. Must run inside a Tokio runtime.
+    pub fn from_config(cfg: NotifyConfig) -> Result<Notifier, NotifyError> {
+        Ok(Notifier::builder(cfg)?.start())
+    }
+
+    pub fn builder(cfg: NotifyConfig) -> Result<NotifierBuilder, NotifyError> {
+        tokio::runtime::Handle::try_current().map_err(|_| NotifyError::NoRuntime)?;
+        if cfg.delivery.spool_dir.is_none() {
+            tracing::info!("no spool directory: pending notifications are kept in memory only");
+        }
+        let client = http_client(cfg.delivery.timeout);
+        let d: &DeliveryConfig = &cfg.delivery;
+        let mut workers = Vec::new();
+        if let Some(s) = &cfg.slack {
+            workers.push(spawn_worker(
+                SlackSink::new(client.clone(), s.webhook_url.clone(), s.min_interval),
+                d,
+            ));
+        }
+        if let Some(w) = &cfg.webhook {
+            let signer = w.secret.as_ref().map(WebhookSigner::new).transpose()?;
+            let sink = WebhookSink::new(
+                client.clone(),
+                w.url.clone(),
+                signer,
+                w.external_url.clone(),
+                w.generator_url.clone(),
+            );
+            workers.push(spawn_worker(sink, d));
+        }
+        if let Some(a) = &cfg.alertmanager {
+            let sink = AlertmanagerSink::new(
+                client.clone(),
+                &a.url,
+                a.generator_url.clone(),
+                a.resend_interval,
+            );
+            workers.push(spawn_worker(sink, d));
+        }
+        if let Some(p) = &cfg.pagerduty {
+            let sink = PagerDutySink::new(
+                client.clone(),
+                p.url.clone(),
+                p.routing_key.clone(),
+                p.source.clone(),
+            );
+            workers.push(spawn_worker(sink, d));
+        }
+        if let Some(desk) = &cfg.desktop {
+            workers.push(spawn_worker(DesktopSink::new(desk.timeout), d));
+        }
+        if cfg.stdout {
+            workers.push(spawn_worker(StdoutSink::new(), d));
+        }
+        Ok(NotifierBuilder { cfg, workers })
+    }
+
+    fn shared(&self) -> &Shared {
+        // Present for the whole life of a Notifier: only `shutdown(self)` takes it.
+        self.shared
+            .as_deref()
+            .expect("notifier state present until shutdown")
+    }
+
+    /// Hand over one transition (router time: the system clock).
+    pub fn push(&self, alert: Alert) {
+        let urgent = super::router::is_urgent(&alert);
+        let shared = self.shared();
+        let now = OffsetDateTime::now_utc();
+        let due = {
+            let mut router = shared.router();
+            router.push(alert, now);
+            // Critical and firing: deliver now rather than at the next tick.
+            urgent.then(|| router.flush_due(now))
+        };
+        if let Some(due) = due {
+            shared.dispatch(due);
+        }
+    }
+
+    /// Silence alerts matching all `matchers` until `until`; returns the silence id.
+    pub fn silence(&self, matchers: Vec<Matcher>, until: OffsetDateTime, comment: &str) -> String {
+        self.shared().router().silence(matchers, until, comment)
+    }
+
+    pub fn expire_silence(&self, id: &str) -> bool {
+        self.shared().router().expire_silence(id)
+    }
+
+    pub fn stats(&self) -> DeliveryStats {
+        self.stats_source().read()
+    }
+
+    /// Live delivery counters that outlive a move of the notifier (into the agent's engine
+    /// task) and its shutdown.
+    pub fn stats_source(&self) -> StatsSource {
+        StatsSource {
+            sinks: self
+                .shared()
+                .workers
+                .iter()
+                .map(WorkerHandle::counters)
+                .collect(),
+        }
+    }
+
+    pub fn router_stats(&self) -> RouterStats {
+        self.shared().router().stats()
+    }
+
+    /// Stop ticking, hand every pending group to delivery (timers ignored), and let workers
+    /// drain until `deadline`; whatever is undelivered then stays in the spool.
+    pub async fn shutdown(mut self, deadline: Instant) -> DeliveryStats {
+        self.stop.notify_one();
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.await;
+        }
+        let Some(shared) = self.shared.take() else {
+            return DeliveryStats::default();
+        };
+        let rest = shared.router().flush_all(OffsetDateTime::now_utc());
+        shared.dispatch(rest);
+        let Ok(shared) = Arc::try_unwrap(shared) else {
+            // Unreachable: the ticker, the only other owner, has finished.
+            tracing::error!("notifier shutdown: state still shared; workers not drained");
+            return DeliveryStats::default();
+        };
+        let drains = shared.workers.into_iter().map(|w| w.shutdown(deadline));
+        DeliveryStats {
+            sinks: futures_util::future::join_all(drains).await,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Generic webhook: Alertmanager's webhook payload (version "4"), signed per Standard Webhooks
+//! so receivers can verify it came from us and dedupe retries by `webhook-id`.
+
+use std::collections::BTreeMap;
+
+use reqwest::Client;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::notification::full_labels;
+use crate::{Notification, Secret};
+use callwatch_core::alert::{truncate_to_millis, Alert, AlertState};
+
+use super::{http, Sink, SinkError, WebhookSigner};
+
+/// Alertmanager writes this for "no end yet" in webhook payloads.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+pub struct WebhookSink {
+    client: Client,
+    url: Secret,
+    signer: Option<WebhookSigner>,
+    external_url: String,
+    generator_url: String,
+}
+
+impl WebhookSink {
+    pub fn new(
+        client: Client,
+        url: Secret,
+        signer: Option<WebhookSigner>,
+        external_url: String,
+        generator_url: String,
+    ) -> WebhookSink {
+        WebhookSink {
+            client,
+            url,
+            signer,
+            external_url,
+            generator_url,
+        }
+    }
+
+    pub fn payload(&self, n: &Notification) -> Value {
+        let alerts: Vec<Value> = n
+            .alerts
+            .iter()
+            .map(|a| alert_json(a, &self.generator_url))
+            .collect();
+        let common_annotations = common(n.alerts.iter().map(annotations));
+        json!({
+            "version": "4",
+            "groupKey": n.group_key,
+            "truncatedAlerts": 0,
+            "status": n.status().as_str(),
+            "receiver": n.receiver,
+            "groupLabels": n.group_labels,
+            "commonLabels": n.common_labels(),
+            "commonAnnotations": common_annotations,
+            "externalURL": self.external_url,
+            "alerts": alerts,
+        })
+    }
+}
+
+impl Sink for WebhookSink {
+    fn name(&self) -> &str {
+        "webhook"
+    }
+
+    async fn send(&self, n: &Notification) -> Result<(), SinkError> {
+        let body = serde_json::to_vec(&self.payload(n)).map_err(|e| SinkError::Permanent {
+            reason: format!("webhook payload: {e}"),
+        })?;
+        let mut request = self
+            .client
+            .post(self.url.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(signer) = &self.signer {
+            // Same id on every retry (receivers dedupe on it), fresh timestamp and signature.
+            let timestamp = OffsetDateTime::now_utc().unix_timestamp();
+            request = request
+                .header("webhook-id", &n.id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signer.sign(&n.id, timestamp, &body));
+        }
+        http::send(request.body(body), "webhook").await
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    truncate_to_millis(t)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// summary, description, runbook, request ids and the numbers, as Alertmanager annotations.
+pub fn annotations(a: &Alert) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::from([
+        ("summary".to_string(), a.summary.clone()),
+        ("description".to_string(), a.description.clone()),
+    ]);
+    if !a.runbook.is_empty() {
+        out.insert("runbook".into(), a.runbook.clone());
+    }
+    if !a.request_ids.is_empty() {
+        out.insert("request_ids".into(), a.request_ids.join(","));
+    }
+    for (k, v) in &a.values {
+        out.insert(format!("value_{k}"), format!("{v}"));
+    }
+    out
+}
+
+fn alert_json(a: &Alert, generator_url: &str) -> Value {
+    let ends_at = match a.state {
+        AlertState::Firing => ZERO_TIME.to_string(),
+        AlertState::Resolved => rfc3339(a.at),
+    };
+    json!({
+        "status": a.state.as_str(),
+        "labels": full_labels(a),
+        "annotations": annotations(a),
+        "startsAt": rfc3339(a.starts_at),
+        "endsAt": ends_at,
+        "generatorURL": generator_url,
+        "fingerprint": a.fingerprint(),
+    })
+}
+
+fn common(mut maps: impl Iterator<Item = BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    let Some(mut first) = maps.next() else {
+        return BTreeMap::new();
+    };
+    for m in maps {
+        first.retain(|k, v| m.get(k) == Some(v));
+    }
+    first
+}

@@ -1,0 +1,108 @@
+//! The OTel instruments callwatch exports, all fed from the recorder at collection time.
+
+use std::sync::Arc;
+
+use opentelemetry::metrics::Meter;
+use opentelemetry::KeyValue;
+
+use super::bridge::Bridge;
+use callwatch_core::names;
+use callwatch_core::record::Recorder;
+
+/// Registers every instrument on `meter`. `callwatch.calls` is registered first: its callback
+/// is the one that refreshes the snapshot (the SDK runs callbacks in registration order; were
+/// that to change, the other instruments would only lag one collection behind).
+pub fn register(meter: &Meter, recorder: Recorder) {
+    let bridge = Bridge::new(meter, recorder);
+
+    let b = Arc::clone(&bridge);
+    meter
+        .u64_observable_counter(names::CALLWATCH_CALLS)
+        .with_unit("{call}")
+        .with_description("Logical calls, by status, error type and class.")
+        .with_callback(move |observer| {
+            for (totals, attrs) in b.refresh().each() {
+                observer.observe(totals.calls, attrs);
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .f64_observable_counter(names::CALLWATCH_RETRY_WAIT)
+        .with_unit("s")
+        .with_description("Time spent waiting between attempts.")
+        .with_callback(move |observer| {
+            for (totals, attrs) in b.current().each() {
+                observer.observe(totals.retry_wait_us as f64 / 1e6, attrs);
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .u64_observable_counter(names::CALLWATCH_RETRIES_FUTILE)
+        .with_unit("{retry}")
+        .with_description("Retries made by calls that still failed.")
+        .with_callback(move |observer| {
+            for (totals, attrs) in b.current().each() {
+                observer.observe(totals.futile_retries, attrs);
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .u64_observable_counter(names::CALLWATCH_TRUNCATED)
+        .with_unit("{response}")
+        .with_description("Responses that stopped at max_tokens.")
+        .with_callback(move |observer| {
+            for (totals, attrs) in b.current().each() {
+                observer.observe(totals.truncated, attrs);
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .u64_observable_counter(names::CALLWATCH_SERIES_OVERFLOW)
+        .with_unit("{call}")
+        .with_description("Calls recorded in an overflow series (a label was over its bound).")
+        .with_callback(move |observer| {
+            observer.observe(b.current().snapshot.overflowed_records, &[]);
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .f64_observable_gauge(names::CALLWATCH_RATELIMIT_HEADROOM)
+        .with_unit("1")
+        .with_description("Remaining share of the rate limit (last seen).")
+        .with_callback(move |observer| {
+            for gauge in &b.current().snapshot.headroom {
+                observer.observe(gauge.ratio(), &headroom_attributes(gauge));
+            }
+        })
+        .build();
+
+    let b = bridge;
+    meter
+        .u64_observable_gauge(names::CALLWATCH_RATELIMIT_REMAINING)
+        .with_unit("{unit}")
+        .with_description("Rate limit remaining (last seen), requests or tokens by kind.")
+        .with_callback(move |observer| {
+            for gauge in &b.current().snapshot.headroom {
+                observer.observe(gauge.remaining, &headroom_attributes(gauge));
+            }
+        })
+        .build();
+}
+
+fn headroom_attributes(gauge: &callwatch_core::record::HeadroomGauge) -> [KeyValue; 4] {
+    [
+        KeyValue::new(names::GEN_AI_PROVIDER_NAME, names::PROVIDER_ANTHROPIC),
+        KeyValue::new(names::GEN_AI_REQUEST_MODEL, gauge.model.clone()),
+        KeyValue::new(names::CALLWATCH_KEY_ID, gauge.key_id.clone()),
+        KeyValue::new(names::CALLWATCH_RATELIMIT_KIND, gauge.kind),
+    ]
+}

@@ -1,0 +1,338 @@
+//! Attributes the attempts the proxy sees to logical calls. The official SDKs retry on their
+//! own and number each attempt in `x-stainless-retry-count`; the proxy sees each attempt as a
+//! separate request. An attempt that failed retryably is held open for a grace period in case
+//! the next attempt (count + 1, same key, model and path) arrives; otherwise the call ends
+//! with it. Successes and non-retryable failures end the call at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::classify::Outcome;
+
+/// How long a retryable failure waits for the SDK's next attempt beyond its `retry-after`.
+/// The SDKs back off at most 8 s between attempts by default.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// Bound on held-open calls: past it the oldest are finished early rather than growing.
+const MAX_PENDING: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ChainKey {
+    key_id: String,
+    model: String,
+    path: String,
+}
+
+/// A logical call still open.
+struct Open {
+    first_start: Instant,
+    last_end: Instant,
+    attempts: u32,
+    retry_wait: Duration,
+    outcome: Outcome,
+    next_retry_count: u32,
+    deadline: Instant,
+}
+
+/// What the tracker hands back when an attempt begins: where it belongs.
+pub struct AttemptStart {
+    key: ChainKey,
+    open: Option<Open>,
+    retry_count: u32,
+    started: Instant,
+}
+
+pub struct AttemptTracker {
+    pending: Mutex<HashMap<ChainKey, Vec<Open>>>,
+    observer: Arc<dyn CallObserver>,
+    grace: Duration,
+    server_address: String,
+    server_port: u16,
+}
+
+impl AttemptTracker {
+    pub fn new(observer: Arc<dyn CallObserver>, server_address: String, server_port: u16) -> Self {
+        AttemptTracker {
+            pending: Mutex::new(HashMap::new()),
+            observer,
+            grace: DEFAULT_GRACE,
+            server_address,
+            server_port,
+        }
+    }
+
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Called when a request arrives: joins the open call it continues, if any.
+    pub fn begin(&self, key_id: &str, model: &str, path: &str, retry_count: u32) -> AttemptStart {
+        let key = ChainKey {
+            key_id: key_id.to_owned(),
+            model: model.to_owned(),
+            path: path.to_owned(),
+        };
+        let open = if retry_count > 0 {
+            let mut pending = self.lock();
+            let chain = pending.get_mut(&key);
+            let found = chain
+                .as_ref()
+                .and_then(|c| c.iter().position(|o| o.next_retry_count == retry_count));
+            let taken = match (chain, found) {
+                (Some(c), Some(i)) => Some(c.swap_remove(i)),
+                _ => None,
+            };
+            if pending.get(&key).is_some_and(Vec::is_empty) {
+                pending.remove(&key);
+            }
+            taken
+        } else {
+            None
+        };
+        AttemptStart {
+            key,
+            open,
+            retry_count,
+            started: Instant::now(),
+        }
+    }
+
+    /// Called when an attempt's response (or failure) is complete.
+    pub fn end(&self, start: AttemptStart, outcome: Outcome) {
+        let now = Instant::now();
+        let mut open = match start.open {
+            Some(mut open) => {
+                open.retry_wait += start.started.saturating_duration_since(open.last_end);
+                open.attempts += 1;
+                open
+            }
+            None => Open {
+                first_start: start.started,
+                last_end: now,
+                // A continuation whose earlier attempts we never saw still made them.
+                attempts: start.retry_count + 1,
+                retry_wait: Duration::ZERO,
+                outcome: outcome.clone(),
+                next_retry_count: 0,
+                deadline: now,
+            },
+        };
+        open.last_end = now;
+        open.next_retry_count = start.retry_count + 1;
+        let hold = sdk_may_retry(&outcome);
+        let wait = outcome
+            .retry_after
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(60));
+        open.deadline = now + wait + self.grace;
+        open.outcome = outcome;
+        if hold {
+            let evicted = {
+                let mut pending = self.lock();
+                pending.entry(start.key.clone()).or_default().push(open);
+                evict_oldest_over(&mut pending, MAX_PENDING)
+            };
+            for (key, open) in evicted {
+                self.finish(&key, open);
+            }
+        } else {
+            self.finish(&start.key, open);
+        }
+    }
+
+    /// Finishes calls whose grace period ran out. Call about once a second.
+    pub fn sweep(&self, now: Instant) {
+        let expired: Vec<(ChainKey, Open)> = {
+            let mut pending = self.lock();
+            let mut out = Vec::new();
+            pending.retain(|key, chain| {
+                let mut i = 0;
+                while i < chain.len() {
+                    if chain[i].deadline <= now {
+                        out.push((key.clone(), chain.swap_remove(i)));
+                    } else {
+                        i += 1;
+                    }
+                }
+                !chain.is_empty()
+            });
+            out
+        };
+        for (key, open) in expired {
+            self.finish(&key, open);
+        }
+    }
+
+    /// Finishes every open call (shutdown).
+    pub fn drain(&self) {
+        let all: Vec<(ChainKey, Open)> = {
+            let mut pending = self.lock();
+            pending
+                .drain()
+                .flat_map(|(k, chain)| chain.into_iter().map(move |o| (k.clone(), o)))
+                .collect()
+        };
+        for (key, open) in all {
+            self.finish(&key, open);
+        }
+    }
+
+    pub fn open_calls(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+
+    fn finish(&self, key: &ChainKey, open: Open) {
+        let attempts = open.attempts.max(1);
+        let futile = if open.outcome.is_success() {
+            0
+        } else {
+            attempts - 1
+        };
+        self.observer.observe(&Call {
+            operation: callwatch_core::names::OPERATION_CHAT,
+            model: &key.model,
+            key_id: &key.key_id,
+            outcome: &open.outcome,
+            attempts,
+            latency: open.last_end.saturating_duration_since(open.first_start),
+            retry_wait: open.retry_wait,
+            futile_retries: futile,
+            server_address: &self.server_address,
+            server_port: self.server_port,
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChainKey, Vec<Open>>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether the official SDKs retry this answer: `x-should-retry` when sent, else 408, 409,
+/// 429, 5xx and transport failures — by status, not by our class, so a spend-cap 429 (billing,
+/// never worth retrying) is still held open for the retries an SDK will make of it anyway.
+fn sdk_may_retry(outcome: &Outcome) -> bool {
+    if outcome.is_success() {
+        return false;
+    }
+    if let Some(decided) = outcome.should_retry {
+        return decided;
+    }
+    match outcome.status {
+        None => true,
+        Some(status) => matches!(status, 408 | 409 | 429) || status >= 500,
+    }
+}
+
+fn evict_oldest_over(
+    pending: &mut HashMap<ChainKey, Vec<Open>>,
+    bound: usize,
+) -> Vec<(ChainKey, Open)> {
+    let total: usize = pending.values().map(Vec::len).sum();
+    if total <= bound {
+        return Vec::new();
+    }
+    let oldest = pending
+        .iter()
+        .flat_map(|(k, c)| {
+            c.iter()
+                .enumerate()
+                .map(move |(i, o)| (o.deadline, k.clone(), i))
+        })
+        .min_by_key(|(deadline, _, _)| *deadline);
+    let Some((_, key, i)) = oldest else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(chain) = pending.get_mut(&key) {
+        out.push((key.clone(), chain.swap_remove(i)));
+        if chain.is_empty() {
+            pending.remove(&key);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callwatch_core::classify::Class;
+
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<(u32, Option<u16>, String)>>);
+
+    impl CallObserver for Collect {
+        fn observe(&self, call: &Call<'_>) {
+            self.0.lock().unwrap().push((
+                call.attempts,
+                call.outcome.status,
+                call.model.to_owned(),
+            ));
+        }
+    }
+
+    fn outcome(status: u16, class: Class) -> Outcome {
+        Outcome::bare(Some(status), None, class)
+    }
+
+    #[test]
+    fn sdk_retries_join_one_logical_call() {
+        let seen = Arc::new(Collect::default());
+        let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        tracker.end(a, outcome(529, Class::Overloaded));
+        let b = tracker.begin("k-1", "m", "/v1/messages", 1);
+        tracker.end(b, outcome(529, Class::Overloaded));
+        let c = tracker.begin("k-1", "m", "/v1/messages", 2);
+        tracker.end(c, outcome(200, Class::Success));
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(3, Some(200), "m".to_owned())]
+        );
+        assert_eq!(tracker.open_calls(), 0);
+    }
+
+    #[test]
+    fn an_unanswered_retryable_failure_ends_after_grace() {
+        let seen = Arc::new(Collect::default());
+        let tracker =
+            AttemptTracker::new(seen.clone(), "api".into(), 443).with_grace(Duration::ZERO);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        tracker.end(a, outcome(500, Class::Server));
+        assert!(seen.0.lock().unwrap().is_empty());
+        tracker.sweep(Instant::now() + Duration::from_millis(1));
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(1, Some(500), "m".to_owned())]
+        );
+    }
+
+    #[test]
+    fn sdk_retries_of_a_spend_cap_429_stay_one_call() {
+        let seen = Arc::new(Collect::default());
+        let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
+        for n in 0..3 {
+            let a = tracker.begin("k-1", "m", "/v1/messages", n);
+            tracker.end(a, outcome(429, Class::Billing));
+        }
+        assert!(
+            seen.0.lock().unwrap().is_empty(),
+            "held open for a possible retry"
+        );
+        tracker.drain();
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            vec![(3, Some(429), "m".to_owned())]
+        );
+    }
+
+    #[test]
+    fn non_retryable_failure_ends_at_once() {
+        let seen = Arc::new(Collect::default());
+        let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        tracker.end(a, outcome(401, Class::Auth));
+        assert_eq!(seen.0.lock().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,201 @@
+//! Forwards one request upstream and streams the answer back, recording the attempt.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{HeaderMap, HeaderName, StatusCode, Uri};
+
+use super::attempts::AttemptTracker;
+use super::error_reply::error_reply;
+use super::observed_body::ObservedBody;
+use super::request_info::RequestInfo;
+use callwatch_core::classify::{classify_transport, TransportFailure};
+
+/// The largest request body the proxy accepts (the API's own limit is 32 MB).
+pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
+
+pub struct Forwarder {
+    pub client: reqwest::Client,
+    pub upstream: reqwest::Url,
+    pub tracker: Arc<AttemptTracker>,
+    /// How long to wait for the upstream's response headers.
+    pub response_timeout: Duration,
+}
+
+pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(body) => body,
+        Err(_) => {
+            return error_reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_too_large",
+                "callwatch proxy: request body unreadable or over 64 MiB",
+            )
+        }
+    };
+    let (info, url) = read_request(&fwd.upstream, &parts.uri, &parts.headers, &body);
+    let url = match url {
+        Some(url) => url,
+        None => {
+            return error_reply(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "callwatch proxy: bad request path",
+            )
+        }
+    };
+    let start = fwd.tracker.begin(
+        &info.key_id,
+        &info.model,
+        parts.uri.path(),
+        info.retry_count,
+    );
+
+    let mut upstream = fwd.client.request(parts.method, url).body(body);
+    for (name, value) in &parts.headers {
+        if forwardable(name) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    match tokio::time::timeout(fwd.response_timeout, upstream.send()).await {
+        Err(_) => {
+            fwd.tracker
+                .end(start, classify_transport(TransportFailure::Timeout));
+            error_reply(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout_error",
+                "callwatch proxy: upstream timed out",
+            )
+        }
+        Ok(Err(e)) => {
+            let failure = if e.is_timeout() {
+                TransportFailure::Timeout
+            } else {
+                TransportFailure::Connection
+            };
+            fwd.tracker.end(start, classify_transport(failure));
+            let (status, kind) = match failure {
+                TransportFailure::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout_error"),
+                TransportFailure::Connection => (StatusCode::BAD_GATEWAY, "api_error"),
+            };
+            error_reply(status, kind, "callwatch proxy: upstream unreachable")
+        }
+        Ok(Ok(response)) => {
+            let status = response.status();
+            let headers = response_headers(response.headers());
+            let observed = ObservedBody::new(
+                response.bytes_stream(),
+                status.as_u16(),
+                headers.clone(),
+                start,
+                fwd.tracker.clone(),
+            );
+            let mut reply = Response::new(Body::from_stream(observed));
+            *reply.status_mut() = status;
+            *reply.headers_mut() = headers;
+            reply
+        }
+    }
+}
+
+/// What the proxy takes from a request before any I/O: what it records and the URL it forwards
+/// to (`None`: answered with a 400). Pure, so the fuzzer drives the same code as [`forward`].
+#[doc(hidden)]
+pub fn read_request(
+    upstream: &reqwest::Url,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (RequestInfo, Option<reqwest::Url>) {
+    let info = RequestInfo::read(headers, body);
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    (info, upstream_url(upstream, path_and_query))
+}
+
+fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Url> {
+    let mut url = base.clone();
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let base_path = base.path().trim_end_matches('/');
+    url.set_path(&format!("{base_path}{path}"));
+    url.set_query(query);
+    // `..` segments (or `%2e%2e`) are resolved by the URL parser: a path that climbs out of
+    // the upstream's base path is refused, not forwarded elsewhere on its host.
+    let rest = url.path().strip_prefix(base_path)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(url)
+}
+
+/// Hop-by-hop headers belong to one connection, not the request; `host` is the upstream's;
+/// `accept-encoding` is dropped so the upstream answers uncompressed and the classifier can
+/// read error bodies (content is unchanged for the client, which accepts identity).
+fn forwardable(name: &HeaderName) -> bool {
+    !matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+            | "accept-encoding"
+    )
+}
+
+fn response_headers(upstream: &HeaderMap) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(upstream.len());
+    for (name, value) in upstream {
+        if !matches!(
+            name.as_str(),
+            "connection" | "keep-alive" | "transfer-encoding" | "trailer" | "upgrade"
+        ) {
+            headers.append(name, value.clone());
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_url_keeps_base_path_and_query() {
+        let base = reqwest::Url::parse("http://127.0.0.1:9/api/").unwrap();
+        let url = upstream_url(&base, "/v1/messages?beta=true").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/api/v1/messages?beta=true");
+        let bare = reqwest::Url::parse("https://api.anthropic.com").unwrap();
+        assert_eq!(
+            upstream_url(&bare, "/v1/messages").unwrap().as_str(),
+            "https://api.anthropic.com/v1/messages"
+        );
+    }
+
+    #[test]
+    fn a_path_cannot_climb_out_of_the_base_path() {
+        // Found by fuzzing: `/..//v1/messages` went to http://127.0.0.1:9//v1/messages.
+        let base = reqwest::Url::parse("http://127.0.0.1:9/api/").unwrap();
+        for path in ["/..//v1/messages", "/../v1", "/%2e%2e/v1", "/v1/../../x"] {
+            assert_eq!(upstream_url(&base, path), None, "{path}");
+        }
+        let url = upstream_url(&base, "/v1/../v1/messages").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/api/v1/messages");
+    }
+
+    #[test]
+    fn hop_by_hop_and_host_are_not_forwarded() {
+        assert!(!forwardable(&HeaderName::from_static("host")));
+        assert!(!forwardable(&HeaderName::from_static("connection")));
+        assert!(forwardable(&HeaderName::from_static("x-api-key")));
+        assert!(forwardable(&HeaderName::from_static("anthropic-version")));
+    }
+}

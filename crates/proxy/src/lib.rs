@@ -1,0 +1,140 @@
+//! `callwatch proxy`: a transparent HTTP proxy in front of the Claude API, so an app in any
+//! language gets every call recorded by pointing `ANTHROPIC_BASE_URL` at it.
+//!
+//! Requests are forwarded as they are (method, path, query, headers, body; auth untouched and
+//! never logged); responses stream back chunk by chunk while being classified. The SDKs'
+//! retries are joined into logical calls by `x-stainless-retry-count`.
+
+pub mod admin;
+mod attempts;
+mod error_reply;
+mod forward;
+mod observed_body;
+mod request_info;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+pub use attempts::{AttemptTracker, DEFAULT_GRACE};
+#[doc(hidden)]
+pub use forward::read_request;
+pub use forward::MAX_REQUEST_BODY;
+pub use request_info::{RequestInfo, RETRY_COUNT_HEADER};
+
+use callwatch_core::call::CallObserver;
+
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    pub upstream: reqwest::Url,
+    /// How long to wait for the upstream's response headers (the SDKs' own default is 10 min).
+    pub response_timeout: Duration,
+    /// How long a retryable failure waits for the SDK's next attempt.
+    pub retry_grace: Duration,
+}
+
+impl ProxyConfig {
+    pub fn new(upstream: reqwest::Url) -> Self {
+        ProxyConfig {
+            upstream,
+            response_timeout: Duration::from_secs(600),
+            retry_grace: DEFAULT_GRACE,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("cannot build the upstream HTTP client: {0}")]
+    Client(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("proxy server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A running proxy's pieces that outlive the server: the tracker (to sweep and drain).
+pub struct Proxy {
+    tracker: Arc<AttemptTracker>,
+    router: axum::Router,
+}
+
+impl Proxy {
+    pub fn new(config: &ProxyConfig, observer: Arc<dyn CallObserver>) -> Result<Proxy, ProxyError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProxyError::Client(e.to_string()))?;
+        let host = config.upstream.host_str().unwrap_or("").to_owned();
+        let port = config.upstream.port_or_known_default().unwrap_or(443);
+        let tracker =
+            Arc::new(AttemptTracker::new(observer, host, port).with_grace(config.retry_grace));
+        let forwarder = Arc::new(forward::Forwarder {
+            client,
+            upstream: config.upstream.clone(),
+            tracker: tracker.clone(),
+            response_timeout: config.response_timeout,
+        });
+        let router = axum::Router::new()
+            .fallback(forward::forward)
+            .with_state(forwarder);
+        Ok(Proxy { tracker, router })
+    }
+
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    pub fn tracker(&self) -> &Arc<AttemptTracker> {
+        &self.tracker
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests and finishes every
+    /// call still held open for a retry.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ProxyError> {
+        let sweeper = {
+            let tracker = self.tracker.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    tracker.sweep(std::time::Instant::now());
+                }
+            })
+        };
+        // Small writes go out at once: the response body is streamed after its headers, and
+        // Nagle would hold a small chunk until the client ACKs what went before.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!("proxy: cannot set TCP_NODELAY on a connection: {e}");
+                }
+            });
+        let result = axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ProxyError::Serve);
+        sweeper.abort();
+        self.tracker.drain();
+        result
+    }
+}
+
+/// Binds a listener, naming the address in the error.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ProxyError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ProxyError::Listen { addr, source })
+}

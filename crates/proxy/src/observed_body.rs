@@ -1,0 +1,122 @@
+//! The response body on its way back to the client, classified as it passes: chunks are
+//! forwarded as they arrive (no buffering, so time to first token is unchanged) while a
+//! bounded prefix (JSON) or an incremental SSE scan feeds the classifier. When the stream
+//! ends, fails, or the client goes away, the attempt is reported exactly once.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::Stream;
+use http::HeaderMap;
+
+use super::attempts::{AttemptStart, AttemptTracker};
+use callwatch_core::classify::{classify_response, Class, Outcome, SseScanner, MAX_BODY_PREFIX};
+
+enum Scan {
+    Json(Vec<u8>),
+    Sse(Box<SseScanner>),
+}
+
+pub struct ObservedBody<S> {
+    inner: S,
+    status: u16,
+    headers: HeaderMap,
+    scan: Scan,
+    report: Option<(AttemptStart, Arc<AttemptTracker>)>,
+}
+
+impl<S> ObservedBody<S> {
+    pub fn new(
+        inner: S,
+        status: u16,
+        headers: HeaderMap,
+        start: AttemptStart,
+        tracker: Arc<AttemptTracker>,
+    ) -> Self {
+        let is_sse = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        let scan = if is_sse {
+            Scan::Sse(Box::new(SseScanner::new()))
+        } else {
+            Scan::Json(Vec::new())
+        };
+        ObservedBody {
+            inner,
+            status,
+            headers,
+            scan,
+            report: Some((start, tracker)),
+        }
+    }
+
+    fn see(&mut self, chunk: &[u8]) {
+        match &mut self.scan {
+            Scan::Json(prefix) => {
+                let room = MAX_BODY_PREFIX.saturating_sub(prefix.len());
+                prefix.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Scan::Sse(scanner) => scanner.feed(chunk),
+        }
+    }
+
+    fn outcome(&mut self) -> Outcome {
+        match std::mem::replace(&mut self.scan, Scan::Json(Vec::new())) {
+            Scan::Json(prefix) => classify_response(self.status, &self.headers, &prefix),
+            Scan::Sse(scanner) => scanner.finish(self.status, &self.headers),
+        }
+    }
+
+    fn report(&mut self, broken: bool) {
+        let Some((start, tracker)) = self.report.take() else {
+            return;
+        };
+        let mut outcome = self.outcome();
+        if broken && outcome.is_success() {
+            // The upstream cut the stream: whatever the status said, the call failed.
+            outcome.class = Class::Connection;
+            outcome.error_type = Some("connection_error".to_owned());
+            outcome.retryable = true;
+        }
+        tracker.end(start, outcome);
+    }
+}
+
+impl<S, E> Stream for ObservedBody<S>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    type Item = Result<Bytes, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.see(&chunk);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.report(true);
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(None) => {
+                this.report(false);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S> Drop for ObservedBody<S> {
+    fn drop(&mut self) {
+        // The client went away before the end: report what was seen so the call is not lost.
+        if let Some((start, tracker)) = self.report.take() {
+            let outcome = self.outcome();
+            tracker.end(start, outcome);
+        }
+    }
+}

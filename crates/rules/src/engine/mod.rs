@@ -1,0 +1,665 @@
+//! The rules engine: per-series, per-rule state fed by calls and driven by a clock.
+//!
+//! * `observe(call)` counts the call into every rule's per-second ring for its group (one hash
+//!   lookup per distinct `group_by`), and fires `any` rules at once, at the call's time.
+//! * `tick(now)` moves the evaluation clock second by second up to `now` (event time in replay
+//!   and tests, the system clock live) and steps every instance's lifecycle. Its cost is
+//!   O(series × rules) per second, whatever the call volume.
+
+mod contributors;
+mod detector;
+mod label_bound;
+mod lifecycle;
+mod render;
+mod ring;
+mod rotation;
+
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
+
+use time::{Duration as TimeDuration, OffsetDateTime};
+
+use contributors::Contributors;
+use detector::{Detector, Values};
+use lifecycle::{Phase, Step};
+pub use render::status_meaning;
+use render::Facts;
+use rotation::Rotations;
+
+use super::model::{GroupField, Rule, RuleKind, RuleSet};
+use super::normalise::normalise_message;
+use callwatch_core::alert::{Alert, AlertState};
+use callwatch_core::classify::Class;
+use callwatch_core::event::{CallEvent, Event, KeyRotation};
+
+/// Most series (distinct group-by values) per group; calls of further series are counted in
+/// [`EngineStats::series_overflow`] and not evaluated.
+pub const MAX_SERIES_PER_GROUP: usize = 10_000;
+/// Request ids kept per instance (for the provider's support).
+const REQUEST_IDS: usize = 5;
+
+/// What the engine could not count, so nothing is dropped silently.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub calls: u64,
+    /// Calls too far behind the clock to land in any window.
+    pub late_calls: u64,
+    /// Calls of series beyond [`MAX_SERIES_PER_GROUP`].
+    pub series_overflow: u64,
+    /// Calls whose model name was past the bound, evaluated under
+    /// [`callwatch_core::names::OVERFLOW_VALUE`].
+    pub model_overflow: u64,
+}
+
+/// An instance that is pending or firing, for `callwatch test` and live views.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActiveInstance {
+    pub rule: String,
+    pub labels: BTreeMap<String, String>,
+    pub firing: bool,
+}
+
+struct RuleState {
+    detector: Detector,
+    phase: Phase,
+    alert: Option<Alert>,
+    last_match: Option<OffsetDateTime>,
+    statuses: Contributors,
+    error_types: Contributors,
+    messages: Contributors,
+    request_ids: Vec<String>,
+    next_request_id: usize,
+}
+
+struct Series {
+    labels: BTreeMap<String, String>,
+    states: Vec<RuleState>,
+    last_seen: i64,
+}
+
+struct Group {
+    fields: Vec<GroupField>,
+    rules: Vec<usize>,
+    series: HashMap<String, Series>,
+}
+
+pub struct Engine {
+    rules: RuleSet,
+    groups: Vec<Group>,
+    rotations: Rotations,
+    eval_end: Option<i64>,
+    last_call: i64,
+    horizon_s: i64,
+    gc_after_s: i64,
+    key_buf: String,
+    stats: EngineStats,
+    models: label_bound::LabelBound,
+}
+
+/// Missing `error_type` (a body-less 402, say) is labelled by the type its class stands for.
+fn error_type_of_class(class: Class) -> Option<&'static str> {
+    Some(match class {
+        Class::Billing => "billing_error",
+        Class::Auth => "authentication_error",
+        Class::Permission => "permission_error",
+        Class::InvalidRequest => "invalid_request_error",
+        Class::NotFound => "not_found_error",
+        Class::RateLimit => "rate_limit_error",
+        Class::Overloaded => "overloaded_error",
+        Class::Server => "api_error",
+        _ => return None,
+    })
+}
+
+fn field_value(field: GroupField, call: &CallEvent<'_>) -> Option<String> {
+    match field {
+        GroupField::Model => call.model.as_deref().map(str::to_string),
+        GroupField::KeyId => call.key_id.as_deref().map(str::to_string),
+        GroupField::Operation => call.operation.as_deref().map(str::to_string),
+        GroupField::ErrorType => call
+            .error_type
+            .as_deref()
+            .or_else(|| error_type_of_class(call.class))
+            .map(str::to_string),
+        GroupField::Status => call.status.map(|s| s.to_string()),
+        GroupField::Class => Some(call.class.as_str().to_string()),
+        GroupField::Message => call.message.as_deref().map(normalise_message),
+    }
+}
+
+fn at_second(sec: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(sec).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn std_to_time(d: std::time::Duration) -> TimeDuration {
+    TimeDuration::seconds(d.as_secs() as i64)
+}
+
+impl RuleState {
+    fn new(rule: &Rule, eval_end: i64) -> RuleState {
+        let window = rule.kind.window().as_secs_f64().max(60.0);
+        let slow = match rule.kind {
+            RuleKind::ShareOverBaseline {
+                baseline_half_life, ..
+            } => baseline_half_life.as_secs_f64(),
+            _ => window * 12.0,
+        };
+        RuleState {
+            detector: Detector::new(&rule.kind, eval_end),
+            phase: Phase::Inactive,
+            alert: None,
+            last_match: None,
+            statuses: Contributors::new(window, slow),
+            error_types: Contributors::new(window, slow),
+            messages: Contributors::new(window, slow),
+            request_ids: Vec::new(),
+            next_request_id: 0,
+        }
+    }
+
+    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64) {
+        self.last_match = Some(self.last_match.map_or(call.ts, |t| t.max(call.ts)));
+        if !call.class.is_error() {
+            return;
+        }
+        if let Some(s) = call.status {
+            self.statuses.add(&s.to_string(), sec);
+        }
+        if let Some(t) = call.error_type.as_deref() {
+            self.error_types.add(t, sec);
+        }
+        if let Some(m) = call.message.as_deref() {
+            self.messages.add(&normalise_message(m), sec);
+        }
+        if let Some(id) = call.request_id.as_deref() {
+            if self.request_ids.len() < REQUEST_IDS {
+                self.request_ids.push(id.to_string());
+            } else {
+                let slot = &mut self.request_ids[self.next_request_id % REQUEST_IDS];
+                slot.clear();
+                slot.push_str(id);
+            }
+            self.next_request_id += 1;
+        }
+    }
+
+    /// Builds the alert for a transition at `at`.
+    fn alert(
+        &self,
+        rule: &Rule,
+        series_labels: &BTreeMap<String, String>,
+        values: &Values,
+        rotation: Option<&rotation::Rotation>,
+        at: OffsetDateTime,
+    ) -> Alert {
+        let sec = at.unix_timestamp();
+        let mut labels = series_labels.clone();
+        for (k, v) in &rule.labels {
+            labels.insert(k.clone(), v.clone());
+        }
+        let message = match rule.kind {
+            RuleKind::ShareOverBaseline { .. } => self.messages.rising(sec),
+            _ => self.messages.dominant(sec),
+        };
+        // Oldest first.
+        let mut request_ids = self.request_ids.clone();
+        if request_ids.len() == REQUEST_IDS {
+            request_ids.rotate_left(self.next_request_id % REQUEST_IDS);
+        }
+        let facts = Facts {
+            rule,
+            labels: &labels,
+            values,
+            status: self.statuses.dominant(sec),
+            error_type: self.error_types.dominant(sec),
+            message,
+            class: None,
+            request_ids: &request_ids,
+            rotation,
+            since: at,
+        };
+        let (summary, description, runbook) = facts.render();
+        Alert {
+            at,
+            rule: rule.name.clone(),
+            state: AlertState::Firing,
+            severity: rule.severity,
+            labels,
+            summary,
+            description,
+            starts_at: at,
+            values: values.to_map(),
+            request_ids,
+            runbook,
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(rules: RuleSet) -> Engine {
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            match groups.iter_mut().find(|g| g.fields == rule.group_by) {
+                Some(g) => g.rules.push(i),
+                None => groups.push(Group {
+                    fields: rule.group_by.clone(),
+                    rules: vec![i],
+                    series: HashMap::new(),
+                }),
+            }
+        }
+        let horizon_s = rules
+            .rules
+            .iter()
+            .map(|r| {
+                let quiet = match r.kind {
+                    RuleKind::Any { quiet_for } => quiet_for.as_secs(),
+                    _ => 0,
+                };
+                r.kind.window().as_secs()
+                    + r.pending_for.as_secs()
+                    + r.keep_firing_for.as_secs()
+                    + quiet
+            })
+            .max()
+            .unwrap_or(0) as i64
+            + ring::SLACK_S
+            + 2;
+        let baseline_s = rules
+            .rules
+            .iter()
+            .filter_map(|r| match r.kind {
+                RuleKind::ShareOverBaseline {
+                    baseline_half_life, ..
+                } => Some(baseline_half_life.as_secs() as i64 * 4),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        Engine {
+            rules,
+            groups,
+            rotations: Rotations::default(),
+            eval_end: None,
+            last_call: i64::MIN,
+            horizon_s,
+            gc_after_s: horizon_s.max(baseline_s),
+            key_buf: String::new(),
+            stats: EngineStats::default(),
+            models: label_bound::LabelBound::new(callwatch_core::record::Limits::default().models),
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    /// The time up to which the engine has evaluated (seconds before it are complete).
+    pub fn clock(&self) -> Option<OffsetDateTime> {
+        self.eval_end.map(at_second)
+    }
+
+    /// Any line of an event log.
+    pub fn observe_event(&mut self, event: &Event<'_>) -> Vec<Alert> {
+        match event {
+            Event::Call(call) => self.observe(call),
+            Event::KeyRotated(r) => {
+                self.key_rotated(r);
+                Vec::new()
+            }
+        }
+    }
+
+    /// An explicit key rotation.
+    pub fn key_rotated(&mut self, rotation: &KeyRotation<'_>) {
+        self.eval_end.get_or_insert(rotation.ts.unix_timestamp());
+        self.rotations.explicit(&rotation.key_id, rotation.ts);
+    }
+
+    /// One finished call. Returns the `any` rules it fired (at the call's time).
+    pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
+        let overflowed;
+        let call = match call.model.as_deref() {
+            Some(model) if !self.models.admits(model) => {
+                self.stats.model_overflow += 1;
+                overflowed = CallEvent {
+                    model: Some(std::borrow::Cow::Borrowed(
+                        callwatch_core::names::OVERFLOW_VALUE,
+                    )),
+                    ..call.clone()
+                };
+                &overflowed
+            }
+            _ => call,
+        };
+        let sec = call.ts.unix_timestamp();
+        let eval_end = *self.eval_end.get_or_insert(sec);
+        self.last_call = self.last_call.max(sec);
+        self.stats.calls += 1;
+        if let Some(key) = call.key_id.as_deref() {
+            self.rotations.observe_key(key, call.ts);
+        }
+        let mut fired = Vec::new();
+        let mut late = false;
+        let Engine {
+            rules,
+            groups,
+            key_buf,
+            stats,
+            rotations,
+            ..
+        } = self;
+        for group in groups.iter_mut() {
+            key_buf.clear();
+            for &field in &group.fields {
+                key_buf.push('\u{1f}');
+                match field {
+                    GroupField::Status => {
+                        if let Some(s) = call.status {
+                            key_buf.push_str(&s.to_string());
+                        }
+                    }
+                    GroupField::Class => key_buf.push_str(call.class.as_str()),
+                    _ => match field_value_ref(field, call) {
+                        Some(v) => key_buf.push_str(v),
+                        None => match field_value(field, call) {
+                            Some(v) => key_buf.push_str(&v),
+                            None => key_buf.push('\u{0}'),
+                        },
+                    },
+                }
+            }
+            if !group.series.contains_key(key_buf.as_str()) {
+                if group.series.len() >= MAX_SERIES_PER_GROUP {
+                    stats.series_overflow += 1;
+                    continue;
+                }
+                let labels = group
+                    .fields
+                    .iter()
+                    .filter_map(|&f| field_value(f, call).map(|v| (f.as_str().to_string(), v)))
+                    .collect();
+                let states = group
+                    .rules
+                    .iter()
+                    .map(|&i| RuleState::new(&rules.rules[i], eval_end))
+                    .collect();
+                group.series.insert(
+                    key_buf.clone(),
+                    Series {
+                        labels,
+                        states,
+                        last_seen: sec,
+                    },
+                );
+            }
+            let Some(series) = group.series.get_mut(key_buf.as_str()) else {
+                continue;
+            };
+            series.last_seen = series.last_seen.max(sec);
+            for (pos, &rule_index) in group.rules.iter().enumerate() {
+                let rule = &rules.rules[rule_index];
+                let state = &mut series.states[pos];
+                let matched = rule.matcher.matches(call);
+                if !state.detector.add(sec, matched, call.latency_ms) {
+                    late = true;
+                }
+                if !matched {
+                    continue;
+                }
+                state.note_match(call, sec);
+                if matches!(rule.kind, RuleKind::Any { .. }) && !state.phase.is_firing() {
+                    let values = Values {
+                        count: Some(1),
+                        ..Values::default()
+                    };
+                    let alert =
+                        state.alert(rule, &series.labels, &values, rotations.last(), call.ts);
+                    state.phase = Phase::Firing { last_true: call.ts };
+                    state.alert = Some(alert.clone());
+                    fired.push(alert);
+                }
+            }
+        }
+        if late {
+            self.stats.late_calls += 1;
+        }
+        fired
+    }
+
+    /// Evaluates every second boundary up to `now` (event time in replay and tests).
+    pub fn tick(&mut self, now: OffsetDateTime) -> Vec<Alert> {
+        let target = now.unix_timestamp();
+        let mut out = Vec::new();
+        let Some(mut end) = self.eval_end else {
+            self.eval_end = Some(target);
+            return out;
+        };
+        while end < target {
+            if end.saturating_sub(self.last_call) > self.horizon_s && !self.any_active() {
+                // Nothing happened for longer than any rule looks back: jump.
+                end = target;
+                self.advance_all(end);
+                self.gc(end);
+                break;
+            }
+            end += 1;
+            self.evaluate_at(end, &mut out);
+            if end % 60 == 0 {
+                self.gc(end);
+            }
+        }
+        self.eval_end = Some(end);
+        out
+    }
+
+    fn any_active(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| g.series.values())
+            .flat_map(|s| s.states.iter())
+            .any(|st| st.phase.is_active())
+    }
+
+    fn advance_all(&mut self, end: i64) {
+        for group in &mut self.groups {
+            for series in group.series.values_mut() {
+                for (pos, &i) in group.rules.iter().enumerate() {
+                    series.states[pos]
+                        .detector
+                        .advance(&self.rules.rules[i].kind, end, false);
+                }
+            }
+        }
+    }
+
+    fn gc(&mut self, end: i64) {
+        let after = self.gc_after_s;
+        for group in &mut self.groups {
+            group.series.retain(|_, s| {
+                end - s.last_seen <= after || s.states.iter().any(|st| st.phase.is_active())
+            });
+        }
+    }
+
+    fn evaluate_at(&mut self, end: i64, out: &mut Vec<Alert>) {
+        let at = at_second(end);
+        let Engine {
+            rules,
+            groups,
+            rotations,
+            ..
+        } = self;
+        for group in groups.iter_mut() {
+            for series in group.series.values_mut() {
+                for (pos, &rule_index) in group.rules.iter().enumerate() {
+                    let rule = &rules.rules[rule_index];
+                    let state = &mut series.states[pos];
+                    if let RuleKind::Any { quiet_for } = rule.kind {
+                        // `None` past year 9999: a billing call stamped at the end of time never goes quiet.
+                        let quiet_until = state
+                            .last_match
+                            .and_then(|t| t.checked_add(std_to_time(quiet_for)));
+                        if let (true, Some(until)) = (state.phase.is_firing(), quiet_until) {
+                            if until <= at {
+                                state.phase = Phase::Inactive;
+                                if let Some(mut a) = state.alert.take() {
+                                    a.state = AlertState::Resolved;
+                                    a.at = until;
+                                    out.push(a);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let firing = state.phase.is_firing();
+                    state.detector.advance(&rule.kind, end, firing);
+                    let verdict = state
+                        .detector
+                        .verdict(&rule.kind, end, firing, rotations.last());
+                    let step = state.phase.step(
+                        verdict.holds,
+                        at,
+                        std_to_time(rule.pending_for),
+                        std_to_time(rule.keep_firing_for),
+                    );
+                    match step {
+                        Step::None => {}
+                        Step::Fire => {
+                            state.detector.on_fire(&rule.kind);
+                            let alert = state.alert(
+                                rule,
+                                &series.labels,
+                                &verdict.values,
+                                rotations.last(),
+                                at,
+                            );
+                            state.alert = Some(alert.clone());
+                            out.push(alert);
+                        }
+                        Step::Resolve => {
+                            state.detector.on_resolve();
+                            if let Some(mut a) = state.alert.take() {
+                                a.state = AlertState::Resolved;
+                                a.at = at;
+                                out.push(a);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Alerts firing now (their firing transition), for a live view.
+    pub fn firing(&self) -> impl Iterator<Item = &Alert> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.series.values())
+            .flat_map(|s| s.states.iter())
+            .filter_map(|st| st.alert.as_ref())
+    }
+
+    /// Pending and firing instances (pending ones are not emitted as alerts).
+    pub fn active(&self) -> Vec<ActiveInstance> {
+        let mut out = Vec::new();
+        for group in &self.groups {
+            for series in group.series.values() {
+                for (pos, &i) in group.rules.iter().enumerate() {
+                    let st = &series.states[pos];
+                    if !st.phase.is_active() {
+                        continue;
+                    }
+                    let rule = &self.rules.rules[i];
+                    let mut labels = series.labels.clone();
+                    labels.extend(rule.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    out.push(ActiveInstance {
+                        rule: rule.name.clone(),
+                        labels,
+                        firing: st.phase.is_firing(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Borrowed group-by value where no conversion is needed (the hot path's common case).
+fn field_value_ref<'e>(field: GroupField, call: &'e CallEvent<'_>) -> Option<&'e str> {
+    match field {
+        GroupField::Model => call.model.as_deref(),
+        GroupField::KeyId => call.key_id.as_deref(),
+        GroupField::Operation => call.operation.as_deref(),
+        GroupField::ErrorType => call
+            .error_type
+            .as_deref()
+            .or_else(|| error_type_of_class(call.class)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::default_rules;
+    use time::macros::datetime;
+
+    #[test]
+    fn ticks_without_calls_and_huge_gaps_do_not_panic() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        assert!(e.tick(t0).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(400)).is_empty());
+        e.key_rotated(&KeyRotation {
+            ts: t0,
+            key_id: "k-1".into(),
+        });
+        let call = CallEvent::new(t0 + TimeDuration::days(401), Some(200), None);
+        assert!(e.observe(&call).is_empty());
+        assert!(e.tick(t0 + TimeDuration::days(800)).is_empty());
+        assert_eq!(e.firing().count(), 0);
+    }
+
+    #[test]
+    fn any_rule_fires_at_the_call_and_resolves_after_quiet() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00.250 UTC);
+        let billing = CallEvent::new(t0, Some(403), Some("billing_error"));
+        let fired = e.observe(&billing);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].at, t0);
+        assert_eq!(fired[0].labels["error_type"], "billing_error");
+        assert_eq!(e.firing().count(), 1);
+        assert!(e.tick(t0 + TimeDuration::minutes(9)).is_empty());
+        let resolved = e.tick(t0 + TimeDuration::minutes(11));
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].state, AlertState::Resolved);
+        assert_eq!(resolved[0].at, t0 + TimeDuration::minutes(10));
+        let perm = CallEvent::new(
+            t0 + TimeDuration::minutes(12),
+            Some(403),
+            Some("permission_error"),
+        );
+        assert!(e.observe(&perm).is_empty());
+    }
+
+    #[test]
+    fn a_call_stamped_at_the_end_of_time_does_not_panic() {
+        // The billing `any` rule's quiet deadline (+10m) lies past year 9999 (fuzzing found it).
+        let mut e = Engine::new(default_rules());
+        let t = datetime!(9999-12-31 23:59:00 UTC);
+        assert_eq!(
+            e.observe(&CallEvent::new(t, Some(403), Some("billing_error")))
+                .len(),
+            1
+        );
+        assert!(e.tick(t + TimeDuration::seconds(59)).is_empty());
+        assert_eq!(e.firing().count(), 1);
+    }
+}

@@ -1,0 +1,121 @@
+//! Filling a rule's templates from what the engine knows about one alert instance.
+
+use std::collections::BTreeMap;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::detector::Values;
+use super::rotation::Rotation;
+use crate::model::{Rule, RuleKind};
+use crate::template::render;
+use callwatch_core::duration::format_duration;
+
+/// What one alert instance is about, for its templates.
+pub struct Facts<'a> {
+    pub rule: &'a Rule,
+    pub labels: &'a BTreeMap<String, String>,
+    pub values: &'a Values,
+    pub status: Option<&'a str>,
+    pub error_type: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub class: Option<&'a str>,
+    pub request_ids: &'a [String],
+    pub rotation: Option<&'a Rotation>,
+    pub since: OffsetDateTime,
+}
+
+/// What a status dominating a 5xx spike means for the operator.
+pub fn status_meaning(status: &str) -> &'static str {
+    match status {
+        "500" => "provider incident (500 api_error): the API is failing on its side; SDKs retry it, check status.anthropic.com and open a ticket with the request ids if it persists",
+        "502" | "503" => "provider incident at the gateway (502/503): retry with backoff and watch status.anthropic.com",
+        "504" => "provider incident: gateway timeouts (504); retry with backoff, consider streaming long requests",
+        "529" => "platform capacity: the API is overloaded (529 overloaded_error); back off longer, lower concurrency or fall back to another model",
+        "429" => "rate limit pressure: honour retry-after and smooth the request rate",
+        _ => "",
+    }
+}
+
+fn percent(v: Option<f64>) -> Option<String> {
+    v.map(|v| {
+        let p = v * 100.0;
+        if p >= 10.0 {
+            format!("{p:.0}%")
+        } else {
+            format!("{p:.1}%")
+        }
+    })
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+impl Facts<'_> {
+    fn lookup(&self, name: &str) -> Option<String> {
+        let v = self.values;
+        let label_or = |key: &str, fallback: Option<&str>| {
+            self.labels
+                .get(key)
+                .map(String::as_str)
+                .or(fallback)
+                .map(str::to_string)
+        };
+        Some(match name {
+            "rule" => self.rule.name.clone(),
+            "severity" => self.rule.severity.as_str().to_string(),
+            "share" => percent(v.share)?,
+            "baseline" => percent(v.baseline)?,
+            "threshold" => match self.rule.kind {
+                RuleKind::LatencyPercentile { .. } => format!("{:.0} ms", v.threshold?),
+                RuleKind::BurstAfterEvent { .. } => format!("{:.0}", v.threshold?),
+                _ => percent(v.threshold)?,
+            },
+            "count" => v.count?.to_string(),
+            "total" => v.total?.to_string(),
+            "window" => format_duration(std::time::Duration::from_secs(v.window_s?)),
+            "percentile" => format!("p{}", v.percentile?),
+            "latency_ms" => format!("{:.0}", v.latency_ms?),
+            "quiet_for" => match self.rule.kind {
+                RuleKind::Any { quiet_for } => format_duration(quiet_for),
+                _ => return None,
+            },
+            "key_id" => label_or("key_id", None)?,
+            "model" => label_or("model", None)?,
+            "operation" => label_or("operation", None)?,
+            "error_type" => label_or("error_type", self.error_type)?,
+            "status" => label_or("status", self.status)?,
+            "class" => label_or("class", self.class)?,
+            "message" => label_or("message", self.message)?,
+            "status_meaning" => status_meaning(&label_or("status", self.status)?).to_string(),
+            "request_ids" => {
+                if self.request_ids.is_empty() {
+                    return None;
+                }
+                self.request_ids.join(", ")
+            }
+            "rotation" => {
+                let r = self.rotation?;
+                let how = if r.explicit {
+                    "rotated to"
+                } else {
+                    "new key first seen:"
+                };
+                format!("{how} {} at {}", r.key_id, rfc3339(r.at))
+            }
+            "since" => rfc3339(self.since),
+            _ => return None,
+        })
+    }
+
+    /// (summary, description, runbook)
+    pub fn render(&self) -> (String, String, String) {
+        let f = |t: &str| render(t, |n| self.lookup(n));
+        (
+            f(&self.rule.summary),
+            f(&self.rule.description),
+            f(&self.rule.runbook),
+        )
+    }
+}

@@ -1,0 +1,196 @@
+//! The rule set as data: what each rule matches, how it decides, what it says. Public fields so
+//! exporters (Prometheus rules, Datadog monitors) and `check` can read every kind, threshold and
+//! window.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use callwatch_core::alert::Severity;
+use callwatch_core::classify::Class;
+use callwatch_core::event::CallEvent;
+
+/// A validated set of rules (names are unique).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn get(&self, name: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    pub kind: RuleKind,
+    /// Which calls count as hits (the numerator); all calls of the group are the denominator.
+    pub matcher: Matcher,
+    /// One alert instance per distinct value of these fields.
+    pub group_by: Vec<GroupField>,
+    /// How long the condition must hold before the alert fires (pending meanwhile).
+    pub pending_for: Duration,
+    /// How long a firing alert stays firing after its condition stops holding (hysteresis).
+    pub keep_firing_for: Duration,
+    pub severity: Severity,
+    /// Static labels added to every alert of the rule.
+    pub labels: BTreeMap<String, String>,
+    /// Templates with `{{placeholders}}` (see [`crate::PLACEHOLDERS`]).
+    pub summary: String,
+    pub description: String,
+    /// What to do about it.
+    pub runbook: String,
+}
+
+/// How a rule decides, with the kind's own parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleKind {
+    /// Matched share of the group's calls over `window` is at least `threshold`.
+    ShareOverThreshold {
+        window: Duration,
+        threshold: f64,
+        /// Volume guard: at least this many calls in the window.
+        min_calls: u64,
+        /// And at least this many matched calls.
+        min_count: u64,
+    },
+    /// Matched share rises above its own trailing baseline (CUSUM over an EWMA baseline; see
+    /// docs/rules.md).
+    ShareOverBaseline {
+        /// Window of the current share (shown, and what must stay high to keep firing).
+        window: Duration,
+        /// Half-life of the EWMA baseline.
+        baseline_half_life: Duration,
+        /// Smallest rise of the share (absolute, 0.02 = 2 points) worth alerting on.
+        min_rise: f64,
+        /// Excess matched calls (over baseline + min_rise/2) the CUSUM must accumulate to fire.
+        cusum_limit: f64,
+        min_calls: u64,
+        min_count: u64,
+    },
+    /// At least `min_count` matched calls in `window`, within `within` of a trigger event.
+    BurstAfterEvent {
+        event: TriggerEvent,
+        within: Duration,
+        window: Duration,
+        min_count: u64,
+    },
+    /// Every matched call fires at once (at the call's time); resolves after `quiet_for`
+    /// without a matched call.
+    Any { quiet_for: Duration },
+    /// The `percentile` of latency over `window` (HDR histograms) is at least `threshold_ms`.
+    LatencyPercentile {
+        window: Duration,
+        percentile: f64,
+        threshold_ms: f64,
+        min_calls: u64,
+    },
+}
+
+impl RuleKind {
+    pub const NAMES: [&'static str; 5] = [
+        "share_over_threshold",
+        "share_over_baseline",
+        "burst_after_event",
+        "any",
+        "latency_percentile",
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleKind::ShareOverThreshold { .. } => "share_over_threshold",
+            RuleKind::ShareOverBaseline { .. } => "share_over_baseline",
+            RuleKind::BurstAfterEvent { .. } => "burst_after_event",
+            RuleKind::Any { .. } => "any",
+            RuleKind::LatencyPercentile { .. } => "latency_percentile",
+        }
+    }
+
+    /// The longest span of per-second data the kind looks at.
+    pub fn window(&self) -> Duration {
+        match self {
+            RuleKind::ShareOverThreshold { window, .. }
+            | RuleKind::ShareOverBaseline { window, .. }
+            | RuleKind::BurstAfterEvent { window, .. }
+            | RuleKind::LatencyPercentile { window, .. } => *window,
+            RuleKind::Any { .. } => Duration::from_secs(1),
+        }
+    }
+}
+
+/// Events a `burst_after_event` rule can follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// A key id never seen before appears after another was in use, or a `key_rotated` line.
+    KeyRotation,
+}
+
+impl TriggerEvent {
+    pub const NAMES: [&'static str; 1] = ["key_rotation"];
+}
+
+/// Which calls a rule counts. Every non-empty list must match (AND); an empty list matches all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matcher {
+    pub classes: Vec<Class>,
+    pub statuses: Vec<u16>,
+    /// Raw `error.type` values as the API sent them.
+    pub error_types: Vec<String>,
+    /// Only calls that needed at least this many attempts.
+    pub min_attempts: Option<u32>,
+}
+
+impl Matcher {
+    pub fn matches(&self, call: &CallEvent<'_>) -> bool {
+        (self.classes.is_empty() || self.classes.contains(&call.class))
+            && (self.statuses.is_empty() || call.status.is_some_and(|s| self.statuses.contains(&s)))
+            && (self.error_types.is_empty()
+                || call
+                    .error_type
+                    .as_deref()
+                    .is_some_and(|t| self.error_types.iter().any(|e| e == t)))
+            && self.min_attempts.is_none_or(|n| call.attempts >= n)
+    }
+}
+
+/// Fields an alert can be grouped by (each becomes a label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupField {
+    Model,
+    KeyId,
+    Operation,
+    ErrorType,
+    Status,
+    Class,
+    /// The normalised error message (numbers, ids and quoted values replaced).
+    Message,
+}
+
+impl GroupField {
+    pub const ALL: [GroupField; 7] = [
+        GroupField::Model,
+        GroupField::KeyId,
+        GroupField::Operation,
+        GroupField::ErrorType,
+        GroupField::Status,
+        GroupField::Class,
+        GroupField::Message,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupField::Model => "model",
+            GroupField::KeyId => "key_id",
+            GroupField::Operation => "operation",
+            GroupField::ErrorType => "error_type",
+            GroupField::Status => "status",
+            GroupField::Class => "class",
+            GroupField::Message => "message",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GroupField> {
+        GroupField::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}

@@ -1,0 +1,345 @@
+//! Rule unit tests (`callwatch test`), in the spirit of `promtool test rules`: input series of
+//! calls per interval in a compact notation, or single events, then the alerts expected to be
+//! pending or firing at given times.
+//!
+//! ```yaml
+//! rule_files: [../default.yaml]      # optional (relative to this file); default: embedded set
+//! tests:
+//!   - name: one billing error is an outage
+//!     interval: 1s                   # optional, default 1s
+//!     input_series:
+//!       - call: {status: 200, model: claude-sonnet-4-6, key_id: k-1}
+//!         values: "2x1200"           # 2 calls per interval, 1201 intervals
+//!     input_events:
+//!       - at: 10m
+//!         call: {status: 402, error_type: billing_error}
+//!       - at: 15m
+//!         key_rotated: k-2
+//!     alert_rule_test:
+//!       - eval_time: 10m1s
+//!         alertname: BillingOutage
+//!         exp_alerts:
+//!           - labels: {error_type: billing_error}
+//!             state: firing          # or pending; default firing
+//! ```
+//!
+//! Values notation (per-interval call counts): `a+bxn` is a, a+b, …, a+n·b; `a-bxn` counts
+//! down; `axn` repeats a n+1 times; `_` is an interval without calls; terms separate by spaces.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use super::{default_rules, load_rules_file, parse_duration, Engine, RuleSet};
+use callwatch_core::event::{CallEvent, Event, KeyRotation};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    #[serde(default)]
+    rule_files: Vec<PathBuf>,
+    tests: Vec<TestCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestCase {
+    name: String,
+    interval: Option<String>,
+    #[serde(default)]
+    input_series: Vec<SeriesSpec>,
+    #[serde(default)]
+    input_events: Vec<EventSpec>,
+    #[serde(default)]
+    alert_rule_test: Vec<Expectation>,
+}
+
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+struct CallSpec {
+    #[serde(default)]
+    status: Option<u16>,
+    error_type: Option<String>,
+    message: Option<String>,
+    model: Option<String>,
+    key_id: Option<String>,
+    operation: Option<String>,
+    request_id: Option<String>,
+    attempts: Option<u32>,
+    latency_ms: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeriesSpec {
+    call: CallSpec,
+    values: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventSpec {
+    at: String,
+    call: Option<CallSpec>,
+    key_rotated: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectation {
+    eval_time: String,
+    alertname: String,
+    #[serde(default)]
+    exp_alerts: Vec<ExpectedAlert>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedAlert {
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    state: Option<String>,
+}
+
+/// Outcome of one test file.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub passed: usize,
+    /// One line per failed expectation (or file problem), naming the test.
+    pub failures: Vec<String>,
+}
+
+/// Expands the values notation into per-interval counts.
+pub fn expand_values(text: &str) -> Result<Vec<u64>, String> {
+    let mut out = Vec::new();
+    for term in text.split_whitespace() {
+        let bad = || format!("bad values term `{term}` (allowed: a, _, axn, a+bxn, a-bxn, _xn)");
+        let (head, times) = match term.split_once('x') {
+            Some((h, n)) => (h, n.parse::<u64>().map_err(|_| bad())? + 1),
+            None => (term, 1),
+        };
+        if times > 10_000_000 {
+            return Err(format!("values term `{term}` is too long"));
+        }
+        if head == "_" {
+            out.extend(std::iter::repeat_n(0, times as usize));
+            continue;
+        }
+        let (start, step): (i64, i64) = if let Some((a, b)) = head.split_once('+') {
+            (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)
+        } else if let Some((a, b)) = head.split_once('-') {
+            (
+                a.parse().map_err(|_| bad())?,
+                -b.parse::<i64>().map_err(|_| bad())?,
+            )
+        } else {
+            (head.parse().map_err(|_| bad())?, 0)
+        };
+        for i in 0..times as i64 {
+            let v = start + step * i;
+            if v < 0 {
+                return Err(format!("values term `{term}` goes below zero"));
+            }
+            out.push(v as u64);
+        }
+    }
+    Ok(out)
+}
+
+const START: OffsetDateTime = time::macros::datetime!(2026-01-01 00:00:00 UTC);
+
+fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> CallEvent<'static> {
+    let mut c = CallEvent::new(ts, spec.status, None);
+    c.error_type = spec.error_type.clone().map(Cow::Owned);
+    c.message = spec.message.clone().map(Cow::Owned);
+    c.model = spec.model.clone().map(Cow::Owned);
+    c.key_id = spec.key_id.clone().map(Cow::Owned);
+    c.operation = spec.operation.clone().map(Cow::Owned);
+    c.request_id = spec.request_id.clone().map(Cow::Owned);
+    c.attempts = spec.attempts.unwrap_or(1).max(1);
+    c.latency_ms = spec.latency_ms;
+    c.reclassify();
+    c
+}
+
+fn offset(text: &str) -> Result<Duration, String> {
+    parse_duration(text).map(|d| Duration::seconds(d.as_secs() as i64))
+}
+
+/// Runs every test in a file.
+pub fn run_file(path: &Path) -> Report {
+    let mut report = Report::default();
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            report.failures.push(format!("{name}: cannot read: {e}"));
+            return report;
+        }
+    };
+    let file: TestFile = match serde_norway::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let msg = e.to_string();
+            let msg = msg
+                .rfind(" at line ")
+                .map_or(msg.as_str(), |i| &msg[..i])
+                .to_string();
+            report.failures.push(format!("{name}:{line}:{col}: {msg}"));
+            return report;
+        }
+    };
+    let rules = if file.rule_files.is_empty() {
+        default_rules()
+    } else {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut rules = Vec::new();
+        for f in &file.rule_files {
+            match load_rules_file(&base.join(f)) {
+                Ok(set) => rules.extend(set.rules),
+                Err(e) => {
+                    report.failures.push(e.to_string());
+                    return report;
+                }
+            }
+        }
+        RuleSet { rules }
+    };
+    for case in &file.tests {
+        match run_case(&rules, case) {
+            Ok(failures) if failures.is_empty() => report.passed += 1,
+            Ok(failures) => report.failures.extend(
+                failures
+                    .into_iter()
+                    .map(|f| format!("{name}: {}: {f}", case.name)),
+            ),
+            Err(e) => report.failures.push(format!("{name}: {}: {e}", case.name)),
+        }
+    }
+    report
+}
+
+fn run_case(rules: &RuleSet, case: &TestCase) -> Result<Vec<String>, String> {
+    let interval = offset(case.interval.as_deref().unwrap_or("1s"))?;
+    if interval.is_zero() {
+        return Err("`interval` must be at least 1s".into());
+    }
+    let mut events: Vec<Event<'static>> = Vec::new();
+    for series in &case.input_series {
+        for (i, &n) in expand_values(&series.values)?.iter().enumerate() {
+            let slot_start = START + interval * i as u32;
+            for k in 0..n {
+                // Spread the interval's calls evenly inside it.
+                let ts = slot_start + interval * (k as f64 / n as f64);
+                events.push(Event::Call(call_event(&series.call, ts)));
+            }
+        }
+    }
+    for e in &case.input_events {
+        let ts = START + offset(&e.at)?;
+        match (&e.call, &e.key_rotated) {
+            (Some(call), None) => events.push(Event::Call(call_event(call, ts))),
+            (None, Some(key)) => events.push(Event::KeyRotated(KeyRotation {
+                ts,
+                key_id: Cow::Owned(key.clone()),
+            })),
+            _ => {
+                return Err(format!(
+                    "input event at {} needs exactly one of `call`, `key_rotated`",
+                    e.at
+                ))
+            }
+        }
+    }
+    events.sort_by_key(|e| e.ts());
+    let mut expectations: Vec<&Expectation> = case.alert_rule_test.iter().collect();
+    let mut evals = Vec::new();
+    for x in &expectations {
+        if rules.get(&x.alertname).is_none() {
+            return Err(format!("no rule named `{}`", x.alertname));
+        }
+        evals.push(START + offset(&x.eval_time)?);
+    }
+    let mut order: Vec<usize> = (0..expectations.len()).collect();
+    order.sort_by_key(|&i| evals[i]);
+    expectations = order.iter().map(|&i| expectations[i]).collect();
+    evals = order.iter().map(|&i| evals[i]).collect();
+
+    let mut engine = Engine::new(rules.clone());
+    let mut failures = Vec::new();
+    let mut next = 0;
+    for (x, eval) in expectations.iter().zip(evals) {
+        while next < events.len() && events[next].ts() <= eval {
+            let ts = events[next].ts();
+            engine.tick(ts);
+            engine.observe_event(&events[next]);
+            next += 1;
+        }
+        engine.tick(eval);
+        let mut actual: Vec<_> = engine
+            .active()
+            .into_iter()
+            .filter(|a| a.rule == x.alertname)
+            .collect();
+        for want in &x.exp_alerts {
+            let firing = match want.state.as_deref() {
+                None | Some("firing") => true,
+                Some("pending") => false,
+                Some(other) => {
+                    return Err(format!(
+                        "unknown state `{other}` (allowed: firing, pending)"
+                    ))
+                }
+            };
+            let found = actual.iter().position(|a| {
+                a.firing == firing && want.labels.iter().all(|(k, v)| a.labels.get(k) == Some(v))
+            });
+            match found {
+                Some(i) => {
+                    actual.remove(i);
+                }
+                None => failures.push(format!(
+                    "at {}: expected {} {} with labels {:?}; active: {:?}",
+                    x.eval_time,
+                    x.alertname,
+                    if firing { "firing" } else { "pending" },
+                    want.labels,
+                    engine
+                        .active()
+                        .iter()
+                        .filter(|a| a.rule == x.alertname)
+                        .collect::<Vec<_>>()
+                )),
+            }
+        }
+        for extra in actual {
+            failures.push(format!(
+                "at {}: unexpected {} {} with labels {:?}",
+                x.eval_time,
+                x.alertname,
+                if extra.firing { "firing" } else { "pending" },
+                extra.labels
+            ));
+        }
+    }
+    Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_notation() {
+        assert_eq!(
+            expand_values("1+2x3 _x1 5 4-1x2").unwrap(),
+            [1, 3, 5, 7, 0, 0, 5, 4, 3, 2]
+        );
+        assert!(expand_values("1+x").is_err());
+        assert!(expand_values("1-1x5").is_err());
+    }
+}
