@@ -15,7 +15,6 @@ mod runner;
 mod tap;
 mod view;
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -72,6 +71,12 @@ pub struct Agent {
     delivery: Option<StatsSource>,
 }
 
+/// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
+/// `callwatch.notifications`), read from `health` at each collection.
+pub fn export_health(meter: &opentelemetry::metrics::Meter, health: HealthSource) {
+    otel::register(meter, health);
+}
+
 /// What the agent did, once stopped.
 #[derive(Debug)]
 pub struct AgentSummary {
@@ -92,10 +97,16 @@ impl Agent {
     pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
         let log = match &options.event_log {
             Some(path) => {
-                let file = File::create(path).map_err(|source| AgentError::EventLog {
-                    path: path.clone(),
-                    source,
-                })?;
+                // Appended to, like any log: a restart, or two processes of one app, keep every
+                // line written before.
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| AgentError::EventLog {
+                        path: path.clone(),
+                        source,
+                    })?;
                 Some((path.clone(), EventWriter::new(BufWriter::new(file))))
             }
             None => None,
@@ -171,7 +182,7 @@ impl Agent {
     /// Exports the same health over OTLP (`callwatch.alerts.firing`,
     /// `callwatch.engine.dropped`, `callwatch.notifications`), read at each collection.
     pub fn export_health(&self, meter: &opentelemetry::metrics::Meter) {
-        otel::register(meter, self.health());
+        export_health(meter, self.health());
     }
 
     pub fn board(&self) -> AlertBoard {

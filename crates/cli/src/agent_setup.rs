@@ -101,13 +101,7 @@ pub fn notifier(
             comment: format!("--silence {}", silence.text),
         });
     }
-    let has_sinks = cfg.stdout
-        || cfg.desktop.is_some()
-        || cfg.slack.is_some()
-        || cfg.webhook.is_some()
-        || cfg.alertmanager.is_some()
-        || cfg.pagerduty.is_some();
-    if !has_sinks {
+    if !cfg.has_sinks() {
         return Ok(None);
     }
     Notifier::from_config(cfg)

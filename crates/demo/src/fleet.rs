@@ -13,8 +13,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::timeline::{Conditions, KeyState};
-use callwatch::middleware::CallwatchMiddleware;
-use callwatch::retry::RetryPolicy;
+use callwatch::{Middleware, Retry, RetryPolicy};
 use callwatch_core::call::CallObserver;
 
 /// The key every instance starts with, and the one it is rotated to.
@@ -72,16 +71,18 @@ fn client(
             )
         })
         .unwrap_or_else(|| ("127.0.0.1".to_owned(), 80));
+    // Retrying and observing are separate layers, the retry outside: every attempt it makes is
+    // counted in the same logical call.
     ClientBuilder::new(inner)
+        .with(Retry::new(demo_retry_policy(
+            config.speed,
+            config.seed + instance as u64,
+        )))
         .with(
-            CallwatchMiddleware::new()
+            Middleware::new()
                 .operation(callwatch_core::names::OPERATION_CHAT)
                 .observer(observer)
-                .server_address(&address, port)
-                .retry_policy(demo_retry_policy(
-                    config.speed,
-                    config.seed + instance as u64,
-                )),
+                .server_address(&address, port),
         )
         .build()
 }

@@ -123,6 +123,16 @@ impl Default for NotifyConfig {
 
 impl NotifyConfig {
     /// Read a file, then apply the process environment.
+    /// Whether any sink is configured (otherwise a notifier has nowhere to send).
+    pub fn has_sinks(&self) -> bool {
+        self.stdout
+            || self.desktop.is_some()
+            || self.slack.is_some()
+            || self.webhook.is_some()
+            || self.alertmanager.is_some()
+            || self.pagerduty.is_some()
+    }
+
     pub fn load(path: &Path) -> Result<NotifyConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;

@@ -13,7 +13,7 @@ use http::HeaderMap;
 use reqwest::{Body, Response};
 
 use super::buffer::rebuild;
-use super::report::PendingCall;
+use super::logical::CallHandle;
 use super::transport_failure;
 use callwatch_core::classify::{complete_from_ends, Class, Outcome, SseScanner, TransportFailure};
 
@@ -35,7 +35,7 @@ pub(crate) struct SseWatch {
     pub scanner: SseScanner,
     pub status: u16,
     pub headers: HeaderMap,
-    pub call: PendingCall,
+    pub call: CallHandle,
 }
 
 impl BodyWatch for SseWatch {
@@ -50,7 +50,7 @@ impl BodyWatch for SseWatch {
             }
             BodyEnd::Complete | BodyEnd::Dropped => self.scanner.finish(self.status, &self.headers),
         };
-        self.call.finish(&outcome);
+        self.call.settle(&outcome);
     }
 }
 
@@ -62,7 +62,7 @@ pub(crate) struct TailWatch {
     pub outcome: Outcome,
     pub head: Bytes,
     pub tail: VecDeque<u8>,
-    pub call: PendingCall,
+    pub call: CallHandle,
 }
 
 impl BodyWatch for TailWatch {
@@ -90,7 +90,7 @@ impl BodyWatch for TailWatch {
             }
             BodyEnd::Dropped => {}
         }
-        call.finish(&outcome);
+        call.settle(&outcome);
     }
 }
 

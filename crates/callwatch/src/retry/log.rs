@@ -29,13 +29,11 @@ pub struct AttemptSummary {
 #[derive(Clone, Debug, Default)]
 pub struct AttemptLog {
     attempts: Vec<AttemptRecord>,
+    /// The last attempt's whole outcome (headers, body facts), which the call reports.
+    last: Option<Outcome>,
 }
 
 impl AttemptLog {
-    pub fn new() -> AttemptLog {
-        AttemptLog::default()
-    }
-
     pub fn record(&mut self, outcome: &Outcome, latency: Duration, wait_before: Duration) {
         self.attempts.push(AttemptRecord {
             status: outcome.status,
@@ -44,6 +42,12 @@ impl AttemptLog {
             latency,
             wait_before,
         });
+        self.last = Some(outcome.clone());
+    }
+
+    /// The last attempt's outcome (settled, for a stream, once it ended).
+    pub fn last_outcome(&self) -> Option<&Outcome> {
+        self.last.as_ref()
     }
 
     /// Makes the last attempt's record say how it finally ended (a stream is recorded when its
@@ -53,6 +57,7 @@ impl AttemptLog {
             last.status = outcome.status;
             last.class = outcome.class;
             last.error_type.clone_from(&outcome.error_type);
+            self.last = Some(outcome.clone());
         }
     }
 
@@ -88,7 +93,7 @@ mod tests {
     fn retries_are_futile_only_when_the_call_still_failed() {
         let overloaded = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
         let ok = Outcome::bare(Some(200), None, Class::Success);
-        let mut log = AttemptLog::new();
+        let mut log = AttemptLog::default();
         log.record(&overloaded, Duration::from_millis(10), Duration::ZERO);
         log.record(
             &overloaded,
@@ -112,6 +117,6 @@ mod tests {
             log.attempts()[1].error_type.as_deref(),
             Some("overloaded_error")
         );
-        assert_eq!(AttemptLog::new().summary().attempts, 0);
+        assert_eq!(AttemptLog::default().summary().attempts, 0);
     }
 }

@@ -6,9 +6,13 @@
 //! into a stop with a reason instead of a silent long sleep.
 
 mod backoff;
+#[cfg(feature = "reqwest")]
+mod layer;
 mod log;
 mod policy;
 
 pub use backoff::full_jitter;
-pub use log::{AttemptLog, AttemptRecord, AttemptSummary};
+#[cfg(feature = "reqwest")]
+pub use layer::{Retry, RETRY_COUNT_HEADER};
+pub(crate) use log::AttemptLog;
 pub use policy::{Decision, RetryPolicy, RetryPolicyBuilder, StopReason};

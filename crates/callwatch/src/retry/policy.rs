@@ -14,7 +14,10 @@ use callwatch_core::classify::{Class, Outcome};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Try again after `wait`.
-    Retry { wait: Duration },
+    Retry {
+        /// How long to wait before the next attempt.
+        wait: Duration,
+    },
     /// Do not try again.
     Stop(StopReason),
 }
@@ -29,14 +32,22 @@ pub enum StopReason {
     /// The class is not transient (400, 401, 403, 404, 413, 422…) or `x-should-retry: false`.
     NotRetryable(Class),
     /// `max_retries` retries were made already.
-    RetriesExhausted { attempts: u32 },
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+    },
     /// The server asked for a wait longer than what is left of the total wait cap.
     RetryAfterBeyondCap {
+        /// What the API asked to wait.
         retry_after: Duration,
+        /// What was left of the total wait budget.
         remaining: Duration,
     },
     /// The backoff would exceed what is left of the total wait cap.
-    WaitCapReached { remaining: Duration },
+    WaitCapReached {
+        /// What was left of the total wait budget.
+        remaining: Duration,
+    },
 }
 
 impl fmt::Display for StopReason {
@@ -86,6 +97,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Starts from the SDK defaults.
     pub fn builder() -> RetryPolicyBuilder {
         RetryPolicyBuilder {
             policy: RetryPolicy {
@@ -104,6 +116,7 @@ impl RetryPolicy {
         RetryPolicy::builder().max_retries(0).build()
     }
 
+    /// Retries after the first attempt (2, like the SDKs).
     pub fn max_retries(&self) -> u32 {
         self.max_retries
     }
@@ -201,6 +214,7 @@ impl RetryPolicyBuilder {
         self.policy.seeded = Some(Arc::new(Mutex::new(StdRng::seed_from_u64(seed))));
         self
     }
+    /// The policy.
     pub fn build(self) -> RetryPolicy {
         self.policy
     }

@@ -7,9 +7,9 @@ use std::time::Instant;
 use tracing::{Instrument, Span};
 
 use super::context::{CallContext, CALL_CONTEXT};
-use crate::middleware::span;
+use crate::span;
 use callwatch_core::call::Call;
-use callwatch_core::classify::Outcome;
+use callwatch_core::classify::{Outcome, UNKNOWN_MODEL};
 
 /// The running call the macro's generated code drives (`start`, `run`, `finish`).
 #[doc(hidden)]
@@ -23,9 +23,7 @@ pub struct WatchedCall {
 
 impl WatchedCall {
     pub fn start(operation: &'static str, model: Option<String>) -> WatchedCall {
-        let label = model
-            .as_deref()
-            .unwrap_or(crate::middleware::request::UNKNOWN_MODEL);
+        let label = model.as_deref().unwrap_or(UNKNOWN_MODEL);
         WatchedCall {
             operation,
             span: span::call_span(operation, label),
@@ -42,16 +40,14 @@ impl WatchedCall {
             .await
     }
 
-    /// Reports the call. `returned` is what the function's result says; when the middleware saw
-    /// the same ending (the same status, or the same absence of one), its outcome is the richer
-    /// one: it read the body and headers (a 400 whose message says the credit balance is too
-    /// low is billing, which the status alone cannot tell).
+    /// Reports the call. Whenever the middleware saw the HTTP exchange, its outcome is the
+    /// call's outcome, whatever the function returned: it read the status, headers and body as
+    /// the API sent them, while the function's `Ok` may hold the text of a 529 it never
+    /// checked, and its `Err` may have lost the status (`error_for_status`, `anyhow`). Only
+    /// without an observed exchange does `returned` (what the result itself says) decide.
     pub fn finish(self, returned: Outcome) {
         let seen = self.context.seen();
-        let outcome = match seen.outcome {
-            Some(observed) if observed.status == returned.status => observed,
-            _ => returned,
-        };
+        let outcome = seen.outcome.unwrap_or(returned);
         let attempts = seen.attempts.max(1);
         let futile_retries = if outcome.class.is_error() {
             seen.futile_retries
@@ -61,12 +57,12 @@ impl WatchedCall {
         let model = self
             .model
             .or(seen.model)
-            .unwrap_or_else(|| crate::middleware::request::UNKNOWN_MODEL.to_owned());
+            .unwrap_or_else(|| UNKNOWN_MODEL.to_owned());
         let key_id = seen.key_id.unwrap_or_default();
         let (server_address, server_port) = seen.server.unwrap_or_default();
         span::record_request(&self.span, &server_address, server_port, &key_id);
         span::record_outcome(&self.span, &outcome, attempts);
-        if let Some(observer) = callwatch_core::call::global_observer() {
+        if let Some(observer) = crate::observer::current(seen.observer.as_ref()) {
             observer.observe(&Call {
                 operation: self.operation,
                 model: &model,

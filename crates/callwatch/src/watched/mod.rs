@@ -1,6 +1,6 @@
 //! What the `#[callwatch::watch]` macro needs at run time: the [`Classify`] trait that turns a
-//! function's result into an [`Outcome`](callwatch_core::classify::Outcome), [`ApiError`], and the
-//! task-local context through which the reqwest middleware reports its attempts into the
+//! function's result into an [`Outcome`](callwatch_core::classify::Outcome), [`ApiError`], and
+//! the task-local context through which the reqwest middleware reports its exchanges into the
 //! macro's call, so macro + middleware make ONE logical call.
 
 mod call;
@@ -8,6 +8,8 @@ mod classify;
 mod context;
 
 pub use call::WatchedCall;
+#[doc(hidden)]
+pub use classify::error_chain_outcome;
 pub use classify::{ApiError, Classify};
-pub use context::CALL_CONTEXT;
-pub(crate) use context::{current_context, CallContext};
+#[cfg_attr(not(feature = "reqwest"), allow(unused_imports))]
+pub(crate) use context::{current_context, CallContext, Exchange};

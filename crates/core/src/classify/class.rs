@@ -28,10 +28,14 @@ pub enum Class {
     Timeout,
     Connection,
     Other,
+    /// The instrumentation could not tell how the call ended: a `#[watch]` function returned
+    /// `Ok` with a value that says nothing about the API's answer and no HTTP exchange was seen.
+    /// Neither a success nor a failure.
+    Unknown,
 }
 
 impl Class {
-    pub const ALL: [Class; 15] = [
+    pub const ALL: [Class; 16] = [
         Class::Success,
         Class::InvalidRequest,
         Class::Auth,
@@ -47,6 +51,7 @@ impl Class {
         Class::Timeout,
         Class::Connection,
         Class::Other,
+        Class::Unknown,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -66,6 +71,7 @@ impl Class {
             Class::Timeout => "timeout",
             Class::Connection => "connection",
             Class::Other => "other",
+            Class::Unknown => "unknown",
         }
     }
 
@@ -78,7 +84,7 @@ impl Class {
     }
 
     pub const fn is_error(self) -> bool {
-        !matches!(self, Class::Success)
+        !matches!(self, Class::Success | Class::Unknown)
     }
 
     /// Whether a call of this class is worth retrying at all, before headers

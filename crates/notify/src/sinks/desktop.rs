@@ -35,26 +35,39 @@ impl Sink for DesktopSink {
         "desktop"
     }
 
+    /// A notification no desktop showed is `failed` (permanent: no session bus or no
+    /// notification daemon will not appear by retrying), never counted as delivered.
     async fn send(&self, n: &Notification) -> Result<(), SinkError> {
         let (summary, body) = text(n);
         // D-Bus calls block: keep them off the async workers, and bounded in time.
-        let show = tokio::task::spawn_blocking(move || {
-            notify_rust::Notification::new()
-                .appname("callwatch")
-                .summary(&summary)
-                .body(&body)
-                .show()
-                .map(drop)
-                .map_err(|e| e.to_string())
-        });
-        match tokio::time::timeout(self.timeout, show).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => self.unavailable(&e),
-            Ok(Err(join)) => self.unavailable(&join.to_string()),
-            Err(_) => self.unavailable(&format!("no answer within {:?}", self.timeout)),
-        }
-        Ok(())
+        let show = tokio::task::spawn_blocking(move || show(&summary, &body));
+        let why = match tokio::time::timeout(self.timeout, show).await {
+            Ok(Ok(Ok(()))) => return Ok(()),
+            Ok(Ok(Err(e))) => e,
+            Ok(Err(join)) => join.to_string(),
+            Err(_) => format!("no answer within {:?}", self.timeout),
+        };
+        self.unavailable(&why);
+        Err(SinkError::Permanent {
+            reason: format!("desktop notification not shown: {why}"),
+        })
     }
+}
+
+#[cfg(feature = "desktop")]
+fn show(summary: &str, body: &str) -> Result<(), String> {
+    notify_rust::Notification::new()
+        .appname("callwatch")
+        .summary(summary)
+        .body(body)
+        .show()
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "desktop"))]
+fn show(_summary: &str, _body: &str) -> Result<(), String> {
+    Err("this build has no desktop support (callwatch-notify's `desktop` feature)".into())
 }
 
 fn text(n: &Notification) -> (String, String) {

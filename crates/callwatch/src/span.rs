@@ -5,7 +5,6 @@
 use tracing::field::Empty;
 use tracing::Span;
 
-use super::report::error_type;
 use callwatch_core::classify::Outcome;
 use callwatch_core::names;
 
@@ -54,5 +53,18 @@ pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
     }
     if let Some(id) = &outcome.request_id {
         span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
+    }
+}
+
+/// `error.type` as the conventions want it: empty on success, the API's type, else the status,
+/// else `_OTHER`.
+pub(crate) fn error_type(outcome: &Outcome) -> String {
+    if !outcome.class.is_error() {
+        return String::new();
+    }
+    match (&outcome.error_type, outcome.status) {
+        (Some(kind), _) => kind.clone(),
+        (None, Some(status)) => status.to_string(),
+        (None, None) => names::ERROR_TYPE_OTHER.to_owned(),
     }
 }

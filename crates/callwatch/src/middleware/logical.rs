@@ -1,0 +1,165 @@
+//! One logical call: every attempt the client makes for one `send()`. A retry layer stacked
+//! outside the middleware (callwatch's [`Retry`](crate::Retry), reqwest-retry, your own) runs
+//! the inner middlewares again with the same request `Extensions`, so the first attempt puts a
+//! [`CallHandle`] there and later attempts find it. The call is reported when the last handle
+//! drops: after the last attempt (the `Extensions` die when `send()` returns) or, for a body
+//! still being read, when that body ends.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tracing::Span;
+
+use super::request::RequestInfo;
+use crate::retry::AttemptLog;
+use crate::span;
+use crate::watched::{CallContext, Exchange};
+use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::classify::Outcome;
+use callwatch_core::names;
+
+/// Shared by every attempt of one logical call and by the body watchers of its response.
+#[derive(Clone)]
+pub(crate) struct CallHandle(Arc<LogicalCall>);
+
+pub(crate) struct LogicalCall {
+    operation: Arc<str>,
+    info: RequestInfo,
+    observer: Option<Arc<dyn CallObserver>>,
+    started: Instant,
+    span: Span,
+    /// The `#[watch]` call this HTTP call belongs to, if any.
+    context: Option<Arc<CallContext>>,
+    attempts: Mutex<Attempts>,
+}
+
+#[derive(Default)]
+struct Attempts {
+    log: AttemptLog,
+    /// When the previous attempt ended: the gap to the next one is the retry wait, whichever
+    /// layer slept.
+    last_end: Option<Instant>,
+}
+
+/// One attempt in flight: its start and the wait before it.
+pub(crate) struct AttemptStart {
+    sent: Instant,
+    wait_before: Duration,
+}
+
+impl CallHandle {
+    pub fn new(
+        operation: Arc<str>,
+        info: RequestInfo,
+        observer: Option<Arc<dyn CallObserver>>,
+        span: Span,
+        context: Option<Arc<CallContext>>,
+    ) -> CallHandle {
+        CallHandle(Arc::new(LogicalCall {
+            operation,
+            info,
+            observer,
+            started: Instant::now(),
+            span,
+            context,
+            attempts: Mutex::new(Attempts::default()),
+        }))
+    }
+
+    pub fn span(&self) -> &Span {
+        &self.0.span
+    }
+
+    pub fn begin_attempt(&self) -> AttemptStart {
+        let sent = Instant::now();
+        let attempts = self.0.attempts();
+        AttemptStart {
+            sent,
+            wait_before: attempts
+                .last_end
+                .map_or(Duration::ZERO, |end| sent.saturating_duration_since(end)),
+        }
+    }
+
+    /// Records an attempt that ended with `outcome` (for a stream: its status so far, settled
+    /// by [`CallHandle::settle`] when the stream ends).
+    pub fn end_attempt(&self, start: AttemptStart, outcome: &Outcome) {
+        let mut attempts = self.0.attempts();
+        attempts
+            .log
+            .record(outcome, start.sent.elapsed(), start.wait_before);
+        attempts.last_end = Some(Instant::now());
+        let number = attempts.log.attempts().len();
+        if let Some(a) = attempts.log.attempts().last() {
+            tracing::info!(
+                { names::CALLWATCH_ATTEMPT } = number,
+                { names::HTTP_RESPONSE_STATUS_CODE } = a.status,
+                { names::ERROR_TYPE } = a.error_type.as_deref(),
+                { names::CALLWATCH_CLASS } = a.class.as_str(),
+                { names::CALLWATCH_RETRY_WAIT_MS } = a.wait_before.as_secs_f64() * 1000.0,
+                latency_ms = a.latency.as_secs_f64() * 1000.0,
+                "callwatch attempt"
+            );
+        }
+    }
+
+    /// The last attempt's final outcome, once its body said how it ended.
+    pub fn settle(&self, outcome: &Outcome) {
+        self.0.attempts().log.settle_last(outcome);
+    }
+
+    /// The last attempt's outcome, for a retry layer deciding whether to try again: classified
+    /// from the body, which the retry layer cannot read without consuming it.
+    pub fn last_outcome(&self) -> Option<Outcome> {
+        self.0.attempts().log.last_outcome().cloned()
+    }
+}
+
+impl LogicalCall {
+    fn attempts(&self) -> std::sync::MutexGuard<'_, Attempts> {
+        self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for LogicalCall {
+    fn drop(&mut self) {
+        let attempts = self
+            .attempts
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(outcome) = attempts.log.last_outcome().cloned() else {
+            return; // no attempt ever ran
+        };
+        let summary = attempts.log.summary();
+        let info = &self.info;
+        if let Some(context) = &self.context {
+            context.absorb(Exchange {
+                outcome: &outcome,
+                attempts: summary.attempts,
+                retry_wait: summary.retry_wait,
+                futile_retries: summary.futile_retries,
+                model: &info.model,
+                key_id: &info.key_id,
+                server: (&info.server_address, info.server_port),
+                observer: self.observer.as_ref(),
+            });
+            return;
+        }
+        span::record_outcome(&self.span, &outcome, summary.attempts);
+        let Some(observer) = crate::observer::current(self.observer.as_ref()) else {
+            return;
+        };
+        observer.observe(&Call {
+            operation: &self.operation,
+            model: &info.model,
+            key_id: &info.key_id,
+            outcome: &outcome,
+            attempts: summary.attempts,
+            latency: self.started.elapsed(),
+            retry_wait: summary.retry_wait,
+            futile_retries: summary.futile_retries,
+            server_address: &info.server_address,
+            server_port: info.server_port,
+        });
+    }
+}
