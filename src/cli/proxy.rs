@@ -104,9 +104,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         for s in summary.delivery.iter().flat_map(|d| &d.sinks) {
             if s.failed + s.dropped + s.spool_errors + s.pending > 0 {
                 eprintln!(
-                    "callwatch proxy: {} notifications: {} sent, {} failed, {} dropped, {} not \
-                     spooled (kept in memory), {} undelivered",
-                    s.sink, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
+                    "callwatch proxy: {} notifications to {}: {} sent, {} failed, {} dropped, {} \
+                     not spooled (kept in memory), {} undelivered",
+                    s.sink, s.receiver, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
                 );
             }
         }

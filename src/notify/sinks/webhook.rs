@@ -23,6 +23,8 @@ pub struct WebhookSink {
     signer: Option<WebhookSigner>,
     external_url: String,
     generator_url: String,
+    /// 0: every alert.
+    max_alerts: usize,
 }
 
 impl WebhookSink {
@@ -39,12 +41,23 @@ impl WebhookSink {
             signer,
             external_url,
             generator_url,
+            max_alerts: 0,
         }
     }
 
+    /// At most `n` alerts per payload (0: all); the rest are counted in `truncatedAlerts`, as
+    /// Alertmanager's `max_alerts` does.
+    pub fn with_max_alerts(mut self, n: usize) -> WebhookSink {
+        self.max_alerts = n;
+        self
+    }
+
     pub fn payload(&self, n: &Notification) -> Value {
-        let alerts: Vec<Value> = n
-            .alerts
+        let kept = match self.max_alerts {
+            0 => n.alerts.len(),
+            max => max.min(n.alerts.len()),
+        };
+        let alerts: Vec<Value> = n.alerts[..kept]
             .iter()
             .map(|a| alert_json(a, &self.generator_url))
             .collect();
@@ -52,7 +65,7 @@ impl WebhookSink {
         json!({
             "version": "4",
             "groupKey": n.group_key,
-            "truncatedAlerts": 0,
+            "truncatedAlerts": n.alerts.len() - kept,
             "status": n.status().as_str(),
             "receiver": n.receiver,
             "groupLabels": n.group_labels,
