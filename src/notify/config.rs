@@ -204,7 +204,9 @@ impl NotifyConfig {
             return alertmanager::parse(&text, &source, &read, &|k| std::env::var(k).ok())
                 .map_err(|e| ConfigError(e.to_string()));
         }
-        Self::parse(&text, &source, &|k| std::env::var(k).ok())
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let read = move |f: &str| std::fs::read_to_string(base.join(f)).map_err(|e| e.to_string());
+        Self::parse_with(&text, &source, &|k| std::env::var(k).ok(), &read)
     }
 
     /// Parse callwatch TOML `text` (named `source` in errors); `env` looks up environment
@@ -213,6 +215,17 @@ impl NotifyConfig {
         text: &str,
         source: &str,
         env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<NotifyConfig, ConfigError> {
+        let read = |f: &str| std::fs::read_to_string(f).map_err(|e| e.to_string());
+        Self::parse_with(text, source, env, &read)
+    }
+
+    /// [`NotifyConfig::parse`], with `read_file` reading what `*_file` keys name.
+    pub fn parse_with(
+        text: &str,
+        source: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        read_file: &dyn Fn(&str) -> Result<String, String>,
     ) -> Result<NotifyConfig, ConfigError> {
         let mut unknown = Vec::new();
         let de = toml::Deserializer::parse(text).map_err(|e| toml_error(source, text, &e))?;
@@ -232,7 +245,7 @@ impl NotifyConfig {
                 )
             })
             .collect();
-        let built = builder.build(raw);
+        let built = builder.build(raw, read_file);
         match built {
             Ok((cfg, problems)) => {
                 lines.extend(problems.0.iter().map(|p| {
@@ -322,7 +335,11 @@ impl Builder<'_> {
 
     /// The config, plus the routing problems found (all of them); `Err` for the first problem
     /// of the single-sink sections.
-    fn build(&self, raw: RawFile) -> Result<(NotifyConfig, routing::Problems), ConfigError> {
+    fn build(
+        &self,
+        raw: RawFile,
+        read_file: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<(NotifyConfig, routing::Problems), ConfigError> {
         let defaults = NotifyConfig::default();
         let r = raw.route.clone().unwrap_or_default();
         let tick = self.duration("[route] tick", r.tick.as_ref(), defaults.tick)?;
@@ -338,7 +355,7 @@ impl Builder<'_> {
         }
         let mut rb = RoutingBuilder {
             problems: routing::Problems::default(),
-            read_file: &|f: &str| std::fs::read_to_string(f).map_err(|e| e.to_string()),
+            read_file,
             global: routing::RawGlobal::default(),
         };
         let explicit = raw.receivers.is_some();

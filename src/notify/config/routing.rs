@@ -356,7 +356,7 @@ impl RoutingBuilder<'_> {
                 Err(e) => {
                     self.problems.add(
                         &format!("{path}.{key}_file"),
-                        format!("cannot read {f:?}: {e}"),
+                        format!("{key}_file: cannot read {f:?}: {e}"),
                     );
                     None
                 }
