@@ -53,7 +53,7 @@ pub fn spawn_receiver_worker<S: Sink>(
     let left_over = spool.load();
     if !left_over.is_empty() {
         tracing::info!(
-            "{name}: {} notifications from a previous run re-queued from the spool",
+            "{name} ({receiver}): {} notifications from a previous run re-queued from the spool",
             left_over.len()
         );
     }
@@ -61,7 +61,13 @@ pub fn spawn_receiver_worker<S: Sink>(
         .pending
         .fetch_add(left_over.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
+    let label = if receiver.is_empty() {
+        name.clone()
+    } else {
+        format!("{receiver}/{name}")
+    };
     let worker = Worker {
+        label,
         sink,
         cfg: cfg.clone(),
         spool: spool.clone(),
@@ -151,7 +157,7 @@ impl WorkerHandle {
         {
             self.task.abort();
             let left = self.counters.snapshot(&self.name, &self.receiver).pending;
-            tracing::warn!("{}: shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name);
+            tracing::warn!("{} (receiver {:?}): shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name, self.receiver);
         }
         self.counters.snapshot(&self.name, &self.receiver)
     }
@@ -159,6 +165,8 @@ impl WorkerHandle {
 
 struct Worker<S> {
     sink: S,
+    /// How logs name it: `receiver/kind`, or the kind alone outside a receiver.
+    label: String,
     cfg: DeliveryConfig,
     spool: Arc<Spool>,
     counters: Arc<Counters>,
@@ -201,18 +209,18 @@ impl<S: Sink> Worker<S> {
         match tokio::time::timeout(self.cfg.timeout, self.sink.refresh()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::warn!("{}: re-sending firing alerts failed: {e}", self.sink.name())
+                tracing::warn!("{}: re-sending firing alerts failed: {e}", self.label)
             }
             Err(_) => tracing::warn!(
                 "{}: re-sending firing alerts timed out after {:?}",
-                self.sink.name(),
+                self.label,
                 self.cfg.timeout
             ),
         }
     }
 
     async fn deliver(&mut self, n: Notification) {
-        let name = self.sink.name().to_string();
+        let name = self.label.clone();
         if self.delivered.contains(&n.id) {
             self.spool.remove(&n.id);
             self.counters.done();

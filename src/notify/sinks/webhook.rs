@@ -151,3 +151,47 @@ fn common(mut maps: impl Iterator<Item = BTreeMap<String, String>>) -> BTreeMap<
     }
     first
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(model: &str) -> Alert {
+        let mut a = Alert::for_test("ServerErrorSpike", AlertState::Firing);
+        a.labels.insert("model".into(), model.into());
+        a
+    }
+
+    #[test]
+    fn the_payload_is_alertmanagers_with_receiver_group_key_and_truncation() {
+        let n = Notification::for_route(
+            "oncall",
+            r#"{}/{severity="critical"}"#,
+            BTreeMap::from([("alertname".to_string(), "ServerErrorSpike".to_string())]),
+            vec![alert("a"), alert("b"), alert("c")],
+            OffsetDateTime::UNIX_EPOCH,
+            false,
+        );
+        let sink = WebhookSink::new(
+            crate::notify::sinks::http_client(std::time::Duration::from_secs(1)),
+            Secret::new("http://127.0.0.1:9/x"),
+            None,
+            "https://callwatch.example.com".into(),
+            String::new(),
+        )
+        .with_max_alerts(2);
+        let v = sink.payload(&n);
+        assert_eq!(v["receiver"], "oncall");
+        assert_eq!(
+            v["groupKey"],
+            r#"{}/{severity="critical"}:{alertname="ServerErrorSpike"}"#
+        );
+        assert_eq!(v["alerts"].as_array().unwrap().len(), 2);
+        assert_eq!(v["truncatedAlerts"], 1);
+        assert_eq!(v["externalURL"], "https://callwatch.example.com");
+        assert_eq!(v["version"], "4");
+        let untruncated = sink.with_max_alerts(0).payload(&n);
+        assert_eq!(untruncated["truncatedAlerts"], 0);
+        assert_eq!(untruncated["alerts"].as_array().unwrap().len(), 3);
+    }
+}
