@@ -19,7 +19,8 @@ pub struct Args {
     /// Admin listener: GET /metrics (Prometheus text) and GET /healthz.
     #[arg(long, default_value = "127.0.0.1:9464")]
     admin_listen: SocketAddr,
-    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
+    /// Notification config: callwatch.toml or an Alertmanager YAML file as is (without one,
+    /// sinks turn on from CALLWATCH_* variables).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Rule file (default: the embedded alerts/default.yaml).

@@ -278,7 +278,9 @@ impl RoutingBuilder<'_> {
             &format!("{path}.target_match"),
             &format!("{path}.target_match_re"),
         );
-        if source.is_empty() || target.is_empty() {
+        // Empty because a matcher did not parse is already reported.
+        let parsed = self.problems.0.len() == before;
+        if parsed && (source.is_empty() || target.is_empty()) {
             self.problems.add(
                 path,
                 "an inhibition rule needs source_matchers and target_matchers (at least one each)",
