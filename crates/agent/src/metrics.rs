@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::health::{results, Health};
 use callwatch_core::metrics::{ALERTS_FIRING, ENGINE_DROPPED, NOTIFICATIONS};
-use callwatch_core::names::{CALLWATCH_RESULT, CALLWATCH_SINK};
+use callwatch_core::names::{CALLWATCH_RECEIVER, CALLWATCH_RESULT, CALLWATCH_SINK};
 use callwatch_core::prometheus::escape_label_value;
 use callwatch_notify::DeliveryStats;
 
@@ -38,21 +38,24 @@ pub(super) fn render(health: &Health) -> String {
     out
 }
 
-/// `callwatch_notifications_total{callwatch_sink, callwatch_result}`: every result of every
-/// sink, zeros included, so a rate over it exists from the first scrape.
+/// `callwatch_notifications_total{callwatch_receiver, callwatch_sink, callwatch_result}`: every
+/// result of every integration of every receiver, zeros included, so a rate over it exists from
+/// the first scrape.
 fn notifications(out: &mut String, delivery: &DeliveryStats) {
     let name = NOTIFICATIONS.prom();
     let sink_key = CALLWATCH_SINK.replace('.', "_");
+    let receiver_key = CALLWATCH_RECEIVER.replace('.', "_");
     let result_key = CALLWATCH_RESULT.replace('.', "_");
     let _ = writeln!(
         out,
-        "# HELP {name} Notifications per sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), unspooled (the spool write failed; kept in memory only).\n# TYPE {name} counter"
+        "# HELP {name} Notifications per receiver, sink and result: sent, failed (given up, kept in the spool), retried (attempts), dropped (queue full), unspooled (the spool write failed; kept in memory only).\n# TYPE {name} counter"
     );
     for sink in &delivery.sinks {
         for (result, n) in results(sink) {
             let _ = writeln!(
                 out,
-                "{name}{{{sink_key}=\"{}\",{result_key}=\"{result}\"}} {n}",
+                "{name}{{{receiver_key}=\"{}\",{sink_key}=\"{}\",{result_key}=\"{result}\"}} {n}",
+                escape_label_value(&sink.receiver),
                 escape_label_value(&sink.sink)
             );
         }
@@ -100,10 +103,11 @@ mod tests {
     }
 
     #[test]
-    fn notifications_are_counted_per_sink_and_result() {
+    fn notifications_are_counted_per_receiver_sink_and_result() {
         let delivery = DeliveryStats {
             sinks: vec![callwatch_notify::SinkStats {
                 sink: "webhook".into(),
+                receiver: "chat".into(),
                 sent: 4,
                 failed: 1,
                 spool_errors: 2,
@@ -112,10 +116,10 @@ mod tests {
         };
         let text = render(&AlertBoard::default(), 0, Some(&delivery));
         for line in [
-            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"sent\"} 4",
-            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"failed\"} 1",
-            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"dropped\"} 0",
-            "callwatch_notifications_total{callwatch_sink=\"webhook\",callwatch_result=\"unspooled\"} 2",
+            "callwatch_notifications_total{callwatch_receiver=\"chat\",callwatch_sink=\"webhook\",callwatch_result=\"sent\"} 4",
+            "callwatch_notifications_total{callwatch_receiver=\"chat\",callwatch_sink=\"webhook\",callwatch_result=\"failed\"} 1",
+            "callwatch_notifications_total{callwatch_receiver=\"chat\",callwatch_sink=\"webhook\",callwatch_result=\"dropped\"} 0",
+            "callwatch_notifications_total{callwatch_receiver=\"chat\",callwatch_sink=\"webhook\",callwatch_result=\"unspooled\"} 2",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }

@@ -42,7 +42,7 @@ pub(super) fn register(meter: &Meter, health: HealthSource) {
         .u64_observable_counter(names::CALLWATCH_NOTIFICATIONS)
         .with_unit("{notification}")
         .with_description(
-            "Notifications per sink and result: sent, failed, retried, dropped, unspooled.",
+            "Notifications per receiver, sink and result: sent, failed, retried, dropped, unspooled.",
         )
         .with_callback(move |observer| {
             let Some(delivery) = health.read().delivery else {
@@ -53,6 +53,7 @@ pub(super) fn register(meter: &Meter, health: HealthSource) {
                     observer.observe(
                         n,
                         &[
+                            KeyValue::new(names::CALLWATCH_RECEIVER, sink.receiver.clone()),
                             KeyValue::new(names::CALLWATCH_SINK, sink.sink.clone()),
                             KeyValue::new(names::CALLWATCH_RESULT, result),
                         ],

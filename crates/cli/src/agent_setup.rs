@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::UserError;
 use callwatch_core::record::Recorder;
 use callwatch_notify::config::DesktopConfig;
+use callwatch_notify::receiver::Integration;
 use callwatch_notify::{Notifier, NotifyConfig};
 use callwatch_otlp::ExportGuard;
 use callwatch_rules::RuleSet;
@@ -63,8 +64,9 @@ pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
     }
 }
 
-/// Sinks from the config file and the CALLWATCH_* environment variables (the file is
-/// optional); grouping delays run `speed` times faster. `desktop` turns desktop notifications on whatever the file says; `stdout`
+/// Receivers from the config file (callwatch TOML or an Alertmanager YAML file) and the
+/// CALLWATCH_* environment variables (the file is optional); grouping delays run `speed` times
+/// faster. `desktop` turns desktop notifications on whatever the file says; `stdout`
 /// keeps or drops the JSON alert lines. `None` when no sink is left.
 pub fn notifier(
     config: Option<&Path>,
@@ -79,18 +81,27 @@ pub fn notifier(
         None => NotifyConfig::parse("", "environment", &env),
     }
     .map_err(|e| UserError(e.to_string()))?;
-    if desktop && cfg.desktop.is_none() {
-        cfg.desktop = Some(DesktopConfig {
-            timeout: Duration::from_secs(5),
-        });
+    let has = |cfg: &NotifyConfig, kind: &str| {
+        cfg.receivers
+            .iter()
+            .any(|r| r.integrations.iter().any(|i| i.kind() == kind))
+    };
+    if desktop && !has(&cfg, "desktop") {
+        cfg.add_side_receiver(
+            "desktop",
+            Integration::Desktop(DesktopConfig {
+                timeout: Duration::from_secs(5),
+            }),
+        );
     }
-    cfg.stdout = stdout;
+    if !stdout {
+        cfg.remove_integrations("stdout");
+    } else if !has(&cfg, "stdout") {
+        cfg.add_side_receiver("stdout", Integration::Stdout);
+    }
     // A compressed clock (the demo) compresses the grouping delays with it, so a notification
     // arrives when the story says, not half an hour of event time later.
-    let scale = |d: Duration| d.div_f64(speed.max(1.0));
-    cfg.route.group_wait = scale(cfg.route.group_wait);
-    cfg.route.group_interval = scale(cfg.route.group_interval);
-    cfg.route.repeat_interval = scale(cfg.route.repeat_interval);
+    cfg.route.scale_timing(speed);
     let now = time::OffsetDateTime::now_utc();
     for (i, silence) in silences.iter().enumerate() {
         cfg.route.silences.push(callwatch_notify::router::Silence {
@@ -101,7 +112,7 @@ pub fn notifier(
             comment: format!("--silence {}", silence.text),
         });
     }
-    if !cfg.has_sinks() {
+    if !cfg.has_integrations() {
         return Ok(None);
     }
     Notifier::from_config(cfg)

@@ -1,4 +1,5 @@
-//! `callwatch check [PATH…]`: validate rule files. Every problem is printed as
+//! `callwatch check [PATH…] [--config FILE]`: validate rule files and the notification config
+//! (callwatch TOML or an Alertmanager YAML file). Every problem is printed as
 //! `file:line:col: what is wrong (allowed: …)`; exit 1 if there is any.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,10 @@ use callwatch_rules::{load_rules, load_rules_file, DEFAULT_RULES_NAME, DEFAULT_R
 pub struct Args {
     /// Rule files or directories (default: ./alerts if it exists, else the embedded set).
     pub paths: Vec<PathBuf>,
+    /// Also validate this notification config (callwatch.toml or an Alertmanager YAML file);
+    /// with only --config, rule files are not checked.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// The rule files a path names: itself, or the callwatch rule files directly in a directory
@@ -39,8 +44,38 @@ fn is_rule_file(path: &Path) -> bool {
         .unwrap_or(true)
 }
 
+/// Validate a notification config: every problem on its own line; the count of problems.
+fn check_config(path: &Path) -> usize {
+    match callwatch_notify::NotifyConfig::load(path) {
+        Ok(cfg) => {
+            let integrations: usize = cfg.receivers.iter().map(|r| r.integrations.len()).sum();
+            println!(
+                "{}: ok ({} receivers, {integrations} integrations)",
+                path.display(),
+                cfg.receivers.len()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            e.0.lines().count().max(1)
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode, UserError> {
     let mut errors = 0usize;
+    if let Some(config) = &args.config {
+        errors += check_config(config);
+        if args.paths.is_empty() {
+            return Ok(if errors > 0 {
+                eprintln!("callwatch: {errors} problem(s) found");
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+    }
     let mut report =
         |name: &str, result: Result<callwatch_rules::RuleSet, callwatch_rules::LoadErrors>| {
             match result {

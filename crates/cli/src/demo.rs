@@ -28,7 +28,8 @@ pub struct Args {
     /// Rule file (default: the embedded alerts/default.yaml).
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
+    /// Notification config: callwatch.toml or an Alertmanager YAML file as is (without one,
+    /// sinks turn on from CALLWATCH_* variables).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Mute notifications matching these labels for a while (repeatable), e.g.

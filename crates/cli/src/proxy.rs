@@ -19,7 +19,8 @@ pub struct Args {
     /// Admin listener: GET /metrics (Prometheus text) and GET /healthz.
     #[arg(long, default_value = "127.0.0.1:9464")]
     admin_listen: SocketAddr,
-    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
+    /// Notification config: callwatch.toml or an Alertmanager YAML file as is (without one,
+    /// sinks turn on from CALLWATCH_* variables).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Rule file (default: the embedded alerts/default.yaml).
@@ -104,9 +105,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         for s in summary.delivery.iter().flat_map(|d| &d.sinks) {
             if s.failed + s.dropped + s.spool_errors + s.pending > 0 {
                 eprintln!(
-                    "callwatch proxy: {} notifications: {} sent, {} failed, {} dropped, {} not \
-                     spooled (kept in memory), {} undelivered",
-                    s.sink, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
+                    "callwatch proxy: {} notifications to {}: {} sent, {} failed, {} dropped, {} \
+                     not spooled (kept in memory), {} undelivered",
+                    s.sink, s.receiver, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
                 );
             }
         }

@@ -61,7 +61,7 @@ fn every_bad_config_value_is_one_line_naming_key_value_and_what_is_allowed() {
     let cases: &[(&str, &[&str])] = &[
         (
             "[route]\ngroup_wait = \"soon\"",
-            &["[route] group_wait", "soon", "unit"],
+            &["callwatch.toml:2:1", "route.group_wait", "soon", "unit"],
         ),
         (
             "[route]\ngroup_wait = 5",
@@ -77,16 +77,21 @@ fn every_bad_config_value_is_one_line_naming_key_value_and_what_is_allowed() {
         ),
         (
             "[route]\nbogus = 1",
-            &["callwatch.toml:2:1", "unknown field `bogus`", "group_wait"],
+            &[
+                "callwatch.toml:2:1",
+                "unknown key `route.bogus`",
+                "group_wait",
+            ],
         ),
         (
             "[nope]",
-            &["callwatch.toml:1", "unknown field `nope`", "route"],
+            &["callwatch.toml:1", "unknown key `nope`", "route"],
         ),
         (
             "[[inhibit]]\nsource_matchers = ['alertname=~\"(\"']\ntarget_matchers = ['a=\"b\"']",
             &[
-                "[[inhibit]] #1 source_matchers",
+                "callwatch.toml:2:1",
+                "inhibit.0.source_matchers",
                 "alertname=~",
                 "name=\"value\"",
             ],

@@ -4,11 +4,28 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use callwatch_notify::NotifyConfig;
+use callwatch_notify::{Integration, NotifyConfig};
+
+/// The integrations of kind `kind` across every receiver.
+fn of_kind<'a>(c: &'a NotifyConfig, kind: &str) -> Vec<(&'a str, &'a Integration)> {
+    c.receivers
+        .iter()
+        .flat_map(|r| r.integrations.iter().map(move |i| (r.name.as_str(), i)))
+        .filter(|(_, i)| i.kind() == kind)
+        .collect()
+}
+
+fn webhook(c: &NotifyConfig) -> Option<&callwatch_notify::config::WebhookConfig> {
+    of_kind(c, "webhook")
+        .into_iter()
+        .find_map(|(_, i)| match i {
+            Integration::Webhook(w) => Some(w),
+            _ => None,
+        })
+}
 
 const FULL: &str = r#"
 [route]
-receiver = "ops"
 group_by = ["alertname", "model"]
 group_wait = "10s"
 group_interval = "2m"
@@ -62,11 +79,21 @@ fn parse(text: &str, env: &[(&str, &str)]) -> Result<NotifyConfig, String> {
 #[test]
 fn a_full_file_lands_where_it_should() {
     let c = parse(FULL, &[]).unwrap();
-    assert_eq!(c.route.receiver, "ops");
-    assert_eq!(c.route.group_by, ["alertname", "model"]);
-    assert_eq!(c.route.group_wait, Duration::from_secs(10));
-    assert_eq!(c.route.group_interval, Duration::from_secs(120));
-    assert_eq!(c.route.repeat_interval, Duration::from_secs(5400));
+    let root = &c.route.route;
+    assert_eq!(
+        root.receiver, "chat",
+        "no [[receivers]]: the defaults' tree"
+    );
+    assert_eq!(root.group_by, ["alertname", "model"]);
+    assert_eq!(root.group_wait, Duration::from_secs(10));
+    assert_eq!(root.group_interval, Duration::from_secs(120));
+    assert_eq!(root.repeat_interval, Duration::from_secs(5400));
+    assert!(
+        root.routes
+            .iter()
+            .all(|r| r.group_wait == Duration::from_secs(10)),
+        "children inherit the timing"
+    );
     assert_eq!(
         c.route.inhibit.len(),
         1,
@@ -75,21 +102,25 @@ fn a_full_file_lands_where_it_should() {
     assert_eq!(c.route.inhibit[0].equal, ["key_id"]);
     assert_eq!(c.route.silences.len(), 1);
     assert_eq!(c.route.silences[0].comment, "deploy in progress");
-    assert!(c.slack.is_some() && c.webhook.is_some() && c.pagerduty.is_some());
-    let am = c.alertmanager.as_ref().unwrap();
+    assert_eq!(of_kind(&c, "slack")[0].0, "chat");
+    assert_eq!(of_kind(&c, "webhook")[0].0, "chat");
+    assert_eq!(of_kind(&c, "pagerduty")[0].0, "pager");
+    let Integration::Alertmanager(am) = of_kind(&c, "alertmanager")[0].1 else {
+        panic!("alertmanager integration");
+    };
     assert_eq!(am.resend_interval, Duration::from_secs(45));
-    assert!(c.desktop.is_none());
-    assert!(c.stdout);
+    assert!(of_kind(&c, "desktop").is_empty());
+    assert_eq!(of_kind(&c, "stdout").len(), 1);
     assert_eq!(c.delivery.queue_capacity, 16);
     assert_eq!(c.delivery.timeout, Duration::from_secs(3));
     assert_eq!(
         c.delivery.spool_dir.as_deref(),
         Some(std::path::Path::new("/tmp/callwatch-test-spool"))
     );
-    assert_eq!(
-        c.pagerduty.as_ref().unwrap().url.expose(),
-        "https://events.pagerduty.com/v2/enqueue"
-    );
+    let Integration::PagerDuty(pd) = of_kind(&c, "pagerduty")[0].1 else {
+        panic!("pagerduty integration");
+    };
+    assert_eq!(pd.url.expose(), "https://events.pagerduty.com/v2/enqueue");
 }
 
 #[test]
@@ -125,26 +156,36 @@ fn environment_wins_over_the_file_for_secrets_and_endpoints() {
         ],
     )
     .unwrap();
-    let w = c.webhook.unwrap();
+    let w = webhook(&c).unwrap();
     assert_eq!(w.url.expose(), "https://env.example.com/hook");
     assert_eq!(
-        w.secret.unwrap().expose(),
+        w.secret.as_ref().unwrap().expose(),
         "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
     );
-    assert_eq!(c.pagerduty.unwrap().routing_key.expose(), "FAKE-env-key");
+    let exposed: Vec<String> = ["pagerduty", "slack", "alertmanager"]
+        .iter()
+        .map(|k| match of_kind(&c, k)[0].1 {
+            Integration::PagerDuty(p) => p.routing_key.expose().to_string(),
+            Integration::Slack(s) => s.webhook_url.expose().to_string(),
+            Integration::Alertmanager(a) => a.url.expose().to_string(),
+            _ => unreachable!(),
+        })
+        .collect();
     assert_eq!(
-        c.slack.unwrap().webhook_url.expose(),
-        "https://hooks.slack.com/services/ENV/FAKE"
+        exposed,
+        [
+            "FAKE-env-key",
+            "https://hooks.slack.com/services/ENV/FAKE",
+            "http://am-env:9093"
+        ]
     );
-    assert_eq!(c.alertmanager.unwrap().url.expose(), "http://am-env:9093");
 }
 
 #[test]
 fn environment_alone_enables_a_sink() {
     let c = parse("", &[("CALLWATCH_WEBHOOK_URL", "http://127.0.0.1:9/x")]).unwrap();
-    assert!(c.webhook.is_some());
-    assert!(c.webhook.unwrap().secret.is_none());
-    assert!(c.slack.is_none());
+    assert!(webhook(&c).unwrap().secret.is_none());
+    assert!(of_kind(&c, "slack").is_empty());
     assert_eq!(
         c.route.inhibit.len(),
         3,
@@ -157,7 +198,7 @@ fn a_bad_duration_names_key_value_and_what_is_allowed() {
     let e = parse("[route]\ngroup_wait = \"soon\"\n", &[]).unwrap_err();
     assert_eq!(e.lines().count(), 1);
     assert!(
-        e.starts_with("callwatch.toml: [route] group_wait = \"soon\": "),
+        e.starts_with("callwatch.toml:2:1: route.group_wait: \"soon\" is not a duration"),
         "{e}"
     );
     assert!(e.contains("ms, s, m, h or d"), "{e}");
@@ -210,7 +251,7 @@ fn missing_endpoints_say_which_variable_to_set() {
 fn typos_and_syntax_errors_point_at_line_and_column() {
     let e = parse("[route]\ngruop_by = [\"alertname\"]\n", &[]).unwrap_err();
     assert!(
-        e.starts_with("callwatch.toml:2:1: unknown field `gruop_by`"),
+        e.starts_with("callwatch.toml:2:1: unknown key `route.gruop_by`"),
         "{e}"
     );
     assert_eq!(e.lines().count(), 1);
@@ -245,7 +286,7 @@ fn bad_matchers_and_silence_times_are_named() {
     )
     .unwrap_err();
     assert!(
-        e.contains("[[inhibit]] #1 source_matchers") && e.contains("bad regex"),
+        e.contains("callwatch.toml:2:1: inhibit.0.source_matchers.0") && e.contains("bad regex"),
         "{e}"
     );
 }

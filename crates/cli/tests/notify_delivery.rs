@@ -14,7 +14,8 @@ use callwatch_notify::config::{SlackConfig, WebhookConfig};
 use callwatch_notify::delivery::spawn_worker;
 use callwatch_notify::sinks::{http_client, WebhookSink};
 use callwatch_notify::{
-    DeliveryConfig, Notification, Notifier, NotifyConfig, RouterConfig, Secret, Sink, SinkError,
+    DeliveryConfig, Integration, Notification, Notifier, NotifyConfig, Route, RouterConfig, Secret,
+    Sink, SinkError,
 };
 use notify_support::{firing, Receiver, T0};
 use tokio::sync::Semaphore;
@@ -47,7 +48,10 @@ async fn a_storm_of_300_alerts_reaches_each_receiver_as_one_message() {
     let slack = Receiver::start(vec![]).await;
     let cfg = NotifyConfig {
         route: RouterConfig {
-            group_wait: Duration::from_millis(100),
+            route: Route {
+                group_wait: Duration::from_millis(100),
+                ..Route::default()
+            },
             ..RouterConfig::default()
         },
         delivery: DeliveryConfig {
@@ -55,19 +59,20 @@ async fn a_storm_of_300_alerts_reaches_each_receiver_as_one_message() {
             ..DeliveryConfig::default()
         },
         tick: Duration::from_millis(20),
-        webhook: Some(WebhookConfig {
-            url: Secret::new(hook.url("/")),
-            secret: None,
-            external_url: String::new(),
-            generator_url: String::new(),
-        }),
-        slack: Some(SlackConfig {
-            webhook_url: Secret::new(slack.url("/")),
-            min_interval: Duration::from_secs(1),
-        }),
-        stdout: false,
-        ..NotifyConfig::default()
-    };
+        ..NotifyConfig::empty()
+    }
+    .with_receiver(
+        "callwatch",
+        vec![
+            Integration::Webhook(WebhookConfig::new(Secret::new(hook.url("/")))),
+            Integration::Slack(SlackConfig {
+                webhook_url: Secret::new(slack.url("/")),
+                min_interval: Duration::from_secs(1),
+                channel: None,
+                send_resolved: true,
+            }),
+        ],
+    );
     let notifier = Notifier::from_config(cfg).unwrap();
     for i in 0..300 {
         notifier.push(firing(

@@ -10,7 +10,9 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callwatch_notify::config::{PagerDutyConfig, WebhookConfig};
-use callwatch_notify::{DeliveryConfig, Notifier, NotifyConfig, RouterConfig, Secret};
+use callwatch_notify::{
+    DeliveryConfig, Integration, Notifier, NotifyConfig, Route, RouterConfig, Secret,
+};
 use hmac::{Hmac, Mac};
 use notify_support::{firing, resolved, Receiver, T0};
 use sha2::Sha256;
@@ -18,12 +20,23 @@ use tokio::time::Instant;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+/// Two receivers, `chat` (a signed webhook) and `pager` (PagerDuty), both routed every alert
+/// (`pager` by a `continue` route, `chat` after it).
 fn config(webhook: &str, pagerduty: &str, spool: &Path) -> NotifyConfig {
+    let mut root = Route {
+        receiver: "chat".into(),
+        group_wait: Duration::from_millis(50),
+        group_interval: Duration::from_millis(100),
+        repeat_interval: Duration::from_secs(3600),
+        ..Route::default()
+    };
+    let mut page = root.child(vec![], "pager");
+    page.continue_matching = true;
+    let chat = root.child(vec![], "chat");
+    root.routes = vec![page, chat];
     NotifyConfig {
         route: RouterConfig {
-            group_wait: Duration::from_millis(50),
-            group_interval: Duration::from_millis(100),
-            repeat_interval: Duration::from_secs(3600),
+            route: root,
             ..RouterConfig::default()
         },
         delivery: DeliveryConfig {
@@ -35,20 +48,24 @@ fn config(webhook: &str, pagerduty: &str, spool: &Path) -> NotifyConfig {
             ..DeliveryConfig::default()
         },
         tick: Duration::from_millis(20),
-        webhook: Some(WebhookConfig {
-            url: Secret::new(webhook),
+        ..NotifyConfig::empty()
+    }
+    .with_receiver(
+        "chat",
+        vec![Integration::Webhook(WebhookConfig {
             secret: Some(Secret::new(SECRET)),
-            external_url: String::new(),
-            generator_url: String::new(),
-        }),
-        pagerduty: Some(PagerDutyConfig {
+            ..WebhookConfig::new(Secret::new(webhook))
+        })],
+    )
+    .with_receiver(
+        "pager",
+        vec![Integration::PagerDuty(PagerDutyConfig {
             url: Secret::new(pagerduty),
             routing_key: Secret::new("FAKE-routing-key"),
             source: "test".into(),
-        }),
-        stdout: false,
-        ..NotifyConfig::default()
-    }
+            send_resolved: true,
+        })],
+    )
 }
 
 fn spooled(dir: &Path) -> usize {
@@ -105,13 +122,17 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
     wait_until(|| {
         first
             .stats()
-            .sink("webhook")
+            .receiver_sink("chat", "webhook")
             .is_some_and(|s| s.retried >= 2)
     })
     .await;
     let stats = first.stats();
-    assert_eq!(stats.sink("webhook").unwrap().sent, 0, "receiver is down");
-    assert!(stats.sink("pagerduty").unwrap().retried >= 1);
+    assert_eq!(
+        stats.receiver_sink("chat", "webhook").unwrap().sent,
+        0,
+        "receiver is down"
+    );
+    assert!(stats.receiver_sink("pager", "pagerduty").unwrap().retried >= 1);
     first.push(resolved(&a, T0 + Duration::from_secs(60)));
     first
         .shutdown(Instant::now() + Duration::from_millis(200))
@@ -144,8 +165,8 @@ async fn outage_and_restart_deliver_every_transition_exactly_once_per_receiver()
     wait_until(|| {
         let s = second.stats();
         s.total_pending() == 0
-            && s.sink("webhook").unwrap().sent >= 4
-            && s.sink("pagerduty").unwrap().sent >= 4
+            && s.receiver_sink("chat", "webhook").unwrap().sent >= 4
+            && s.receiver_sink("pager", "pagerduty").unwrap().sent >= 4
     })
     .await;
     second

@@ -6,7 +6,7 @@ mod notify_support;
 use std::time::Duration;
 
 use callwatch_core::alert::AlertState;
-use callwatch_notify::{Matcher, Router, RouterConfig};
+use callwatch_notify::{Matcher, Route, Router, RouterConfig};
 use notify_support::{firing, resolved, T0};
 
 fn secs(s: u64) -> Duration {
@@ -15,9 +15,12 @@ fn secs(s: u64) -> Duration {
 
 fn router() -> Router {
     Router::new(RouterConfig {
-        group_wait: secs(30),
-        group_interval: secs(300),
-        repeat_interval: secs(3600),
+        route: Route {
+            group_wait: secs(30),
+            group_interval: secs(300),
+            repeat_interval: secs(3600),
+            ..Route::default()
+        },
         ..RouterConfig::default()
     })
 }
@@ -46,8 +49,11 @@ fn a_storm_of_300_alerts_is_one_digest_after_group_wait() {
 #[test]
 fn group_by_alertname_and_model_makes_one_group_per_model() {
     let mut r = Router::new(RouterConfig {
-        group_by: vec!["alertname".into(), "model".into()],
-        group_wait: secs(30),
+        route: Route {
+            group_by: vec!["alertname".into(), "model".into()],
+            group_wait: secs(30),
+            ..Route::default()
+        },
         ..RouterConfig::default()
     });
     for model in ["a", "b", "a"] {
@@ -183,7 +189,10 @@ fn billing_outage_inhibits_server_errors_and_permission_noise_but_not_auth() {
 #[test]
 fn an_alert_never_inhibits_itself() {
     let mut r = Router::new(RouterConfig {
-        group_wait: secs(1),
+        route: Route {
+            group_wait: secs(1),
+            ..Route::default()
+        },
         inhibit: vec![callwatch_notify::router::InhibitRule {
             source: vec![Matcher::parse("severity=warning").unwrap()],
             target: vec![Matcher::parse("severity=warning").unwrap()],
@@ -270,7 +279,10 @@ fn silences_from_configuration_apply_within_their_window_only() {
         comment: "maintenance".into(),
     };
     let mut r = Router::new(RouterConfig {
-        group_wait: secs(30),
+        route: Route {
+            group_wait: secs(30),
+            ..Route::default()
+        },
         silences: vec![silence],
         ..RouterConfig::default()
     });

@@ -253,7 +253,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     // The refused attempts and the deliveries are visible to whoever scrapes the agent.
     let notifications = |result: &str| -> u64 {
         let series = format!(
-            "callwatch_notifications_total{{callwatch_sink=\"webhook\",callwatch_result=\"{result}\"}} "
+            "callwatch_notifications_total{{callwatch_receiver=\"chat\",callwatch_sink=\"webhook\",callwatch_result=\"{result}\"}} "
         );
         let line = metrics.lines().find(|l| l.starts_with(&series));
         line.and_then(|l| l[series.len()..].parse().ok())

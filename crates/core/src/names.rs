@@ -54,6 +54,8 @@ pub const CALLWATCH_ATTEMPT: &str = "callwatch.attempt";
 pub const CALLWATCH_RETRY_WAIT_MS: &str = "callwatch.retry_wait_ms";
 pub const CALLWATCH_RATELIMIT_KIND: &str = "callwatch.ratelimit.kind";
 pub const CALLWATCH_SINK: &str = "callwatch.sink";
+/// The named receiver (route tree) a notification was for.
+pub const CALLWATCH_RECEIVER: &str = "callwatch.receiver";
 pub const CALLWATCH_RESULT: &str = "callwatch.result";
 pub const CALLWATCH_LABEL: &str = "callwatch.label";
 

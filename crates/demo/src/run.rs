@@ -128,12 +128,21 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let clock = Clock::compressed(origin, options.speed);
+    // Where each alert goes, said on its line: the notifier moves into the agent below.
+    let routing = options.notifier.as_ref().map(Notifier::routing);
     let on_alert: Option<callwatch_agent::AlertHook> = if terminal {
         None
     } else {
-        Some(Box::new(|alert: &Alert| {
+        Some(Box::new(move |alert: &Alert| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", alert_line(alert));
+            if let Some(routing) = &routing {
+                let _ = writeln!(
+                    out,
+                    "          → {}",
+                    routing.receivers_for(alert).join(", ")
+                );
+            }
         }))
     };
     let agent = Agent::start(AgentOptions {
@@ -258,10 +267,17 @@ pub fn summary_text(report: &DemoReport) -> String {
         out.push_str(&format!("  {rule:<32} {fired:>3} / {resolved:<3}\n"));
     }
     if let Some(delivery) = &s.delivery {
-        for sink in &delivery.sinks {
+        out.push_str("notifications per receiver (delivered / failed / dropped):\n");
+        for (receiver, sent, failed, dropped) in delivery.per_receiver() {
+            let via: Vec<&str> = delivery
+                .sinks
+                .iter()
+                .filter(|x| x.receiver == receiver)
+                .map(|x| x.sink.as_str())
+                .collect();
             out.push_str(&format!(
-                "notifications via {}: {} delivered, {} failed, {} retried, {} dropped\n",
-                sink.sink, sink.sent, sink.failed, sink.retried, sink.dropped
+                "  {receiver:<24} {sent:>3} / {failed} / {dropped}  via {}\n",
+                via.join(", ")
             ));
         }
     }

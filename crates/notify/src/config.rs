@@ -1,7 +1,10 @@
-//! `callwatch.toml`: routing, inhibition, silences, one section per sink, the spool, plus
-//! environment variables for secrets and endpoints (they win over the file, so secrets can
-//! stay out of it). A bad value is one line naming the key, the value (redacted when secret)
-//! and what is allowed.
+//! The notification config: an Alertmanager YAML file as is ([`alertmanager`]), or
+//! `callwatch.toml` — the same routing model (`[route]` tree, `[[receivers]]`, `[[inhibit]]`)
+//! plus what Alertmanager has no words for (spool, desktop, stdout, delivery, silences), and
+//! the single-sink sections with environment variables for secrets and endpoints (they win
+//! over the file, so secrets can stay out of it). Without `[[receivers]]`, the sinks set that
+//! way are routed by the defaults in [`defaults`]. A bad value is one line naming the key, the
+//! value (redacted when secret) and what is allowed.
 //!
 //! ```toml
 //! [route]
@@ -37,11 +40,17 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+pub mod alertmanager;
+pub mod defaults;
+pub mod routing;
+
 use super::delivery::DeliveryConfig;
-use super::router::{default_inhibit_rules, InhibitRule, Matcher, RouterConfig, Silence};
+use super::receiver::{Integration, ReceiverConfig};
+use super::router::{default_inhibit_rules, Matcher, RouterConfig, Silence};
 use super::secret::{redact_url, Secret};
 use super::sinks::WebhookSigner;
 use callwatch_core::duration::{parse_duration, ALLOWED as DURATION_ALLOWED};
+use routing::{RawInhibitRule, RawReceiver, RawRoute, RoutingBuilder};
 
 pub const ENV_SLACK_WEBHOOK_URL: &str = "CALLWATCH_SLACK_WEBHOOK_URL";
 pub const ENV_WEBHOOK_URL: &str = "CALLWATCH_WEBHOOK_URL";
@@ -56,16 +65,13 @@ pub struct ConfigError(pub String);
 
 #[derive(Clone, Debug)]
 pub struct NotifyConfig {
+    /// The route tree, inhibition, silences.
     pub route: RouterConfig,
+    /// Named receivers the routes point at.
+    pub receivers: Vec<ReceiverConfig>,
     pub delivery: DeliveryConfig,
     /// How often the notifier asks the router what is due.
     pub tick: Duration,
-    pub slack: Option<SlackConfig>,
-    pub webhook: Option<WebhookConfig>,
-    pub alertmanager: Option<AlertmanagerConfig>,
-    pub pagerduty: Option<PagerDutyConfig>,
-    pub desktop: Option<DesktopConfig>,
-    pub stdout: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +79,10 @@ pub struct SlackConfig {
     pub webhook_url: Secret,
     /// Slack allows about one message per second per webhook.
     pub min_interval: Duration,
+    /// Overrides the webhook's default channel.
+    pub channel: Option<String>,
+    /// Alertmanager's default for Slack is false; callwatch's own `[slack]` says true.
+    pub send_resolved: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +92,23 @@ pub struct WebhookConfig {
     pub secret: Option<Secret>,
     pub external_url: String,
     pub generator_url: String,
+    pub send_resolved: bool,
+    /// At most this many alerts per payload (the rest counted in `truncatedAlerts`); 0: all.
+    pub max_alerts: usize,
+}
+
+impl WebhookConfig {
+    /// An unsigned webhook to `url` that sends everything.
+    pub fn new(url: Secret) -> WebhookConfig {
+        WebhookConfig {
+            url,
+            secret: None,
+            external_url: String::new(),
+            generator_url: String::new(),
+            send_resolved: true,
+            max_alerts: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +124,7 @@ pub struct PagerDutyConfig {
     pub url: Secret,
     pub routing_key: Secret,
     pub source: String,
+    pub send_resolved: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -105,50 +133,140 @@ pub struct DesktopConfig {
 }
 
 impl Default for NotifyConfig {
-    /// Stdout only, default routing, no spool: what `replay`-like tools want.
+    /// Stdout only (receiver `callwatch`), default routing, no spool: what `replay`-like tools
+    /// want.
     fn default() -> Self {
         NotifyConfig {
             route: RouterConfig::default(),
+            receivers: vec![ReceiverConfig::new("callwatch", vec![Integration::Stdout])],
             delivery: DeliveryConfig::default(),
             tick: Duration::from_secs(1),
-            slack: None,
-            webhook: None,
-            alertmanager: None,
-            pagerduty: None,
-            desktop: None,
-            stdout: true,
         }
     }
 }
 
 impl NotifyConfig {
-    /// Read a file, then apply the process environment.
-    /// Whether any sink is configured (otherwise a notifier has nowhere to send).
-    pub fn has_sinks(&self) -> bool {
-        self.stdout
-            || self.desktop.is_some()
-            || self.slack.is_some()
-            || self.webhook.is_some()
-            || self.alertmanager.is_some()
-            || self.pagerduty.is_some()
+    /// No receivers yet, default routing: add them with [`NotifyConfig::with_receiver`].
+    pub fn empty() -> NotifyConfig {
+        NotifyConfig {
+            receivers: Vec::new(),
+            ..NotifyConfig::default()
+        }
     }
 
+    /// Add a receiver (the route tree must point at it to get anything).
+    pub fn with_receiver(mut self, name: &str, integrations: Vec<Integration>) -> NotifyConfig {
+        self.receivers.push(ReceiverConfig::new(name, integrations));
+        self
+    }
+
+    pub fn receiver(&self, name: &str) -> Option<&ReceiverConfig> {
+        self.receivers.iter().find(|r| r.name == name)
+    }
+
+    /// A receiver that hears every alert whatever the tree says (desktop, stdout, an
+    /// Alertmanager push): a route of its own beside the tree, with the root's timing.
+    pub fn add_side_receiver(&mut self, name: &str, integration: Integration) {
+        if let Some(r) = self.receivers.iter_mut().find(|r| r.name == name) {
+            r.integrations.push(integration);
+            return;
+        }
+        self.receivers
+            .push(ReceiverConfig::new(name, vec![integration]));
+        let mut side = self.route.route.clone();
+        side.receiver = name.to_string();
+        side.routes.clear();
+        self.route.side_routes.push(side);
+    }
+
+    /// Remove every integration of `kind` (e.g. `stdout` when the caller prints alerts itself).
+    pub fn remove_integrations(&mut self, kind: &str) {
+        for r in &mut self.receivers {
+            r.integrations.retain(|i| i.kind() != kind);
+        }
+    }
+
+    /// Whether any receiver has anything to deliver to.
+    pub fn has_integrations(&self) -> bool {
+        self.receivers.iter().any(|r| !r.integrations.is_empty())
+    }
+
+    /// Read a file — Alertmanager YAML (by extension `.yml`/`.yaml`, or content) or
+    /// callwatch TOML — then apply the process environment (TOML only).
     pub fn load(path: &Path) -> Result<NotifyConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
-        Self::parse(&text, &path.display().to_string(), &|k| {
-            std::env::var(k).ok()
-        })
+        let source = path.display().to_string();
+        if alertmanager::is_alertmanager(path, &text) {
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let read =
+                move |f: &str| std::fs::read_to_string(base.join(f)).map_err(|e| e.to_string());
+            return alertmanager::parse(&text, &source, &read, &|k| std::env::var(k).ok())
+                .map_err(|e| ConfigError(e.to_string()));
+        }
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let read = move |f: &str| std::fs::read_to_string(base.join(f)).map_err(|e| e.to_string());
+        Self::parse_with(&text, &source, &|k| std::env::var(k).ok(), &read)
     }
 
-    /// Parse `text` (named `source` in errors); `env` looks up environment variables.
+    /// Parse callwatch TOML `text` (named `source` in errors); `env` looks up environment
+    /// variables. Every problem of the routing sections is reported, not only the first.
     pub fn parse(
         text: &str,
         source: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<NotifyConfig, ConfigError> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(source, text, &e))?;
-        Builder { source, env }.build(raw)
+        let read = |f: &str| std::fs::read_to_string(f).map_err(|e| e.to_string());
+        Self::parse_with(text, source, env, &read)
+    }
+
+    /// [`NotifyConfig::parse`], with `read_file` reading what `*_file` keys name.
+    pub fn parse_with(
+        text: &str,
+        source: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        read_file: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<NotifyConfig, ConfigError> {
+        let mut unknown = Vec::new();
+        let de = toml::Deserializer::parse(text).map_err(|e| toml_error(source, text, &e))?;
+        let raw: RawFile = serde_ignored::deserialize(de, |path| {
+            unknown.push(alertmanager::dotted(&path));
+        })
+        .map_err(|e| toml_error(source, text, &e))?;
+        let builder = Builder { source, env };
+        let mut lines: Vec<String> = unknown
+            .iter()
+            .map(|path| {
+                format!(
+                    "{source}:{}: unknown key `{}` ({})",
+                    toml_line(text, path),
+                    path,
+                    alertmanager::supported_here(path, true)
+                )
+            })
+            .collect();
+        let built = builder.build(raw, read_file);
+        match built {
+            Ok((cfg, problems)) => {
+                lines.extend(problems.0.iter().map(|p| {
+                    format!(
+                        "{source}:{}: {}: {}",
+                        toml_line(text, &p.path),
+                        p.path,
+                        p.message
+                    )
+                }));
+                if lines.is_empty() {
+                    Ok(cfg)
+                } else {
+                    Err(ConfigError(lines.join("\n")))
+                }
+            }
+            Err(e) => {
+                lines.push(e.0);
+                Err(ConfigError(lines.join("\n")))
+            }
+        }
     }
 }
 
@@ -215,49 +333,56 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn build(&self, raw: RawFile) -> Result<NotifyConfig, ConfigError> {
+    /// The config, plus the routing problems found (all of them); `Err` for the first problem
+    /// of the single-sink sections.
+    fn build(
+        &self,
+        raw: RawFile,
+        read_file: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<(NotifyConfig, routing::Problems), ConfigError> {
         let defaults = NotifyConfig::default();
-        let r = raw.route.unwrap_or_default();
-        let mut route = RouterConfig::default();
-        if let Some(v) = r.receiver {
-            route.receiver = v;
-        }
-        if let Some(v) = r.group_by {
-            if v.is_empty() {
-                return Err(self.err(
-                    "[route] group_by",
-                    "[]",
-                    "list at least one label, e.g. [\"alertname\"]",
-                ));
-            }
-            route.group_by = v;
-        }
-        route.group_wait = self.duration(
-            "[route] group_wait",
-            r.group_wait.as_ref(),
-            route.group_wait,
-        )?;
-        route.group_interval = self.duration(
-            "[route] group_interval",
-            r.group_interval.as_ref(),
-            route.group_interval,
-        )?;
-        route.repeat_interval = self.duration(
-            "[route] repeat_interval",
-            r.repeat_interval.as_ref(),
-            route.repeat_interval,
-        )?;
+        let r = raw.route.clone().unwrap_or_default();
         let tick = self.duration("[route] tick", r.tick.as_ref(), defaults.tick)?;
         if tick.is_zero() {
             return Err(self.err("[route] tick", "\"0s\"", "must be more than zero"));
         }
-        route.inhibit = match raw.inhibit {
-            None => default_inhibit_rules(),
-            Some(rules) => rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| self.inhibit(i, r))
-                .collect::<Result<_, _>>()?,
+        if r.group_by.as_ref().is_some_and(Vec::is_empty) {
+            return Err(self.err(
+                "[route] group_by",
+                "[]",
+                "list at least one label, e.g. [\"alertname\"]",
+            ));
+        }
+        let mut rb = RoutingBuilder {
+            problems: routing::Problems::default(),
+            read_file,
+            global: routing::RawGlobal::default(),
+        };
+        let explicit = raw.receivers.is_some();
+        let mut route_raw = r.clone();
+        if !explicit {
+            // The receivers are the defaults' (`chat`, `pager`): the tree is theirs too.
+            if route_raw.receiver.is_some() || route_raw.routes.is_some() {
+                rb.problems.add(
+                    "route.receiver",
+                    "a route that names receivers needs [[receivers]] (without them, the sinks set by [slack], [webhook], [pagerduty] or CALLWATCH_* variables are routed by the defaults: see docs/notify.md)",
+                );
+            }
+            route_raw.receiver = Some(defaults::CHAT.into());
+            route_raw.routes = None;
+        }
+        let mut route = RouterConfig {
+            route: rb.route("route", &route_raw, None),
+            side_routes: Vec::new(),
+            inhibit: match &raw.inhibit {
+                None => default_inhibit_rules(),
+                Some(rules) => rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| rb.inhibit_rule(&format!("inhibit.{i}"), r))
+                    .collect(),
+            },
+            silences: Vec::new(),
         };
         route.silences = raw
             .silence
@@ -268,44 +393,51 @@ impl Builder<'_> {
             .collect::<Result<_, _>>()?;
 
         let delivery = self.delivery(raw.delivery.unwrap_or_default(), raw.spool)?;
-        Ok(NotifyConfig {
+        let mut cfg = NotifyConfig {
             route,
+            receivers: Vec::new(),
             delivery,
             tick,
-            slack: self.slack(raw.slack)?,
-            webhook: self.webhook(raw.webhook)?,
-            alertmanager: self.alertmanager(raw.alertmanager)?,
-            pagerduty: self.pagerduty(raw.pagerduty)?,
-            desktop: match raw.desktop {
-                Some(d) if d.enabled.unwrap_or(true) => Some(DesktopConfig {
-                    timeout: self.duration(
-                        "[desktop] timeout",
-                        d.timeout.as_ref(),
-                        Duration::from_secs(5),
-                    )?,
-                }),
-                _ => None,
-            },
-            stdout: raw.stdout.is_some_and(|s| s.enabled.unwrap_or(true)),
-        })
-    }
-
-    fn inhibit(&self, i: usize, r: &RawInhibit) -> Result<InhibitRule, ConfigError> {
-        let key = |k: &str| format!("[[inhibit]] #{} {k}", i + 1);
-        let source = self.matchers(&key("source_matchers"), &r.source_matchers)?;
-        let target = self.matchers(&key("target_matchers"), &r.target_matchers)?;
-        if source.is_empty() || target.is_empty() {
-            return Err(self.err(
-                &key("source_matchers/target_matchers"),
-                "[]",
-                "both need at least one matcher",
-            ));
+        };
+        let slack = self.slack(raw.slack, explicit)?;
+        let webhook = self.webhook(raw.webhook, explicit)?;
+        let pagerduty = self.pagerduty(raw.pagerduty, explicit)?;
+        if explicit {
+            for (section, set) in [
+                ("slack", slack.is_some()),
+                ("webhook", webhook.is_some()),
+                ("pagerduty", pagerduty.is_some()),
+            ] {
+                if set {
+                    rb.problems.add(
+                        section,
+                        format!("with [[receivers]], put it in a receiver ({section}_configs)"),
+                    );
+                }
+            }
+            cfg.receivers =
+                rb.receivers("receivers", raw.receivers.as_deref().unwrap_or(&[]), true);
+            rb.check_references("route", &cfg.route.route, &cfg.receivers);
+        } else {
+            defaults::apply(&mut cfg, slack, webhook, pagerduty);
         }
-        Ok(InhibitRule {
-            source,
-            target,
-            equal: r.equal.clone().unwrap_or_default(),
-        })
+        if let Some(a) = self.alertmanager(raw.alertmanager)? {
+            cfg.add_side_receiver("alertmanager", Integration::Alertmanager(a));
+        }
+        if let Some(d) = raw.desktop {
+            if d.enabled.unwrap_or(true) {
+                let timeout = self.duration(
+                    "[desktop] timeout",
+                    d.timeout.as_ref(),
+                    Duration::from_secs(5),
+                )?;
+                cfg.add_side_receiver("desktop", Integration::Desktop(DesktopConfig { timeout }));
+            }
+        }
+        if raw.stdout.is_some_and(|s| s.enabled.unwrap_or(true)) {
+            cfg.add_side_receiver("stdout", Integration::Stdout);
+        }
+        Ok((cfg, rb.problems))
     }
 
     fn silence(&self, i: usize, s: &RawSilence) -> Result<Silence, ConfigError> {
@@ -382,11 +514,16 @@ impl Builder<'_> {
         })
     }
 
-    fn slack(&self, s: Option<RawSlack>) -> Result<Option<SlackConfig>, ConfigError> {
+    /// `explicit`: the file has `[[receivers]]`, so the environment adds no sink of its own.
+    fn slack(
+        &self,
+        s: Option<RawSlack>,
+        explicit: bool,
+    ) -> Result<Option<SlackConfig>, ConfigError> {
         let s = match s {
             Some(s) if s.enabled == Some(false) => return Ok(None),
             Some(s) => s,
-            None if self.env(ENV_SLACK_WEBHOOK_URL).is_some() => RawSlack::default(),
+            None if !explicit && self.env(ENV_SLACK_WEBHOOK_URL).is_some() => RawSlack::default(),
             None => return Ok(None),
         };
         let url = self
@@ -409,14 +546,20 @@ impl Builder<'_> {
                 s.min_interval.as_ref(),
                 Duration::from_secs(1),
             )?,
+            channel: s.channel.filter(|c| !c.is_empty()),
+            send_resolved: true,
         }))
     }
 
-    fn webhook(&self, w: Option<RawWebhook>) -> Result<Option<WebhookConfig>, ConfigError> {
+    fn webhook(
+        &self,
+        w: Option<RawWebhook>,
+        explicit: bool,
+    ) -> Result<Option<WebhookConfig>, ConfigError> {
         let w = match w {
             Some(w) if w.enabled == Some(false) => return Ok(None),
             Some(w) => w,
-            None if self.env(ENV_WEBHOOK_URL).is_some() => RawWebhook::default(),
+            None if !explicit && self.env(ENV_WEBHOOK_URL).is_some() => RawWebhook::default(),
             None => return Ok(None),
         };
         let url = self
@@ -440,6 +583,8 @@ impl Builder<'_> {
             secret,
             external_url: w.external_url.unwrap_or_default(),
             generator_url: w.generator_url.unwrap_or_default(),
+            send_resolved: true,
+            max_alerts: 0,
         }))
     }
 
@@ -485,11 +630,17 @@ impl Builder<'_> {
         }))
     }
 
-    fn pagerduty(&self, p: Option<RawPagerDuty>) -> Result<Option<PagerDutyConfig>, ConfigError> {
+    fn pagerduty(
+        &self,
+        p: Option<RawPagerDuty>,
+        explicit: bool,
+    ) -> Result<Option<PagerDutyConfig>, ConfigError> {
         let p = match p {
             Some(p) if p.enabled == Some(false) => return Ok(None),
             Some(p) => p,
-            None if self.env(ENV_PAGERDUTY_ROUTING_KEY).is_some() => RawPagerDuty::default(),
+            None if !explicit && self.env(ENV_PAGERDUTY_ROUTING_KEY).is_some() => {
+                RawPagerDuty::default()
+            }
             None => return Ok(None),
         };
         let routing_key = self
@@ -515,6 +666,7 @@ impl Builder<'_> {
             url,
             routing_key: Secret::new(routing_key.trim()),
             source: p.source.unwrap_or_else(|| "callwatch".into()),
+            send_resolved: true,
         }))
     }
 }
@@ -555,6 +707,40 @@ fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> ConfigError {
     ))
 }
 
+/// `line:col` of the key at dotted `path` in TOML `text`, found by its last name: the first
+/// `name =` line, or table header naming it, after the header of its parent table when there
+/// is one; `1:1` when not found.
+fn toml_line(text: &str, path: &str) -> String {
+    let names: Vec<&str> = path
+        .split('.')
+        .filter(|p| p.parse::<usize>().is_err())
+        .collect();
+    let Some(last) = names.last() else {
+        return "1:1".into();
+    };
+    let parent = names.len().checked_sub(2).map(|i| names[i]);
+    let mut after_parent = parent.is_none();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let col = line.len() - t.len() + 1;
+        if t.starts_with('[') {
+            let header = t.trim_matches(|c| c == '[' || c == ']' || c == ' ');
+            if parent.is_some_and(|p| header.rsplit('.').next() == Some(p)) {
+                after_parent = true;
+            }
+            if header.rsplit('.').next() == Some(last) {
+                return format!("{}:{col}", i + 1);
+            }
+            continue;
+        }
+        let key = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+        if after_parent && t.contains('=') && key == *last {
+            return format!("{}:{col}", i + 1);
+        }
+    }
+    "1:1".into()
+}
+
 /// The key an error offset falls on, as `[table] key` (names only, never a value): the last
 /// table header before it and the key on its line.
 fn key_at(text: &str, offset: usize) -> Option<String> {
@@ -582,11 +768,13 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// callwatch.toml. Not `deny_unknown_fields`: unknown keys are collected (serde_ignored) so
+/// every one is reported; the single-sink sections still refuse unknown keys at once.
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct RawFile {
     route: Option<RawRoute>,
-    inhibit: Option<Vec<RawInhibit>>,
+    receivers: Option<Vec<RawReceiver>>,
+    inhibit: Option<Vec<RawInhibitRule>>,
     silence: Option<Vec<RawSilence>>,
     slack: Option<RawSlack>,
     webhook: Option<RawWebhook>,
@@ -596,25 +784,6 @@ struct RawFile {
     stdout: Option<RawToggle>,
     spool: Option<RawSpool>,
     delivery: Option<RawDelivery>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRoute {
-    receiver: Option<String>,
-    group_by: Option<Vec<String>>,
-    group_wait: Option<String>,
-    group_interval: Option<String>,
-    repeat_interval: Option<String>,
-    tick: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawInhibit {
-    source_matchers: Vec<String>,
-    target_matchers: Vec<String>,
-    equal: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -631,6 +800,7 @@ struct RawSilence {
 struct RawSlack {
     enabled: Option<bool>,
     webhook_url: Option<String>,
+    channel: Option<String>,
     min_interval: Option<String>,
 }
 

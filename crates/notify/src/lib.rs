@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! Alert ──▶ router (group, dedup, inhibit, silence, repeat) ──▶ Notification
-//! Notification ──▶ one delivery worker per sink (spool, retry, backoff) ──▶ Slack | webhook | …
+//! Alert ──▶ route tree ──▶ named receivers (each: any number of integrations)
+//! Notification ──▶ one delivery worker per receiver integration (spool, retry, backoff)
+//!              ──▶ Slack | webhook | PagerDuty | …
 //! ```
 //!
 //! The [`Router`] is pure and driven by an explicit `now`, so tests and `replay` see exactly
@@ -14,6 +16,7 @@ pub mod config;
 pub mod delivery;
 mod notification;
 mod notifier;
+pub mod receiver;
 pub mod router;
 pub mod secret;
 pub mod sinks;
@@ -22,6 +25,7 @@ pub use config::{ConfigError, NotifyConfig};
 pub use delivery::{DeliveryConfig, DeliveryStats, SinkStats, StatsSource};
 pub use notification::Notification;
 pub use notifier::{Notifier, NotifierBuilder, NotifyError};
-pub use router::{Matcher, Router, RouterConfig};
+pub use receiver::{Integration, ReceiverConfig};
+pub use router::{Matcher, Route, Router, RouterConfig};
 pub use secret::{redact_url, Secret};
 pub use sinks::{Sink, SinkError};

@@ -16,7 +16,8 @@ pub struct Notification {
     /// `webhook-id`, the spool file name, and what a restart dedupes on.
     pub id: String,
     pub receiver: String,
-    /// `{alertname="…", model="…"}` style key, the Alertmanager `groupKey`.
+    /// Alertmanager's `groupKey`: `{}/{severity="critical"}:{alertname="…"}` (route key, then
+    /// the group labels).
     pub group_key: String,
     pub group_labels: BTreeMap<String, String>,
     /// Firing first, then resolved; each sorted by rule then fingerprint.
@@ -30,8 +31,21 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// A notification of the root route (`groupKey` `{}:{…}`).
     pub fn new(
         receiver: &str,
+        group_labels: BTreeMap<String, String>,
+        alerts: Vec<Alert>,
+        at: OffsetDateTime,
+        repeat: bool,
+    ) -> Self {
+        Self::for_route(receiver, "{}", group_labels, alerts, at, repeat)
+    }
+
+    /// A notification of the route node whose Alertmanager route key is `route_key`.
+    pub fn for_route(
+        receiver: &str,
+        route_key: &str,
         group_labels: BTreeMap<String, String>,
         mut alerts: Vec<Alert>,
         at: OffsetDateTime,
@@ -44,7 +58,8 @@ impl Notification {
                 b.fingerprint(),
             ))
         });
-        let group_key = group_key(&group_labels);
+        // Alertmanager's `groupKey`: route key, then the group labels.
+        let group_key = format!("{route_key}:{}", group_key(&group_labels));
         let id = notification_id(receiver, &group_key, at, &alerts);
         Notification {
             id,

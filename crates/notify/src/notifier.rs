@@ -1,5 +1,6 @@
-//! The live facade: owns the router, the sinks and their delivery workers, and a background
-//! task that asks the router what is due every `tick` and hands it to every sink.
+//! The live facade: owns the router, the receivers' integrations and their delivery workers,
+//! and a background task that asks the router what is due every `tick` and hands each
+//! notification to the integrations of its receiver.
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,10 @@ use tokio::time::Instant;
 use callwatch_core::alert::Alert;
 
 use super::config::NotifyConfig;
-use super::delivery::{spawn_worker, DeliveryConfig, DeliveryStats, StatsSource, WorkerHandle};
+use super::delivery::{
+    spawn_receiver_worker, DeliveryConfig, DeliveryStats, StatsSource, WorkerHandle,
+};
+use super::receiver::{spool_name, Integration};
 use super::router::{Matcher, Router, RouterStats};
 use super::sinks::{
     http_client, AlertmanagerSink, DesktopSink, PagerDutySink, Sink, SlackSink, StdoutSink,
@@ -42,7 +46,7 @@ impl Shared {
 
     fn dispatch(&self, notifications: Vec<Notification>) {
         for n in notifications {
-            for w in &self.workers {
+            for w in self.workers.iter().filter(|w| w.receiver() == n.receiver) {
                 w.enqueue(n.clone());
             }
         }
@@ -50,6 +54,7 @@ impl Shared {
 }
 
 pub struct Notifier {
+    routing: super::RouterConfig,
     /// `None` only once `shutdown` has taken it.
     shared: Option<Arc<Shared>>,
     stop: Arc<Notify>,
@@ -71,12 +76,27 @@ pub struct NotifierBuilder {
 }
 
 impl NotifierBuilder {
+    /// A sink that hears every alert, as a receiver of its own named after the sink, beside
+    /// the route tree.
     pub fn sink<S: Sink>(mut self, sink: S) -> NotifierBuilder {
-        if self.workers.iter().any(|w| w.name() == sink.name()) {
-            tracing::error!("a sink named {:?} is already configured; the second one is ignored (names key the spool)", sink.name());
+        let name = sink.name().to_string();
+        if self.cfg.receiver(&name).is_some() {
+            tracing::error!("a receiver named {name:?} is already configured; the added sink is ignored (names key the spool)");
             return self;
         }
-        self.workers.push(spawn_worker(sink, &self.cfg.delivery));
+        self.cfg.add_side_receiver(&name, Integration::Stdout);
+        if let Some(r) = self.cfg.receivers.iter_mut().find(|r| r.name == name) {
+            // Stands for the custom sink in the config; the worker below is the real one.
+            r.integrations.clear();
+        }
+        let spool = spool_name(&name, &name, 0);
+        self.workers.push(spawn_receiver_worker(
+            sink,
+            &self.cfg.delivery,
+            &name,
+            &spool,
+            true,
+        ));
         self
     }
 
@@ -88,6 +108,7 @@ impl NotifierBuilder {
         let stop = Arc::new(Notify::new());
         let ticker = tokio::spawn(tick(shared.clone(), stop.clone(), self.cfg.tick));
         Notifier {
+            routing: self.cfg.route,
             shared: Some(shared),
             stop,
             ticker: Some(ticker),
@@ -123,46 +144,73 @@ impl Notifier {
         let client = http_client(cfg.delivery.timeout);
         let d: &DeliveryConfig = &cfg.delivery;
         let mut workers = Vec::new();
-        if let Some(s) = &cfg.slack {
-            workers.push(spawn_worker(
-                SlackSink::new(client.clone(), s.webhook_url.clone(), s.min_interval),
-                d,
-            ));
-        }
-        if let Some(w) = &cfg.webhook {
-            let signer = w.secret.as_ref().map(WebhookSigner::new).transpose()?;
-            let sink = WebhookSink::new(
-                client.clone(),
-                w.url.clone(),
-                signer,
-                w.external_url.clone(),
-                w.generator_url.clone(),
-            );
-            workers.push(spawn_worker(sink, d));
-        }
-        if let Some(a) = &cfg.alertmanager {
-            let sink = AlertmanagerSink::new(
-                client.clone(),
-                &a.url,
-                a.generator_url.clone(),
-                a.resend_interval,
-            );
-            workers.push(spawn_worker(sink, d));
-        }
-        if let Some(p) = &cfg.pagerduty {
-            let sink = PagerDutySink::new(
-                client.clone(),
-                p.url.clone(),
-                p.routing_key.clone(),
-                p.source.clone(),
-            );
-            workers.push(spawn_worker(sink, d));
-        }
-        if let Some(desk) = &cfg.desktop {
-            workers.push(spawn_worker(DesktopSink::new(desk.timeout), d));
-        }
-        if cfg.stdout {
-            workers.push(spawn_worker(StdoutSink::new(), d));
+        for receiver in &cfg.receivers {
+            let mut of_kind: std::collections::HashMap<&str, usize> = Default::default();
+            for integration in &receiver.integrations {
+                let kind = integration.kind();
+                let index = of_kind.entry(kind).or_insert(0);
+                let spool = spool_name(&receiver.name, kind, *index);
+                *index += 1;
+                let name = receiver.name.as_str();
+                let resolved = integration.send_resolved();
+                let worker = match integration {
+                    Integration::Slack(s) => spawn_receiver_worker(
+                        SlackSink::new(client.clone(), s.webhook_url.clone(), s.min_interval)
+                            .with_channel(s.channel.clone()),
+                        d,
+                        name,
+                        &spool,
+                        resolved,
+                    ),
+                    Integration::Webhook(w) => {
+                        let signer = w.secret.as_ref().map(WebhookSigner::new).transpose()?;
+                        let sink = WebhookSink::new(
+                            client.clone(),
+                            w.url.clone(),
+                            signer,
+                            w.external_url.clone(),
+                            w.generator_url.clone(),
+                        )
+                        .with_max_alerts(w.max_alerts);
+                        spawn_receiver_worker(sink, d, name, &spool, resolved)
+                    }
+                    Integration::Alertmanager(a) => spawn_receiver_worker(
+                        AlertmanagerSink::new(
+                            client.clone(),
+                            &a.url,
+                            a.generator_url.clone(),
+                            a.resend_interval,
+                        ),
+                        d,
+                        name,
+                        &spool,
+                        resolved,
+                    ),
+                    Integration::PagerDuty(p) => spawn_receiver_worker(
+                        PagerDutySink::new(
+                            client.clone(),
+                            p.url.clone(),
+                            p.routing_key.clone(),
+                            p.source.clone(),
+                        ),
+                        d,
+                        name,
+                        &spool,
+                        resolved,
+                    ),
+                    Integration::Desktop(desk) => spawn_receiver_worker(
+                        DesktopSink::new(desk.timeout),
+                        d,
+                        name,
+                        &spool,
+                        resolved,
+                    ),
+                    Integration::Stdout => {
+                        spawn_receiver_worker(StdoutSink::new(), d, name, &spool, resolved)
+                    }
+                };
+                workers.push(worker);
+            }
         }
         Ok(NotifierBuilder { cfg, workers })
     }
@@ -188,6 +236,17 @@ impl Notifier {
         if let Some(due) = due {
             shared.dispatch(due);
         }
+    }
+
+    /// The receivers `alert` is routed to (before silences and inhibition).
+    pub fn receivers_for(&self, alert: &Alert) -> Vec<String> {
+        self.shared().router().receivers_for(alert)
+    }
+
+    /// The routing this notifier uses, for a caller that wants to say where an alert goes
+    /// after the notifier moved elsewhere (the demo's alert lines).
+    pub fn routing(&self) -> super::RouterConfig {
+        self.routing.clone()
     }
 
     /// Silence alerts matching all `matchers` until `until`; returns the silence id.

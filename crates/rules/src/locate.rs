@@ -112,6 +112,118 @@ impl Locator {
     }
 }
 
+/// Where every key of a block-style YAML document is, by dotted path (`route.routes.0.receiver`;
+/// sequence items by index), for errors about any YAML file, not only rule files (the
+/// notification config uses it). Flow style (`{...}`, `[...]`) is not entered: look such keys up
+/// with [`find_path`], which falls back to the nearest enclosing key.
+pub fn key_paths(text: &str) -> HashMap<String, Pos> {
+    struct Frame {
+        indent: usize,
+        path: String,
+        /// A key whose value is nested (true) or a sequence item (false).
+        is_key: bool,
+        items: usize,
+    }
+    let mut out = HashMap::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Inside a block scalar (`|`, `>`): lines indented past this are text, not keys.
+    let mut scalar_above: Option<usize> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.split(" #").next().unwrap_or("");
+        let trimmed = content.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
+            continue;
+        }
+        let mut indent = content.len() - trimmed.len();
+        if let Some(limit) = scalar_above {
+            if indent > limit {
+                continue;
+            }
+            scalar_above = None;
+        }
+        let mut rest = trimmed;
+        while rest == "-" || rest.starts_with("- ") {
+            while stack
+                .last()
+                .is_some_and(|f| f.indent > indent || (f.indent == indent && !f.is_key))
+            {
+                stack.pop();
+            }
+            let Some(parent) = stack.last_mut() else {
+                break;
+            };
+            let path = format!("{}.{}", parent.path, parent.items);
+            parent.items += 1;
+            out.entry(path.clone()).or_insert(Pos {
+                line,
+                col: indent + 1,
+            });
+            stack.push(Frame {
+                indent,
+                path,
+                is_key: false,
+                items: 0,
+            });
+            let after = rest[1..].trim_start();
+            indent += rest.len() - after.len();
+            rest = after;
+        }
+        let Some(key) = yaml_key(rest) else { continue };
+        while stack.last().is_some_and(|f| f.indent >= indent) {
+            stack.pop();
+        }
+        let path = match stack.last() {
+            Some(parent) => format!("{}.{key}", parent.path),
+            None => key.to_string(),
+        };
+        out.entry(path.clone()).or_insert(Pos {
+            line,
+            col: indent + 1,
+        });
+        let value = rest[rest.find(':').map_or(rest.len(), |c| c + 1)..].trim();
+        if value.is_empty() {
+            stack.push(Frame {
+                indent,
+                path,
+                is_key: true,
+                items: 0,
+            });
+        } else if value.starts_with('|') || value.starts_with('>') {
+            scalar_above = Some(indent);
+        }
+    }
+    out
+}
+
+/// The position of `path` in `paths` (from [`key_paths`]), else of its nearest ancestor, else
+/// the file's start.
+pub fn find_path(paths: &HashMap<String, Pos>, path: &str) -> Pos {
+    let mut p = path;
+    loop {
+        if let Some(pos) = paths.get(p) {
+            return *pos;
+        }
+        match p.rfind('.') {
+            Some(i) => p = &p[..i],
+            None => return Pos { line: 1, col: 1 },
+        }
+    }
+}
+
+/// A YAML mapping key at the start of `text` (plain or quoted), when `text` is `key:` or
+/// `key: value`.
+fn yaml_key(text: &str) -> Option<&str> {
+    for quote in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(quote) {
+            let end = inner.find(quote)?;
+            let after = &inner[end + 1..];
+            return after.starts_with(':').then_some(&inner[..end]);
+        }
+    }
+    key_of(text)
+}
+
 /// `key:` or `key: value` → `key`.
 fn key_of(text: &str) -> Option<&str> {
     let end = text.find(':')?;
@@ -137,5 +249,28 @@ mod tests {
         assert_eq!(loc.find(1, "window"), Pos { line: 8, col: 5 });
         assert_eq!(loc.find(1, "threshold"), Pos { line: 7, col: 3 });
         assert_eq!(loc.find(5, "x"), Pos { line: 2, col: 1 });
+    }
+
+    #[test]
+    fn key_paths_follow_nesting_and_both_sequence_styles() {
+        let text = "route:\n  receiver: a\n  routes:\n  - matchers: ['x=\"1\"']\n    receiver: b\n  - receiver: c\n    routes:\n      - receiver: d\nreceivers:\n- name: a\n  webhook_configs:\n    - url: http://x\n      text: |\n        body: not a key\n      max_alerts: 1\n";
+        let p = key_paths(text);
+        assert_eq!(p["route.receiver"], Pos { line: 2, col: 3 });
+        assert_eq!(p["route.routes.0.matchers"], Pos { line: 4, col: 5 });
+        assert_eq!(p["route.routes.1.receiver"], Pos { line: 6, col: 5 });
+        assert_eq!(
+            p["route.routes.1.routes.0.receiver"],
+            Pos { line: 8, col: 9 }
+        );
+        assert_eq!(p["receivers.0.name"], Pos { line: 10, col: 3 });
+        assert_eq!(
+            p["receivers.0.webhook_configs.0.max_alerts"],
+            Pos { line: 15, col: 7 }
+        );
+        assert!(!p.contains_key("receivers.0.webhook_configs.0.body"));
+        assert_eq!(
+            find_path(&p, "receivers.0.webhook_configs.0.nothing"),
+            Pos { line: 12, col: 5 }
+        );
     }
 }

@@ -157,5 +157,5 @@ fn notify_config(config: &Config) -> Result<Option<NotifyConfig>, InitError> {
         None => NotifyConfig::parse("", "environment", &env),
     }
     .map_err(|e| InitError::Notify(e.to_string()))?;
-    Ok(notify.has_sinks().then_some(notify))
+    Ok(notify.has_integrations().then_some(notify))
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use backoff::full_jitter;
 pub use stats::{DeliveryStats, SinkStats, StatsSource};
-pub use worker::{spawn_worker, WorkerHandle};
+pub use worker::{spawn_receiver_worker, spawn_worker, WorkerHandle};
 
 #[derive(Clone, Debug)]
 pub struct DeliveryConfig {
@@ -26,7 +26,7 @@ pub struct DeliveryConfig {
     pub max_backoff: Duration,
     /// The longest `Retry-After` we honour.
     pub max_retry_after: Duration,
-    /// Root of the spool (`<dir>/<sink>/<id>.json`); `None` keeps everything in memory.
+    /// Root of the spool (`<dir>/<receiver>/<sink>/<id>.json`); `None` keeps everything in memory.
     pub spool_dir: Option<PathBuf>,
 }
 

@@ -25,10 +25,11 @@ impl Counters {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| p.checked_sub(1));
     }
 
-    pub fn snapshot(&self, sink: &str) -> SinkStats {
+    pub fn snapshot(&self, sink: &str, receiver: &str) -> SinkStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         SinkStats {
             sink: sink.to_string(),
+            receiver: receiver.to_string(),
             sent: get(&self.sent),
             failed: get(&self.failed),
             retried: get(&self.retried),
@@ -42,7 +43,10 @@ impl Counters {
 /// One sink's delivery so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SinkStats {
+    /// The integration's kind: `webhook`, `slack`, …
     pub sink: String,
+    /// The receiver it delivers for (empty for a worker outside any receiver).
+    pub receiver: String,
     /// Notifications delivered.
     pub sent: u64,
     /// Notifications given up on (permanent error, or attempts exhausted: still spooled).
@@ -63,8 +67,33 @@ pub struct DeliveryStats {
 }
 
 impl DeliveryStats {
+    /// The first integration of kind `name` (any receiver).
     pub fn sink(&self, name: &str) -> Option<&SinkStats> {
         self.sinks.iter().find(|s| s.sink == name)
+    }
+
+    /// The integration of kind `sink` of receiver `receiver`.
+    pub fn receiver_sink(&self, receiver: &str, sink: &str) -> Option<&SinkStats> {
+        self.sinks
+            .iter()
+            .find(|s| s.receiver == receiver && s.sink == sink)
+    }
+
+    /// Every receiver's integrations summed: (receiver, delivered, failed, dropped), in order
+    /// of first appearance.
+    pub fn per_receiver(&self) -> Vec<(String, u64, u64, u64)> {
+        let mut out: Vec<(String, u64, u64, u64)> = Vec::new();
+        for s in &self.sinks {
+            match out.iter_mut().find(|r| r.0 == s.receiver) {
+                Some(r) => {
+                    r.1 += s.sent;
+                    r.2 += s.failed;
+                    r.3 += s.dropped;
+                }
+                None => out.push((s.receiver.clone(), s.sent, s.failed, s.dropped)),
+            }
+        }
+        out
     }
 
     pub fn total_dropped(&self) -> u64 {
@@ -80,7 +109,7 @@ impl DeliveryStats {
 /// the agent's engine task owns): what `/metrics` renders.
 #[derive(Clone, Debug, Default)]
 pub struct StatsSource {
-    pub(crate) sinks: Vec<(String, Arc<Counters>)>,
+    pub(crate) sinks: Vec<(String, String, Arc<Counters>)>,
 }
 
 impl StatsSource {
@@ -89,7 +118,7 @@ impl StatsSource {
             sinks: self
                 .sinks
                 .iter()
-                .map(|(name, counters)| counters.snapshot(name))
+                .map(|(name, receiver, counters)| counters.snapshot(name, receiver))
                 .collect(),
         }
     }

@@ -21,6 +21,9 @@ const DELIVERED_MEMORY: usize = 4096;
 
 pub struct WorkerHandle {
     name: String,
+    receiver: String,
+    /// False: resolutions are left out (Alertmanager's `send_resolved: false`).
+    send_resolved: bool,
     tx: Option<mpsc::Sender<Notification>>,
     counters: Arc<Counters>,
     spool: Arc<Spool>,
@@ -28,15 +31,29 @@ pub struct WorkerHandle {
     task: JoinHandle<()>,
 }
 
-/// Start a worker; notifications a previous run left in the spool go first.
+/// Start a worker spooling under the sink's own name, for no receiver in particular;
+/// notifications a previous run left in the spool go first.
 pub fn spawn_worker<S: Sink>(sink: S, cfg: &DeliveryConfig) -> WorkerHandle {
     let name = sink.name().to_string();
-    let spool = Arc::new(Spool::new(cfg.spool_dir.as_deref(), &name));
+    spawn_receiver_worker(sink, cfg, "", &name, true)
+}
+
+/// Start the worker of one integration of `receiver`, spooling under `spool_name` (see
+/// [`crate::receiver::spool_name`]).
+pub fn spawn_receiver_worker<S: Sink>(
+    sink: S,
+    cfg: &DeliveryConfig,
+    receiver: &str,
+    spool_name: &str,
+    send_resolved: bool,
+) -> WorkerHandle {
+    let name = sink.name().to_string();
+    let spool = Arc::new(Spool::new(cfg.spool_dir.as_deref(), spool_name));
     let counters = Arc::new(Counters::default());
     let left_over = spool.load();
     if !left_over.is_empty() {
         tracing::info!(
-            "{name}: {} notifications from a previous run re-queued from the spool",
+            "{name} ({receiver}): {} notifications from a previous run re-queued from the spool",
             left_over.len()
         );
     }
@@ -44,7 +61,13 @@ pub fn spawn_worker<S: Sink>(sink: S, cfg: &DeliveryConfig) -> WorkerHandle {
         .pending
         .fetch_add(left_over.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
+    let label = if receiver.is_empty() {
+        name.clone()
+    } else {
+        format!("{receiver}/{name}")
+    };
     let worker = Worker {
+        label,
         sink,
         cfg: cfg.clone(),
         spool: spool.clone(),
@@ -55,6 +78,8 @@ pub fn spawn_worker<S: Sink>(sink: S, cfg: &DeliveryConfig) -> WorkerHandle {
     let task = tokio::spawn(worker.run(rx, left_over.into()));
     WorkerHandle {
         name,
+        receiver: receiver.to_string(),
+        send_resolved,
         tx: Some(tx),
         counters,
         spool,
@@ -68,8 +93,22 @@ impl WorkerHandle {
         &self.name
     }
 
+    /// The receiver this worker delivers for (empty for a bare worker).
+    pub fn receiver(&self) -> &str {
+        &self.receiver
+    }
+
     /// Spool, then queue. Never blocks: a full queue drops (counted, said, still spooled).
-    pub fn enqueue(&self, n: Notification) {
+    /// Without `send_resolved`, resolutions are left out, and a notification of nothing but
+    /// resolutions is not sent.
+    pub fn enqueue(&self, mut n: Notification) {
+        if !self.send_resolved {
+            n.alerts
+                .retain(|a| a.state == callwatch_core::alert::AlertState::Firing);
+            if n.alerts.is_empty() {
+                return;
+            }
+        }
         let spooled = self.spool.write(&n);
         if !spooled {
             Counters::add(&self.counters.spool_errors);
@@ -86,8 +125,9 @@ impl WorkerHandle {
                     "it is lost"
                 };
                 tracing::warn!(
-                    "{}: delivery queue full ({} waiting): dropped notification {id}; {fate}",
+                    "{} (receiver {:?}): delivery queue full ({} waiting): dropped notification {id}; {fate}",
                     self.name,
+                    self.receiver,
                     self.capacity
                 );
             }
@@ -95,12 +135,16 @@ impl WorkerHandle {
     }
 
     pub fn stats(&self) -> SinkStats {
-        self.counters.snapshot(&self.name)
+        self.counters.snapshot(&self.name, &self.receiver)
     }
 
-    /// The sink's name and live counters, for a [`super::StatsSource`].
-    pub(crate) fn counters(&self) -> (String, Arc<Counters>) {
-        (self.name.clone(), self.counters.clone())
+    /// The sink's name, receiver and live counters, for a [`super::StatsSource`].
+    pub(crate) fn counters(&self) -> (String, String, Arc<Counters>) {
+        (
+            self.name.clone(),
+            self.receiver.clone(),
+            self.counters.clone(),
+        )
     }
 
     /// Stop taking work, drain what is queued until `deadline`, then stop; anything not
@@ -112,15 +156,17 @@ impl WorkerHandle {
             .is_err()
         {
             self.task.abort();
-            let left = self.counters.snapshot(&self.name).pending;
-            tracing::warn!("{}: shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name);
+            let left = self.counters.snapshot(&self.name, &self.receiver).pending;
+            tracing::warn!("{} (receiver {:?}): shutdown deadline reached with {left} notifications undelivered; they stay in the spool", self.name, self.receiver);
         }
-        self.counters.snapshot(&self.name)
+        self.counters.snapshot(&self.name, &self.receiver)
     }
 }
 
 struct Worker<S> {
     sink: S,
+    /// How logs name it: `receiver/kind`, or the kind alone outside a receiver.
+    label: String,
     cfg: DeliveryConfig,
     spool: Arc<Spool>,
     counters: Arc<Counters>,
@@ -163,18 +209,18 @@ impl<S: Sink> Worker<S> {
         match tokio::time::timeout(self.cfg.timeout, self.sink.refresh()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::warn!("{}: re-sending firing alerts failed: {e}", self.sink.name())
+                tracing::warn!("{}: re-sending firing alerts failed: {e}", self.label)
             }
             Err(_) => tracing::warn!(
                 "{}: re-sending firing alerts timed out after {:?}",
-                self.sink.name(),
+                self.label,
                 self.cfg.timeout
             ),
         }
     }
 
     async fn deliver(&mut self, n: Notification) {
-        let name = self.sink.name().to_string();
+        let name = self.label.clone();
         if self.delivered.contains(&n.id) {
             self.spool.remove(&n.id);
             self.counters.done();

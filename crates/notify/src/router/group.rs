@@ -2,13 +2,22 @@
 //! which resolutions are still to be told.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use callwatch_core::alert::{Alert, AlertState};
 
+use super::route::Matched;
+
 pub(super) struct Group {
     pub labels: BTreeMap<String, String>,
+    /// Receiver and timing of the route node the group belongs to.
+    pub receiver: String,
+    /// The node's route key (`{}/{severity="critical"}`), for the `groupKey`.
+    pub route_key: String,
+    pub group_interval: Duration,
+    pub repeat_interval: Duration,
     /// Currently firing alerts by fingerprint (latest data).
     pub active: BTreeMap<String, Alert>,
     /// Firing alerts the receiver has been told about: fingerprint → `starts_at`.
@@ -22,14 +31,22 @@ pub(super) struct Group {
 }
 
 impl Group {
-    pub fn new(labels: BTreeMap<String, String>, next_flush: OffsetDateTime) -> Group {
+    pub fn new(
+        labels: BTreeMap<String, String>,
+        route: &Matched<'_>,
+        now: OffsetDateTime,
+    ) -> Group {
         Group {
             labels,
+            receiver: route.route.receiver.clone(),
+            route_key: route.key.clone(),
+            group_interval: route.route.group_interval,
+            repeat_interval: route.route.repeat_interval,
+            next_flush: now + route.route.group_wait,
             active: BTreeMap::new(),
             notified: BTreeMap::new(),
             resolved: Vec::new(),
             blips: Vec::new(),
-            next_flush,
             last_sent: None,
         }
     }

@@ -102,14 +102,65 @@ impl Matcher {
             });
         };
         let value = value.trim();
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value);
-        Matcher::new(name.trim(), op, value).map_err(|mut e| {
+        let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            // Quoted: Go-style escapes, as Alertmanager's parser reads them.
+            Some(inner) => unescape(inner),
+            None => value.to_string(),
+        };
+        Matcher::new(name.trim(), op, &value).map_err(|mut e| {
             e.text = text.to_string();
             e
         })
+    }
+
+    /// One string of Alertmanager's `matchers:` list: one or more matchers, comma-separated,
+    /// optionally in braces (`{severity="critical", alertname=~"Billing.*"}`); commas inside
+    /// quoted values are part of the value.
+    pub fn parse_list(text: &str) -> Result<Vec<Matcher>, MatcherError> {
+        let trimmed = text.trim();
+        let inner = match trimmed.strip_prefix('{') {
+            Some(rest) => rest.strip_suffix('}').ok_or_else(|| MatcherError {
+                text: text.to_string(),
+                reason: "an opening { without a closing }".into(),
+            })?,
+            None => trimmed,
+        };
+        let mut out = Vec::new();
+        let mut piece = String::new();
+        let mut quoted = false;
+        let mut escaped = false;
+        for c in inner.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    if !piece.trim().is_empty() {
+                        out.push(Matcher::parse(&piece)?);
+                    }
+                    piece.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            piece.push(c);
+        }
+        if quoted {
+            return Err(MatcherError {
+                text: text.to_string(),
+                reason: "a quoted value is not closed".into(),
+            });
+        }
+        if !piece.trim().is_empty() {
+            out.push(Matcher::parse(&piece)?);
+        }
+        if out.is_empty() {
+            return Err(MatcherError {
+                text: text.to_string(),
+                reason: "no matcher".into(),
+            });
+        }
+        Ok(out)
     }
 
     pub fn matches(&self, alert: &Alert) -> bool {
@@ -149,6 +200,24 @@ pub fn label<'a>(alert: &'a Alert, name: &str) -> Option<&'a str> {
         ),
         _ => alert.labels.get(name).map(String::as_str),
     }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn first_line(s: &str) -> &str {

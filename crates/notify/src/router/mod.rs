@@ -3,16 +3,20 @@
 //! so a storm of hundreds of alerts is one digest), dedup by fingerprint (a firing alert already
 //! notified is not re-sent until `repeat_interval`), inhibition, silences, and resolutions.
 //!
+//! Each alert is routed down a tree of [`Route`]s to one or more receivers; groups, dedup and
+//! repeats are kept per route node, so each receiver hears about each transition once, on its
+//! own timing.
+//!
 //! It is pure state driven by an explicit `now`: no clock, no I/O, so tests and `replay` are
 //! deterministic and show exactly what live mode sends.
 
 mod group;
 mod inhibit;
 mod matcher;
+mod route;
 mod silence;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -22,17 +26,17 @@ use super::notification::{group_key, Notification};
 use group::Group;
 pub use inhibit::{default_rules as default_inhibit_rules, InhibitRule};
 pub use matcher::{label, MatchOp, Matcher, MatcherError};
+pub use route::{matchers_text, Matched, Route};
 pub use silence::Silence;
 
 #[derive(Clone, Debug)]
 pub struct RouterConfig {
-    /// Receiver name carried by every notification.
-    pub receiver: String,
-    /// Labels that form a group (`alertname` is the rule; `...` means every label).
-    pub group_by: Vec<String>,
-    pub group_wait: Duration,
-    pub group_interval: Duration,
-    pub repeat_interval: Duration,
+    /// The root of the route tree: which receivers hear about which alert, and when.
+    pub route: Route,
+    /// Routes beside the tree, each matching every alert on its own (receivers that hear
+    /// everything: desktop, stdout, an Alertmanager push), so adding one never changes where
+    /// the tree sends an alert.
+    pub side_routes: Vec<Route>,
     pub inhibit: Vec<InhibitRule>,
     pub silences: Vec<Silence>,
 }
@@ -40,14 +44,53 @@ pub struct RouterConfig {
 impl Default for RouterConfig {
     fn default() -> Self {
         RouterConfig {
-            receiver: "callwatch".into(),
-            group_by: vec!["alertname".into()],
-            group_wait: Duration::from_secs(30),
-            group_interval: Duration::from_secs(300),
-            repeat_interval: Duration::from_secs(4 * 3600),
+            route: Route::default(),
+            side_routes: Vec::new(),
             inhibit: default_inhibit_rules(),
             silences: Vec::new(),
         }
+    }
+}
+
+impl RouterConfig {
+    /// Every duration of the tree divided by `factor` (a compressed demo clock).
+    pub fn scale_timing(&mut self, factor: f64) {
+        fn scale(r: &mut Route, f: f64) {
+            r.group_wait = r.group_wait.div_f64(f);
+            r.group_interval = r.group_interval.div_f64(f);
+            r.repeat_interval = r.repeat_interval.div_f64(f);
+            for c in &mut r.routes {
+                scale(c, f);
+            }
+        }
+        scale(&mut self.route, factor.max(1.0));
+        for r in &mut self.side_routes {
+            scale(r, factor.max(1.0));
+        }
+    }
+
+    /// The receivers `alert` is routed to (before silences and inhibition), in tree order,
+    /// each once.
+    pub fn receivers_for(&self, alert: &Alert) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.matching(alert) {
+            if !out.contains(&m.route.receiver) {
+                out.push(m.route.receiver.clone());
+            }
+        }
+        out
+    }
+
+    /// Where `alert` goes: the tree's nodes, then every side route.
+    fn matching<'a>(&'a self, alert: &Alert) -> Vec<Matched<'a>> {
+        let mut out = self.route.matching(alert);
+        for (i, side) in self.side_routes.iter().enumerate() {
+            out.extend(side.matching(alert).into_iter().map(|mut m| {
+                m.id = format!("side{i}{}", m.id);
+                m
+            }));
+        }
+        out
     }
 }
 
@@ -99,18 +142,24 @@ impl Router {
     /// `group_interval`, so a critical storm is one page and then digests, not one per alert.
     pub fn push(&mut self, alert: Alert, now: OffsetDateTime) {
         self.stats.transitions += 1;
-        let labels = self.group_labels(&alert);
-        let key = group_key(&labels);
-        let group_wait = self.cfg.group_wait;
         let urgent = is_urgent(&alert);
-        let group = self
-            .groups
-            .entry(key)
-            .or_insert_with(|| Group::new(labels, now + group_wait));
-        if urgent && group.last_sent.is_none() {
-            group.next_flush = group.next_flush.min(now);
+        for matched in self.cfg.matching(&alert) {
+            let labels = group_labels(&matched.route.group_by, &alert);
+            let key = format!("{}:{}", matched.id, group_key(&labels));
+            let group = self
+                .groups
+                .entry(key)
+                .or_insert_with(|| Group::new(labels, &matched, now));
+            if urgent && group.last_sent.is_none() {
+                group.next_flush = group.next_flush.min(now);
+            }
+            group.add(alert.clone());
         }
-        group.add(alert);
+    }
+
+    /// The receivers `alert` is routed to (before silences and inhibition), in tree order.
+    pub fn receivers_for(&self, alert: &Alert) -> Vec<String> {
+        self.cfg.receivers_for(alert)
     }
 
     /// Silence alerts matching every matcher until `until`; returns the silence id.
@@ -225,7 +274,7 @@ impl Router {
         }
         let repeat_due = group
             .last_sent
-            .is_some_and(|t| now >= t + self.cfg.repeat_interval);
+            .is_some_and(|t| now >= t + group.repeat_interval);
         let group = self.groups.get_mut(key)?;
         let resolved = std::mem::take(&mut group.resolved);
         group.blips.clear();
@@ -245,11 +294,12 @@ impl Router {
         }
         alerts.extend(resolved);
         alerts.extend(blips);
-        group.next_flush = now + self.cfg.group_interval;
+        group.next_flush = now + group.group_interval;
         let notification = changed.then(|| {
             group.last_sent = Some(now);
-            Notification::new(
-                &self.cfg.receiver,
+            Notification::for_route(
+                &group.receiver,
+                &group.route_key,
                 group.labels.clone(),
                 alerts,
                 now,
@@ -280,19 +330,19 @@ impl Router {
         }
         Mute::No
     }
+}
 
-    fn group_labels(&self, alert: &Alert) -> BTreeMap<String, String> {
-        let mut labels = BTreeMap::new();
-        for name in &self.cfg.group_by {
-            if name == "..." {
-                labels.extend(alert.labels.clone());
-                labels.insert("alertname".into(), alert.rule.clone());
-            } else if let Some(v) = label(alert, name) {
-                labels.insert(name.clone(), v.to_string());
-            }
+fn group_labels(group_by: &[String], alert: &Alert) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    for name in group_by {
+        if name == "..." {
+            labels.extend(alert.labels.clone());
+            labels.insert("alertname".into(), alert.rule.clone());
+        } else if let Some(v) = label(alert, name) {
+            labels.insert(name.clone(), v.to_string());
         }
-        labels
     }
+    labels
 }
 
 /// A critical alert starting to fire: delivered without grouping delays.

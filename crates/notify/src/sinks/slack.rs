@@ -24,6 +24,7 @@ const MAX_REQUEST_IDS: usize = 3;
 pub struct SlackSink {
     client: Client,
     url: Secret,
+    channel: Option<String>,
     min_interval: Duration,
     next_slot: Mutex<Option<Instant>>,
 }
@@ -33,13 +34,24 @@ impl SlackSink {
         SlackSink {
             client,
             url,
+            channel: None,
             min_interval,
             next_slot: Mutex::new(None),
         }
     }
 
+    /// Post to `channel` instead of the webhook's default one.
+    pub fn with_channel(mut self, channel: Option<String>) -> SlackSink {
+        self.channel = channel;
+        self
+    }
+
     pub fn payload(&self, n: &Notification) -> Value {
-        render(n)
+        let mut v = render(n);
+        if let (Some(channel), Some(obj)) = (&self.channel, v.as_object_mut()) {
+            obj.insert("channel".into(), Value::String(channel.clone()));
+        }
+        v
     }
 }
 

@@ -23,6 +23,8 @@ pub struct WebhookSink {
     signer: Option<WebhookSigner>,
     external_url: String,
     generator_url: String,
+    /// 0: every alert.
+    max_alerts: usize,
 }
 
 impl WebhookSink {
@@ -39,12 +41,23 @@ impl WebhookSink {
             signer,
             external_url,
             generator_url,
+            max_alerts: 0,
         }
     }
 
+    /// At most `n` alerts per payload (0: all); the rest are counted in `truncatedAlerts`, as
+    /// Alertmanager's `max_alerts` does.
+    pub fn with_max_alerts(mut self, n: usize) -> WebhookSink {
+        self.max_alerts = n;
+        self
+    }
+
     pub fn payload(&self, n: &Notification) -> Value {
-        let alerts: Vec<Value> = n
-            .alerts
+        let kept = match self.max_alerts {
+            0 => n.alerts.len(),
+            max => max.min(n.alerts.len()),
+        };
+        let alerts: Vec<Value> = n.alerts[..kept]
             .iter()
             .map(|a| alert_json(a, &self.generator_url))
             .collect();
@@ -52,7 +65,7 @@ impl WebhookSink {
         json!({
             "version": "4",
             "groupKey": n.group_key,
-            "truncatedAlerts": 0,
+            "truncatedAlerts": n.alerts.len() - kept,
             "status": n.status().as_str(),
             "receiver": n.receiver,
             "groupLabels": n.group_labels,
@@ -137,4 +150,48 @@ fn common(mut maps: impl Iterator<Item = BTreeMap<String, String>>) -> BTreeMap<
         first.retain(|k, v| m.get(k) == Some(v));
     }
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(model: &str) -> Alert {
+        let mut a = Alert::for_test("ServerErrorSpike", AlertState::Firing);
+        a.labels.insert("model".into(), model.into());
+        a
+    }
+
+    #[test]
+    fn the_payload_is_alertmanagers_with_receiver_group_key_and_truncation() {
+        let n = Notification::for_route(
+            "oncall",
+            r#"{}/{severity="critical"}"#,
+            BTreeMap::from([("alertname".to_string(), "ServerErrorSpike".to_string())]),
+            vec![alert("a"), alert("b"), alert("c")],
+            OffsetDateTime::UNIX_EPOCH,
+            false,
+        );
+        let sink = WebhookSink::new(
+            crate::sinks::http_client(std::time::Duration::from_secs(1)),
+            Secret::new("http://127.0.0.1:9/x"),
+            None,
+            "https://callwatch.example.com".into(),
+            String::new(),
+        )
+        .with_max_alerts(2);
+        let v = sink.payload(&n);
+        assert_eq!(v["receiver"], "oncall");
+        assert_eq!(
+            v["groupKey"],
+            r#"{}/{severity="critical"}:{alertname="ServerErrorSpike"}"#
+        );
+        assert_eq!(v["alerts"].as_array().unwrap().len(), 2);
+        assert_eq!(v["truncatedAlerts"], 1);
+        assert_eq!(v["externalURL"], "https://callwatch.example.com");
+        assert_eq!(v["version"], "4");
+        let untruncated = sink.with_max_alerts(0).payload(&n);
+        assert_eq!(untruncated["truncatedAlerts"], 0);
+        assert_eq!(untruncated["alerts"].as_array().unwrap().len(), 3);
+    }
 }
