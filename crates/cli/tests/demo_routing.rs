@@ -22,7 +22,7 @@ const CRITICAL: [&str; 3] = [
 fn config(pager: &str, chat: &str) -> String {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/docs/examples/alertmanager.yml"
+        "/../../docs/examples/alertmanager.yml"
     ))
     .unwrap();
     assert!(
