@@ -10,7 +10,8 @@ pub use crate::watched::WatchedCall;
 
 /// The `model = <expr>` argument as a label.
 pub fn model_label<T: Display + ?Sized>(model: &T) -> String {
-    crate::classify::bounded_text(&model.to_string(), 128)
+    let model = model.to_string();
+    crate::classify::model_label(&model).into_owned()
 }
 
 /// A success value of a type that does not implement [`Classify`].

@@ -42,15 +42,16 @@ pub struct Args {
 }
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
+    // The value may carry userinfo or a token in its query: errors show it through `url_shown`.
+    let shown = crate::classify::url_shown(&args.upstream);
     let upstream: reqwest::Url = args.upstream.parse().map_err(|e| {
         UserError(format!(
-            "--upstream {:?}: {e} (allowed: an http or https URL)",
-            args.upstream
+            "--upstream {shown}: {e} (allowed: an http or https URL)"
         ))
     })?;
     if !matches!(upstream.scheme(), "http" | "https") {
         return Err(UserError(format!(
-            "--upstream {upstream}: allowed schemes are http and https"
+            "--upstream {shown}: allowed schemes are http and https"
         )));
     }
     let rules = agent_setup::load_rules(args.rules.as_deref())?;

@@ -528,6 +528,9 @@ fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> ConfigError {
         format!(":{line}:{col}")
     });
     let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    // serde quotes the offending value ("invalid type: string \"https://hooks…\""): a secret
+    // at the wrong place in the file must not be printed.
+    let message = crate::classify::without_values(&message);
     let key = e
         .span()
         .and_then(|span| key_at(text, span.start))
