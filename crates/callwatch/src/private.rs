@@ -12,7 +12,8 @@ use callwatch_core::names;
 
 /// The `model = <expr>` argument as a label.
 pub fn model_label<T: Display + ?Sized>(model: &T) -> String {
-    callwatch_core::classify::bounded_text(&model.to_string(), 128)
+    let model = model.to_string();
+    callwatch_core::classify::model_label(&model).into_owned()
 }
 
 /// An `Ok` value that says nothing about the API's answer, with no HTTP exchange observed:

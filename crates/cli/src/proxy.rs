@@ -19,8 +19,7 @@ pub struct Args {
     /// Admin listener: GET /metrics (Prometheus text) and GET /healthz.
     #[arg(long, default_value = "127.0.0.1:9464")]
     admin_listen: SocketAddr,
-    /// Notification config: callwatch.toml or an Alertmanager YAML file as is (without one,
-    /// sinks turn on from CALLWATCH_* variables).
+    /// Notification config (TOML); sinks also turn on from CALLWATCH_* variables.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Rule file (default: the embedded alerts/default.yaml).
@@ -40,18 +39,30 @@ pub struct Args {
     /// as the call's end (beyond its retry-after).
     #[arg(long, value_parser = agent_setup::duration_arg, default_value = "10s")]
     retry_grace: Duration,
+    /// Client connections held at once (default: from the open-file limit, keeping a reserve
+    /// for upstream connections, the admin listener and files).
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// A request's headers, and the next request on a kept-alive connection, must arrive
+    /// within this; a request body may not stall longer between chunks.
+    #[arg(long, value_parser = agent_setup::duration_arg, default_value = "20s")]
+    header_timeout: Duration,
+    /// Request body MiB held in memory at once across all clients; beyond it: 503 + retry-after.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    body_budget_mib: u64,
 }
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
+    // The value may carry userinfo or a token in its query: errors show it through `url_shown`.
+    let shown = callwatch_core::classify::url_shown(&args.upstream);
     let upstream: reqwest::Url = args.upstream.parse().map_err(|e| {
         UserError(format!(
-            "--upstream {:?}: {e} (allowed: an http or https URL)",
-            args.upstream
+            "--upstream {shown}: {e} (allowed: an http or https URL)"
         ))
     })?;
     if !matches!(upstream.scheme(), "http" | "https") {
         return Err(UserError(format!(
-            "--upstream {upstream}: allowed schemes are http and https"
+            "--upstream {shown}: allowed schemes are http and https"
         )));
     }
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
@@ -81,17 +92,28 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let mut config = ProxyConfig::new(upstream.clone());
         config.response_timeout = args.upstream_timeout;
         config.retry_grace = args.retry_grace;
+        config.limits.header_timeout = args.header_timeout;
+        if let Some(max) = args.max_connections {
+            config.limits.max_connections = max.max(1);
+        }
+        config.body_budget =
+            usize::try_from(args.body_budget_mib * 1024 * 1024).unwrap_or(usize::MAX);
         let proxy = Proxy::new(&config, agent.observer())?;
-        let admin_router =
-            callwatch_proxy::admin::router_with(recorder.clone(), Some(agent.metrics_source()));
+        let agent_metrics = agent.metrics_source();
+        let proxy_metrics = proxy.metrics_source();
+        let extra: callwatch_core::prometheus::ExtraMetrics =
+            std::sync::Arc::new(move || agent_metrics() + &proxy_metrics());
+        let admin_router = callwatch_proxy::admin::router_with(recorder.clone(), Some(extra));
         let admin_task = tokio::spawn(async move {
             let _ = axum::serve(admin, admin_router).await;
         });
         eprintln!(
-            "callwatch proxy: listening on http://{} → {} (metrics: http://{}/metrics)",
+            "callwatch proxy: listening on http://{} → {} (metrics: http://{}/metrics; up to \
+             {} connections)",
             listen_addr,
             redact_url(&upstream),
-            admin_addr
+            admin_addr,
+            config.limits.max_connections
         );
         let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
         admin_task.abort();
@@ -105,9 +127,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         for s in summary.delivery.iter().flat_map(|d| &d.sinks) {
             if s.failed + s.dropped + s.spool_errors + s.pending > 0 {
                 eprintln!(
-                    "callwatch proxy: {} notifications to {}: {} sent, {} failed, {} dropped, {} \
-                     not spooled (kept in memory), {} undelivered",
-                    s.sink, s.receiver, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
+                    "callwatch proxy: {} notifications: {} sent, {} failed, {} dropped, {} not \
+                     spooled (kept in memory), {} undelivered",
+                    s.sink, s.sent, s.failed, s.dropped, s.spool_errors, s.pending
                 );
             }
         }

@@ -10,6 +10,8 @@ use super::UserError;
 use callwatch_core::alert::Alert;
 use callwatch_rules::{default_rules, Engine, Replay, ReplayTotals, RuleSet};
 
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Malformed lines reported one by one; the rest are only counted.
 const MAX_REPORTED: u64 = 100;
 
@@ -27,14 +29,29 @@ pub fn run(args: Args) -> Result<ExitCode, UserError> {
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
+        if args.file.is_dir() {
+            return Err(UserError(format!(
+                "{}: is a directory (allowed: a JSON Lines file of calls, or - for stdin)",
+                args.file.display()
+            )));
+        }
         let f = std::fs::File::open(&args.file)
             .map_err(|e| UserError(format!("cannot open {}: {e}", args.file.display())))?;
         Box::new(io::BufReader::with_capacity(1 << 20, f))
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let totals = replay(input, Engine::new(rules), &mut out)?;
+    let totals = replay(input, Engine::new(rules), &mut out)
+        .map_err(|e| UserError(format!("{}: {e}", args.file.display())))?;
     out.flush()?;
+    if totals.calls + totals.rotations == 0 && totals.malformed > 0 {
+        return Err(UserError(format!(
+            "{}: no valid event line ({} malformed lines; allowed: JSON Lines of calls, see \
+             `callwatch replay --help`)",
+            args.file.display(),
+            totals.malformed
+        )));
+    }
     let stats_note = if totals.malformed > 0 {
         format!(", {} malformed lines skipped", totals.malformed)
     } else {
@@ -91,12 +108,19 @@ fn replay(
     let progress = io::stderr().is_terminal();
     let mut buf = Vec::with_capacity(1024);
     let mut alerts = Vec::new();
+    let mut first = true;
     loop {
         buf.clear();
         if input.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
-        let result = replay.line(&buf, &mut alerts);
+        // Editors on Windows start a UTF-8 file with a byte-order mark.
+        let line = match buf.strip_prefix(UTF8_BOM) {
+            Some(rest) if first => rest,
+            _ => &buf[..],
+        };
+        first = false;
+        let result = replay.line(line, &mut alerts);
         let totals = replay.totals();
         if progress && totals.lines % 1_000_000 == 0 {
             eprint!("\rcallwatch: {} lines", totals.lines);

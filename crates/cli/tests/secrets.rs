@@ -354,3 +354,277 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
         "no callwatch.alerts.firing over OTLP"
     );
 }
+
+/// The key an echoing upstream names back, Anthropic-shaped.
+const ECHOED_KEY: &str = "sk-ant-api03-FAKEECHOEDKEY-noDigitsTail";
+/// A key of no known shape (a gateway's own token): only "the request's own key" catches it.
+const OWN_KEY: &str = "gw-FAKEOWNKEY-shapeless";
+const OTLP_PASSWORD: &str = "FAKEOTLPPASSWORD";
+const UPSTREAM_PASSWORD: &str = "FAKEUPSTREAMPASSWORD";
+const SLACK_TOKEN: &str = "FAKESLACKTOKENPATH";
+const PD_KEY: &str = "FAKEPDROUTINGKEY0";
+
+fn echo_needles() -> Vec<String> {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("otlp:{OTLP_PASSWORD}"));
+    vec![
+        ECHOED_KEY.into(),
+        "FAKEECHOEDKEY".into(),
+        OWN_KEY.into(),
+        "FAKEOWNKEY".into(),
+        OTLP_PASSWORD.into(),
+        basic,
+        UPSTREAM_PASSWORD.into(),
+        SLACK_TOKEN.into(),
+        PD_KEY.into(),
+    ]
+}
+
+fn assert_no_echo(what: &str, text: &str) {
+    for needle in echo_needles() {
+        assert!(
+            !text.contains(&needle),
+            "{what} contains the secret {needle:?}:\n{}",
+            excerpt(text, &needle)
+        );
+    }
+}
+
+async fn send_with(client: &reqwest::Client, base: &str, key_header: (&str, String), model: &str) {
+    let body = format!(
+        r#"{{"model":"{model}","max_tokens":16,"messages":[{{"role":"user","content":"hi"}}]}}"#
+    );
+    let sent = client
+        .post(format!("{base}/v1/messages"))
+        .header("anthropic-version", "2023-06-01")
+        .header("content-type", "application/json")
+        .header(key_header.0, key_header.1)
+        .body(body)
+        .send()
+        .await;
+    if let Ok(response) = sent {
+        let _ = response.bytes().await;
+    }
+}
+
+/// An upstream that echoes the key (in error messages, a URL's query, the response `model`), a
+/// client that sends its key as `model`, an OTLP endpoint with a password in it, and flags and
+/// config files with secrets at the wrong place: every output scanned at RUST_LOG=trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_an_upstream_echoes_or_a_client_misplaces_leak_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spool = tmp.path().join("spool");
+    let config = write_config(tmp.path(), &spool);
+    let otlp = OtlpReceiver::start();
+    let (hook_url, hooks) = WebhookReceiver::start("/hooks/echo").await;
+    hooks.accept();
+    let mock = MockClaude::start().await.unwrap();
+
+    let listen = free_addr();
+    let admin = free_addr();
+    let events = tmp.path().join("echo.jsonl");
+    let otlp_endpoint = format!("http://otlp:{OTLP_PASSWORD}@{}", otlp.addr);
+    let mut cmd = with_sinks(command(), &hook_url, &otlp_endpoint);
+    cmd.env("RUST_LOG", "trace")
+        .arg("proxy")
+        .args(["--listen", &listen.to_string()])
+        .args(["--admin-listen", &admin.to_string()])
+        .args(["--upstream", &mock.base_url()])
+        .arg("--events")
+        .arg(&events)
+        .arg("--config")
+        .arg(&config);
+    let mut proxy = Running::spawn(cmd);
+    assert!(
+        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
+        "proxy did not start:\n{}",
+        proxy.stderr_so_far()
+    );
+
+    let client = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    let x_key = || ("x-api-key", ECHOED_KEY.to_string());
+    let own = || ("authorization", format!("Bearer {OWN_KEY}"));
+    let scripted = [
+        (
+            Reply::error(
+                401,
+                "authentication_error",
+                &format!("invalid x-api-key: {ECHOED_KEY}"),
+            ),
+            x_key(),
+        ),
+        (
+            Reply::error(
+                402,
+                "billing_error",
+                &format!("credit balance too low for {ECHOED_KEY}"),
+            ),
+            x_key(),
+        ),
+        (
+            Reply::error(
+                500,
+                "api_error",
+                &format!("upstream https://gw/v1?api_key={OWN_KEY} failed"),
+            ),
+            own(),
+        ),
+        (
+            Reply::error(
+                500,
+                "api_error",
+                &format!("key {OWN_KEY} is not allowed here"),
+            ),
+            own(),
+        ),
+        (
+            Reply::error(
+                400,
+                "invalid_request_error",
+                &format!("model: {ECHOED_KEY} not found"),
+            ),
+            x_key(),
+        ),
+        (Reply::success().model(ECHOED_KEY), x_key()),
+    ];
+    for (reply, key) in scripted {
+        mock.push(reply);
+        send_with(&client, &base, key, ECHOED_KEY).await;
+    }
+    for _ in 0..10 {
+        mock.push(Reply::error(
+            500,
+            "api_error",
+            &format!("echo {ECHOED_KEY}"),
+        ));
+        send_with(&client, &base, x_key(), ECHOED_KEY).await;
+    }
+
+    let fired = eventually(Duration::from_secs(20), || {
+        hooks
+            .requests()
+            .iter()
+            .any(|r| r.text.contains("BillingOutage"))
+    })
+    .await;
+    assert!(
+        fired,
+        "no BillingOutage webhook:\n{}",
+        proxy.stderr_so_far()
+    );
+    let metrics = get_text(&client, format!("http://{admin}/metrics")).await;
+    assert!(
+        metrics.contains("gen_ai_request_model=\"redacted\""),
+        "the key-as-model request was not recorded under the redacted label:\n{metrics}"
+    );
+    assert_no_echo("/metrics", &metrics);
+    // Metrics reach the collector, authenticated by the endpoint's userinfo as a header.
+    let exported = eventually(Duration::from_secs(20), || !otlp.lock().raw.is_empty()).await;
+    assert!(exported, "no OTLP export:\n{}", proxy.stderr_so_far());
+
+    proxy.sigterm();
+    let out = proxy.finish(Duration::from_secs(30));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("TRACE"),
+        "RUST_LOG=trace gave no trace lines"
+    );
+    assert_no_echo("proxy stderr at trace", &out.stderr);
+    assert_no_echo("proxy stdout (alert lines)", &out.stdout);
+    let log = std::fs::read_to_string(&events).unwrap();
+    assert!(log.lines().count() >= 16, "{log}");
+    assert!(log.contains("<redacted>"), "{log}");
+    assert_no_echo("event log", &log);
+    for (i, r) in hooks.requests().iter().enumerate() {
+        assert_no_echo(&format!("webhook request #{i}"), &r.text);
+    }
+    let received = otlp.lock();
+    for (i, raw) in received.raw.iter().enumerate() {
+        assert_no_echo(&format!("OTLP payload #{i}"), &String::from_utf8_lossy(raw));
+    }
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("otlp:{OTLP_PASSWORD}"))
+    );
+    assert!(
+        received.authorizations.iter().all(|a| a == &basic),
+        "OTLP requests without the endpoint's credentials: {:?}",
+        received.authorizations.len()
+    );
+    drop(received);
+    if spool.exists() {
+        for entry in walk(&spool) {
+            assert_no_echo(
+                &entry.display().to_string(),
+                &String::from_utf8_lossy(&std::fs::read(&entry).unwrap()),
+            );
+        }
+    }
+
+    // replay of that log (and of a log written by a tool that did not redact).
+    let raw_log = tmp.path().join("raw.jsonl");
+    std::fs::write(
+        &raw_log,
+        format!(
+            "{{\"ts\":\"2026-11-20T08:00:00Z\",\"status\":402,\"error_type\":\"billing_error\",\"model\":\"{ECHOED_KEY}\",\"message\":\"key {ECHOED_KEY}\"}}\n"
+        ),
+    )
+    .unwrap();
+    for file in [&events, &raw_log] {
+        let mut cmd = command();
+        cmd.arg("replay").arg(file).env("RUST_LOG", "trace");
+        let replay = run(cmd, Duration::from_secs(60));
+        assert!(replay.status.success(), "{}", replay.stderr);
+        assert_no_echo("replay stdout", &replay.stdout);
+        assert_no_echo("replay stderr", &replay.stderr);
+    }
+
+    // Flag and config errors.
+    for upstream in [
+        format!("http://user:{UPSTREAM_PASSWORD}@127.0.0.1:99999/v1"),
+        format!("ftp://user:{UPSTREAM_PASSWORD}@127.0.0.1/x?token={UPSTREAM_PASSWORD}"),
+        format!("http://127.0.0.1:80:80/?api_key={UPSTREAM_PASSWORD}"),
+    ] {
+        let mut cmd = command();
+        cmd.arg("proxy")
+            .args(["--listen", &free_addr().to_string()])
+            .args(["--upstream", &upstream]);
+        let out = run(cmd, Duration::from_secs(30));
+        assert_eq!(out.status.code(), Some(1), "{upstream}: {}", out.stderr);
+        assert!(out.stderr.contains("--upstream"), "{}", out.stderr);
+        assert_no_echo("--upstream error", &out.stderr);
+        assert_no_echo("--upstream error (stdout)", &out.stdout);
+    }
+    for misplaced in [
+        format!("slack = \"https://hooks.slack.com/services/T0/B0/{SLACK_TOKEN}\"\n"),
+        format!("pagerduty = \"{PD_KEY}\"\n"),
+        format!("[slack]\nurl = [\"https://hooks.slack.com/services/T0/B0/{SLACK_TOKEN}\"]\n"),
+        format!("[pagerduty]\nrouting_key = {{ key = \"{PD_KEY}\" }}\n"),
+    ] {
+        let path = tmp.path().join("bad.toml");
+        std::fs::write(&path, &misplaced).unwrap();
+        let mut cmd = command();
+        cmd.arg("proxy")
+            .args(["--listen", &free_addr().to_string()])
+            .args(["--upstream", &mock.base_url()])
+            .arg("--config")
+            .arg(&path);
+        let out = run(cmd, Duration::from_secs(30));
+        assert_eq!(out.status.code(), Some(1), "{misplaced}: {}", out.stderr);
+        assert!(out.stderr.contains("bad.toml"), "{}", out.stderr);
+        assert_no_echo("config error", &out.stderr);
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

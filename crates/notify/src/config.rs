@@ -681,6 +681,11 @@ fn default_spool_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".local/state/callwatch/spool"))
 }
 
+/// Tables whose values are never secrets, so an error may quote them.
+const TABLES_WITHOUT_SECRETS: &[&str] = &[
+    "stdout", "desktop", "route", "delivery", "spool", "inhibit", "silence",
+];
+
 /// One line: where (line and column) and what, without echoing the text (it may hold secrets).
 fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> ConfigError {
     let at = e.span().map(|span| {
@@ -690,6 +695,22 @@ fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> ConfigError {
         format!(":{line}:{col}")
     });
     let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    // serde quotes the offending value ("invalid type: string \"https://hooks…\""): a secret
+    // at the wrong place in the file (top level, a receiver's table) must not be printed; only
+    // tables that never hold one show it.
+    let table_without_secrets = e
+        .span()
+        .and_then(|span| key_at(text, span.start))
+        .and_then(|k| {
+            let table = k.strip_prefix('[')?.trim_start_matches('[');
+            Some(table.split(']').next()?.trim().to_owned())
+        })
+        .is_some_and(|t| TABLES_WITHOUT_SECRETS.contains(&t.as_str()));
+    let message = if table_without_secrets {
+        message
+    } else {
+        callwatch_core::classify::without_values(&message)
+    };
     let key = e
         .span()
         .and_then(|span| key_at(text, span.start))

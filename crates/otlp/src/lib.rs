@@ -25,6 +25,7 @@ mod bridge;
 mod config;
 mod instruments;
 mod retry;
+mod userinfo;
 
 pub use attributes::series_attributes;
 pub use config::{ExportConfig, Protocol};
@@ -48,7 +49,8 @@ use callwatch_core::record::Recorder;
 pub enum ExportError {
     #[error("OTLP export configuration: {0}")]
     Config(String),
-    #[error("could not build the OTLP {signal} exporter: {source}")]
+    // The SDK's message may quote the endpoint (userinfo, a token in the query).
+    #[error("could not build the OTLP {signal} exporter: {}", callwatch_core::classify::redact(&source.to_string()))]
     Build {
         signal: &'static str,
         #[source]
@@ -188,8 +190,15 @@ fn grpc_runtime_check() -> Result<(), ExportError> {
 #[cfg(feature = "grpc")]
 fn grpc_metadata(
     config: &ExportConfig,
+    authorization: Option<&str>,
 ) -> Result<opentelemetry_otlp::tonic_types::metadata::MetadataMap, ExportError> {
     let mut headers = http::HeaderMap::new();
+    if let Some(value) = authorization {
+        let value = http::HeaderValue::try_from(value).map_err(|_| {
+            ExportError::Config("the endpoint's user:password is not a valid header".into())
+        })?;
+        headers.insert(http::header::AUTHORIZATION, value);
+    }
     for (name, value) in &config.headers {
         let name = http::HeaderName::try_from(name.as_str())
             .map_err(|e| ExportError::Config(format!("header name {name:?}: {e}")))?;
@@ -203,19 +212,36 @@ fn grpc_metadata(
 macro_rules! build_exporter {
     ($builder:expr, $config:expr, $protocol:expr, $path:expr, $signal:expr) => {{
         let config: &ExportConfig = $config;
+        // Userinfo in the endpoint becomes a header here, never part of the client's URL.
+        let signal_var = match $signal {
+            "metrics" => "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            _ => "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        };
+        let target = userinfo::signal_target(config, $protocol, $path, signal_var, &|name| {
+            std::env::var(name).ok()
+        });
         let result = match $protocol {
             Protocol::HttpProtobuf => {
                 let mut b = $builder
                     .with_http()
                     .with_protocol(opentelemetry_otlp::Protocol::HttpBinary);
-                if let Some(endpoint) = config.signal_endpoint($protocol, $path) {
+                if let Some(endpoint) = target.endpoint {
                     b = b.with_endpoint(endpoint);
                 }
                 if let Some(timeout) = config.timeout {
                     b = b.with_timeout(timeout);
                 }
-                if !config.headers.is_empty() {
-                    b = b.with_headers(config.headers.clone());
+                let mut headers = config.headers.clone();
+                if let Some(value) = target.authorization {
+                    if !headers
+                        .keys()
+                        .any(|k| k.eq_ignore_ascii_case("authorization"))
+                    {
+                        headers.insert("authorization".to_owned(), value);
+                    }
+                }
+                if !headers.is_empty() {
+                    b = b.with_headers(headers);
                 }
                 b.build()
             }
@@ -233,8 +259,8 @@ macro_rules! build_exporter {
                 let mut b = $builder
                     .with_tonic()
                     .with_protocol(opentelemetry_otlp::Protocol::Grpc)
-                    .with_metadata(grpc_metadata(config)?);
-                if let Some(endpoint) = config.signal_endpoint($protocol, $path) {
+                    .with_metadata(grpc_metadata(config, target.authorization.as_deref())?);
+                if let Some(endpoint) = target.endpoint {
                     b = b.with_endpoint(endpoint);
                 }
                 if let Some(timeout) = config.timeout {

@@ -8,7 +8,10 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, StatusCode, Uri};
 
+use http_body_util::BodyExt as _;
+
 use super::attempts::AttemptTracker;
+use super::body_budget::{BodyBudget, Reservation};
 use super::error_reply::error_reply;
 use super::observed_body::ObservedBody;
 use super::request_info::RequestInfo;
@@ -19,6 +22,10 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 
 pub struct Forwarder {
     pub client: reqwest::Client,
+    /// Request bodies held in memory at once, across connections.
+    pub budget: Arc<BodyBudget>,
+    /// Longest wait for the next chunk of a request body.
+    pub body_stall: Duration,
     pub upstream: reqwest::Url,
     pub tracker: Arc<AttemptTracker>,
     /// How long to wait for the upstream's response headers.
@@ -27,16 +34,12 @@ pub struct Forwarder {
 
 pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
-        Ok(body) => body,
-        Err(_) => {
-            return error_reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request_too_large",
-                "callwatch proxy: request body unreadable or over 64 MiB",
-            )
-        }
-    };
+    // Held until the upstream has answered (the body has been sent by then).
+    let (body, _reservation) =
+        match read_body(body, &parts.headers, &fwd.budget, fwd.body_stall).await {
+            Ok(read) => read,
+            Err(reply) => return reply,
+        };
     let (info, url) = read_request(&fwd.upstream, &parts.uri, &parts.headers, &body);
     let url = match url {
         Some(url) => url,
@@ -93,13 +96,127 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
                 headers.clone(),
                 start,
                 fwd.tracker.clone(),
-            );
+            )
+            .redacting(raw_key(&parts.headers));
             let mut reply = Response::new(Body::from_stream(observed));
             *reply.status_mut() = status;
             *reply.headers_mut() = headers;
             reply
         }
     }
+}
+
+fn too_large() -> Response {
+    error_reply(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "request_too_large",
+        "callwatch proxy: request body unreadable or over 64 MiB",
+    )
+}
+
+/// The body budget is spent: the SDKs retry a 503 after `retry-after`.
+fn busy() -> Response {
+    let mut reply = error_reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded_error",
+        "callwatch proxy: too many request bytes in flight, retry shortly",
+    );
+    reply.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("2"),
+    );
+    reply
+}
+
+/// Reads the whole body within the per-request cap and the shared budget: a declared
+/// `content-length` is reserved before a byte is read, a chunked body as it arrives.
+async fn read_body(
+    mut body: Body,
+    headers: &HeaderMap,
+    budget: &Arc<BodyBudget>,
+    stall: Duration,
+) -> Result<(bytes::Bytes, Reservation), Response> {
+    match collect(&mut body, headers, budget, stall).await {
+        Ok(read) => Ok(read),
+        Err(Refusal::Answer(reply)) => Err(reply),
+        Err(Refusal::AfterDraining(reply)) => {
+            // Read and drop the rest (no memory held), so the client, still sending, gets the
+            // answer rather than a connection reset.
+            drain(&mut body, stall).await;
+            Err(reply)
+        }
+    }
+}
+
+enum Refusal {
+    /// The body is broken or stalled: answer and let the connection close.
+    Answer(Response),
+    /// Too large or over the budget: the client may still be sending.
+    AfterDraining(Response),
+}
+
+/// Longest refused body read through and dropped before giving up on the connection.
+const MAX_DRAIN: usize = 2 * MAX_REQUEST_BODY;
+
+async fn drain(body: &mut Body, stall: Duration) {
+    let mut drained = 0usize;
+    while drained <= MAX_DRAIN {
+        match tokio::time::timeout(stall, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                drained += frame.data_ref().map_or(0, |d| d.len());
+            }
+            _ => return,
+        }
+    }
+}
+
+async fn collect(
+    body: &mut Body,
+    headers: &HeaderMap,
+    budget: &Arc<BodyBudget>,
+    stall: Duration,
+) -> Result<(bytes::Bytes, Reservation), Refusal> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY) {
+        return Err(Refusal::AfterDraining(too_large()));
+    }
+    let mut reservation = budget.reservation();
+    if let Some(n) = declared {
+        if !reservation.grow(n) {
+            return Err(Refusal::AfterDraining(busy()));
+        }
+    }
+    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    loop {
+        let frame = match tokio::time::timeout(stall, body.frame()).await {
+            Err(_) => {
+                return Err(Refusal::Answer(error_reply(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout_error",
+                    "callwatch proxy: request body stalled",
+                )))
+            }
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(_))) => return Err(Refusal::Answer(too_large())),
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let total = buf.len() + data.len();
+        if total > MAX_REQUEST_BODY {
+            return Err(Refusal::AfterDraining(too_large()));
+        }
+        let beyond = total.saturating_sub(reservation.held());
+        if beyond > 0 && !reservation.grow(beyond) {
+            return Err(Refusal::AfterDraining(busy()));
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), reservation))
 }
 
 /// What the proxy takes from a request before any I/O: what it records and the URL it forwards
@@ -129,6 +246,23 @@ fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Ur
     // the upstream's base path is refused, not forwarded elsewhere on its host.
     let rest = url.path().strip_prefix(base_path)?;
     (rest.is_empty() || rest.starts_with('/')).then_some(url)
+}
+
+/// The key the client sent (`x-api-key` or `Authorization: Bearer`), kept only to redact it
+/// from what the upstream answers.
+fn raw_key(headers: &HeaderMap) -> Option<String> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let key = header("x-api-key").map(str::trim).filter(|k| !k.is_empty());
+    let bearer = || {
+        let auth = header("authorization")?.trim();
+        let token = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+            .unwrap_or(auth)
+            .trim();
+        (!token.is_empty()).then_some(token)
+    };
+    key.or_else(bearer).map(str::to_owned)
 }
 
 /// Hop-by-hop headers belong to one connection, not the request; `host` is the upstream's;

@@ -7,8 +7,12 @@
 
 pub mod admin;
 mod attempts;
+mod body_budget;
+mod connections;
 mod error_reply;
+mod fd_limit;
 mod forward;
+mod metrics;
 mod observed_body;
 mod request_info;
 
@@ -20,6 +24,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use attempts::{AttemptTracker, DEFAULT_GRACE};
+pub use body_budget::{BodyBudget, DEFAULT_BODY_BUDGET};
+pub use connections::{ConnectionLimits, ConnectionStats};
+pub use fd_limit::connection_limit;
 #[doc(hidden)]
 pub use forward::read_request;
 pub use forward::MAX_REQUEST_BODY;
@@ -34,6 +41,10 @@ pub struct ProxyConfig {
     pub response_timeout: Duration,
     /// How long a retryable failure waits for the SDK's next attempt.
     pub retry_grace: Duration,
+    /// Client connections and header timeout.
+    pub limits: ConnectionLimits,
+    /// Request body bytes held in memory at once, across connections.
+    pub body_budget: usize,
 }
 
 impl ProxyConfig {
@@ -42,6 +53,8 @@ impl ProxyConfig {
             upstream,
             response_timeout: Duration::from_secs(600),
             retry_grace: DEFAULT_GRACE,
+            limits: ConnectionLimits::default(),
+            body_budget: DEFAULT_BODY_BUDGET,
         }
     }
 }
@@ -63,6 +76,9 @@ pub enum ProxyError {
 pub struct Proxy {
     tracker: Arc<AttemptTracker>,
     router: axum::Router,
+    limits: ConnectionLimits,
+    connections: Arc<ConnectionStats>,
+    budget: Arc<BodyBudget>,
 }
 
 impl Proxy {
@@ -77,8 +93,11 @@ impl Proxy {
         let port = config.upstream.port_or_known_default().unwrap_or(443);
         let tracker =
             Arc::new(AttemptTracker::new(observer, host, port).with_grace(config.retry_grace));
+        let budget = BodyBudget::new(config.body_budget);
         let forwarder = Arc::new(forward::Forwarder {
             client,
+            budget: budget.clone(),
+            body_stall: config.limits.header_timeout,
             upstream: config.upstream.clone(),
             tracker: tracker.clone(),
             response_timeout: config.response_timeout,
@@ -86,7 +105,20 @@ impl Proxy {
         let router = axum::Router::new()
             .fallback(forward::forward)
             .with_state(forwarder);
-        Ok(Proxy { tracker, router })
+        Ok(Proxy {
+            tracker,
+            router,
+            limits: config.limits,
+            connections: Arc::new(ConnectionStats::default()),
+            budget,
+        })
+    }
+
+    /// Prometheus text for the proxy's connections and body budget (for the admin listener).
+    pub fn metrics_source(&self) -> callwatch_core::prometheus::ExtraMetrics {
+        let connections = self.connections.clone();
+        let budget = self.budget.clone();
+        Arc::new(move || metrics::render(&connections, &budget))
     }
 
     pub fn router(&self) -> axum::Router {
@@ -114,21 +146,17 @@ impl Proxy {
                 }
             })
         };
-        // Small writes go out at once: the response body is streamed after its headers, and
-        // Nagle would hold a small chunk until the client ACKs what went before.
-        let listener =
-            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-                if let Err(e) = tcp.set_nodelay(true) {
-                    tracing::debug!("proxy: cannot set TCP_NODELAY on a connection: {e}");
-                }
-            });
-        let result = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ProxyError::Serve);
+        connections::serve(
+            listener,
+            self.router,
+            self.limits,
+            self.connections.clone(),
+            shutdown,
+        )
+        .await;
         sweeper.abort();
         self.tracker.drain();
-        result
+        Ok(())
     }
 }
 

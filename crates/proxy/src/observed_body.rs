@@ -12,7 +12,9 @@ use futures_util::Stream;
 use http::HeaderMap;
 
 use super::attempts::{AttemptStart, AttemptTracker};
-use callwatch_core::classify::{classify_response, Class, Outcome, SseScanner, MAX_BODY_PREFIX};
+use callwatch_core::classify::{
+    classify_response, redact_owned, Class, Outcome, SseScanner, MAX_BODY_PREFIX,
+};
 
 enum Scan {
     Json(Vec<u8>),
@@ -25,6 +27,8 @@ pub struct ObservedBody<S> {
     headers: HeaderMap,
     scan: Scan,
     report: Option<(AttemptStart, Arc<AttemptTracker>)>,
+    /// The request's own key: an upstream may echo it in its error message whatever its shape.
+    own_key: Option<String>,
 }
 
 impl<S> ObservedBody<S> {
@@ -50,7 +54,14 @@ impl<S> ObservedBody<S> {
             headers,
             scan,
             report: Some((start, tracker)),
+            own_key: None,
         }
+    }
+
+    /// Redacts `key` (the request's own API key) from the message before it is recorded.
+    pub fn redacting(mut self, key: Option<String>) -> Self {
+        self.own_key = key;
+        self
     }
 
     fn see(&mut self, chunk: &[u8]) {
@@ -64,10 +75,14 @@ impl<S> ObservedBody<S> {
     }
 
     fn outcome(&mut self) -> Outcome {
-        match std::mem::replace(&mut self.scan, Scan::Json(Vec::new())) {
+        let mut outcome = match std::mem::replace(&mut self.scan, Scan::Json(Vec::new())) {
             Scan::Json(prefix) => classify_response(self.status, &self.headers, &prefix),
             Scan::Sse(scanner) => scanner.finish(self.status, &self.headers),
-        }
+        };
+        outcome.message = outcome
+            .message
+            .map(|m| redact_owned(m, self.own_key.as_deref()));
+        outcome
     }
 
     fn report(&mut self, broken: bool) {

@@ -138,7 +138,8 @@ pub fn load_rules(file: &str, text: &str) -> Result<RuleSet, LoadErrors> {
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((1, 1));
-        let msg = e.to_string();
+        // serde quotes the offending value: a file holding one string was printed whole.
+        let msg = callwatch_core::classify::without_values(&e.to_string());
         let msg = match msg.rfind(" at line ") {
             Some(i) => msg[..i].to_string(),
             None => msg,
@@ -222,6 +223,17 @@ impl Validator<'_> {
                     );
                     MAX_RULE_DURATION
                 }
+                // The engine counts in whole seconds: `1500ms` would silently become 1s.
+                Ok(d) if d.subsec_nanos() != 0 => {
+                    self.error(
+                        key,
+                        format!(
+                            "`{key}` {text:?} is not a whole number of seconds (the rules engine \
+                             counts per second; allowed: e.g. 1s, 2s, 90s)"
+                        ),
+                    );
+                    Duration::from_secs(d.as_secs())
+                }
                 Ok(d) => d,
                 Err(e) => {
                     self.error(key, format!("`{key}`: {e}"));
@@ -232,7 +244,13 @@ impl Validator<'_> {
     }
 
     fn positive(&mut self, key: &str, d: Duration) -> Duration {
-        if d.is_zero() {
+        // A sub-second value was already reported as not whole seconds; say it once.
+        if d.is_zero()
+            && !self
+                .errors
+                .iter()
+                .any(|e| e.message.starts_with(&format!("`{key}` ")))
+        {
             self.error(key, format!("`{key}` must be at least 1s"));
         }
         d
@@ -593,6 +611,23 @@ mod tests {
             message: "unknown placeholder `{{a\nb}}`".into(),
         };
         assert_eq!(e.to_string(), "r.yaml:3:7: unknown placeholder `{{a\\nb}}`");
+    }
+
+    #[test]
+    fn a_duration_below_or_between_whole_seconds_is_refused() {
+        for (value, col) in [("1ms", 5), ("999ms", 5), ("1500ms", 5)] {
+            let text = format!(
+                "rules:\n  - name: A\n    kind: share_over_threshold\n    window: {value}\n    threshold: 0.5\n"
+            );
+            let errs = errors(&text);
+            assert_eq!(
+                errs,
+                [format!("r.yaml:4:{col}: `window` \"{value}\" is not a whole number of seconds (the rules engine counts per second; allowed: e.g. 1s, 2s, 90s)")],
+                "{value}"
+            );
+        }
+        let whole = "rules:\n  - name: A\n    kind: share_over_threshold\n    window: 2000ms\n    threshold: 0.5\n";
+        assert!(load_rules("r.yaml", whole).is_ok());
     }
 
     #[test]

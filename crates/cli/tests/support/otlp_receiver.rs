@@ -29,6 +29,8 @@ pub struct Received {
     pub raw: Vec<Vec<u8>>,
     /// Bodies that did not decode, with the error.
     pub rejected: Vec<String>,
+    /// The `Authorization` header of each request (empty when absent), in order.
+    pub authorizations: Vec<String>,
 }
 
 pub struct OtlpReceiver {
@@ -100,16 +102,26 @@ impl Drop for OtlpReceiver {
 
 type Shared = State<Arc<Mutex<Received>>>;
 
+fn authorization(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn protobuf(body: Vec<u8>) -> ([(header::HeaderName, &'static str); 1], Vec<u8>) {
     ([(header::CONTENT_TYPE, "application/x-protobuf")], body)
 }
 
 async fn metrics(
     State(state): Shared,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl axum::response::IntoResponse, StatusCode> {
     let mut received = state.lock().unwrap();
     received.raw.push(body.to_vec());
+    received.authorizations.push(authorization(&headers));
     match ExportMetricsServiceRequest::decode(body) {
         Ok(request) => received.metrics.push(request),
         Err(e) => {
@@ -124,10 +136,12 @@ async fn metrics(
 
 async fn traces(
     State(state): Shared,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl axum::response::IntoResponse, StatusCode> {
     let mut received = state.lock().unwrap();
     received.raw.push(body.to_vec());
+    received.authorizations.push(authorization(&headers));
     match ExportTraceServiceRequest::decode(body) {
         Ok(request) => received.traces.push(request),
         Err(e) => {

@@ -108,7 +108,7 @@ pub(crate) fn error_body(wire: &Wire) -> Option<ErrorBody> {
             .message
             .0
             .as_deref()
-            .map(|m| bounded(m, MAX_MESSAGE_CHARS)),
+            .map(|m| super::redact_owned(bounded(m, MAX_MESSAGE_CHARS), None)),
         error_code: error.details.0.as_ref().and_then(|d| short(&d.error_code)),
         request_id: short(&wire.request_id),
     })
@@ -118,7 +118,7 @@ pub(crate) fn error_body(wire: &Wire) -> Option<ErrorBody> {
 pub(crate) fn success_body(wire: &Wire) -> SuccessBody {
     SuccessBody {
         usage: wire.usage.0.as_ref().map(usage),
-        model: short(&wire.model),
+        model: short(&wire.model).map(|m| super::model_label(&m).into_owned()),
         stop_reason: short(&wire.stop_reason),
     }
 }
@@ -265,21 +265,20 @@ mod oracle_tests {
     }
 
     fn oracle(v: &Value) -> (Option<ErrorBody>, SuccessBody) {
-        let error = v
-            .get("error")
-            .and_then(Value::as_object)
-            .map(|e| ErrorBody {
-                error_type: text(e.get("type")),
-                message: e
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .map(|m| bounded(m, MAX_MESSAGE_CHARS)),
-                error_code: text(e.get("details").and_then(|d| d.get("error_code"))),
-                request_id: text(v.get("request_id")),
-            });
+        let error =
+            v.get("error")
+                .and_then(Value::as_object)
+                .map(|e| ErrorBody {
+                    error_type: text(e.get("type")),
+                    message: e.get("message").and_then(Value::as_str).map(|m| {
+                        crate::classify::redact_owned(bounded(m, MAX_MESSAGE_CHARS), None)
+                    }),
+                    error_code: text(e.get("details").and_then(|d| d.get("error_code"))),
+                    request_id: text(v.get("request_id")),
+                });
         let success = SuccessBody {
             usage: v.get("usage").and_then(oracle_usage),
-            model: text(v.get("model")),
+            model: text(v.get("model")).map(|m| crate::classify::model_label(&m).into_owned()),
             stop_reason: text(v.get("stop_reason")),
         };
         (error, success)

@@ -8,6 +8,7 @@ mod headers;
 mod key_id;
 mod lenient;
 mod outcome;
+mod redact;
 mod request_head;
 mod response;
 mod sse;
@@ -16,6 +17,10 @@ pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
+pub use redact::{
+    model_label, model_label_cow, redact, redact_cow, redact_owned, redact_with, url_shown,
+    without_values, REDACTED, REDACTED_MODEL,
+};
 pub use request_head::{request_head, RequestHead, UNKNOWN_MODEL};
 pub use response::{
     classify_response, classify_response_at, classify_transport, complete_from_ends,

@@ -42,12 +42,17 @@ pub fn request_head(body: &[u8]) -> RequestHead {
     }
 }
 
+/// Printable, bounded, and never a secret: a key sent as `model` becomes `redacted`.
 fn bounded_model(model: &str) -> String {
-    model
+    let printable: String = model
         .chars()
         .filter(|c| c.is_ascii_graphic())
         .take(MAX_MODEL_CHARS)
-        .collect()
+        .collect();
+    if printable.is_empty() {
+        return printable;
+    }
+    super::model_label(&printable).into_owned()
 }
 
 #[cfg(test)]
@@ -61,11 +66,14 @@ mod tests {
         assert!(head.stream);
         assert_eq!(request_head(br#"{"model":"  "}"#).model, UNKNOWN_MODEL);
         assert_eq!(request_head(b"\xff not json").model, UNKNOWN_MODEL);
+        // Longer than any model name: a label must not carry it (it may be a pasted key).
         assert_eq!(
-            request_head(format!(r#"{{"model":"{}"}}"#, "m".repeat(500)).as_bytes())
-                .model
-                .len(),
-            96
+            request_head(format!(r#"{{"model":"{}"}}"#, "m".repeat(500)).as_bytes()).model,
+            super::super::REDACTED_MODEL
+        );
+        assert_eq!(
+            request_head(br#"{"model":"sk-ant-api03-FAKE"}"#).model,
+            super::super::REDACTED_MODEL
         );
     }
 }

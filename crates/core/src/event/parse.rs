@@ -122,7 +122,8 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         }
     }
     let error_type = text(wire.error_type);
-    let message = text(wire.message);
+    // A recorded line may hold what an older writer (or another tool) did not redact.
+    let message = text(wire.message).map(crate::classify::redact_cow);
     let class = canonical_class(ClassInput {
         status,
         error_type: error_type.as_deref(),
@@ -136,7 +137,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         class,
         attempts,
         latency_ms: wire.latency_ms,
-        model: text(wire.model),
+        model: text(wire.model).map(crate::classify::model_label_cow),
         operation: text(wire.operation),
         key_id: text(wire.key_id),
         request_id: text(wire.request_id),

@@ -43,17 +43,20 @@ impl CallEvent<'_> {
     /// The contract line, without the trailing newline.
     pub fn to_line(&self) -> String {
         let ts = rfc3339(self.ts);
+        // Whatever built this event, nothing secret-shaped reaches the file.
+        let model = self.model.as_deref().map(crate::classify::model_label);
+        let message = self.message.as_deref().map(crate::classify::redact);
         let line = CallLine {
             ts: &ts,
             status: self.status,
             error_type: self.error_type.as_deref(),
             attempts: self.attempts,
             latency_ms: self.latency_ms.filter(|v| v.is_finite()),
-            model: self.model.as_deref(),
+            model: model.as_deref(),
             operation: self.operation.as_deref(),
             key_id: self.key_id.as_deref(),
             request_id: self.request_id.as_deref(),
-            message: self.message.as_deref(),
+            message: message.as_deref(),
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()

@@ -3,10 +3,12 @@
 //! success. What is in it at start is delivered first, so an outage or a restart loses nothing.
 //! A spool that cannot be written is said once and the notification stays in memory.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use crate::Notification;
 
@@ -14,6 +16,9 @@ pub struct Spool {
     dir: Option<PathBuf>,
     sink: String,
     said_unwritable: AtomicBool,
+    /// Files found at start, by the id inside them: a file is removed by its own name, so one
+    /// renamed (or copied) by hand is not re-sent on every start.
+    loaded: Mutex<HashMap<String, Vec<PathBuf>>>,
 }
 
 impl Spool {
@@ -23,7 +28,18 @@ impl Spool {
             dir: root.map(|r| r.join(sink)),
             sink: sink.to_string(),
             said_unwritable: AtomicBool::new(false),
+            loaded: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The files holding `id`: those found at start, else the name it is written under.
+    fn paths_of(&self, dir: &Path, id: &str) -> Vec<PathBuf> {
+        let found = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        found.unwrap_or_else(|| vec![dir.join(file_name(id))])
     }
 
     /// Persist `n`; false when it could not be (then it lives in memory only).
@@ -53,14 +69,16 @@ impl Spool {
     /// Delivered: forget it.
     pub fn remove(&self, id: &str) {
         let Some(dir) = &self.dir else { return };
-        let path = dir.join(file_name(id));
-        if let Err(e) = fs::remove_file(&path) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(
-                    "{} spool: cannot remove {}: {e}; it may be re-sent once after a restart",
-                    self.sink,
-                    path.display()
-                );
+        for path in self.paths_of(dir, id) {
+            if let Err(e) = fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(
+                        "{} spool: cannot delete {} ({e}); it was delivered and will be sent \
+                         again at every start until it is deleted",
+                        self.sink,
+                        path.display()
+                    );
+                }
             }
         }
     }
@@ -69,14 +87,19 @@ impl Spool {
     pub fn bury(&self, id: &str) {
         let Some(dir) = &self.dir else { return };
         let dead = dir.join("dead");
-        let result = fs::create_dir_all(&dead)
-            .and_then(|()| fs::rename(dir.join(file_name(id)), dead.join(file_name(id))));
-        if let Err(e) = result {
-            tracing::warn!(
-                "{} spool: cannot move {id} to {}: {e}",
-                self.sink,
-                dead.display()
-            );
+        for path in self.paths_of(dir, id) {
+            let name = path
+                .file_name()
+                .map_or_else(|| file_name(id).into(), |n| n.to_owned());
+            let result =
+                fs::create_dir_all(&dead).and_then(|()| fs::rename(&path, dead.join(name)));
+            if let Err(e) = result {
+                tracing::warn!(
+                    "{} spool: cannot move {id} to {}: {e}",
+                    self.sink,
+                    dead.display()
+                );
+            }
         }
     }
 
@@ -98,7 +121,16 @@ impl Spool {
         for path in entries.flatten().map(|e| e.path()) {
             match path.extension().and_then(|x| x.to_str()) {
                 Some("json") => match read(&path) {
-                    Ok(n) => out.push(n),
+                    Ok(n) => {
+                        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+                        let paths = loaded.entry(n.id.clone()).or_default();
+                        // A copy of a file already found is the same notification: sent once.
+                        let first = paths.is_empty();
+                        paths.push(path.clone());
+                        if first {
+                            out.push(n);
+                        }
+                    }
                     Err(e) => {
                         tracing::error!(
                             "{} spool: {} is unreadable ({e}); renamed to .corrupt",

@@ -1,0 +1,277 @@
+//! The one redaction path for text that leaves the process. Whatever an upstream or a client
+//! sends can carry a secret (an API echoing `invalid x-api-key: sk-ant-…`, a URL echoed with
+//! its query, a key pasted into `model`), so every message, label and error shown, stored or
+//! exported goes through [`redact`] (or [`redact_with`] when the request's own key is known)
+//! first: the event log, the rules' normalised messages, alerts, spans and logs all agree.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What a secret is replaced with: visible, so a reader knows something was there.
+pub const REDACTED: &str = "<redacted>";
+
+/// The model label for a `model` that does not look like a model name (a key, a URL, prose).
+pub const REDACTED_MODEL: &str = "redacted";
+
+/// Longest model label kept (the API's names are far shorter).
+pub const MAX_MODEL_LABEL_CHARS: usize = 64;
+
+/// Shorter tokens are not treated as secrets by the own-key rule (an empty or one-letter "key"
+/// would otherwise blank every message).
+const MIN_OWN_KEY_CHARS: usize = 8;
+
+static PATTERNS: LazyLock<[(Regex, &'static str); 5]> = LazyLock::new(|| {
+    let re = |s: &str| Regex::new(s).expect("redaction pattern compiles");
+    [
+        // Anthropic API and admin keys (`sk-ant-api03-…`, `sk-ant-admin01-…`) and the like.
+        (re(r"sk-ant-[A-Za-z0-9_\-]*"), REDACTED),
+        // `Bearer <token>` / `Basic <token>` as an Authorization value shows them.
+        (
+            re(r"(?i)\b(bearer|basic)(\s+|%20|\+)[A-Za-z0-9._~+/=\-]{8,}"),
+            "$1 <redacted>",
+        ),
+        // URL userinfo: `scheme://user:password@host`.
+        (
+            re(r"(?i)([a-z][a-z0-9+.\-]*://)[^/?#@\s]*@"),
+            "${1}<redacted>@",
+        ),
+        // Secret-looking query or form parameters (`?api_key=…&token=…`).
+        (
+            re(
+                r#"(?i)\b((?:x-)?api[_\-]?key|access[_\-]?token|auth[_\-]?token|token|secret|client[_\-]?secret|password|passwd|sig|signature|routing[_\-]?key|key)=[^&\s"',;}]+"#,
+            ),
+            "$1=<redacted>",
+        ),
+        // `name: value` pairs and JSON members whose name says secret (not bare `key`/`token`,
+        // which ordinary validation messages use).
+        (
+            re(
+                r#"(?i)\b((?:x-)?api[_\-]?key|access[_\-]?token|auth[_\-]?token|secret|client[_\-]?secret|password|passwd|routing[_\-]?key)("?\s*:\s*"?)[^&\s"',;}]+"#,
+            ),
+            "$1$2<redacted>",
+        ),
+    ]
+});
+
+/// `text` with every secret-shaped part replaced by `<redacted>`: Anthropic-shaped keys,
+/// bearer/basic tokens, URL userinfo and secret-looking parameters. Borrowed when clean.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for (pattern, replacement) in PATTERNS.iter() {
+        if let Cow::Owned(s) = pattern.replace_all(&out, *replacement) {
+            out = Cow::Owned(s);
+        }
+    }
+    out
+}
+
+/// [`redact`], and every occurrence of `own` (the request's own key, whatever its shape).
+pub fn redact_with<'t>(text: &'t str, own: Option<&str>) -> Cow<'t, str> {
+    let own = own.map(str::trim).filter(|k| k.len() >= MIN_OWN_KEY_CHARS);
+    let out = match own {
+        Some(key) if text.contains(key) => Cow::Owned(text.replace(key, REDACTED)),
+        _ => Cow::Borrowed(text),
+    };
+    match out {
+        Cow::Borrowed(t) => redact(t),
+        Cow::Owned(t) => Cow::Owned(redact(&t).into_owned()),
+    }
+}
+
+/// Redacts a `String` in place (no copy when it is clean).
+pub fn redact_owned(text: String, own: Option<&str>) -> String {
+    match redact_with(&text, own) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(s) => s,
+    }
+}
+
+/// [`redact`] of a `Cow`, keeping it borrowed when clean.
+pub fn redact_cow(text: Cow<'_, str>) -> Cow<'_, str> {
+    if matches!(redact(&text), Cow::Borrowed(_)) {
+        return text;
+    }
+    Cow::Owned(redact(&text).into_owned())
+}
+
+/// [`model_label`] of a `Cow`, keeping it borrowed when it is a model name.
+pub fn model_label_cow(model: Cow<'_, str>) -> Cow<'_, str> {
+    let kept = model_label(&model) == model.as_ref();
+    if kept {
+        model
+    } else {
+        Cow::Borrowed(REDACTED_MODEL)
+    }
+}
+
+/// A URL as an error or log may show it, even when it does not parse: scheme, host and port
+/// only. Userinfo is dropped; a path, query or fragment (where Slack and webhook URLs carry
+/// their token) becomes `/…`. Text without `://` is not shown at all.
+pub fn url_shown(text: &str) -> String {
+    let text = text.trim();
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return "<not a URL, redacted>".to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let scheme: String = scheme
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        .take(16)
+        .collect();
+    let host_port: String = host_port
+        .chars()
+        .filter(|c| !c.is_control() && !c.is_whitespace())
+        .take(255)
+        .collect();
+    let host_port = redact(&host_port).into_owned();
+    if end < rest.len() {
+        format!("{scheme}://{host_port}/…")
+    } else {
+        format!("{scheme}://{host_port}")
+    }
+}
+
+static QUOTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("quoted-string pattern compiles"));
+
+/// A parser's error message without the values it quotes: serde says `invalid type: string
+/// "https://hooks.slack.com/…", expected …` when a secret sits at the wrong place in a file.
+/// Field names (in backticks) stay; quoted values become `"…"`; then [`redact`].
+pub fn without_values(message: &str) -> String {
+    let scrubbed = QUOTED.replace_all(message, "\"…\"");
+    redact(&scrubbed).into_owned()
+}
+
+/// A model name as a label: kept when it looks like one (short, no spaces, no secret shape),
+/// otherwise [`REDACTED_MODEL`]. A client that sends its key as `model` must not turn the key
+/// into a metric label.
+pub fn model_label(model: &str) -> Cow<'_, str> {
+    let looks_like_a_model = !model.is_empty()
+        && model.chars().count() <= MAX_MODEL_LABEL_CHARS
+        && model
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '@'))
+        && !model.starts_with("sk-")
+        && !model.contains("://")
+        && matches!(redact(model), Cow::Borrowed(_));
+    if looks_like_a_model {
+        Cow::Borrowed(model)
+    } else {
+        Cow::Borrowed(REDACTED_MODEL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_tokens_userinfo_and_secret_parameters_are_replaced() {
+        let cases = [
+            (
+                "invalid x-api-key: sk-ant-api03-FAKEFAKE_00-xx",
+                "invalid x-api-key: <redacted>",
+            ),
+            (
+                "admin sk-ant-admin01-FAKE0 refused",
+                "admin <redacted> refused",
+            ),
+            (
+                "header Authorization: Bearer FAKEtoken.abc was rejected",
+                "header Authorization: Bearer <redacted> was rejected",
+            ),
+            ("got Bearer FAKEtoken", "got Bearer <redacted>"),
+            (
+                "fetch http://user:FAKEPASS@example.com/x failed",
+                "fetch http://<redacted>@example.com/x failed",
+            ),
+            (
+                "GET https://h/v1?api_key=FAKEQ&beta=true",
+                "GET https://h/v1?api_key=<redacted>&beta=true",
+            ),
+            ("token=FAKE1; next", "token=<redacted>; next"),
+            (r#"{"api_key":"FAKEJSON"}"#, r#"{"api_key":"<redacted>"}"#),
+            ("password: FAKEPW", "password: <redacted>"),
+            (
+                "messages.0.key: Field required",
+                "messages.0.key: Field required",
+            ),
+            (
+                "messages.3.content: Input should be a valid list",
+                "messages.3.content: Input should be a valid list",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact(input), want, "{input}");
+        }
+        assert!(matches!(redact("Overloaded"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_requests_own_key_is_replaced_whatever_its_shape() {
+        let own = "proxy-FAKE-key-123456";
+        assert_eq!(
+            redact_with(&format!("key {own} is wrong"), Some(own)),
+            "key <redacted> is wrong"
+        );
+        assert_eq!(redact_with("no key here", Some("")), "no key here");
+    }
+
+    #[test]
+    fn urls_are_shown_without_userinfo_path_or_query() {
+        assert_eq!(
+            url_shown("http://user:FAKEPW@127.0.0.1:99999/v1?key=FAKEQ"),
+            "http://127.0.0.1:99999/…"
+        );
+        assert_eq!(
+            url_shown("https://api.anthropic.com"),
+            "https://api.anthropic.com"
+        );
+        assert_eq!(
+            url_shown("https://hooks.slack.com/services/T0/B0/FAKE"),
+            "https://hooks.slack.com/…"
+        );
+        assert!(!url_shown("FAKE-not-a-url").contains("FAKE"));
+    }
+
+    #[test]
+    fn parser_messages_lose_their_quoted_values() {
+        assert_eq!(
+            without_values(
+                r#"invalid type: string "https://hooks.slack.com/services/FAKE", expected struct Slack"#
+            ),
+            r#"invalid type: string "…", expected struct Slack"#
+        );
+        assert_eq!(
+            without_values("unknown field `slack`"),
+            "unknown field `slack`"
+        );
+    }
+
+    #[test]
+    fn model_labels_that_are_not_model_names_are_redacted() {
+        assert_eq!(model_label("claude-sonnet-4-6"), "claude-sonnet-4-6");
+        assert_eq!(
+            model_label("claude-3-5-haiku@20241022"),
+            "claude-3-5-haiku@20241022"
+        );
+        assert_eq!(
+            model_label("anthropic.claude-3-sonnet-20240229-v1:0"),
+            "anthropic.claude-3-sonnet-20240229-v1:0"
+        );
+        for bad in [
+            "sk-ant-api03-FAKE",
+            "sk-FAKE",
+            "Bearer FAKE",
+            "http://u:p@h",
+            &"m".repeat(65),
+            "two words",
+        ] {
+            assert_eq!(model_label(bad), REDACTED_MODEL, "{bad}");
+        }
+    }
+}
