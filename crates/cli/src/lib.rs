@@ -40,8 +40,7 @@ enum Command {
     ExportRules(export_rules::Args),
     /// Sit in front of the Claude API: record, export and alert on every call of any app.
     Proxy(proxy::Args),
-    /// The mock Claude API alone, scriptable over HTTP (for the SDK conformance suite).
-    #[command(hide = true)]
+    /// A mock Claude API on loopback, scriptable over HTTP under /__mock/ (docs/mock.md).
     Mock(mock::Args),
 }
 

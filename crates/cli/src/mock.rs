@@ -1,5 +1,6 @@
-//! `callwatch mock` (hidden): the mock Claude API as its own process, for the SDK conformance
-//! suite (tests/conformance/run). Healthy by default; scripted over HTTP under `/__mock/`.
+//! `callwatch mock`: the mock Claude API as its own process (the SDK conformance suite, an app
+//! tried against every failure). Healthy by default; scripted over HTTP under `/__mock/`
+//! (docs/mock.md).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
