@@ -7,9 +7,9 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 
+use callwatch_core::classify::read_request;
 use callwatch_core::classify::{classify_response, SseScanner};
 use callwatch_core::event::parse_line;
-use callwatch_proxy::RequestInfo;
 use callwatch_rules::load_rules;
 
 const HEADER_NAMES: &[&str] = &[
@@ -189,7 +189,7 @@ proptest! {
             "\\{\"model\":[ -~]{0,40}".prop_map(String::into_bytes),
         ],
     ) {
-        let info = RequestInfo::read(&headers, &body);
+        let info = read_request(&headers, Some(&body));
         prop_assert!(!info.key_id.contains("FAKE"), "{:?}", info);
         prop_assert!(!info.model.is_empty());
     }

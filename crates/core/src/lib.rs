@@ -2,6 +2,7 @@
 //! reqwest middleware, the proxy) and the agent share.
 //!
 //! - [`classify`]: a response, an SSE stream or a transport failure → an [`Outcome`](classify::Outcome).
+//! - [`attempts`]: what each attempt of a logical call did (the middleware and proxy share it).
 //! - [`call`]: one finished logical call and the [`CallObserver`](call::CallObserver) that receives it.
 //! - [`record`]: the recorder (lock-free HDR histograms and counters per bounded series).
 //! - [`event`]: the event line (JSON Lines contract) read by `replay` and written by the agent.
@@ -11,6 +12,7 @@
 //! Apps depend on the `callwatch` crate, which re-exports what they need from here.
 
 pub mod alert;
+pub mod attempts;
 pub mod call;
 pub mod classify;
 pub mod duration;

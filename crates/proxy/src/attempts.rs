@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use callwatch_core::attempts::AttemptLog;
 use callwatch_core::call::{Call, CallObserver};
 use callwatch_core::classify::Outcome;
 
@@ -28,9 +29,7 @@ struct ChainKey {
 struct Open {
     first_start: Instant,
     last_end: Instant,
-    attempts: u32,
-    retry_wait: Duration,
-    outcome: Outcome,
+    log: AttemptLog,
     next_retry_count: u32,
     deadline: Instant,
 }
@@ -102,23 +101,28 @@ impl AttemptTracker {
     /// Called when an attempt's response (or failure) is complete.
     pub fn end(&self, start: AttemptStart, outcome: Outcome) {
         let now = Instant::now();
-        let mut open = match start.open {
-            Some(mut open) => {
-                open.retry_wait += start.started.saturating_duration_since(open.last_end);
-                open.attempts += 1;
-                open
-            }
-            None => Open {
+        let mut open = start.open.unwrap_or_else(|| {
+            let mut log = AttemptLog::default();
+            // A continuation whose earlier attempts we never saw still made them.
+            log.record_unseen(start.retry_count);
+            Open {
                 first_start: start.started,
-                last_end: now,
-                // A continuation whose earlier attempts we never saw still made them.
-                attempts: start.retry_count + 1,
-                retry_wait: Duration::ZERO,
-                outcome: outcome.clone(),
+                last_end: start.started,
+                log,
                 next_retry_count: 0,
                 deadline: now,
-            },
+            }
+        });
+        let wait_before = if open.log.attempts().is_empty() {
+            Duration::ZERO
+        } else {
+            start.started.saturating_duration_since(open.last_end)
         };
+        open.log.record(
+            &outcome,
+            now.saturating_duration_since(start.started),
+            wait_before,
+        );
         open.last_end = now;
         open.next_retry_count = start.retry_count + 1;
         let hold = sdk_may_retry(&outcome);
@@ -127,7 +131,6 @@ impl AttemptTracker {
             .unwrap_or(Duration::ZERO)
             .min(Duration::from_secs(60));
         open.deadline = now + wait + self.grace;
-        open.outcome = outcome;
         if hold {
             let evicted = {
                 let mut pending = self.lock();
@@ -184,21 +187,19 @@ impl AttemptTracker {
     }
 
     fn finish(&self, key: &ChainKey, open: Open) {
-        let attempts = open.attempts.max(1);
-        let futile = if open.outcome.is_success() {
-            0
-        } else {
-            attempts - 1
+        let Some(outcome) = open.log.last_outcome() else {
+            return;
         };
+        let summary = open.log.summary();
         self.observer.observe(&Call {
             operation: callwatch_core::names::OPERATION_CHAT,
             model: &key.model,
             key_id: &key.key_id,
-            outcome: &open.outcome,
-            attempts,
+            outcome,
+            attempts: summary.attempts,
             latency: open.last_end.saturating_duration_since(open.first_start),
-            retry_wait: open.retry_wait,
-            futile_retries: futile,
+            retry_wait: summary.retry_wait,
+            futile_retries: summary.futile_retries,
             server_address: &self.server_address,
             server_port: self.server_port,
         });

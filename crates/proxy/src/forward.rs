@@ -14,7 +14,7 @@ use super::attempts::AttemptTracker;
 use super::body_budget::{BodyBudget, Reservation};
 use super::error_reply::error_reply;
 use super::observed_body::ObservedBody;
-use super::request_info::RequestInfo;
+use super::request_info::{self, RequestInfo};
 use callwatch_core::classify::{classify_transport, TransportFailure};
 
 /// The largest request body the proxy accepts (the API's own limit is 32 MB).
@@ -228,7 +228,7 @@ pub fn read_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> (RequestInfo, Option<reqwest::Url>) {
-    let info = RequestInfo::read(headers, body);
+    let info = request_info::read(headers, body);
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     (info, upstream_url(upstream, path_and_query))
 }

@@ -12,23 +12,12 @@ use futures_util::Stream;
 use http::HeaderMap;
 
 use super::attempts::{AttemptStart, AttemptTracker};
-use callwatch_core::classify::{
-    classify_response, redact_owned, Class, Outcome, SseScanner, MAX_BODY_PREFIX,
-};
-
-enum Scan {
-    Json(Vec<u8>),
-    Sse(Box<SseScanner>),
-}
+use callwatch_core::classify::{BodyEnd, BodyScan, TransportFailure};
 
 pub struct ObservedBody<S> {
     inner: S,
-    status: u16,
-    headers: HeaderMap,
-    scan: Scan,
-    report: Option<(AttemptStart, Arc<AttemptTracker>)>,
-    /// The request's own key: an upstream may echo it in its error message whatever its shape.
-    own_key: Option<String>,
+    /// Taken when the attempt is reported, so it is reported exactly once.
+    report: Option<(BodyScan, AttemptStart, Arc<AttemptTracker>)>,
 }
 
 impl<S> ObservedBody<S> {
@@ -39,64 +28,31 @@ impl<S> ObservedBody<S> {
         start: AttemptStart,
         tracker: Arc<AttemptTracker>,
     ) -> Self {
-        let is_sse = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/event-stream"));
-        let scan = if is_sse {
-            Scan::Sse(Box::new(SseScanner::new()))
-        } else {
-            Scan::Json(Vec::new())
-        };
         ObservedBody {
             inner,
-            status,
-            headers,
-            scan,
-            report: Some((start, tracker)),
-            own_key: None,
+            report: Some((BodyScan::new(status, headers), start, tracker)),
         }
     }
 
     /// Redacts `key` (the request's own API key) from the message before it is recorded.
     pub fn redacting(mut self, key: Option<String>) -> Self {
-        self.own_key = key;
+        self.report = self
+            .report
+            .take()
+            .map(|(scan, start, tracker)| (scan.redacting(key), start, tracker));
         self
     }
 
     fn see(&mut self, chunk: &[u8]) {
-        match &mut self.scan {
-            Scan::Json(prefix) => {
-                let room = MAX_BODY_PREFIX.saturating_sub(prefix.len());
-                prefix.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            }
-            Scan::Sse(scanner) => scanner.feed(chunk),
+        if let Some((scan, _, _)) = &mut self.report {
+            scan.feed(chunk);
         }
     }
 
-    fn outcome(&mut self) -> Outcome {
-        let mut outcome = match std::mem::replace(&mut self.scan, Scan::Json(Vec::new())) {
-            Scan::Json(prefix) => classify_response(self.status, &self.headers, &prefix),
-            Scan::Sse(scanner) => scanner.finish(self.status, &self.headers),
-        };
-        outcome.message = outcome
-            .message
-            .map(|m| redact_owned(m, self.own_key.as_deref()));
-        outcome
-    }
-
-    fn report(&mut self, broken: bool) {
-        let Some((start, tracker)) = self.report.take() else {
-            return;
-        };
-        let mut outcome = self.outcome();
-        if broken && outcome.is_success() {
-            // The upstream cut the stream: whatever the status said, the call failed.
-            outcome.class = Class::Connection;
-            outcome.error_type = Some("connection_error".to_owned());
-            outcome.retryable = true;
+    fn report(&mut self, end: BodyEnd) {
+        if let Some((scan, start, tracker)) = self.report.take() {
+            tracker.end(start, scan.finish(end));
         }
-        tracker.end(start, outcome);
     }
 }
 
@@ -114,11 +70,12 @@ where
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {
-                this.report(true);
+                // The upstream cut the stream: whatever the status said, the call failed.
+                this.report(BodyEnd::Failed(TransportFailure::Connection));
                 Poll::Ready(Some(Err(e)))
             }
             Poll::Ready(None) => {
-                this.report(false);
+                this.report(BodyEnd::Complete);
                 Poll::Ready(None)
             }
             Poll::Pending => Poll::Pending,
@@ -129,9 +86,6 @@ where
 impl<S> Drop for ObservedBody<S> {
     fn drop(&mut self) {
         // The client went away before the end: report what was seen so the call is not lost.
-        if let Some((start, tracker)) = self.report.take() {
-            let outcome = self.outcome();
-            tracker.end(start, outcome);
-        }
+        self.report(BodyEnd::Dropped);
     }
 }

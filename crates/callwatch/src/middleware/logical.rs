@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use tracing::Span;
 
 use super::request::RequestInfo;
-use crate::retry::AttemptLog;
 use crate::span;
 use crate::watched::{CallContext, Exchange};
+use callwatch_core::attempts::AttemptLog;
 use callwatch_core::call::{Call, CallObserver};
 use callwatch_core::classify::Outcome;
 use callwatch_core::names;
@@ -138,8 +138,8 @@ impl Drop for LogicalCall {
                 attempts: summary.attempts,
                 retry_wait: summary.retry_wait,
                 futile_retries: summary.futile_retries,
-                model: &info.model,
-                key_id: &info.key_id,
+                model: &info.facts.model,
+                key_id: &info.facts.key_id,
                 server: (&info.server_address, info.server_port),
                 observer: self.observer.as_ref(),
             });
@@ -151,8 +151,8 @@ impl Drop for LogicalCall {
         };
         observer.observe(&Call {
             operation: &self.operation,
-            model: &info.model,
-            key_id: &info.key_id,
+            model: &info.facts.model,
+            key_id: &info.facts.key_id,
             outcome: &outcome,
             attempts: summary.attempts,
             latency: self.started.elapsed(),

@@ -13,7 +13,6 @@ mod logical;
 mod request;
 mod stream;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use http::Extensions;
@@ -24,12 +23,11 @@ use tracing::Instrument;
 use crate::watched::Classify;
 use callwatch_core::call::CallObserver;
 use callwatch_core::classify::{
-    classify_response, classify_transport, Outcome, SseScanner, TransportFailure,
+    classify_response, classify_transport, BodyScan, Outcome, TransportFailure,
 };
 use callwatch_core::names;
 pub(crate) use logical::CallHandle;
 use request::RequestInfo;
-use stream::{SseWatch, TailWatch};
 
 /// Observes calls made through a `reqwest_middleware` client. Add it after (inside) any
 /// middleware that retries, so each of its runs is one attempt of the same logical call.
@@ -110,12 +108,12 @@ impl Middleware {
         let span = if context.is_some() {
             tracing::Span::current()
         } else {
-            let span = crate::span::call_span(&self.operation, &info.model);
+            let span = crate::span::call_span(&self.operation, &info.facts.model);
             crate::span::record_request(
                 &span,
                 &info.server_address,
                 info.server_port,
-                &info.key_id,
+                &info.facts.key_id,
             );
             span
         };
@@ -161,13 +159,11 @@ async fn observe_attempt(
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             call.end_attempt(attempt, &classify_response(status, &headers, b""));
-            let watch = SseWatch {
-                scanner: SseScanner::new(),
-                status,
-                headers,
+            Ok(stream::observe(
+                response,
+                BodyScan::new(status, headers),
                 call,
-            };
-            Ok(stream::observe(response, Box::new(watch)))
+            ))
         }
         Ok(response) => {
             let status = response.status().as_u16();
@@ -177,14 +173,10 @@ async fn observe_attempt(
                     let outcome = classify_response(status, &headers, &b.prefix);
                     call.end_attempt(attempt, &outcome);
                     if b.overflowed && outcome.is_success() {
-                        // Too large to parse up front: read usage from its end as it passes.
-                        let watch = TailWatch {
-                            outcome,
-                            head: b.prefix,
-                            tail: VecDeque::new(),
-                            call,
-                        };
-                        return Ok(stream::observe(b.response, Box::new(watch)));
+                        // Too large to parse up front: read usage from its end as it passes
+                        // (the rebuilt body replays the head first).
+                        let scan = BodyScan::new(status, headers);
+                        return Ok(stream::observe(b.response, scan, call));
                     }
                     Ok(b.response)
                 }

@@ -8,11 +8,9 @@
 mod backoff;
 #[cfg(feature = "reqwest")]
 mod layer;
-mod log;
 mod policy;
 
 pub use backoff::full_jitter;
 #[cfg(feature = "reqwest")]
 pub use layer::{Retry, RETRY_COUNT_HEADER};
-pub(crate) use log::AttemptLog;
 pub use policy::{Decision, RetryPolicy, RetryPolicyBuilder, StopReason};

@@ -3,6 +3,7 @@
 //! `replay` all agree.
 
 mod body;
+mod body_scan;
 mod class;
 mod headers;
 mod key_id;
@@ -14,6 +15,7 @@ mod response;
 mod sse;
 
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
+pub use body_scan::{BodyEnd, BodyScan};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
@@ -21,7 +23,9 @@ pub use redact::{
     model_label, model_label_cow, redact, redact_cow, redact_owned, redact_with, url_shown,
     without_values, REDACTED, REDACTED_MODEL,
 };
-pub use request_head::{request_head, RequestHead, UNKNOWN_MODEL};
+pub use request_head::{
+    read_request, request_head, RequestFacts, RequestHead, RETRY_COUNT_HEADER, UNKNOWN_MODEL,
+};
 pub use response::{
     classify_response, classify_response_at, classify_transport, complete_from_ends,
     TransportFailure, MAX_BODY_PREFIX,

@@ -42,6 +42,42 @@ pub fn request_head(body: &[u8]) -> RequestHead {
     }
 }
 
+/// The header the official SDKs number each attempt of a logical call with (0 = first).
+pub const RETRY_COUNT_HEADER: &str = "x-stainless-retry-count";
+
+/// What every instrumentation path (the middleware, the proxy) reads from a request before
+/// sending it. The key itself is never kept, only its fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// The requested model (a bounded label; [`UNKNOWN_MODEL`] when the body names none).
+    pub model: String,
+    /// Whether the body asks for a stream.
+    pub stream: bool,
+    /// The key's fingerprint ([`key_id`](super::key_id)), "" when no key was sent.
+    pub key_id: String,
+    /// `x-stainless-retry-count` (0 when absent).
+    pub retry_count: u32,
+}
+
+/// Reads a request's headers and, when given, its JSON body (`None`: not parsed, the model is
+/// unknown — a caller may refuse to parse a huge prompt on its hot path).
+pub fn read_request(headers: &http::HeaderMap, body: Option<&[u8]>) -> RequestFacts {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let head = body.map(request_head).unwrap_or_else(|| RequestHead {
+        model: UNKNOWN_MODEL.to_owned(),
+        stream: false,
+    });
+    RequestFacts {
+        model: head.model,
+        stream: head.stream,
+        key_id: super::key_from_headers(header("x-api-key"), header("authorization"))
+            .unwrap_or_default(),
+        retry_count: header(RETRY_COUNT_HEADER)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0),
+    }
+}
+
 /// Printable, bounded, and never a secret: a key sent as `model` becomes `redacted`.
 fn bounded_model(model: &str) -> String {
     let printable: String = model

@@ -1,14 +1,19 @@
-//! What each attempt of one logical call did, summarised into the [`callwatch_core::call::Call`] fields.
+//! What each attempt of one logical call did, summarised into the [`Call`](crate::call::Call)
+//! fields. One record for every path: the middleware's logical call and the proxy's chain of
+//! SDK attempts both keep an [`AttemptLog`].
 
 use std::time::Duration;
 
-use callwatch_core::classify::{Class, Outcome};
+use crate::classify::{Class, Outcome};
 
 /// One attempt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttemptRecord {
+    /// HTTP status; `None` when no response arrived.
     pub status: Option<u16>,
+    /// The raw `error.type`.
     pub error_type: Option<String>,
+    /// The canonical class.
     pub class: Class,
     /// Time from sending to the classified response (or transport failure).
     pub latency: Duration,
@@ -16,10 +21,12 @@ pub struct AttemptRecord {
     pub wait_before: Duration,
 }
 
-/// `attempts`, `retry_wait` and `futile_retries` of a [`callwatch_core::call::Call`].
+/// `attempts`, `retry_wait` and `futile_retries` of a [`Call`](crate::call::Call).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AttemptSummary {
+    /// Attempts made, the first included.
     pub attempts: u32,
+    /// Time waited between attempts.
     pub retry_wait: Duration,
     /// Retries made for a call that still failed: they cost time and load and bought nothing.
     pub futile_retries: u32,
@@ -31,9 +38,17 @@ pub struct AttemptLog {
     attempts: Vec<AttemptRecord>,
     /// The last attempt's whole outcome (headers, body facts), which the call reports.
     last: Option<Outcome>,
+    /// Attempts made before the first one seen (the proxy joins an SDK's call mid-way).
+    unseen: u32,
 }
 
 impl AttemptLog {
+    /// Counts `n` attempts made before the first one recorded, which nobody saw.
+    pub fn record_unseen(&mut self, n: u32) {
+        self.unseen = self.unseen.saturating_add(n);
+    }
+
+    /// Records an attempt that ended with `outcome`.
     pub fn record(&mut self, outcome: &Outcome, latency: Duration, wait_before: Duration) {
         self.attempts.push(AttemptRecord {
             status: outcome.status,
@@ -61,6 +76,7 @@ impl AttemptLog {
         }
     }
 
+    /// The attempts recorded, in order.
     pub fn attempts(&self) -> &[AttemptRecord] {
         &self.attempts
     }
@@ -70,8 +86,11 @@ impl AttemptLog {
         self.attempts.iter().map(|a| a.wait_before).sum()
     }
 
+    /// The call's `attempts`, `retry_wait` and `futile_retries`.
     pub fn summary(&self) -> AttemptSummary {
-        let attempts = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
+        let attempts = u32::try_from(self.attempts.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.unseen);
         let failed = self.attempts.last().is_some_and(|a| a.class.is_error());
         AttemptSummary {
             attempts,
