@@ -16,7 +16,7 @@ use callwatch_notify::sinks::{
     http_client, AlertmanagerSink, DesktopSink, PagerDutySink, SlackSink, StdoutSink,
     WebhookSigner, WebhookSink,
 };
-use callwatch_notify::{DeliveryConfig, Notification, Secret, Sink};
+use callwatch_notify::{DeliveryConfig, Notification, Secret, Sink, SinkError};
 use hmac::{Hmac, Mac};
 use notify_support::{firing, resolved, Receiver, T0};
 use serde_json::Value;
@@ -380,10 +380,16 @@ async fn stdout_writes_the_contract_alert_line_per_transition() {
 
 #[tokio::test]
 async fn desktop_without_a_notification_daemon_is_never_fatal() {
-    // CI and this sandbox have no session bus: show() fails, the sink says so once and
-    // reports success so delivery does not retry a desktop that is not there.
+    // CI and this sandbox have no session bus: show() fails and the sink says so. The
+    // notification counts as failed, never as delivered, and permanently so: retrying cannot
+    // make a desktop appear.
     let sink = DesktopSink::new(Duration::from_secs(3));
     for _ in 0..2 {
-        assert_eq!(sink.send(&notification(vec![spike()])).await, Ok(()));
+        match sink.send(&notification(vec![spike()])).await {
+            Err(SinkError::Permanent { reason }) => {
+                assert!(reason.contains("not shown"), "{reason}")
+            }
+            other => panic!("a desktop nobody sees is not a delivery: {other:?}"),
+        }
     }
 }
