@@ -40,7 +40,6 @@ templates:
   - /etc/alertmanager/*.tmpl
 route:
   receiver: chat
-  mute_time_intervals: [nights]
   routes:
     - matchers: [severity="critical"]
       receiver: pager
@@ -65,7 +64,14 @@ inhibit_rules:
     target_matchers: [alertname="ServerErrorSpike"]
     priority: 1
 time_intervals:
-  - name: nights
+  - name: office
+    time_intervals:
+      - weekdays: ['monday:friday']
+        location: UTC
+        times:
+          - start_time: "09:00"
+            end_time: "17:00"
+            step: 5m
 "#;
 
 #[test]
@@ -74,14 +80,12 @@ fn every_unsupported_key_is_reported_with_its_location() {
     let expected = [
         ("am.yml:3:3:", "`smtp_from`"),
         ("am.yml:4:1:", "`templates`"),
-        ("am.yml:8:3:", "`mute_time_intervals`"),
-        ("am.yml:12:7:", "`active_time_intervals`"),
-        ("am.yml:15:5:", "`email_configs`"),
-        ("am.yml:19:9:", "`http_config`"),
-        ("am.yml:24:9:", "`title`"),
-        ("am.yml:27:9:", "`service_key`"),
-        ("am.yml:31:5:", "`priority`"),
-        ("am.yml:32:1:", "`time_intervals`"),
+        ("am.yml:14:5:", "`email_configs`"),
+        ("am.yml:18:9:", "`http_config`"),
+        ("am.yml:23:9:", "`title`"),
+        ("am.yml:26:9:", "`service_key`"),
+        ("am.yml:30:5:", "`priority`"),
+        ("am.yml:39:13:", "`step`"),
     ];
     for (at, key) in expected {
         assert!(
@@ -140,6 +144,82 @@ receivers:
     }
     assert_eq!(errs.len(), expected.len(), "{}", errs.join("\n"));
     assert!(errs.iter().all(|e| !e.contains("FAKE")), "{errs:?}");
+}
+
+#[test]
+fn time_intervals_are_read_and_their_problems_located() {
+    let ok = r#"route:
+  receiver: chat
+  routes:
+    - matchers: [severity="warning"]
+      receiver: chat
+      mute_time_intervals: [nights]
+      active_time_intervals: [weekdays]
+receivers:
+  - name: chat
+time_intervals:
+  - name: nights
+    time_intervals:
+      - times:
+          - start_time: "22:00"
+            end_time: "24:00"
+          - start_time: "00:00"
+            end_time: "06:00"
+mute_time_intervals:
+  - name: weekdays
+    time_intervals:
+      - weekdays: ['monday:friday']
+        days_of_month: [1, '-7:-1']
+        months: ['january:march', 12]
+        years: ['2026:2030']
+"#;
+    let cfg = parse(ok, "am.yml", &no_files, &no_env).unwrap();
+    assert_eq!(
+        cfg.route.time_intervals["nights"][0].times,
+        [(1320, 1440), (0, 360)]
+    );
+    assert_eq!(
+        cfg.route.time_intervals["weekdays"][0].days_of_month,
+        [(1, 1), (-7, -1)]
+    );
+    assert_eq!(cfg.route.route.routes[0].mute_time_intervals, ["nights"]);
+
+    let bad = r#"route:
+  receiver: chat
+  mute_time_intervals: [nights]
+  routes:
+    - receiver: chat
+      active_time_intervals: [office]
+receivers:
+  - name: chat
+time_intervals:
+  - name: nights
+    time_intervals:
+      - weekdays: [funday]
+        location: Europe/Paris
+        times:
+          - start_time: "23:00"
+            end_time: "07:00"
+"#;
+    let errs = errors(bad);
+    let expected = [
+        (
+            "am.yml:3:3:",
+            "root route cannot have `mute_time_intervals`",
+        ),
+        ("am.yml:6:7:", "no time interval named \"office\""),
+        ("am.yml:12:9:", "sunday"),
+        ("am.yml:13:9:", "UTC only"),
+        ("am.yml:15:11:", "start_time must be before end_time"),
+    ];
+    for (at, what) in expected {
+        assert!(
+            errs.iter().any(|e| e.starts_with(at) && e.contains(what)),
+            "no `{at} … {what}` in:\n{}",
+            errs.join("\n")
+        );
+    }
+    assert_eq!(errs.len(), expected.len(), "{}", errs.join("\n"));
 }
 
 #[test]
@@ -367,7 +447,7 @@ fn check_config_reports_every_problem_and_exits_1() {
         .lines()
         .filter(|l| l.contains("alertmanager.yml:") && l.contains("not supported"))
         .count();
-    assert_eq!(located, 10, "{stderr}");
-    assert!(stderr.contains("10 problem(s) found"), "{stderr}");
+    assert_eq!(located, 8, "{stderr}");
+    assert!(stderr.contains("8 problem(s) found"), "{stderr}");
     assert!(!stderr.contains("FAKE"), "{stderr}");
 }

@@ -264,3 +264,54 @@ fn inhibition_works_across_receivers() {
     receivers.sort_unstable();
     assert_eq!(receivers, ["billing", "oncall"]);
 }
+
+#[test]
+fn mute_and_active_time_intervals_defer_a_routes_notifications() {
+    use callwatch_notify::router::TimeInterval;
+    // T0 is 2026-11-20 12:00 UTC, a Friday.
+    let lunch = TimeInterval {
+        times: vec![(12 * 60, 13 * 60)],
+        ..TimeInterval::default()
+    };
+    let weekend = TimeInterval {
+        weekdays: vec![(6, 6), (0, 0)],
+        ..TimeInterval::default()
+    };
+    let mut r = root("fallback");
+    let mut muted = r.child(m(r#"alertname="RateLimitPressure""#), "muted-at-lunch");
+    muted.mute_time_intervals = vec!["lunch".into()];
+    muted.continue_matching = true;
+    let mut weekends = r.child(vec![], "weekends-only");
+    weekends.active_time_intervals = vec!["weekend".into()];
+    r.routes = vec![muted, weekends];
+    let mut rt = Router::new(RouterConfig {
+        route: r,
+        inhibit: Vec::new(),
+        time_intervals: [
+            ("lunch".to_string(), vec![lunch]),
+            ("weekend".to_string(), vec![weekend]),
+        ]
+        .into(),
+        ..RouterConfig::default()
+    });
+    rt.push(firing("RateLimitPressure", &[], T0), T0);
+    assert!(
+        rt.flush_due(T0 + secs(10)).is_empty(),
+        "lunch, and not the weekend"
+    );
+    assert_eq!(rt.stats().deferred, 2);
+    // 13:00: lunch is over; the weekend-only route still waits.
+    let out = rt.flush_due(T0 + secs(3600));
+    let receivers: Vec<&str> = out.iter().map(|n| n.receiver.as_str()).collect();
+    assert_eq!(receivers, ["muted-at-lunch"]);
+    assert_eq!(
+        out[0].alerts.len(),
+        1,
+        "what the muted flush held is sent, not lost"
+    );
+    // Saturday: the weekend route tells what it held.
+    let saturday = T0 + secs(86_400);
+    let out = rt.flush_due(saturday);
+    let receivers: Vec<&str> = out.iter().map(|n| n.receiver.as_str()).collect();
+    assert_eq!(receivers, ["weekends-only"]);
+}

@@ -221,7 +221,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
     // The billing alert fires at the call; the receiver refuses until it has refused once and
     // the spool file is seen (the file is written before the first attempt, so seeing it alone
     // could let that attempt through).
-    let webhook_spool = spool.join("webhook");
+    let webhook_spool = spool.join("chat/webhook");
     let spooled = eventually(Duration::from_secs(20), || {
         !hooks.requests().is_empty()
             && std::fs::read_dir(&webhook_spool)

@@ -198,7 +198,7 @@ async fn a_full_spool_is_said_once_counted_and_the_alert_still_delivered() {
         .await
         .unwrap();
     assert!(out.status.success(), "{}", out.stderr);
-    let spool_dir = spool.join("webhook").display().to_string();
+    let spool_dir = spool.join("chat/webhook").display().to_string();
     let said: Vec<&str> = out.stderr.lines().filter(|l| l.contains("spool")).collect();
     assert!(
         said.iter()

@@ -383,7 +383,14 @@ impl Builder<'_> {
                     .collect(),
             },
             silences: Vec::new(),
+            time_intervals: Default::default(),
         };
+        rb.time_intervals(
+            "time_intervals",
+            raw.time_intervals.as_deref().unwrap_or(&[]),
+            &mut route.time_intervals,
+        );
+        rb.check_time_interval_names("route", &route.route, &route.time_intervals);
         route.silences = raw
             .silence
             .unwrap_or_default()
@@ -796,6 +803,7 @@ struct RawFile {
     route: Option<RawRoute>,
     receivers: Option<Vec<RawReceiver>>,
     inhibit: Option<Vec<RawInhibitRule>>,
+    time_intervals: Option<Vec<routing::RawTimeIntervalSet>>,
     silence: Option<Vec<RawSilence>>,
     slack: Option<RawSlack>,
     webhook: Option<RawWebhook>,

@@ -1,5 +1,5 @@
 //! An Alertmanager configuration file, as is: `global`, `route`, `receivers` (webhook, Slack,
-//! PagerDuty), `inhibit_rules`. The same file can serve the team's Alertmanager later. Anything
+//! PagerDuty), `inhibit_rules`, `time_intervals` (in UTC). The same file can serve the team's Alertmanager later. Anything
 //! callwatch does not support is an error naming the key with `file:line:col` — every one of
 //! them, through the rule loader's error type ([`LoadErrors`]) and its YAML locator.
 //!
@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::routing::{RawGlobal, RawInhibitRule, RawReceiver, RawRoute, RoutingBuilder};
+use super::routing::{
+    RawGlobal, RawInhibitRule, RawReceiver, RawRoute, RawTimeIntervalSet, RoutingBuilder,
+};
 use super::NotifyConfig;
 use crate::delivery::DeliveryConfig;
 use crate::router::{Route, RouterConfig};
@@ -24,6 +26,9 @@ struct RawAlertmanagerFile {
     route: Option<RawRoute>,
     receivers: Option<Vec<RawReceiver>>,
     inhibit_rules: Option<Vec<RawInhibitRule>>,
+    time_intervals: Option<Vec<RawTimeIntervalSet>>,
+    /// Alertmanager's older name for `time_intervals`.
+    mute_time_intervals: Option<Vec<RawTimeIntervalSet>>,
 }
 
 /// YAML by extension (`.yml`, `.yaml`), else by content: a top-level `route:`, `receivers:`
@@ -110,8 +115,17 @@ pub fn parse(
             Vec::new()
         }
     };
+    let mut time_intervals = std::collections::BTreeMap::new();
+    for key in ["time_intervals", "mute_time_intervals"] {
+        let sets = match key {
+            "time_intervals" => &raw.time_intervals,
+            _ => &raw.mute_time_intervals,
+        };
+        rb.time_intervals(key, sets.as_deref().unwrap_or(&[]), &mut time_intervals);
+    }
     if raw.route.is_some() {
         rb.check_references("route", &route, &receivers);
+        rb.check_time_interval_names("route", &route, &time_intervals);
     }
     let inhibit = raw
         .inhibit_rules
@@ -131,6 +145,7 @@ pub fn parse(
             side_routes: Vec::new(),
             inhibit,
             silences: Vec::new(),
+            time_intervals,
         },
         receivers,
         delivery: DeliveryConfig {
@@ -206,12 +221,16 @@ pub fn supported_here(path: &str, toml: bool) -> String {
         .collect();
     let parent = names.len().checked_sub(2).map(|i| names[i]);
     let keys = match parent {
-        None if toml => "route, receivers, inhibit, silence, slack, webhook, alertmanager, pagerduty, desktop, stdout, spool, delivery",
-        None => "global, route, receivers, inhibit_rules",
+        None if toml => "route, receivers, inhibit, time_intervals, silence, slack, webhook, alertmanager, pagerduty, desktop, stdout, spool, delivery",
+        None => "global, route, receivers, inhibit_rules, time_intervals, mute_time_intervals",
         Some("global") => "resolve_timeout, slack_api_url, slack_api_url_file, pagerduty_url",
         Some("route" | "routes") => {
-            "receiver, matchers, match, match_re, continue, routes, group_by, group_wait, group_interval, repeat_interval"
+            "receiver, matchers, match, match_re, continue, routes, group_by, group_wait, group_interval, repeat_interval, mute_time_intervals, active_time_intervals"
         }
+        Some("time_intervals" | "mute_time_intervals") => {
+            "name, time_intervals, times, weekdays, days_of_month, months, years, location"
+        }
+        Some("times") => "start_time, end_time",
         Some("receivers") => "name, webhook_configs, slack_configs, pagerduty_configs",
         Some("webhook_configs") if toml => "url, url_file, send_resolved, max_alerts, secret",
         Some("webhook_configs") => "url, url_file, send_resolved, max_alerts",

@@ -18,6 +18,9 @@ pub(super) struct Group {
     pub route_key: String,
     pub group_interval: Duration,
     pub repeat_interval: Duration,
+    /// The node's `mute_time_intervals` and `active_time_intervals` (names).
+    pub mute_intervals: Vec<String>,
+    pub active_intervals: Vec<String>,
     /// Currently firing alerts by fingerprint (latest data).
     pub active: BTreeMap<String, Alert>,
     /// Firing alerts the receiver has been told about: fingerprint → `starts_at`.
@@ -42,6 +45,8 @@ impl Group {
             route_key: route.key.clone(),
             group_interval: route.route.group_interval,
             repeat_interval: route.route.repeat_interval,
+            mute_intervals: route.route.mute_time_intervals.clone(),
+            active_intervals: route.route.active_time_intervals.clone(),
             next_flush: now + route.route.group_wait,
             active: BTreeMap::new(),
             notified: BTreeMap::new(),

@@ -8,7 +8,8 @@ use regex::Regex;
 
 use callwatch_core::alert::Alert;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// In Alertmanager's order (its route keys sort matchers by name, value, then operator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchOp {
     Equal,
     NotEqual,

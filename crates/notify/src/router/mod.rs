@@ -15,6 +15,7 @@ mod inhibit;
 mod matcher;
 mod route;
 mod silence;
+pub mod time_interval;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,7 @@ pub use inhibit::{default_rules as default_inhibit_rules, InhibitRule};
 pub use matcher::{label, MatchOp, Matcher, MatcherError};
 pub use route::{matchers_text, Matched, Route};
 pub use silence::Silence;
+pub use time_interval::TimeInterval;
 
 #[derive(Clone, Debug)]
 pub struct RouterConfig {
@@ -39,6 +41,8 @@ pub struct RouterConfig {
     pub side_routes: Vec<Route>,
     pub inhibit: Vec<InhibitRule>,
     pub silences: Vec<Silence>,
+    /// Named time intervals routes mute or activate by (UTC).
+    pub time_intervals: BTreeMap<String, Vec<TimeInterval>>,
 }
 
 impl Default for RouterConfig {
@@ -48,6 +52,7 @@ impl Default for RouterConfig {
             side_routes: Vec::new(),
             inhibit: default_inhibit_rules(),
             silences: Vec::new(),
+            time_intervals: BTreeMap::new(),
         }
     }
 }
@@ -103,6 +108,9 @@ pub struct RouterStats {
     pub silenced: u64,
     /// Firing alerts left out of a flush because an inhibition rule matched.
     pub inhibited: u64,
+    /// Group flushes put off because the route was muted (or outside its active time); what
+    /// they held is sent once the route may notify again.
+    pub deferred: u64,
 }
 
 pub struct Router {
@@ -241,6 +249,18 @@ impl Router {
         out
     }
 
+    /// Whether a group's route may notify at `now` (its mute and active time intervals).
+    fn may_notify(&self, group: &Group, now: OffsetDateTime) -> bool {
+        let within = |name: &String| {
+            self.cfg
+                .time_intervals
+                .get(name)
+                .is_some_and(|set| time_interval::any_contains(set, now))
+        };
+        !group.mute_intervals.iter().any(within)
+            && (group.active_intervals.is_empty() || group.active_intervals.iter().any(within))
+    }
+
     fn flush_group(
         &mut self,
         key: &str,
@@ -248,6 +268,16 @@ impl Router {
         sources: &[Vec<Alert>],
     ) -> Option<Notification> {
         let group = self.groups.get(key)?;
+        if !self.may_notify(group, now) {
+            // Unlike Alertmanager, which drops what a muted flush held, keep it: it goes out
+            // at the first flush the route may notify again (nothing is lost silently).
+            self.stats.deferred += 1;
+            let interval = group.group_interval;
+            if let Some(g) = self.groups.get_mut(key) {
+                g.next_flush = now + interval;
+            }
+            return None;
+        }
         let mut firing = Vec::new();
         let mut repeatable = Vec::new();
         let mut has_new = false;

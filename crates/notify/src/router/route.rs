@@ -22,6 +22,11 @@ pub struct Route {
     pub repeat_interval: Duration,
     /// Keep walking the siblings after this node matched.
     pub continue_matching: bool,
+    /// Names of time intervals when this node does not notify (not inherited, as in
+    /// Alertmanager).
+    pub mute_time_intervals: Vec<String>,
+    /// Names of time intervals outside which this node does not notify (not inherited).
+    pub active_time_intervals: Vec<String>,
     pub routes: Vec<Route>,
 }
 
@@ -36,6 +41,8 @@ impl Default for Route {
             group_interval: Duration::from_secs(300),
             repeat_interval: Duration::from_secs(4 * 3600),
             continue_matching: false,
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
             routes: Vec::new(),
         }
     }
@@ -48,6 +55,8 @@ impl Route {
             receiver: receiver.to_string(),
             matchers,
             continue_matching: false,
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
             routes: Vec::new(),
             ..self.clone()
         }
@@ -113,8 +122,11 @@ pub struct Matched<'a> {
     pub key: String,
 }
 
-/// `{a="b",c=~"d"}`, Alertmanager's `Matchers.String()`.
+/// `{a="b",c=~"d"}`, Alertmanager's `Matchers.String()`, sorted as Alertmanager sorts a
+/// route's matchers (name, value, operator), so the route key is the same in both.
 pub fn matchers_text(matchers: &[Matcher]) -> String {
-    let inner: Vec<String> = matchers.iter().map(ToString::to_string).collect();
+    let mut sorted: Vec<&Matcher> = matchers.iter().collect();
+    sorted.sort_by(|a, b| (&a.name, &a.value, a.op).cmp(&(&b.name, &b.value, b.op)));
+    let inner: Vec<String> = sorted.iter().map(ToString::to_string).collect();
     format!("{{{}}}", inner.join(","))
 }
