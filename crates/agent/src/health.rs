@@ -49,7 +49,8 @@ impl HealthSource {
         let board = self.board.lock().unwrap_or_else(PoisonError::into_inner);
         Health {
             firing: firing_counts(&board),
-            engine_dropped: self.tap.dropped(),
+            // Queue full, or a series the engine had no room for: either way not alerted on.
+            engine_dropped: self.tap.dropped() + self.tap.engine_refused(),
             delivery: self.delivery.as_ref().map(StatsSource::read),
         }
     }

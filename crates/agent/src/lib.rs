@@ -130,6 +130,7 @@ impl Agent {
             notifier: options.notifier,
             on_alert: options.on_alert,
             stop: stop_rx,
+            tap: tap.clone(),
         };
         let task = tokio::spawn(runner.run());
         Ok(Agent {

@@ -29,7 +29,7 @@ pub(super) fn render(health: &Health) -> String {
     }
     let _ = writeln!(
         out,
-        "# HELP {dropped} Calls dropped from alerting because the rules engine's queue was full.\n# TYPE {dropped} counter\n{dropped} {}",
+        "# HELP {dropped} Calls dropped from alerting: the rules engine's queue was full or its series limit was reached.\n# TYPE {dropped} counter\n{dropped} {}",
         health.engine_dropped
     );
     if let Some(delivery) = &health.delivery {

@@ -34,7 +34,10 @@ pub(super) fn register(meter: &Meter, health: HealthSource) {
     meter
         .u64_observable_counter(names::CALLWATCH_ENGINE_DROPPED)
         .with_unit("{call}")
-        .with_description("Calls dropped from alerting because the rules engine's queue was full.")
+        .with_description(
+            "Calls dropped from alerting: the rules engine's queue was full or its series limit \
+             was reached.",
+        )
         .with_callback(move |observer| observer.observe(source.read().engine_dropped, &[]))
         .build();
 

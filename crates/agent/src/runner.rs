@@ -29,6 +29,8 @@ pub struct Runner {
     pub notifier: Option<Notifier>,
     pub on_alert: Option<AlertHook>,
     pub stop: oneshot::Receiver<()>,
+    /// Where the engine's own refusals (series limit) are published for `/metrics` and OTLP.
+    pub tap: Arc<super::EventTap>,
 }
 
 /// What the task reports when it ends.
@@ -98,6 +100,8 @@ impl Runner {
             }
         }
         let alerts = self.engine.observe_event(&event);
+        self.tap
+            .set_engine_refused(self.engine.stats().series_overflow);
         self.publish(alerts);
     }
 

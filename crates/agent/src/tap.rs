@@ -15,6 +15,8 @@ pub struct EventTap {
     tx: mpsc::Sender<Event<'static>>,
     clock: Clock,
     dropped: AtomicU64,
+    /// Calls the engine itself refused (series limit), as last reported by the engine task.
+    engine_refused: AtomicU64,
 }
 
 impl EventTap {
@@ -25,6 +27,7 @@ impl EventTap {
                 tx,
                 clock,
                 dropped: AtomicU64::new(0),
+                engine_refused: AtomicU64::new(0),
             },
             rx,
         )
@@ -33,6 +36,15 @@ impl EventTap {
     /// Calls dropped because the engine's queue was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Calls the engine did not evaluate because of its series limit (a running total).
+    pub fn engine_refused(&self) -> u64 {
+        self.engine_refused.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_engine_refused(&self, total: u64) {
+        self.engine_refused.store(total, Ordering::Relaxed);
     }
 
     /// Queues an explicit event (a key rotation announced by an operator, say).

@@ -141,10 +141,11 @@ fn replay(
         eprintln!();
     }
     let stats = replay.engine().stats();
-    if stats.late_calls > 0 || stats.series_overflow > 0 {
+    if stats.late_calls > 0 || stats.series_overflow > 0 || stats.series_evicted > 0 {
         eprintln!(
-            "callwatch: {} calls arrived too late to count, {} calls beyond the series limit",
-            stats.late_calls, stats.series_overflow
+            "callwatch: {} calls arrived too late to count, {} calls beyond the series limit, \
+             {} idle series evicted to make room",
+            stats.late_calls, stats.series_overflow, stats.series_evicted
         );
     }
     if stats.model_overflow > 0 {

@@ -3,7 +3,7 @@
 //! success. What is in it at start is delivered first, so an outage or a restart loses nothing.
 //! A spool that cannot be written is said once and the notification stays in memory.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,33 @@ pub struct Spool {
     /// Files found at start, by the id inside them: a file is removed by its own name, so one
     /// renamed (or copied) by hand is not re-sent on every start.
     loaded: Mutex<HashMap<String, Vec<PathBuf>>>,
+    /// What each spooled notification is about, so a newer state can supersede it.
+    index: Mutex<HashMap<String, Subject>>,
+}
+
+/// The group and alerts a notification carries, and when it was made.
+#[derive(Clone, Debug)]
+struct Subject {
+    group_key: String,
+    at: time::OffsetDateTime,
+    fingerprints: BTreeSet<String>,
+}
+
+impl Subject {
+    fn of(n: &Notification) -> Subject {
+        Subject {
+            group_key: n.group_key.clone(),
+            at: n.at,
+            fingerprints: n.alerts.iter().map(|a| a.fingerprint()).collect(),
+        }
+    }
+
+    /// `newer` says, later, something about every alert this one carries.
+    fn superseded_by(&self, newer: &Subject) -> bool {
+        self.group_key == newer.group_key
+            && self.at < newer.at
+            && self.fingerprints.is_subset(&newer.fingerprints)
+    }
 }
 
 impl Spool {
@@ -29,11 +56,29 @@ impl Spool {
             sink: sink.to_string(),
             said_unwritable: AtomicBool::new(false),
             loaded: Mutex::new(HashMap::new()),
+            index: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Ids of spooled notifications that `delivered` supersedes (same group, older, no alert
+    /// it does not also carry): they must not be sent after it, now or at the next start.
+    pub fn superseded_by(&self, delivered: &Notification) -> Vec<String> {
+        let newer = Subject::of(delivered);
+        self.index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(id, s)| **id != delivered.id && s.superseded_by(&newer))
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// The files holding `id`: those found at start, else the name it is written under.
     fn paths_of(&self, dir: &Path, id: &str) -> Vec<PathBuf> {
+        self.index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         let found = self
             .loaded
             .lock()
@@ -49,6 +94,10 @@ impl Spool {
         };
         match write_atomically(dir, n) {
             Ok(()) => {
+                self.index
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(n.id.clone(), Subject::of(n));
                 self.said_unwritable.store(false, Ordering::Relaxed);
                 true
             }
@@ -128,6 +177,10 @@ impl Spool {
                         let first = paths.is_empty();
                         paths.push(path.clone());
                         if first {
+                            self.index
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(n.id.clone(), Subject::of(&n));
                             out.push(n);
                         }
                     }
@@ -184,4 +237,50 @@ fn write_atomically(dir: &Path, n: &Notification) -> std::io::Result<()> {
 fn read(path: &Path) -> Result<Notification, String> {
     let bytes = fs::read(path).map_err(|e| e.to_string())?;
     serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Alert, AlertState, Severity};
+    use std::collections::BTreeMap;
+    use time::macros::datetime;
+
+    fn notification(state: AlertState, minute: i64, rules: &[&str]) -> Notification {
+        let at = datetime!(2026-11-20 12:00 UTC) + time::Duration::minutes(minute);
+        let alerts = rules
+            .iter()
+            .map(|rule| Alert {
+                at,
+                rule: (*rule).into(),
+                state,
+                severity: Severity::Warning,
+                labels: BTreeMap::new(),
+                summary: String::new(),
+                description: String::new(),
+                starts_at: at,
+                values: BTreeMap::new(),
+                request_ids: Vec::new(),
+                runbook: String::new(),
+            })
+            .collect();
+        Notification::new("webhook", BTreeMap::new(), alerts, at, false)
+    }
+
+    #[test]
+    fn a_delivered_later_state_supersedes_older_spooled_ones_of_the_same_alerts() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(Some(dir.path()), "webhook");
+        let stale = notification(AlertState::Firing, 0, &["A"]);
+        let both = notification(AlertState::Firing, 1, &["A", "B"]);
+        let resolve_a = notification(AlertState::Resolved, 2, &["A"]);
+        for n in [&stale, &both, &resolve_a] {
+            assert!(spool.write(n));
+        }
+        // `both` also carries B, which the resolve says nothing about: it stays.
+        assert_eq!(spool.superseded_by(&resolve_a), vec![stale.id.clone()]);
+        spool.remove(&stale.id);
+        assert!(spool.superseded_by(&resolve_a).is_empty());
+        assert_eq!(spool.load().len(), 2);
+    }
 }

@@ -239,6 +239,12 @@ impl<S: Sink> Worker<S> {
                 Ok(()) => {
                     Counters::add(&self.counters.sent);
                     self.spool.remove(&n.id);
+                    // An older state of the same alerts (one whose retries ran out, say) must
+                    // not follow this one, now or after a restart.
+                    for stale in self.spool.superseded_by(&n) {
+                        self.spool.remove(&stale);
+                        self.remember(stale);
+                    }
                     self.remember(n.id);
                     self.counters.done();
                     return;

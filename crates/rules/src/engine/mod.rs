@@ -33,9 +33,13 @@ use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::classify::Class;
 use callwatch_core::event::{CallEvent, Event, KeyRotation};
 
-/// Most series (distinct group-by values) per group; calls of further series are counted in
-/// [`EngineStats::series_overflow`] and not evaluated.
+/// Most series (distinct group-by values) per group. At the limit the idle series (neither
+/// pending nor firing) seen longest ago make room, a tenth at a time, so a flood of one-off key
+/// ids cannot shut out the next real one (a rotation's 401s); only when every series is active
+/// is a call refused, counted in [`EngineStats::series_overflow`] and warned about.
 pub const MAX_SERIES_PER_GROUP: usize = 10_000;
+/// Series evicted at once when a group is full (amortises the scan for the oldest).
+const EVICT_BATCH: usize = MAX_SERIES_PER_GROUP / 10;
 /// Request ids kept per instance (for the provider's support).
 const REQUEST_IDS: usize = 5;
 
@@ -45,8 +49,10 @@ pub struct EngineStats {
     pub calls: u64,
     /// Calls too far behind the clock to land in any window.
     pub late_calls: u64,
-    /// Calls of series beyond [`MAX_SERIES_PER_GROUP`].
+    /// Calls of series beyond [`MAX_SERIES_PER_GROUP`] while every series was active.
     pub series_overflow: u64,
+    /// Idle series dropped to make room for new ones.
+    pub series_evicted: u64,
     /// Calls whose model name was past the bound, evaluated under
     /// [`callwatch_core::names::OVERFLOW_VALUE`].
     pub model_overflow: u64,
@@ -95,6 +101,25 @@ pub struct Engine {
     key_buf: String,
     stats: EngineStats,
     models: label_bound::LabelBound,
+}
+
+/// Removes up to `n` series that are neither pending nor firing, least recently seen first.
+fn evict_idle(series: &mut HashMap<String, Series>, n: usize) -> usize {
+    let mut idle: Vec<(i64, &String)> = series
+        .iter()
+        .filter(|(_, s)| !s.states.iter().any(|st| st.phase.is_active()))
+        .map(|(k, s)| (s.last_seen, k))
+        .collect();
+    let n = n.min(idle.len());
+    if n == 0 {
+        return 0;
+    }
+    idle.select_nth_unstable_by_key(n - 1, |&(seen, _)| seen);
+    let victims: Vec<String> = idle[..n].iter().map(|(_, k)| (*k).clone()).collect();
+    for key in &victims {
+        series.remove(key);
+    }
+    n
 }
 
 /// Missing `error_type` (a body-less 402, say) is labelled by the type its class stands for.
@@ -376,7 +401,28 @@ impl Engine {
             }
             if !group.series.contains_key(key_buf.as_str()) {
                 if group.series.len() >= MAX_SERIES_PER_GROUP {
+                    let evicted = evict_idle(&mut group.series, EVICT_BATCH);
+                    if evicted > 0 {
+                        if stats.series_evicted == 0 {
+                            tracing::warn!(
+                                limit = MAX_SERIES_PER_GROUP,
+                                "callwatch: rules engine series limit reached; idle series are \
+                                 evicted to make room (many distinct key ids or models?)"
+                            );
+                        }
+                        stats.series_evicted += evicted as u64;
+                    }
+                }
+                if group.series.len() >= MAX_SERIES_PER_GROUP {
                     stats.series_overflow += 1;
+                    if stats.series_overflow.is_power_of_two() {
+                        tracing::warn!(
+                            refused = stats.series_overflow,
+                            limit = MAX_SERIES_PER_GROUP,
+                            "callwatch: rules engine series limit reached with every series \
+                             active; calls of new series are not evaluated"
+                        );
+                    }
                     continue;
                 }
                 let labels = group
@@ -661,5 +707,40 @@ mod tests {
         );
         assert!(e.tick(t + TimeDuration::seconds(59)).is_empty());
         assert_eq!(e.firing().count(), 1);
+    }
+
+    #[test]
+    fn a_full_group_evicts_idle_series_and_counts_refusals_only_when_all_are_active() {
+        let rules = crate::rules::load_rules(
+            "r.yaml",
+            "rules:\n  - name: PerKey\n    kind: any\n    quiet_for: 1h\n    match:\n      classes: [billing]\n    group_by: [key_id]\n",
+        )
+        .unwrap();
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        let call = |key: String, billing: bool| {
+            let mut c = if billing {
+                CallEvent::new(t0, Some(402), Some("billing_error"))
+            } else {
+                CallEvent::new(t0, Some(200), None)
+            };
+            c.key_id = Some(key.into());
+            c
+        };
+        // Idle series: room is made for a new one.
+        let mut e = Engine::new(rules.clone());
+        for i in 0..MAX_SERIES_PER_GROUP {
+            e.observe(&call(format!("k-{i}"), false));
+        }
+        assert_eq!(e.observe(&call("k-new".into(), true)).len(), 1);
+        assert_eq!(e.stats().series_evicted, EVICT_BATCH as u64);
+        assert_eq!(e.stats().series_overflow, 0);
+        // Every series firing: nothing may be evicted, the call is refused and counted.
+        let mut e = Engine::new(rules);
+        for i in 0..MAX_SERIES_PER_GROUP {
+            e.observe(&call(format!("k-{i}"), true));
+        }
+        assert!(e.observe(&call("k-new".into(), true)).is_empty());
+        assert_eq!(e.stats().series_overflow, 1);
+        assert_eq!(e.stats().series_evicted, 0);
     }
 }
