@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use callwatch::notify::config::WebhookConfig;
-use callwatch::notify::{DeliveryConfig, Notifier, NotifyConfig, RouterConfig, Secret};
+use callwatch_notify::config::WebhookConfig;
+use callwatch_notify::{DeliveryConfig, Notifier, NotifyConfig, RouterConfig, Secret};
 use notify_support::{firing, resolved, Receiver, T0};
 use tokio::time::Instant;
 

@@ -242,7 +242,7 @@ fn read(path: &Path) -> Result<Notification, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{Alert, AlertState, Severity};
+    use callwatch_core::alert::{Alert, AlertState, Severity};
     use std::collections::BTreeMap;
     use time::macros::datetime;
 

@@ -711,7 +711,7 @@ mod tests {
 
     #[test]
     fn a_full_group_evicts_idle_series_and_counts_refusals_only_when_all_are_active() {
-        let rules = crate::rules::load_rules(
+        let rules = crate::load_rules(
             "r.yaml",
             "rules:\n  - name: PerKey\n    kind: any\n    quiet_for: 1h\n    match:\n      classes: [billing]\n    group_by: [key_id]\n",
         )
