@@ -113,13 +113,13 @@ fn monitor(rule: &Rule) -> Value {
                     last(*window)
                 ),
                 json!({"critical": 1.0, "critical_recovery": 0.0}),
-                format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (2 deviations, above only) around the share's recent history instead of the engine's EWMA baseline (half-life {}) with a minimum rise of {min_rise}; grouping by message is not possible.", format_duration(*baseline_half_life)),
+                format!("Datadog has no CUSUM/EWMA and no per-message metric: this is a 'basic' anomaly band (2 deviations, above only) around the total 400 share's recent history, instead of the engine's per-message EWMA baselines (half-life {}) each tested by a likelihood-ratio CUSUM for a rise of max({min_rise}, baseline/2); it cannot name the rising message, and a message rising beside a steady one shows later here.", format_duration(*baseline_half_life)),
             )
         }
-        RuleKind::BurstAfterEvent { within, window, min_count, .. } => (
+        RuleKind::BurstAfterEvent { within, window, min_count, min_share, .. } => (
             format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
             json!({"critical": *min_count as f64, "critical_recovery": (*min_count as f64 - 1.0).max(0.0)}),
-            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it).", format_duration(*window), format_duration(*within)),
+            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls; this monitor does not.", format_duration(*window), format_duration(*within)),
         ),
         RuleKind::Any { quiet_for } => (
             format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),

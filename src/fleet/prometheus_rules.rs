@@ -212,19 +212,19 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                 &format!("avg_over_time({s}[{b}] offset {w})"),
             );
             notes.push(format!(
-                "the engine runs a CUSUM over an EWMA baseline (half-life {}); PromQL has neither, so the baseline is the mean share over the {b} before the current {w} (same mean age), and the CUSUM's accumulated excess becomes the excess within one window ({h} - {t} × (baseline + min_rise/2) >= {cusum_limit}); no baseline history, no alert. Grouping by message is not possible (no metric carries it)",
+                "the engine keeps a baseline per normalised message (16 tracked plus _other), each an EWMA (half-life {}) tested by a likelihood-ratio CUSUM (limit {cusum_limit} nats) against the baseline's upper confidence bound, after the baseline has seen {min_calls} calls. No metric carries the message, so this watches the total 400 share: the baseline is the mean share over the {b} before the current {w} (same mean age), and the alert needs the share to clear it by max(min_rise, baseline/2) with {min_count} hits in the window. No baseline history, no alert. Differences: a message rising beside a steady one fires later here (the steady share dilutes it), and the alert cannot name the message",
                 format_duration(*baseline_half_life)
             ));
             value_is_share = true;
-            let half = min_rise / 2.0;
             format!(
-                "({s} >= {base} + {min_rise}) and ({h} - {t} * ({base} + {half}) >= {cusum_limit}) and ({t} >= {min_calls}) and ({h} >= {min_count})"
+                "({s} >= {base} + clamp_min({base} / 2, {min_rise})) and ({h} >= {min_count}) and ({t} > 0)"
             )
         }
         RuleKind::BurstAfterEvent {
             within,
             window,
             min_count,
+            min_share,
             ..
         } => {
             let (w, wi) = (format_duration(*window), format_duration(*within));
@@ -243,7 +243,13 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                 "a rotation is a key id with calls now that had none in the {wi} before the last {wi}, while another key id did; explicit key_rotated events never reach metrics, and a key first seen longer ago than that is not a rotation here"
             ));
             value_is_share = false;
-            format!("({h} >= {min_count}) and on() {rotation}")
+            if *min_share > 0.0 {
+                let t = format!("{prefix}:calls:increase{w}");
+                record(&mut out, &t, &total(&w, &by));
+                format!("({h} >= {min_count}) and ({h} / {t} >= {min_share}) and on() {rotation}")
+            } else {
+                format!("({h} >= {min_count}) and on() {rotation}")
+            }
         }
         RuleKind::Any { quiet_for } => {
             let q = format_duration(*quiet_for);
