@@ -122,3 +122,18 @@ fn the_generator_writes_what_the_checks_rely_on() {
         .collect();
     assert!(stamps.windows(2).any(|w| w[1] < w[0]));
 }
+
+/// Writes one stream to $STREAM_OUT for inspection:
+/// `STREAM_SEED=14 STREAM_CASE=0 STREAM_VOLUME=0 cargo test --test rules_validation dump -- --ignored`
+#[test]
+#[ignore]
+fn dump_stream() {
+    let var = |k: &str| std::env::var(k).map_or(0, |s| s.parse().unwrap_or(0));
+    let volume = [Volume::Low, Volume::PerSecond, Volume::High][var("STREAM_VOLUME") % 3];
+    let case = Case::ALL[var("STREAM_CASE") % Case::ALL.len()];
+    let stream = Stream::new(var("STREAM_SEED") as u64, case, volume);
+    let (jsonl, truth) = stream.generate();
+    let out = std::env::var("STREAM_OUT").unwrap_or("/tmp/stream.jsonl".into());
+    std::fs::write(&out, jsonl).unwrap();
+    eprintln!("{case:?} {volume:?} {truth:?}");
+}

@@ -61,7 +61,7 @@ pub struct Verdict {
 pub enum Detector {
     Share(Ring),
     Baseline(Box<MessageBaseline>),
-    Burst(Ring),
+    Burst(Box<Burst>),
     /// `any` rules decide at the call, in the engine.
     Any,
     Latency(Box<Latency>),
@@ -79,7 +79,10 @@ impl Detector {
             RuleKind::ShareOverBaseline { .. } => {
                 Detector::Baseline(Box::new(MessageBaseline::new(w, eval_end)))
             }
-            RuleKind::BurstAfterEvent { .. } => Detector::Burst(Ring::new(w, eval_end)),
+            RuleKind::BurstAfterEvent { .. } => Detector::Burst(Box::new(Burst {
+                ring: Ring::new(w, eval_end),
+                since: None,
+            })),
             RuleKind::Any { .. } => Detector::Any,
             RuleKind::LatencyPercentile { .. } => Detector::Latency(Box::new(Latency::new(w))),
         }
@@ -92,7 +95,8 @@ impl Detector {
             matched: u64::from(matched),
         };
         match self {
-            Detector::Share(ring) | Detector::Burst(ring) => ring.add(sec, c),
+            Detector::Share(ring) => ring.add(sec, c),
+            Detector::Burst(b) => b.ring.add(sec, c),
             Detector::Baseline(b) => b.add(sec, matched, call),
             Detector::Any => true,
             Detector::Latency(l) => match call.latency_ms {
@@ -105,7 +109,8 @@ impl Detector {
     /// Moves the evaluation clock to `end`; `firing` freezes a baseline.
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         match self {
-            Detector::Share(ring) | Detector::Burst(ring) => ring.advance(end),
+            Detector::Share(ring) => ring.advance(end),
+            Detector::Burst(b) => b.ring.advance(end),
             Detector::Baseline(b) => {
                 if let Some(p) = baseline_params(kind) {
                     b.advance(end, &p, firing);
@@ -162,14 +167,14 @@ impl Detector {
                         threshold: r.reference,
                         count: Some(r.hits),
                         total: Some(r.total),
-                        window_s: Some(b.window_s() as u64),
+                        window_s: Some(r.span_s as u64),
                         ..Values::default()
                     },
                     slot: Some(r),
                 }
             }
             (
-                Detector::Burst(ring),
+                Detector::Burst(b),
                 RuleKind::BurstAfterEvent {
                     within,
                     min_count,
@@ -177,29 +182,34 @@ impl Detector {
                     ..
                 },
             ) => {
-                let c = ring.sum();
-                let recent = rotation.is_some_and(|r| {
+                let c = b.ring.sum();
+                let recent = rotation.filter(|r| {
                     let age = end - r.at.unix_timestamp();
                     (0..=within.as_secs() as i64 + 1).contains(&age)
                 });
-                // The share counts the calls since the rotation only: the key's good calls
-                // from before it must not dilute a burst that fails every call after it.
-                let holds = c.matched >= *min_count
-                    && (firing || recent)
-                    && (*min_share <= 0.0
-                        || share(
-                            ring.sum_from(rotation.map_or(i64::MIN, |r| r.at.unix_timestamp())),
-                        )
-                        .is_some_and(|s| s >= *min_share));
+                let since = recent.map(|r| b.since(r.at.unix_timestamp(), end));
+                let holds = if firing {
+                    // Holds while the key still fails: matched calls in the window that are a
+                    // large enough share of its calls (stray 401s on a busy key are not).
+                    c.matched >= 1 && share(c).is_some_and(|s| s >= *min_share)
+                } else {
+                    // Counts since the rotation, not only in the window: a low-volume key that
+                    // fails every call after it is a burst even if its failures trickle in, and
+                    // the good calls from before it do not dilute the share.
+                    since.is_some_and(|s| {
+                        s.matched >= *min_count && share(s).is_some_and(|x| x >= *min_share)
+                    })
+                };
+                let shown = since.filter(|_| !firing).unwrap_or(c);
                 Verdict {
                     slot: None,
                     holds,
                     values: Values {
-                        share: share(c),
-                        count: Some(c.matched),
-                        total: Some(c.total),
+                        share: share(shown),
+                        count: Some(shown.matched),
+                        total: Some(shown.total),
                         threshold: Some(*min_count as f64),
-                        window_s: Some(ring.window_s() as u64),
+                        window_s: Some(b.ring.window_s() as u64),
                         ..Values::default()
                     },
                 }
@@ -233,16 +243,25 @@ impl Detector {
 
     /// The alert fired on `verdict`: a baseline remembers the message and the reference it
     /// fired against.
-    pub fn on_fire(&mut self, verdict: &Verdict) {
-        if let (Detector::Baseline(b), Some(r)) = (self, verdict.slot.as_ref()) {
-            b.on_fire(r);
+    pub fn on_fire(&mut self, kind: &RuleKind, verdict: &Verdict) {
+        if let (Detector::Baseline(b), Some(r), Some(p)) =
+            (self, verdict.slot.as_ref(), baseline_params(kind))
+        {
+            b.on_fire(r, &p);
         }
     }
 
-    /// The alert resolved: a baseline starts accumulating evidence afresh.
+    /// The alert resolved: evidence is gathered afresh (a baseline's, a burst's since the
+    /// rotation), so the same incident does not fire again.
     pub fn on_resolve(&mut self) {
-        if let Detector::Baseline(b) = self {
-            b.on_resolve();
+        match self {
+            Detector::Baseline(b) => b.on_resolve(),
+            Detector::Burst(b) => {
+                if let Some((_, _, counts)) = &mut b.since {
+                    *counts = Counts::default();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -273,6 +292,34 @@ fn baseline_params(kind: &RuleKind) -> Option<Params> {
             min_count: *min_count,
         }),
         _ => None,
+    }
+}
+
+/// A burst after an event: the window's counts, and the counts since the latest rotation.
+pub struct Burst {
+    ring: Ring,
+    /// (rotation second, seconds counted up to, counts since the rotation)
+    since: Option<(i64, i64, Counts)>,
+}
+
+impl Burst {
+    /// Calls and matched calls from the rotation at `rotation_at` up to `end`: what the ring
+    /// still holds when the rotation is new to this series, then each completed second once.
+    fn since(&mut self, rotation_at: i64, end: i64) -> Counts {
+        match &mut self.since {
+            Some((at, through, counts)) if *at == rotation_at => {
+                for s in (*through).max(end - self.ring.window_s())..end {
+                    *counts += self.ring.get(s);
+                }
+                *through = (*through).max(end);
+                *counts
+            }
+            _ => {
+                let counts = self.ring.sum_from(rotation_at);
+                self.since = Some((rotation_at, end, counts));
+                counts
+            }
+        }
     }
 }
 

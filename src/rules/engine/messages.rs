@@ -28,6 +28,9 @@ const BUCKETS_PER_WINDOW: i64 = 30;
 const LAG_WINDOWS: i64 = 6;
 /// z of the one-sided upper confidence bound on a baseline share (~97.7 %).
 const Z: f64 = 2.0;
+/// Evidence (nats) that a firing signature is back at its baseline before the alert stops
+/// holding: about 20:1 odds, about 150 calls without the message when it rose 2 points.
+const RECOVERY_NATS: f64 = 3.0;
 /// A tracked signature with less weight than this (baseline hits + hits in the ring) may give
 /// its slot to a new one.
 const EVICTABLE_WEIGHT: f64 = 2.0;
@@ -71,6 +74,8 @@ pub struct Reading {
     pub slot: usize,
     pub hits: u64,
     pub total: u64,
+    /// Seconds the counts span (the window, longer at low volume).
+    pub span_s: i64,
     /// Baseline share (point estimate), if the baseline has seen enough.
     pub baseline: Option<f64>,
     /// The share the signature must exceed to count as risen (firing: frozen at the fire).
@@ -97,8 +102,19 @@ pub struct MessageBaseline {
     lag_buckets: i64,
     /// Buckets up to this one were evaluated while firing: the baselines never learn them.
     unlearned_through: i64,
-    /// The signature that fired, and the reference it fired against.
-    firing: Option<(usize, f64)>,
+    /// The signature that fired, and what it fired against.
+    firing: Option<Fired>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Fired {
+    slot: usize,
+    /// The share it must stay above to be called risen (shown as the threshold).
+    reference: f64,
+    p0: f64,
+    p1: f64,
+    /// Log-likelihood-ratio CUSUM of "back at p0" against "still at p1".
+    recovery: f64,
 }
 
 /// One-sided upper confidence bound (Wilson score) on a share of `m` in `n`: tight when the
@@ -191,7 +207,7 @@ impl MessageBaseline {
             };
             return i;
         }
-        let firing = self.firing.map(|(s, _)| s);
+        let firing = self.firing.map(|f| f.slot);
         let lightest = (1..SLOTS)
             .filter(|&i| Some(i) != firing)
             .map(|i| (i, self.sigs[i].base_hits + self.ring_hits(i) as f64))
@@ -259,6 +275,13 @@ impl MessageBaseline {
         for b in self.processed..target {
             if firing {
                 self.unlearned_through = b;
+                let bucket = self.bucket(b);
+                if let Some(f) = &mut self.firing {
+                    let n = f64::from(bucket.total);
+                    let x = f64::from(bucket.hits[f.slot]).min(n);
+                    let llr = x * (f.p0 / f.p1).ln() + (n - x) * ((1.0 - f.p0) / (1.0 - f.p1)).ln();
+                    f.recovery = (f.recovery + llr).clamp(0.0, RECOVERY_NATS * 2.0);
+                }
                 continue;
             }
             let bucket = self.bucket(b);
@@ -293,19 +316,25 @@ impl MessageBaseline {
         self.processed = target;
     }
 
-    /// Window counts of `slot` over the completed buckets.
+    /// Counts of `slot` over the completed buckets of the window — stretched back (up to the
+    /// baseline's lag) until it holds `min_calls` calls, so a low-volume share rests on enough
+    /// calls to mean something, and a high-volume one is as recent as the window.
     fn reading(&self, slot: usize, p: &Params) -> Reading {
-        let (mut hits, mut total) = (0u64, 0u64);
-        for b in self.processed - self.window_buckets..self.processed {
+        let (mut hits, mut total, mut span) = (0u64, 0u64, 0i64);
+        for b in (self.processed - self.lag_buckets..self.processed).rev() {
+            if span >= self.window_buckets && total >= p.min_calls {
+                break;
+            }
             let bucket = self.bucket(b);
             hits += u64::from(bucket.hits[slot]);
             total += u64::from(bucket.total);
+            span += 1;
         }
         let baseline = self
             .baseline_ready(p)
             .then(|| self.sigs[slot].base_hits / self.base_total.max(1e-9));
         let reference = match self.firing {
-            Some((s, reference)) if s == slot => Some(reference),
+            Some(f) if f.slot == slot => Some(f.reference),
             _ => self
                 .p0_hi(slot, p)
                 .map(|p0| (p0 + risen(p0, p.min_rise)) / 2.0),
@@ -314,21 +343,21 @@ impl MessageBaseline {
             slot,
             hits,
             total,
+            span_s: span * self.bucket_s,
             baseline,
             reference,
             cusum: self.sigs[slot].cusum,
         }
     }
 
-    /// The signature that holds the alert: while firing, the one that fired (holding while its
-    /// window share stays above the reference it fired against); otherwise the strongest one
+    /// The signature that holds the alert: while firing, the one that fired (holding until the
+    /// evidence says it is back at its baseline: a quiet spell at low volume is not a
+    /// recovery); otherwise the strongest one
     /// whose evidence reached the limit with `min_count` hits and a window share above its
     /// reference. Without one, the signature with the most evidence (for the numbers).
     pub fn verdict(&mut self, p: &Params) -> (bool, Reading) {
-        if let Some((slot, _)) = self.firing {
-            let r = self.reading(slot, p);
-            let holds = r.share().zip(r.reference).is_some_and(|(s, k)| s >= k);
-            return (holds, r);
+        if let Some(f) = self.firing {
+            return (f.recovery < RECOVERY_NATS, self.reading(f.slot, p));
         }
         let mut best: Option<Reading> = None;
         let mut strongest: Option<Reading> = None;
@@ -355,9 +384,15 @@ impl MessageBaseline {
     }
 
     /// The alert fired on the reading `r`: remember the signature and its reference.
-    pub fn on_fire(&mut self, r: &Reading) {
-        if let Some(reference) = r.reference {
-            self.firing = Some((r.slot, reference));
+    pub fn on_fire(&mut self, r: &Reading, p: &Params) {
+        if let (Some(reference), Some(p0)) = (r.reference, self.p0_hi(r.slot, p)) {
+            self.firing = Some(Fired {
+                slot: r.slot,
+                reference,
+                p0,
+                p1: risen(p0, p.min_rise),
+                recovery: 0.0,
+            });
         }
     }
 
@@ -372,10 +407,6 @@ impl MessageBaseline {
     /// The normalised message of `slot`.
     pub fn signature(&self, slot: usize) -> &str {
         &self.sigs[slot].key
-    }
-
-    pub fn window_s(&self) -> i64 {
-        self.window_buckets * self.bucket_s
     }
 }
 

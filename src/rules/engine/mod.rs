@@ -570,7 +570,7 @@ impl Engine {
                     match step {
                         Step::None => {}
                         Step::Fire => {
-                            state.detector.on_fire(&verdict);
+                            state.detector.on_fire(&rule.kind, &verdict);
                             state.incident = Incident::default();
                             let alert = state.alert(
                                 rule,
