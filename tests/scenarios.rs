@@ -216,7 +216,10 @@ fn dump_scenario() {
     let seed: u64 = std::env::var("SCENARIO_SEED").map_or(0, |s| s.parse().unwrap());
     let index: usize = std::env::var("SCENARIO_INDEX").map_or(0, |s| s.parse().unwrap());
     let out = std::env::var("SCENARIO_OUT").unwrap_or("/tmp/scenario.jsonl".into());
-    let sc = Scenario::new(seed, incidents(seed)[index]);
+    let mut sc = Scenario::new(seed, incidents(seed)[index]);
+    if let Ok(rate) = std::env::var("SCENARIO_RATE") {
+        sc.rate = rate.parse().unwrap();
+    }
     let (jsonl, truth) = sc.generate();
     std::fs::write(&out, jsonl).unwrap();
     eprintln!("{sc:?}\n{truth:?}");

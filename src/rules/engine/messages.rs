@@ -78,7 +78,7 @@ pub struct Reading {
     pub span_s: i64,
     /// Baseline share (point estimate), if the baseline has seen enough.
     pub baseline: Option<f64>,
-    /// The share the signature must exceed to count as risen (firing: frozen at the fire).
+    /// The share the signature must reach to count as risen, p1 (firing: frozen at the fire).
     pub reference: Option<f64>,
     pub cusum: f64,
 }
@@ -335,9 +335,7 @@ impl MessageBaseline {
             .then(|| self.sigs[slot].base_hits / self.base_total.max(1e-9));
         let reference = match self.firing {
             Some(f) if f.slot == slot => Some(f.reference),
-            _ => self
-                .p0_hi(slot, p)
-                .map(|p0| (p0 + risen(p0, p.min_rise)) / 2.0),
+            _ => self.p0_hi(slot, p).map(|p0| risen(p0, p.min_rise)),
         };
         Reading {
             slot,
@@ -352,9 +350,10 @@ impl MessageBaseline {
 
     /// The signature that holds the alert: while firing, the one that fired (holding until the
     /// evidence says it is back at its baseline: a quiet spell at low volume is not a
-    /// recovery); otherwise the strongest one
-    /// whose evidence reached the limit with `min_count` hits and a window share above its
-    /// reference. Without one, the signature with the most evidence (for the numbers).
+    /// recovery); otherwise the strongest one whose evidence reached the limit with `min_count`
+    /// hits and a window share that has reached the risen level p1 itself (a cluster of a rare
+    /// message over a tight baseline is not). Without one, the signature with the most evidence
+    /// (for the numbers).
     pub fn verdict(&mut self, p: &Params) -> (bool, Reading) {
         if let Some(f) = self.firing {
             return (f.recovery < RECOVERY_NATS, self.reading(f.slot, p));
@@ -501,6 +500,28 @@ mod tests {
         let (minute, message) = fired.expect("never fired");
         assert_eq!(message, "rising");
         assert!((60..=90).contains(&minute), "fired at minute {minute}");
+    }
+
+    /// The table in docs/rules.md: minutes from the start of a 30-minute linear ramp of a new
+    /// message (beside a steady 1 % one) to firing, calls spread evenly (no noise).
+    /// `cargo test --lib smallest_detectable_ramp -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn smallest_detectable_ramp() {
+        for (label, per_min) in [("10/min", 10), ("1/s", 60), ("100/s", 6000)] {
+            let mut row = format!("| {label} |");
+            for share in [0.01, 0.02, 0.03, 0.05, 0.08, 0.15] {
+                let fired = run(per_min, 240, |m| {
+                    let ramp = ((m - 120).max(0) as f64 / 30.0).min(1.0) * share;
+                    vec![("steady", 0.01), ("new", ramp)]
+                });
+                row.push_str(&match fired {
+                    Some((minute, m)) if m == "new" => format!(" {} |", minute - 120),
+                    _ => " never |".to_string(),
+                });
+            }
+            println!("{row}");
+        }
     }
 
     #[test]
