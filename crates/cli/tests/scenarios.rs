@@ -3,6 +3,9 @@
 //! recovery; no mandated alert fires on controls or on another incident.
 
 mod scenario;
+#[path = "validation/table.rs"]
+#[allow(dead_code)]
+mod table;
 
 use scenario::run::{replay, AlertLine};
 use scenario::{BillingShape, Incident, Scenario, Truth};
@@ -50,7 +53,8 @@ fn check(sc: &Scenario, truth: &Truth, alerts: &[AlertLine]) -> Vec<String> {
             continue;
         };
         let deadline = match sc.incident {
-            Incident::DeployRamp => Duration::minutes(15),
+            // The deadline for a 400 ramp at ≥ 1 call/s.
+            Incident::DeployRamp => Duration::minutes(30),
             Incident::KeyRotation { .. } => Duration::minutes(5),
             Incident::CreditsOut(_) => Duration::ZERO,
             _ => Duration::minutes(2),
@@ -212,8 +216,68 @@ fn dump_scenario() {
     let seed: u64 = std::env::var("SCENARIO_SEED").map_or(0, |s| s.parse().unwrap());
     let index: usize = std::env::var("SCENARIO_INDEX").map_or(0, |s| s.parse().unwrap());
     let out = std::env::var("SCENARIO_OUT").unwrap_or("/tmp/scenario.jsonl".into());
-    let sc = Scenario::new(seed, incidents(seed)[index]);
+    let mut sc = Scenario::new(seed, incidents(seed)[index]);
+    if let Ok(rate) = std::env::var("SCENARIO_RATE") {
+        sc.rate = rate.parse().unwrap();
+    }
     let (jsonl, truth) = sc.generate();
     std::fs::write(&out, jsonl).unwrap();
     eprintln!("{sc:?}\n{truth:?}");
+}
+
+/// The tuning generator's table for the report (20 seeds at its own rates, 1/s and 15/s):
+/// `cargo test --test scenarios table -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn table_over_twenty_seeds() {
+    let mut t = table::Table::default();
+    for (label, rate) in [("2–5/s", None), ("1/s", Some(1.0)), ("15/s", Some(15.0))] {
+        for seed in 0..20 {
+            for incident in incidents(seed) {
+                let mut sc = Scenario::new(seed, incident);
+                if let Some(rate) = rate {
+                    sc.rate = rate;
+                }
+                let (jsonl, truth) = sc.generate();
+                let (alerts, _) = table::replay(&jsonl);
+                let rule = expected_rule(incident);
+                let deadline = match incident {
+                    Incident::DeployRamp => Duration::minutes(30),
+                    Incident::CreditsOut(_) => Duration::ZERO,
+                    _ => Duration::minutes(4),
+                };
+                let expect = table::Expect {
+                    rule,
+                    start: truth.incident_start,
+                    end: truth.incident_end,
+                    deadline,
+                    first_billing: truth.first_billing,
+                    failing_key: truth.failing_key.as_deref(),
+                    message: (incident == Incident::DeployRamp)
+                        .then_some("messages.*.content: Input should be a valid list"),
+                };
+                let case = match incident {
+                    Incident::ProviderSpike { .. } => "5xx spike (500)".to_string(),
+                    Incident::CapacitySpike { .. } => "5xx spike (529)".to_string(),
+                    Incident::KeyRotation { .. } => "401s after key rotation".to_string(),
+                    Incident::DeployRamp => "400 ramp".to_string(),
+                    Incident::CreditsOut(_) => "billing outage".to_string(),
+                    Incident::PermissionBurst => "control: 403 permission burst".to_string(),
+                    Incident::RateLimitStorm => "control: 429 storm".to_string(),
+                    Incident::StrayAuth => "control: two stray 401s".to_string(),
+                    Incident::Quiet => "control: quiet".to_string(),
+                };
+                t.add(
+                    label,
+                    &case,
+                    rule.is_some(),
+                    table::Outcome::measure(&expect, &alerts),
+                );
+            }
+        }
+    }
+    println!("{}", t.markdown("tuning generator, seeds 0–19"));
+    for p in t.problems() {
+        println!("problem: {p}");
+    }
 }

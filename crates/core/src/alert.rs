@@ -96,6 +96,8 @@ impl Alert {
             values: &'a BTreeMap<String, f64>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             request_ids: &'a [String],
+            #[serde(skip_serializing_if = "str::is_empty")]
+            runbook: &'a str,
         }
         let line = Line {
             at: truncate_to_millis(self.at),
@@ -107,6 +109,7 @@ impl Alert {
             description: &self.description,
             values: &self.values,
             request_ids: &self.request_ids,
+            runbook: &self.runbook,
         };
         serde_json::to_string(&line).unwrap_or_else(|e| {
             // Serialising plain strings and finite numbers cannot fail; say so if it ever does.

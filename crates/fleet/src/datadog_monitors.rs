@@ -113,13 +113,13 @@ fn monitor(rule: &Rule) -> Value {
                     last(*window)
                 ),
                 json!({"critical": 1.0, "critical_recovery": 0.0}),
-                format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (2 deviations, above only) around the share's recent history instead of the engine's EWMA baseline (half-life {}) with a minimum rise of {min_rise}; grouping by message is not possible.", format_duration(*baseline_half_life)),
+                format!("Datadog has no CUSUM/EWMA and no per-message metric: this is a 'basic' anomaly band (2 deviations, above only) around the total 400 share's recent history, instead of the engine's per-message EWMA baselines (half-life {}) each tested by a likelihood-ratio CUSUM for a rise of max({min_rise}, baseline); it cannot name the rising message, and a message rising beside a steady one shows later here.", format_duration(*baseline_half_life)),
             )
         }
-        RuleKind::BurstAfterEvent { within, window, min_count, .. } => (
+        RuleKind::BurstAfterEvent { within, window, min_count, min_share, .. } => (
             format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
             json!({"critical": *min_count as f64, "critical_recovery": (*min_count as f64 - 1.0).max(0.0)}),
-            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it).", format_duration(*window), format_duration(*within)),
+            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls; this monitor does not.", format_duration(*window), format_duration(*within)),
         ),
         RuleKind::Any { quiet_for } => (
             format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),
@@ -137,25 +137,30 @@ fn monitor(rule: &Rule) -> Value {
         }
     };
     options["thresholds"] = thresholds;
-    let lookup = |name: &str| -> Option<String> {
-        tags.iter()
-            .find(|(field, _)| *field == name)
-            .map(|(_, key)| format!("{{{{{key}.name}}}}"))
-            .or_else(|| {
-                matches!(name, "share" | "count" | "latency_ms").then(|| "{{value}}".to_owned())
-            })
-    };
-    let fallback = |name: &str| format!("[{name}: n/a]");
     let handles = if rule.severity == Severity::Critical {
         CRITICAL_HANDLES
     } else {
         WARNING_HANDLES
     };
+    let lookup = |name: &str| -> Option<String> {
+        tags.iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, key)| format!("{{{{{key}.name}}}}"))
+    };
+    // Nothing Datadog cannot fill is printed as a placeholder: the runbook keeps only what the
+    // rule itself knows, and the engine-only facts are named once, below.
+    let runbook = if rule.runbook.is_empty() {
+        "-".to_owned()
+    } else {
+        fill(&rule.runbook, rule, &lookup, &|_| "?".to_owned())
+    };
+    let meaning = format!("{}{}", what_it_means(rule), engine_only(rule, &lookup));
+    let meaning = meaning.trim();
     let message = format!(
-        "{}\n\n{}\n\nRunbook: {}\n\nDiffers from the callwatch engine: {differs}\n\n{{{{#is_alert}}}}{handles}{{{{/is_alert}}}}{{{{#is_recovery}}}}{handles}{{{{/is_recovery}}}}",
-        fill(&rule.summary, rule, &lookup, &fallback),
-        fill(&rule.description, rule, &lookup, &fallback),
-        if rule.runbook.is_empty() { "-".to_owned() } else { fill(&rule.runbook, rule, &lookup, &fallback) },
+        "{}\n\n{}{}Runbook: {runbook}\n\nDiffers from the callwatch engine: {differs}\n\n{{{{#is_alert}}}}{handles}{{{{/is_alert}}}}{{{{#is_recovery}}}}Recovered. {handles}{{{{/is_recovery}}}}",
+        headline(rule, &tags),
+        meaning,
+        if meaning.is_empty() { "" } else { "\n\n" },
     );
     let mut monitor_tags = vec![
         "callwatch".to_owned(),
@@ -172,6 +177,116 @@ fn monitor(rule: &Rule) -> Value {
         "priority": match rule.severity { Severity::Critical => 1, Severity::Warning => 3, Severity::Info => 5 },
         "options": options,
     })
+}
+
+/// " for model {{gen_ai.request.model.name}}": the monitor's group, as Datadog fills it.
+fn group_text(tags: &[(&'static str, &'static str)]) -> String {
+    tags.iter()
+        .map(|(field, key)| format!(" for {} {{{{{key}.name}}}}", field.replace('_', " ")))
+        .collect()
+}
+
+/// Which calls a rule counts, in words.
+fn matched_calls(m: &Matcher) -> String {
+    let mut parts = Vec::new();
+    if !m.statuses.is_empty() {
+        let s: Vec<String> = m.statuses.iter().map(u16::to_string).collect();
+        parts.push(format!("status {}", s.join("/")));
+    }
+    if !m.classes.is_empty() {
+        let c: Vec<&str> = m.classes.iter().map(|c| c.as_str()).collect();
+        parts.push(format!("class {}", c.join("/")));
+    }
+    if !m.error_types.is_empty() {
+        parts.push(m.error_types.join("/"));
+    }
+    if let Some(n) = m.min_attempts {
+        parts.push(format!("{n}+ attempts"));
+    }
+    if parts.is_empty() {
+        "all".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The first line: what the query measured, with Datadog's own value in the right unit.
+fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
+    let group = group_text(tags);
+    let calls = matched_calls(&rule.matcher);
+    let name = &rule.name;
+    match &rule.kind {
+        RuleKind::ShareOverThreshold { window, threshold, .. } if rule.matcher.min_attempts.unwrap_or(1) >= 2 => {
+            let n = rule.matcher.min_attempts.unwrap_or(2);
+            let bound = 1.0 + f64::from(n - 1) * threshold;
+            format!("{name}: {{{{eval \"int(value*100)/100\"}}}} attempts per call on average over the last {}{group} (alert at {bound}; the engine alerts when {}% of calls need {n}+ attempts)", format_duration(*window), threshold * 100.0)
+        }
+        RuleKind::ShareOverThreshold { window, threshold, .. } => format!(
+            "{name}: {{{{eval \"int(value*1000)/10\"}}}}% of calls were {calls} over the last {}{group} (alert at {}%)",
+            format_duration(*window),
+            threshold * 100.0
+        ),
+        RuleKind::ShareOverBaseline { window, .. } => format!(
+            "{name}: the share of {calls} calls{group} is above its anomaly band ({{{{eval \"int(value*100)\"}}}}% of the last {} outside it)",
+            format_duration(*window)
+        ),
+        RuleKind::BurstAfterEvent { window, min_count, .. } => format!(
+            "{name}: {{{{value}}}} {calls} calls in the last {}{group} (alert at {min_count})",
+            format_duration(*window)
+        ),
+        RuleKind::Any { quiet_for } => format!(
+            "{name}: {{{{value}}}} {calls} calls in the last {} (any one fires)",
+            format_duration(*quiet_for)
+        ),
+        RuleKind::LatencyPercentile { window, percentile, threshold_ms, .. } => format!(
+            "{name}: p{} latency of {calls} calls{group} is {{{{value}}}} s over the last {} (alert at {} s = {threshold_ms} ms)",
+            percentile.round(),
+            format_duration(*window),
+            threshold_ms / 1000.0
+        ),
+    }
+}
+
+/// What the rule means, from the engine's own description where the rule says it in words.
+fn what_it_means(rule: &Rule) -> &'static str {
+    match rule.kind {
+        RuleKind::Any { .. } if rule.matcher.classes.iter().any(|c| c.as_str() == "billing") => {
+            "Outage: calls fail because the organisation is out of credits or hit its spend limit; retrying will not help and it is not a code bug."
+        }
+        RuleKind::ShareOverBaseline { .. } => "These never succeed on retry: a request-format bug, most likely from a recent deploy.",
+        RuleKind::BurstAfterEvent { .. } => "The key rotation did not reach every client: some still send a revoked key, or the new key is wrong.",
+        _ => "",
+    }
+}
+
+/// "The callwatch alert also names: the dominant status, request ids." — the placeholders of
+/// the engine's templates that no metric carries.
+fn engine_only(rule: &Rule, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    let text = format!("{} {} {}", rule.summary, rule.description, rule.runbook);
+    let mut names: Vec<&'static str> = Vec::new();
+    for name in callwatch_rules::PLACEHOLDERS {
+        if !text.contains(&format!("{{{{{name}}}}}")) || lookup(name).is_some() {
+            continue;
+        }
+        let words = match name {
+            "status" | "status_meaning" => "the dominant status and what it means",
+            "message" => "the normalised error message",
+            "request_ids" => "request ids for the provider's support",
+            "rotation" => "the key rotation",
+            "error_type" => "the error type",
+            "key_id" => "the key id",
+            "baseline" => "the baseline share",
+            _ => continue,
+        };
+        if !names.contains(&words) {
+            names.push(words);
+        }
+    }
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" The callwatch engine's own alert also names {}.", names.join(", "))
+    }
 }
 
 /// Critical at `at`; warning at 80 % of it for critical rules; recovery 10 % below each.

@@ -212,19 +212,19 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                 &format!("avg_over_time({s}[{b}] offset {w})"),
             );
             notes.push(format!(
-                "the engine runs a CUSUM over an EWMA baseline (half-life {}); PromQL has neither, so the baseline is the mean share over the {b} before the current {w} (same mean age), and the CUSUM's accumulated excess becomes the excess within one window ({h} - {t} × (baseline + min_rise/2) >= {cusum_limit}); no baseline history, no alert. Grouping by message is not possible (no metric carries it)",
+                "the engine keeps a baseline per normalised message (16 tracked plus _other), each an EWMA (half-life {}) tested by a likelihood-ratio CUSUM (limit {cusum_limit} nats) against the baseline's upper confidence bound, after the baseline has seen {min_calls} calls. No metric carries the message, so this watches the total 400 share: the baseline is the mean share over the {b} before the current {w} (same mean age), and the alert needs the share to clear it by max(min_rise, baseline) (two points, or double) with {min_count} hits in the window. No baseline history, no alert. Differences: a message rising beside a steady one fires later here (the steady share dilutes it), and the alert cannot name the message",
                 format_duration(*baseline_half_life)
             ));
             value_is_share = true;
-            let half = min_rise / 2.0;
             format!(
-                "({s} >= {base} + {min_rise}) and ({h} - {t} * ({base} + {half}) >= {cusum_limit}) and ({t} >= {min_calls}) and ({h} >= {min_count})"
+                "({s} >= {base} + clamp_min({base}, {min_rise})) and ({h} >= {min_count}) and ({t} > 0)"
             )
         }
         RuleKind::BurstAfterEvent {
             within,
             window,
             min_count,
+            min_share,
             ..
         } => {
             let (w, wi) = (format_duration(*window), format_duration(*within));
@@ -243,7 +243,13 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                 "a rotation is a key id with calls now that had none in the {wi} before the last {wi}, while another key id did; explicit key_rotated events never reach metrics, and a key first seen longer ago than that is not a rotation here"
             ));
             value_is_share = false;
-            format!("({h} >= {min_count}) and on() {rotation}")
+            if *min_share > 0.0 {
+                let t = format!("{prefix}:calls:increase{w}");
+                record(&mut out, &t, &total(&w, &by));
+                format!("({h} >= {min_count}) and ({h} / {t} >= {min_share}) and on() {rotation}")
+            } else {
+                format!("({h} >= {min_count}) and on() {rotation}")
+            }
         }
         RuleKind::Any { quiet_for } => {
             let q = format_duration(*quiet_for);
@@ -324,20 +330,61 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
     for (k, v) in &rule.labels {
         let _ = writeln!(out, "          {}: {}", quote(k), quote(v));
     }
+    // Counts and baselines the alert's own expression does not return are read back from the
+    // recording rules at notification time (`query`), for the alert's own group.
+    let window = format_duration(rule.kind.window());
+    let records: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- record: "))
+        .map(str::to_owned)
+        .collect();
+    let recorded = |suffix: &str| -> Option<String> {
+        let name = format!("{prefix}:{suffix}");
+        records.contains(&name).then_some(name)
+    };
+    let read_back = |record: Option<String>, format: &str| -> Option<String> {
+        let record = record?;
+        let query = if g.renames.is_empty() {
+            format!("query \"{record}\"")
+        } else {
+            let selector: Vec<String> = g.renames.iter().map(|(_, prom)| format!("{prom}=%q")).collect();
+            let args: Vec<String> = g.renames.iter().map(|(to, _)| format!("$labels.{to}")).collect();
+            format!("printf \"{record}{{{}}}\" {} | query", selector.join(","), args.join(" "))
+        };
+        Some(format!("{{{{ with {query} }}}}{{{{ . | first | value | {format} }}}}{{{{ else }}}}?{{{{ end }}}}"))
+    };
+    let baseline_record = records
+        .iter()
+        .find(|r| r.starts_with(&format!("{prefix}:share:baseline")))
+        .cloned();
     let lookup = |name: &str| -> Option<String> {
         if g.renames.iter().any(|(to, _)| *to == name) {
             return Some(format!("{{{{ $labels.{name} }}}}"));
         }
         match name {
             "share" if value_is_share => Some("{{ $value | humanizePercentage }}".into()),
-            "count" if !value_is_share && !matches!(rule.kind, RuleKind::Any { .. }) => {
+            "count" if !value_is_share && !matches!(rule.kind, RuleKind::Any { .. } | RuleKind::LatencyPercentile { .. }) => {
                 Some("{{ $value }}".into())
             }
+            "count" => read_back(recorded(&format!("hits:increase{window}")), "printf \"%.0f\""),
+            "total" => read_back(recorded(&format!("calls:increase{window}")), "printf \"%.0f\""),
+            "baseline" => read_back(baseline_record.clone(), "humanizePercentage"),
             "latency_ms" => Some("{{ $value | printf \"%.0f\" }}".into()),
+            // The status with the most matched calls over the window, across the whole rule
+            // (a Go raw string, so the selector's quotes need no escaping).
+            "status" if g.renames.is_empty() => {
+                let status = prom_label(names::HTTP_RESPONSE_STATUS_CODE);
+                let calls = selector(&CALLS.prom(), &matchers(&rule.matcher));
+                Some(format!(
+                    "{{{{ with query `topk(1, sum by ({status}) (increase({calls}[{window}])))` }}}}{{{{ (. | first).Labels.{status} }}}}{{{{ else }}}}?{{{{ end }}}}"
+                ))
+            }
             _ => None,
         }
     };
-    let fallback = |name: &str| format!("[{name}: n/a]");
+    // What no metric carries (the dominant status, the message, request ids, the rotation)
+    // prints as `?`, as a missing value does in the engine's own alerts.
+    let fallback = |_: &str| "?".to_owned();
     let _ = writeln!(out, "        annotations:");
     let _ = writeln!(
         out,

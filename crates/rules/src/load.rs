@@ -89,6 +89,7 @@ struct RawRule {
     threshold_ms: Option<f64>,
     min_calls: Option<u64>,
     min_count: Option<u64>,
+    min_share: Option<f64>,
     event: Option<String>,
     severity: Option<String>,
     #[serde(default)]
@@ -124,7 +125,7 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "min_calls",
             "min_count",
         ],
-        "burst_after_event" => &["event", "within", "window", "min_count"],
+        "burst_after_event" => &["event", "within", "window", "min_count", "min_share"],
         "any" => &["quiet_for"],
         "latency_percentile" => &["window", "percentile", "threshold_ms", "min_calls"],
         _ => &[],
@@ -425,7 +426,7 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 11] = [
+        let set: [(&str, bool); 12] = [
             ("window", raw.window.is_some()),
             ("baseline_half_life", raw.baseline_half_life.is_some()),
             ("within", raw.within.is_some()),
@@ -437,6 +438,7 @@ impl Validator<'_> {
             ("threshold_ms", raw.threshold_ms.is_some()),
             ("min_calls", raw.min_calls.is_some()),
             ("min_count", raw.min_count.is_some()),
+            ("min_share", raw.min_share.is_some()),
         ];
         let allowed = kind_keys(kind);
         for (key, present) in set {
@@ -493,7 +495,7 @@ impl Validator<'_> {
                     min_rise: self.number("min_rise", raw.min_rise, Some(0.02), (0.0001, 1.0)),
                     cusum_limit: self.number("cusum_limit", raw.cusum_limit, Some(8.0), (1.0, 1e6)),
                     min_calls: raw.min_calls.unwrap_or(100),
-                    min_count: raw.min_count.unwrap_or(5),
+                    min_count: raw.min_count.unwrap_or(3),
                 }
             }
             "burst_after_event" => {
@@ -516,6 +518,7 @@ impl Validator<'_> {
                     within: self.positive("within", within),
                     window: window(self, Some(300)),
                     min_count: self.count("min_count", raw.min_count, 5),
+                    min_share: self.number("min_share", raw.min_share, Some(0.0), (0.0, 1.0)),
                 }
             }
             "any" => RuleKind::Any {

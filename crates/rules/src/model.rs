@@ -75,6 +75,10 @@ pub enum RuleKind {
         within: Duration,
         window: Duration,
         min_count: u64,
+        /// And the matched calls are at least this share of the group's calls in the window:
+        /// a key a rotation broke fails most of its calls, while stray 401s on a busy key are a
+        /// sliver, so a low `min_count` stays safe at high volume.
+        min_share: f64,
     },
     /// Every matched call fires at once (at the call's time); resolves after `quiet_for`
     /// without a matched call.

@@ -21,6 +21,7 @@
 //!         exp_alerts:
 //!           - labels: {error_type: billing_error}
 //!             state: firing          # or pending; default firing
+//!             text_contains: "credits"  # optional: the firing alert's summary or description
 //! ```
 //!
 //! Values notation (per-interval call counts): `a+bxn` is a, a+b, …, a+n·b; `a-bxn` counts
@@ -102,6 +103,8 @@ struct ExpectedAlert {
     #[serde(default)]
     labels: BTreeMap<String, String>,
     state: Option<String>,
+    /// Text the firing alert's summary or description must contain (the message it names).
+    text_contains: Option<String>,
 }
 
 /// Outcome of one test file.
@@ -301,6 +304,25 @@ fn run_case(rules: &RuleSet, case: &TestCase) -> Result<Vec<String>, String> {
             match found {
                 Some(i) => {
                     actual.remove(i);
+                    if let Some(text) = want.text_contains.as_deref().filter(|_| firing) {
+                        let said = engine.firing().any(|a| {
+                            a.rule == x.alertname
+                                && want.labels.iter().all(|(k, v)| a.labels.get(k) == Some(v))
+                                && (a.summary.contains(text) || a.description.contains(text))
+                        });
+                        if !said {
+                            failures.push(format!(
+                                "at {}: {} fired but its text does not contain {text:?}: {:?}",
+                                x.eval_time,
+                                x.alertname,
+                                engine
+                                    .firing()
+                                    .filter(|a| a.rule == x.alertname)
+                                    .map(|a| a.summary.as_str())
+                                    .collect::<Vec<_>>()
+                            ));
+                        }
+                    }
                 }
                 None => failures.push(format!(
                     "at {}: expected {} {} with labels {:?}; active: {:?}",

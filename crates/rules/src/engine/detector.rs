@@ -4,9 +4,11 @@
 
 use hdrhistogram::Histogram;
 
-use super::ring::{Counts, Ring, SLACK_S};
+use super::messages::{MessageBaseline, Params, Reading};
+use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
 use crate::model::RuleKind;
+use callwatch_core::event::CallEvent;
 
 /// The numbers a verdict rests on (they go into the alert's `values` and templates).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -19,6 +21,10 @@ pub struct Values {
     pub window_s: Option<u64>,
     pub latency_ms: Option<f64>,
     pub percentile: Option<f64>,
+    /// Over the incident, on a resolve: the highest share, matched calls, and how long.
+    pub peak_share: Option<f64>,
+    pub incident_count: Option<u64>,
+    pub duration_s: Option<u64>,
 }
 
 impl Values {
@@ -37,6 +43,9 @@ impl Values {
         put("window_s", self.window_s.map(|c| c as f64));
         put("latency_ms", self.latency_ms);
         put("percentile", self.percentile);
+        put("peak_share", self.peak_share);
+        put("incident_count", self.incident_count.map(|c| c as f64));
+        put("duration_s", self.duration_s.map(|c| c as f64));
         m
     }
 }
@@ -45,12 +54,14 @@ impl Values {
 pub struct Verdict {
     pub holds: bool,
     pub values: Values,
+    /// Per-message baselines: the message signature the verdict is about.
+    pub slot: Option<Reading>,
 }
 
 pub enum Detector {
     Share(Ring),
-    Baseline(Baseline),
-    Burst(Ring),
+    Baseline(Box<MessageBaseline>),
+    Burst(Box<Burst>),
     /// `any` rules decide at the call, in the engine.
     Any,
     Latency(Box<Latency>),
@@ -65,31 +76,30 @@ impl Detector {
         let w = kind.window().as_secs() as i64;
         match kind {
             RuleKind::ShareOverThreshold { .. } => Detector::Share(Ring::new(w, eval_end)),
-            RuleKind::ShareOverBaseline { .. } => Detector::Baseline(Baseline {
+            RuleKind::ShareOverBaseline { .. } => {
+                Detector::Baseline(Box::new(MessageBaseline::new(w, eval_end)))
+            }
+            RuleKind::BurstAfterEvent { .. } => Detector::Burst(Box::new(Burst {
                 ring: Ring::new(w, eval_end),
-                processed_end: eval_end,
-                ewma_matched: 0.0,
-                ewma_total: 0.0,
-                cusum: 0.0,
-                frozen_reference: None,
-            }),
-            RuleKind::BurstAfterEvent { .. } => Detector::Burst(Ring::new(w, eval_end)),
+                since: None,
+            })),
             RuleKind::Any { .. } => Detector::Any,
             RuleKind::LatencyPercentile { .. } => Detector::Latency(Box::new(Latency::new(w))),
         }
     }
 
     /// One call of the group at second `sec`. `false` if it came too late to be counted.
-    pub fn add(&mut self, sec: i64, matched: bool, latency_ms: Option<f64>) -> bool {
+    pub fn add(&mut self, sec: i64, matched: bool, call: &CallEvent<'_>) -> bool {
         let c = Counts {
             total: 1,
             matched: u64::from(matched),
         };
         match self {
-            Detector::Share(ring) | Detector::Burst(ring) => ring.add(sec, c),
-            Detector::Baseline(b) => b.ring.add(sec, c),
+            Detector::Share(ring) => ring.add(sec, c),
+            Detector::Burst(b) => b.ring.add(sec, c),
+            Detector::Baseline(b) => b.add(sec, matched, call),
             Detector::Any => true,
-            Detector::Latency(l) => match latency_ms {
+            Detector::Latency(l) => match call.latency_ms {
                 Some(ms) if matched => l.add(sec, ms),
                 _ => true,
             },
@@ -99,8 +109,13 @@ impl Detector {
     /// Moves the evaluation clock to `end`; `firing` freezes a baseline.
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         match self {
-            Detector::Share(ring) | Detector::Burst(ring) => ring.advance(end),
-            Detector::Baseline(b) => b.advance(kind, end, firing),
+            Detector::Share(ring) => ring.advance(end),
+            Detector::Burst(b) => b.ring.advance(end),
+            Detector::Baseline(b) => {
+                if let Some(p) = baseline_params(kind) {
+                    b.advance(end, &p, firing);
+                }
+            }
             Detector::Any | Detector::Latency(_) => {}
         }
     }
@@ -125,6 +140,7 @@ impl Detector {
                 let c = ring.sum();
                 let s = share(c);
                 Verdict {
+                    slot: None,
                     holds: c.total >= *min_calls
                         && c.matched >= *min_count
                         && s.is_some_and(|s| s >= *threshold),
@@ -138,26 +154,62 @@ impl Detector {
                     },
                 }
             }
-            (Detector::Baseline(b), kind) => b.verdict(kind, firing),
+            (Detector::Baseline(b), kind) => {
+                let Some(p) = baseline_params(kind) else {
+                    return Verdict::default();
+                };
+                let (holds, r) = b.verdict(&p);
+                Verdict {
+                    holds,
+                    values: Values {
+                        share: r.share(),
+                        baseline: r.baseline,
+                        threshold: r.reference,
+                        count: Some(r.hits),
+                        total: Some(r.total),
+                        window_s: Some(r.span_s as u64),
+                        ..Values::default()
+                    },
+                    slot: Some(r),
+                }
+            }
             (
-                Detector::Burst(ring),
+                Detector::Burst(b),
                 RuleKind::BurstAfterEvent {
-                    within, min_count, ..
+                    within,
+                    min_count,
+                    min_share,
+                    ..
                 },
             ) => {
-                let c = ring.sum();
-                let recent = rotation.is_some_and(|r| {
+                let c = b.ring.sum();
+                let recent = rotation.filter(|r| {
                     let age = end - r.at.unix_timestamp();
                     (0..=within.as_secs() as i64 + 1).contains(&age)
                 });
+                let since = recent.map(|r| b.since(r.at.unix_timestamp(), end));
+                let holds = if firing {
+                    // Holds while the key still fails: matched calls in the window that are a
+                    // large enough share of its calls (stray 401s on a busy key are not).
+                    c.matched >= 1 && share(c).is_some_and(|s| s >= *min_share)
+                } else {
+                    // Counts since the rotation, not only in the window: a low-volume key that
+                    // fails every call after it is a burst even if its failures trickle in, and
+                    // the good calls from before it do not dilute the share.
+                    since.is_some_and(|s| {
+                        s.matched >= *min_count && share(s).is_some_and(|x| x >= *min_share)
+                    })
+                };
+                let shown = since.filter(|_| !firing).unwrap_or(c);
                 Verdict {
-                    holds: c.matched >= *min_count && (firing || recent),
+                    slot: None,
+                    holds,
                     values: Values {
-                        share: share(c),
-                        count: Some(c.matched),
-                        total: Some(c.total),
+                        share: share(shown),
+                        count: Some(shown.matched),
+                        total: Some(shown.total),
                         threshold: Some(*min_count as f64),
-                        window_s: Some(ring.window_s() as u64),
+                        window_s: Some(b.ring.window_s() as u64),
                         ..Values::default()
                     },
                 }
@@ -173,6 +225,7 @@ impl Detector {
             ) => {
                 let (count, value) = l.percentile(end, *percentile);
                 Verdict {
+                    slot: None,
                     holds: count >= *min_calls && value >= *threshold_ms,
                     values: Values {
                         latency_ms: (count > 0).then_some(value),
@@ -188,123 +241,84 @@ impl Detector {
         }
     }
 
-    /// The alert fired: a baseline remembers the reference it fired against.
-    pub fn on_fire(&mut self, kind: &RuleKind) {
-        if let Detector::Baseline(b) = self {
-            b.frozen_reference = b.reference(kind);
+    /// The alert fired on `verdict`: a baseline remembers the message and the reference it
+    /// fired against.
+    pub fn on_fire(&mut self, kind: &RuleKind, verdict: &Verdict) {
+        if let (Detector::Baseline(b), Some(r), Some(p)) =
+            (self, verdict.slot.as_ref(), baseline_params(kind))
+        {
+            b.on_fire(r, &p);
         }
     }
 
-    /// The alert resolved: a baseline starts accumulating evidence afresh.
+    /// The alert resolved: evidence is gathered afresh (a baseline's, a burst's since the
+    /// rotation), so the same incident does not fire again.
     pub fn on_resolve(&mut self) {
-        if let Detector::Baseline(b) = self {
-            b.cusum = 0.0;
-            b.frozen_reference = None;
+        match self {
+            Detector::Baseline(b) => b.on_resolve(),
+            Detector::Burst(b) => {
+                if let Some((_, _, counts)) = &mut b.since {
+                    *counts = Counts::default();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The normalised message a per-message baseline is about (the one that fired, or the
+    /// one with the most evidence).
+    pub fn message(&self, verdict: &Verdict) -> Option<&str> {
+        match (self, verdict.slot.as_ref()) {
+            (Detector::Baseline(b), Some(r)) => Some(b.signature(r.slot)),
+            _ => None,
         }
     }
 }
 
-/// Share over its own trailing baseline: an EWMA of hits and calls (half-life
-/// `baseline_half_life`) gives the baseline share p0; a one-sided CUSUM accumulates
-/// `hits - calls × (p0 + min_rise/2)` each second and fires at `cusum_limit` excess hits. While
-/// firing the baseline is frozen (the incident must not become the new normal), and the alert
-/// holds while the window's share stays above the reference it fired against.
-pub struct Baseline {
+fn baseline_params(kind: &RuleKind) -> Option<Params> {
+    match kind {
+        RuleKind::ShareOverBaseline {
+            window: _,
+            baseline_half_life,
+            min_rise,
+            cusum_limit,
+            min_calls,
+            min_count,
+        } => Some(Params {
+            half_life_s: baseline_half_life.as_secs_f64(),
+            min_rise: *min_rise,
+            limit: *cusum_limit,
+            min_calls: *min_calls,
+            min_count: *min_count,
+        }),
+        _ => None,
+    }
+}
+
+/// A burst after an event: the window's counts, and the counts since the latest rotation.
+pub struct Burst {
     ring: Ring,
-    processed_end: i64,
-    ewma_matched: f64,
-    ewma_total: f64,
-    cusum: f64,
-    frozen_reference: Option<f64>,
+    /// (rotation second, seconds counted up to, counts since the rotation)
+    since: Option<(i64, i64, Counts)>,
 }
 
-impl Baseline {
-    fn params(kind: &RuleKind) -> (f64, f64, f64, u64, u64) {
-        match kind {
-            RuleKind::ShareOverBaseline {
-                baseline_half_life,
-                min_rise,
-                cusum_limit,
-                min_calls,
-                min_count,
-                ..
-            } => (
-                baseline_half_life.as_secs_f64(),
-                *min_rise,
-                *cusum_limit,
-                *min_calls,
-                *min_count,
-            ),
-            _ => (3600.0, 0.02, 8.0, 100, 5),
-        }
-    }
-
-    fn baseline(&self, min_calls: u64) -> Option<f64> {
-        (self.ewma_total >= min_calls as f64).then(|| self.ewma_matched / self.ewma_total)
-    }
-
-    fn reference(&self, kind: &RuleKind) -> Option<f64> {
-        let (_, min_rise, _, min_calls, _) = Self::params(kind);
-        self.baseline(min_calls).map(|p0| p0 + min_rise / 2.0)
-    }
-
-    fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
-        self.ring.advance(end);
-        let (half_life, min_rise, limit, min_calls, _) = Self::params(kind);
-        let decay = 0.5f64.powf(1.0 / half_life.max(1.0));
-        let start = self.processed_end.max(end - self.ring.window_s() - SLACK_S);
-        if start > self.processed_end {
-            // A gap without data: only decay.
-            let gap = (start - self.processed_end) as f64;
-            if !firing {
-                self.ewma_matched *= decay.powf(gap);
-                self.ewma_total *= decay.powf(gap);
+impl Burst {
+    /// Calls and matched calls from the rotation at `rotation_at` up to `end`: what the ring
+    /// still holds when the rotation is new to this series, then each completed second once.
+    fn since(&mut self, rotation_at: i64, end: i64) -> Counts {
+        match &mut self.since {
+            Some((at, through, counts)) if *at == rotation_at => {
+                for s in (*through).max(end - self.ring.window_s())..end {
+                    *counts += self.ring.get(s);
+                }
+                *through = (*through).max(end);
+                *counts
             }
-        }
-        for s in start..end {
-            let c = self.ring.get(s);
-            if firing {
-                continue;
+            _ => {
+                let counts = self.ring.sum_from(rotation_at);
+                self.since = Some((rotation_at, end, counts));
+                counts
             }
-            if let Some(p0) = self.baseline(min_calls) {
-                let k = p0 + min_rise / 2.0;
-                self.cusum =
-                    (self.cusum + c.matched as f64 - k * c.total as f64).clamp(0.0, limit * 4.0);
-            }
-            self.ewma_matched = self.ewma_matched * decay + c.matched as f64;
-            self.ewma_total = self.ewma_total * decay + c.total as f64;
-        }
-        self.processed_end = self.processed_end.max(end);
-    }
-
-    fn verdict(&self, kind: &RuleKind, firing: bool) -> Verdict {
-        let (_, _, limit, min_calls, min_count) = Self::params(kind);
-        let c = self.ring.sum();
-        let s = share(c);
-        let p0 = self.baseline(min_calls);
-        let reference = if firing {
-            self.frozen_reference
-        } else {
-            self.reference(kind)
-        };
-        let holds = match (firing, s, reference) {
-            (true, Some(s), Some(k)) => s >= k,
-            (false, Some(_), Some(_)) => {
-                self.cusum >= limit && c.total >= min_calls && c.matched >= min_count
-            }
-            _ => false,
-        };
-        Verdict {
-            holds,
-            values: Values {
-                share: s,
-                baseline: p0,
-                threshold: reference,
-                count: Some(c.matched),
-                total: Some(c.total),
-                window_s: Some(self.ring.window_s() as u64),
-                ..Values::default()
-            },
         }
     }
 }

@@ -10,6 +10,7 @@ mod contributors;
 mod detector;
 mod label_bound;
 mod lifecycle;
+mod messages;
 mod render;
 mod ring;
 mod rotation;
@@ -21,7 +22,7 @@ use hashbrown::HashMap;
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 use contributors::Contributors;
-use detector::{Detector, Values};
+use detector::{Detector, Values, Verdict};
 use lifecycle::{Phase, Step};
 pub use render::status_meaning;
 use render::Facts;
@@ -76,6 +77,16 @@ struct RuleState {
     messages: Contributors,
     request_ids: Vec<String>,
     next_request_id: usize,
+    incident: Incident,
+}
+
+/// What a firing instance has seen, for the totals its resolve carries.
+#[derive(Clone, Copy, Debug, Default)]
+struct Incident {
+    /// Matched calls since it fired.
+    matched: u64,
+    /// Highest share it held at.
+    peak_share: Option<f64>,
 }
 
 struct Series {
@@ -180,11 +191,15 @@ impl RuleState {
             messages: Contributors::new(window, slow),
             request_ids: Vec::new(),
             next_request_id: 0,
+            incident: Incident::default(),
         }
     }
 
     fn note_match(&mut self, call: &CallEvent<'_>, sec: i64) {
         self.last_match = Some(self.last_match.map_or(call.ts, |t| t.max(call.ts)));
+        if self.phase.is_firing() {
+            self.incident.matched += 1;
+        }
         if !call.class.is_error() {
             return;
         }
@@ -209,12 +224,14 @@ impl RuleState {
         }
     }
 
-    /// Builds the alert for a transition at `at`.
+    /// Builds the alert for a transition at `at`; `message` is the normalised message a
+    /// per-message baseline fired on.
     fn alert(
         &self,
         rule: &Rule,
         series_labels: &BTreeMap<String, String>,
         values: &Values,
+        message: Option<&str>,
         rotation: Option<&rotation::Rotation>,
         at: OffsetDateTime,
     ) -> Alert {
@@ -224,7 +241,7 @@ impl RuleState {
             labels.insert(k.clone(), v.clone());
         }
         let message = match rule.kind {
-            RuleKind::ShareOverBaseline { .. } => self.messages.rising(sec),
+            RuleKind::ShareOverBaseline { .. } => message.or_else(|| self.messages.rising(sec)),
             _ => self.messages.dominant(sec),
         };
         // Oldest first.
@@ -258,6 +275,27 @@ impl RuleState {
             request_ids,
             runbook,
         }
+    }
+
+    /// The firing alert turned into its resolve at `at`, carrying the incident's totals: how
+    /// long it fired, how many matched calls came meanwhile, and the highest share it held at.
+    fn resolve(&mut self, at: OffsetDateTime) -> Option<Alert> {
+        let incident = std::mem::take(&mut self.incident);
+        let mut a = self.alert.take()?;
+        let lasted = (at - a.starts_at).max(TimeDuration::ZERO);
+        let lasted_s = lasted.whole_seconds() as u64;
+        let totals = render::incident_totals(lasted_s, incident.matched, incident.peak_share);
+        a.summary = format!("Resolved: {} ({totals})", a.summary);
+        a.description = format!("{} Resolved: {totals}.", a.description);
+        a.values.insert("duration_s".into(), lasted_s as f64);
+        a.values
+            .insert("incident_count".into(), incident.matched as f64);
+        if let Some(p) = incident.peak_share.filter(|p| p.is_finite()) {
+            a.values.insert("peak_share".into(), p);
+        }
+        a.state = AlertState::Resolved;
+        a.at = at;
+        Some(a)
     }
 }
 
@@ -452,7 +490,7 @@ impl Engine {
                 let rule = &rules.rules[rule_index];
                 let state = &mut series.states[pos];
                 let matched = rule.matcher.matches(call);
-                if !state.detector.add(sec, matched, call.latency_ms) {
+                if !state.detector.add(sec, matched, call) {
                     late = true;
                 }
                 if !matched {
@@ -464,9 +502,16 @@ impl Engine {
                         count: Some(1),
                         ..Values::default()
                     };
-                    let alert =
-                        state.alert(rule, &series.labels, &values, rotations.last(), call.ts);
+                    let alert = state.alert(
+                        rule,
+                        &series.labels,
+                        &values,
+                        None,
+                        rotations.last(),
+                        call.ts,
+                    );
                     state.phase = Phase::Firing { last_true: call.ts };
+                    state.incident.matched = 1;
                     state.alert = Some(alert.clone());
                     fired.push(alert);
                 }
@@ -554,11 +599,7 @@ impl Engine {
                         if let (true, Some(until)) = (state.phase.is_firing(), quiet_until) {
                             if until <= at {
                                 state.phase = Phase::Inactive;
-                                if let Some(mut a) = state.alert.take() {
-                                    a.state = AlertState::Resolved;
-                                    a.at = until;
-                                    out.push(a);
-                                }
+                                out.extend(state.resolve(until));
                             }
                         }
                         continue;
@@ -577,11 +618,13 @@ impl Engine {
                     match step {
                         Step::None => {}
                         Step::Fire => {
-                            state.detector.on_fire(&rule.kind);
+                            state.detector.on_fire(&rule.kind, &verdict);
+                            state.incident = Incident::default();
                             let alert = state.alert(
                                 rule,
                                 &series.labels,
                                 &verdict.values,
+                                state.detector.message(&verdict),
                                 rotations.last(),
                                 at,
                             );
@@ -590,12 +633,11 @@ impl Engine {
                         }
                         Step::Resolve => {
                             state.detector.on_resolve();
-                            if let Some(mut a) = state.alert.take() {
-                                a.state = AlertState::Resolved;
-                                a.at = at;
-                                out.push(a);
-                            }
+                            out.extend(state.resolve(at));
                         }
+                    }
+                    if state.phase.is_firing() {
+                        note_peak(&mut state.incident, &verdict);
                     }
                 }
             }
@@ -633,6 +675,12 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+fn note_peak(incident: &mut Incident, verdict: &Verdict) {
+    if let Some(share) = verdict.values.share.filter(|s| s.is_finite()) {
+        incident.peak_share = Some(incident.peak_share.map_or(share, |p| p.max(share)));
     }
 }
 

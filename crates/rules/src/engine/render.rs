@@ -48,6 +48,20 @@ fn percent(v: Option<f64>) -> Option<String> {
     })
 }
 
+/// "fired for 23m, 412 matched calls, peak share 8.1%": what a resolve says about the incident.
+pub fn incident_totals(lasted_s: u64, matched: u64, peak_share: Option<f64>) -> String {
+    let mut s = format!(
+        "fired for {}, {matched} matched call{} meanwhile",
+        format_duration(std::time::Duration::from_secs(lasted_s)),
+        if matched == 1 { "" } else { "s" }
+    );
+    if let Some(p) = percent(peak_share) {
+        s.push_str(", peak share ");
+        s.push_str(&p);
+    }
+    s
+}
+
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }

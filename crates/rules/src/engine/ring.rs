@@ -117,6 +117,18 @@ impl Ring {
         self.sum
     }
 
+    /// Totals over the part of the window from second `start` on (O(window)).
+    pub fn sum_from(&self, start: i64) -> Counts {
+        let from = start.max(self.eval_end - self.window);
+        let mut c = Counts::default();
+        for &(stamp, counts) in self.slots.iter() {
+            if stamp >= from && stamp < self.eval_end {
+                c += counts;
+            }
+        }
+        c
+    }
+
     pub fn window_s(&self) -> i64 {
         self.window
     }
