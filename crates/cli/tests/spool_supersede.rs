@@ -9,18 +9,25 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use callwatch_notify::config::WebhookConfig;
-use callwatch_notify::{DeliveryConfig, Notifier, NotifyConfig, RouterConfig, Secret};
+use callwatch_notify::{
+    DeliveryConfig, Integration, Notifier, NotifyConfig, Route, RouterConfig, Secret,
+};
 use notify_support::{firing, resolved, Receiver, T0};
 use tokio::time::Instant;
 
 const MAX_ATTEMPTS: u32 = 3;
 
 fn config(webhook: &str, spool: &Path) -> NotifyConfig {
+    let root = Route {
+        receiver: "chat".into(),
+        group_wait: Duration::from_millis(20),
+        group_interval: Duration::from_millis(50),
+        repeat_interval: Duration::from_secs(3600),
+        ..Route::default()
+    };
     NotifyConfig {
         route: RouterConfig {
-            group_wait: Duration::from_millis(20),
-            group_interval: Duration::from_millis(50),
-            repeat_interval: Duration::from_secs(3600),
+            route: root,
             ..RouterConfig::default()
         },
         delivery: DeliveryConfig {
@@ -32,15 +39,12 @@ fn config(webhook: &str, spool: &Path) -> NotifyConfig {
             ..DeliveryConfig::default()
         },
         tick: Duration::from_millis(20),
-        webhook: Some(WebhookConfig {
-            url: Secret::new(webhook),
-            secret: None,
-            external_url: String::new(),
-            generator_url: String::new(),
-        }),
-        stdout: false,
-        ..NotifyConfig::default()
+        ..NotifyConfig::empty()
     }
+    .with_receiver(
+        "chat",
+        vec![Integration::Webhook(WebhookConfig::new(Secret::new(webhook)))],
+    )
 }
 
 fn statuses(receiver: &Receiver) -> Vec<String> {
