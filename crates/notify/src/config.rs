@@ -42,7 +42,9 @@ use time::OffsetDateTime;
 
 pub mod alertmanager;
 pub mod defaults;
+mod receivers;
 pub mod routing;
+mod time_windows;
 
 use super::delivery::DeliveryConfig;
 use super::receiver::{Integration, ReceiverConfig};
