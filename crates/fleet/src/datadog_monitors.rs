@@ -285,7 +285,10 @@ fn engine_only(rule: &Rule, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     if names.is_empty() {
         String::new()
     } else {
-        format!(" The callwatch engine's own alert also names {}.", names.join(", "))
+        format!(
+            " The callwatch engine's own alert also names {}.",
+            names.join(", ")
+        )
     }
 }
 

@@ -347,9 +347,21 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
         let query = if g.renames.is_empty() {
             format!("query \"{record}\"")
         } else {
-            let selector: Vec<String> = g.renames.iter().map(|(_, prom)| format!("{prom}=%q")).collect();
-            let args: Vec<String> = g.renames.iter().map(|(to, _)| format!("$labels.{to}")).collect();
-            format!("printf \"{record}{{{}}}\" {} | query", selector.join(","), args.join(" "))
+            let selector: Vec<String> = g
+                .renames
+                .iter()
+                .map(|(_, prom)| format!("{prom}=%q"))
+                .collect();
+            let args: Vec<String> = g
+                .renames
+                .iter()
+                .map(|(to, _)| format!("$labels.{to}"))
+                .collect();
+            format!(
+                "printf \"{record}{{{}}}\" {} | query",
+                selector.join(","),
+                args.join(" ")
+            )
         };
         Some(format!("{{{{ with {query} }}}}{{{{ . | first | value | {format} }}}}{{{{ else }}}}?{{{{ end }}}}"))
     };
@@ -363,11 +375,23 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
         }
         match name {
             "share" if value_is_share => Some("{{ $value | humanizePercentage }}".into()),
-            "count" if !value_is_share && !matches!(rule.kind, RuleKind::Any { .. } | RuleKind::LatencyPercentile { .. }) => {
+            "count"
+                if !value_is_share
+                    && !matches!(
+                        rule.kind,
+                        RuleKind::Any { .. } | RuleKind::LatencyPercentile { .. }
+                    ) =>
+            {
                 Some("{{ $value }}".into())
             }
-            "count" => read_back(recorded(&format!("hits:increase{window}")), "printf \"%.0f\""),
-            "total" => read_back(recorded(&format!("calls:increase{window}")), "printf \"%.0f\""),
+            "count" => read_back(
+                recorded(&format!("hits:increase{window}")),
+                "printf \"%.0f\"",
+            ),
+            "total" => read_back(
+                recorded(&format!("calls:increase{window}")),
+                "printf \"%.0f\"",
+            ),
             "baseline" => read_back(baseline_record.clone(), "humanizePercentage"),
             "latency_ms" => Some("{{ $value | printf \"%.0f\" }}".into()),
             // The status with the most matched calls over the window, across the whole rule

@@ -4,7 +4,8 @@
 //!
 //! Series: 500 models (the `[model]` group: RateLimitPressure, OverloadedCapacity,
 //! LatencyP99High) + 500 keys (the `[key_id]` group: AuthFailuresAfterKeyRotation), plus the
-//! global group and a handful of error types. Every series gets calls every second; windows
+//! global group and a handful of error types; the 400s carry 24 distinct messages, so the
+//! rising-400 rule's per-message state (16 tracked signatures and `_other`) is full. Every series gets calls every second; windows
 //! are filled (6 minutes of calls) before anything is measured. Only `tick` is timed; the
 //! calls of the next second are observed between ticks, untimed.
 //!
@@ -22,6 +23,12 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 const SERIES_PER_GROUP: usize = 500;
+
+const MESSAGE_WORDS: [&str; 24] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+    "uniform", "victor", "whiskey", "xray",
+];
 
 struct Load {
     engine: Engine,
@@ -69,6 +76,18 @@ impl Load {
                 _ => (Some(200), None),
             };
             let mut call = CallEvent::new(ts, status, error_type);
+            if status == Some(400) {
+                // 24 distinct messages: the rising-400 rule's 16 tracked signatures and its
+                // `_other` bucket are all in use.
+                let word = MESSAGE_WORDS[self.rng.below(MESSAGE_WORDS.len() as u64) as usize];
+                call.message = Some(
+                    format!(
+                        "tools.{}.input_schema: property {word} is not allowed",
+                        self.rng.below(8)
+                    )
+                    .into(),
+                );
+            }
             call.latency_ms = Some(300.0 + self.rng.below(3000) as f64);
             call.model = Some(self.models[j % SERIES_PER_GROUP].as_str().into());
             call.key_id = Some(self.keys[(j * 7) % SERIES_PER_GROUP].as_str().into());
