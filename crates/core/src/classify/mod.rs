@@ -2,16 +2,20 @@
 //! [`Outcome`]. A plain function of its inputs, so the macro, the middleware, the proxy and
 //! `replay` all agree.
 
+mod bedrock;
 mod body;
 mod class;
+mod eventstream;
 mod headers;
 mod key_id;
 mod lenient;
 mod outcome;
+mod provider;
 mod redact;
 mod request_head;
 mod response;
 mod sse;
+mod vertex;
 
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
@@ -27,3 +31,12 @@ pub use response::{
     TransportFailure, MAX_BODY_PREFIX,
 };
 pub use sse::SseScanner;
+
+pub use bedrock::{class_of as bedrock_class, error_code as bedrock_error_code};
+#[doc(hidden)]
+pub use eventstream::encode as eventstream_encode;
+pub use eventstream::{EventStreamScanner, MAX_FRAME as MAX_EVENTSTREAM_FRAME};
+pub use provider::{
+    classify_provider_response, classify_provider_response_at, route, Provider, ProviderRoute,
+};
+pub use vertex::{class_of as vertex_class, BILLING_DISABLED};
