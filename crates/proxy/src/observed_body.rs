@@ -13,13 +13,19 @@ use http::HeaderMap;
 
 use super::attempts::{AttemptStart, AttemptTracker};
 use callwatch_core::classify::{
-    classify_response, redact_owned, Class, Outcome, SseScanner, MAX_BODY_PREFIX,
+    classify_provider_response, redact_owned, Class, EventStreamScanner, Outcome, Provider,
+    SseScanner, MAX_BODY_PREFIX,
 };
 
 enum Scan {
     Json(Vec<u8>),
     Sse(Box<SseScanner>),
+    /// Bedrock's `application/vnd.amazon.eventstream`.
+    EventStream(Box<EventStreamScanner>),
 }
+
+/// The content type of a Bedrock streamed response.
+const EVENTSTREAM: &str = "application/vnd.amazon.eventstream";
 
 pub struct ObservedBody<S> {
     inner: S,
@@ -29,6 +35,7 @@ pub struct ObservedBody<S> {
     report: Option<(AttemptStart, Arc<AttemptTracker>)>,
     /// The request's own key: an upstream may echo it in its error message whatever its shape.
     own_key: Option<String>,
+    provider: Provider,
 }
 
 impl<S> ObservedBody<S> {
@@ -39,12 +46,14 @@ impl<S> ObservedBody<S> {
         start: AttemptStart,
         tracker: Arc<AttemptTracker>,
     ) -> Self {
-        let is_sse = headers
+        let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/event-stream"));
-        let scan = if is_sse {
+            .unwrap_or("");
+        let scan = if content_type.starts_with("text/event-stream") {
             Scan::Sse(Box::new(SseScanner::new()))
+        } else if content_type.starts_with(EVENTSTREAM) {
+            Scan::EventStream(Box::new(EventStreamScanner::new()))
         } else {
             Scan::Json(Vec::new())
         };
@@ -55,7 +64,14 @@ impl<S> ObservedBody<S> {
             scan,
             report: Some((start, tracker)),
             own_key: None,
+            provider: Provider::Anthropic,
         }
+    }
+
+    /// Classifies in `provider`'s shape (Bedrock and Vertex errors differ from the API's).
+    pub fn for_provider(mut self, provider: Provider) -> Self {
+        self.provider = provider;
+        self
     }
 
     /// Redacts `key` (the request's own API key) from the message before it is recorded.
@@ -71,14 +87,19 @@ impl<S> ObservedBody<S> {
                 prefix.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
             Scan::Sse(scanner) => scanner.feed(chunk),
+            Scan::EventStream(scanner) => scanner.feed(chunk),
         }
     }
 
     fn outcome(&mut self) -> Outcome {
         let mut outcome = match std::mem::replace(&mut self.scan, Scan::Json(Vec::new())) {
-            Scan::Json(prefix) => classify_response(self.status, &self.headers, &prefix),
+            Scan::Json(prefix) => {
+                classify_provider_response(self.provider, self.status, &self.headers, &prefix)
+            }
             Scan::Sse(scanner) => scanner.finish(self.status, &self.headers),
+            Scan::EventStream(scanner) => scanner.finish(self.status, &self.headers),
         };
+        outcome.provider = self.provider;
         outcome.message = outcome
             .message
             .map(|m| redact_owned(m, self.own_key.as_deref()));

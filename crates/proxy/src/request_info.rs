@@ -2,7 +2,7 @@
 //! the JSON body (unknown fields skipped, not built), the key's fingerprint, and the SDK's
 //! retry counter. The key itself is never kept.
 
-use callwatch_core::classify::{key_from_headers, request_head};
+use callwatch_core::classify::{key_from_headers, request_head, Provider};
 use http::HeaderMap;
 
 /// The official SDKs number each attempt of a logical call in this header (0 = first).
@@ -14,6 +14,8 @@ pub struct RequestInfo {
     pub stream: bool,
     pub key_id: String,
     pub retry_count: u32,
+    /// Where the request goes; set from the path by `provider_route::apply`.
+    pub provider: Provider,
 }
 
 impl RequestInfo {
@@ -28,6 +30,7 @@ impl RequestInfo {
             retry_count: header(RETRY_COUNT_HEADER)
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),
+            provider: Provider::Anthropic,
         }
     }
 }
