@@ -303,7 +303,7 @@ async fn vertex_errors_and_streams_are_recorded_as_vertex() {
             Class::RateLimit,
             Some("RESOURCE_EXHAUSTED"),
         ),
-        (Provider::Vertex, Class::Billing, Some("PERMISSION_DENIED")),
+        (Provider::Vertex, Class::Billing, Some("BILLING_DISABLED")),
         (
             Provider::Vertex,
             Class::Permission,

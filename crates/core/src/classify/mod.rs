@@ -37,6 +37,7 @@ pub use bedrock::{class_of as bedrock_class, error_code as bedrock_error_code};
 pub use eventstream::encode as eventstream_encode;
 pub use eventstream::{EventStreamScanner, MAX_FRAME as MAX_EVENTSTREAM_FRAME};
 pub use provider::{
-    classify_provider_response, classify_provider_response_at, route, Provider, ProviderRoute,
+    classify_provider_response, classify_provider_response_at, provider_class, route, Provider,
+    ProviderRoute,
 };
 pub use vertex::{class_of as vertex_class, BILLING_DISABLED};

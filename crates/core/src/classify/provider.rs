@@ -8,7 +8,9 @@ use std::time::SystemTime;
 
 use http::HeaderMap;
 
-use super::{bedrock, classify_response_at, model_label, vertex, Outcome};
+use super::{
+    bedrock, canonical_class, classify_response_at, model_label, vertex, Class, ClassInput, Outcome,
+};
 use crate::names;
 
 /// Where a call went. `gen_ai.provider.name` is [`Provider::as_str`].
@@ -152,6 +154,18 @@ fn percent_decoded(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`canonical_class`] that also knows the Bedrock and Vertex codes, for a recorded call whose
+/// provider is not on record (an event line): `ThrottlingException`, `throttlingException`,
+/// `RESOURCE_EXHAUSTED`, `BILLING_DISABLED` classify as they did live. The tables share no
+/// name with the Anthropic API's types, so every Anthropic input classifies exactly as
+/// [`canonical_class`] says.
+pub fn provider_class(input: ClassInput<'_>) -> Class {
+    input
+        .error_type
+        .and_then(|t| bedrock::class_of(t).or_else(|| vertex::class_of(t)))
+        .unwrap_or_else(|| canonical_class(input))
 }
 
 /// Classifies one response in `provider`'s shape. For [`Provider::Anthropic`] this is exactly

@@ -6,7 +6,9 @@
 //! `error.type`.
 //!
 //! Billing vs permission: both are `403 PERMISSION_DENIED`. Only a `google.rpc.ErrorInfo` detail
-//! with reason `BILLING_DISABLED` makes it [`Class::Billing`]; any other 403 is permission.
+//! with reason `BILLING_DISABLED` makes it [`Class::Billing`], and then that reason is the raw
+//! `error_type` kept (the more specific of the two, and what lets a recorded call replay as
+//! billing); any other 403 is permission.
 
 use std::time::SystemTime;
 
@@ -31,6 +33,7 @@ pub fn class_of(status: &str) -> Option<Class> {
         "DEADLINE_EXCEEDED" => Class::Timeout,
         "UNAUTHENTICATED" => Class::Auth,
         "PERMISSION_DENIED" => Class::Permission,
+        BILLING_DISABLED => Class::Billing,
         "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => Class::InvalidRequest,
         "NOT_FOUND" | "UNIMPLEMENTED" => Class::NotFound,
         "ALREADY_EXISTS" | "ABORTED" => Class::Conflict,
@@ -93,6 +96,11 @@ fn google_status(
         .as_deref()
         .map(|c| bounded(c, MAX_CODE_CHARS))?;
     let billing = code == "PERMISSION_DENIED" && contains(prefix, BILLING_DISABLED.as_bytes());
+    let code = if billing {
+        BILLING_DISABLED.to_owned()
+    } else {
+        code
+    };
     let class = if billing {
         Class::Billing
     } else {
@@ -170,6 +178,7 @@ mod tests {
         let billing = r#"{"error":{"code":403,"message":"This API method requires billing to be enabled.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"BILLING_DISABLED","domain":"googleapis.com"}]}}"#;
         let o = vertex(403, billing);
         assert_eq!(o.class, Class::Billing);
+        assert_eq!(o.error_type.as_deref(), Some(BILLING_DISABLED));
         assert!(!o.retryable);
         let iam = r#"{"error":{"code":403,"message":"Permission 'aiplatform.endpoints.predict' denied","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"IAM_PERMISSION_DENIED"}]}}"#;
         assert_eq!(vertex(403, iam).class, Class::Permission);
