@@ -79,13 +79,13 @@ struct Wire<'a> {
 }
 
 pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Outcome {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let found = scan(headers);
     // A success is an Anthropic Messages body (InvokeModel on a Claude model): read it as such.
     if (200..300).contains(&status) {
         let mut outcome = classify_response_at(status, headers, body, now);
         outcome.provider = Provider::Bedrock;
         if outcome.request_id.is_none() {
-            outcome.request_id = header(REQUEST_ID_HEADER).map(|id| bounded(id, MAX_CODE_CHARS));
+            outcome.request_id = found.request_id.map(|id| bounded(id, MAX_CODE_CHARS));
         }
         return outcome;
     }
@@ -96,7 +96,8 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8], now: Syste
     } else {
         Wire::default()
     };
-    let code = header(ERROR_TYPE_HEADER)
+    let code = found
+        .error_type
         .or(wire.kind.0.as_deref())
         .map(error_code)
         .filter(|c| !c.is_empty())
@@ -115,9 +116,34 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8], now: Syste
     outcome.provider = Provider::Bedrock;
     outcome.error_type = code;
     outcome.message = message;
-    outcome.request_id = header(REQUEST_ID_HEADER).map(|id| bounded(id, MAX_CODE_CHARS));
+    outcome.request_id = found.request_id.map(|id| bounded(id, MAX_CODE_CHARS));
     outcome.retryable = retryable(class, None);
     outcome
+}
+
+struct Found<'a> {
+    error_type: Option<&'a str>,
+    request_id: Option<&'a str>,
+}
+
+/// The two headers, in one walk of the map (a lookup by name hashes it; Bedrock sends few
+/// headers, so walking them is cheaper). The first of a repeated header wins.
+fn scan(headers: &HeaderMap) -> Found<'_> {
+    let mut found = Found {
+        error_type: None,
+        request_id: None,
+    };
+    for (name, value) in headers {
+        let slot = match name.as_str() {
+            ERROR_TYPE_HEADER => &mut found.error_type,
+            REQUEST_ID_HEADER => &mut found.request_id,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = value.to_str().ok();
+        }
+    }
+    found
 }
 
 /// The status alone decides (an unknown code, or no code at all). A 403 without a code is
