@@ -9,8 +9,9 @@
 use std::time::{Duration, SystemTime};
 
 use callwatch_core::classify::{
-    classify_response_at, complete_from_ends, Class, Outcome, SseScanner, TransportFailure,
-    MAX_MESSAGE_CHARS, UNKNOWN_MODEL,
+    classify_provider_response_at, classify_response_at, complete_from_ends, Class,
+    EventStreamScanner, Outcome, Provider, SseScanner, TransportFailure, MAX_MESSAGE_CHARS,
+    UNKNOWN_MODEL,
 };
 use callwatch_core::event::parse_line;
 use callwatch_rules::{load_rules, Engine, Replay};
@@ -59,11 +60,20 @@ fn split_message(data: &[u8]) -> (&[u8], HeaderMap, &[u8]) {
     (first, headers, rest)
 }
 
-fn is_event_stream(headers: &HeaderMap) -> bool {
+fn content_type_is(headers: &HeaderMap, prefix: &str) -> bool {
     headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/event-stream"))
+        .is_some_and(|ct| ct.starts_with(prefix))
+}
+
+fn is_event_stream(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "text/event-stream")
+}
+
+/// Bedrock's binary `application/vnd.amazon.eventstream`.
+fn is_aws_event_stream(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "application/vnd.amazon.eventstream")
 }
 
 /// `"<status> [cut …]\n<headers>\n\n<body>"`: any `u16` status; the cuts (byte offsets) chunk a
@@ -78,9 +88,22 @@ pub fn classify_response(data: &[u8]) {
         return;
     };
     let cuts: Vec<usize> = numbers.filter_map(|n| n.parse().ok()).collect();
-    let outcome = if is_event_stream(&headers) {
+    let outcome = if is_aws_event_stream(&headers) {
+        aws_stream_outcome(status, &headers, body, &cuts)
+    } else if is_event_stream(&headers) {
         stream_outcome(status, &headers, body, &cuts)
     } else {
+        // The same bytes read as a Bedrock or a Vertex answer: never a panic, same invariants,
+        // and the Anthropic path through the dispatcher is `classify_response` itself.
+        for provider in [Provider::Bedrock, Provider::Vertex] {
+            let outcome = classify_provider_response_at(provider, status, &headers, body, now());
+            assert_eq!(outcome.provider, provider);
+            check_outcome(status, &outcome);
+        }
+        assert_eq!(
+            classify_provider_response_at(Provider::Anthropic, status, &headers, body, now()),
+            classify_response_at(status, &headers, body, now())
+        );
         let outcome = classify_response_at(status, &headers, body, now());
         let at = cuts
             .first()
@@ -124,6 +147,46 @@ fn stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usize])
     );
 
     let mut cut_off = SseScanner::new();
+    cut_off.feed(body);
+    let broken = cut_off.finish_interrupted(status, headers, TransportFailure::Connection);
+    assert_ne!(broken.class, Class::Success, "a broken stream is a failure");
+    whole
+}
+
+/// A Bedrock event stream: the outcome must not depend on where the bytes are cut, and one that
+/// breaks off is a failure.
+fn aws_stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usize]) -> Outcome {
+    let scan = |chunks: &mut dyn Iterator<Item = &[u8]>| {
+        let mut scanner = EventStreamScanner::new();
+        for chunk in chunks {
+            scanner.feed(chunk);
+        }
+        let mut outcome = scanner.finish(status, headers);
+        outcome.retry_after = None; // read from the wall clock inside `finish`
+        outcome
+    };
+    let whole = scan(&mut std::iter::once(body));
+    let mut offsets: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+    offsets.sort_unstable();
+    offsets.push(body.len());
+    let mut from = 0;
+    let mut pieces = offsets.iter().map(|&to| {
+        let piece = &body[from..to];
+        from = to;
+        piece
+    });
+    assert_eq!(
+        whole,
+        scan(&mut pieces),
+        "event-stream outcome depends on the cuts"
+    );
+    assert_eq!(
+        whole,
+        scan(&mut body.chunks(1)),
+        "event-stream outcome differs byte by byte"
+    );
+    assert_eq!(whole.provider, Provider::Bedrock);
+    let mut cut_off = EventStreamScanner::new();
     cut_off.feed(body);
     let broken = cut_off.finish_interrupted(status, headers, TransportFailure::Connection);
     assert_ne!(broken.class, Class::Success, "a broken stream is a failure");

@@ -189,7 +189,7 @@ proptest! {
             "\\{\"model\":[ -~]{0,40}".prop_map(String::into_bytes),
         ],
     ) {
-        let info = read_request(&headers, Some(&body));
+        let info = read_request(&headers, Some(&body), "/v1/messages");
         prop_assert!(!info.key_id.contains("FAKE"), "{:?}", info);
         prop_assert!(!info.model.is_empty());
     }

@@ -6,7 +6,10 @@
 
 use std::hint::black_box;
 
-use callwatch_core::classify::{classify_response, Class};
+use callwatch_core::classify::{
+    classify_provider_response, classify_response, eventstream_encode, Class, EventStreamScanner,
+    Provider,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -96,5 +99,117 @@ fn bench_classify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_classify);
+const BEDROCK_THROTTLED: &[u8] =
+    br#"{"message":"Too many requests, please wait before trying again."}"#;
+const VERTEX_EXHAUSTED: &[u8] = br#"{"error":{"code":429,"message":"Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-claude-sonnet-4. Please submit a quota increase request.","status":"RESOURCE_EXHAUSTED"}}"#;
+
+/// The same question asked of Bedrock and Vertex errors (issue 16: no dearer than an Anthropic
+/// one): compare with `classify_response/529_overloaded` and `400_invalid_request` of the same run.
+fn bench_providers(c: &mut Criterion) {
+    let bedrock_headers = headers(&[
+        ("date", "Fri, 20 Nov 2026 08:00:00 GMT"),
+        ("content-type", "application/json"),
+        ("x-amzn-requestid", "8c2b6a6e-1b2c-4d5e-8f90-123456789abc"),
+        (
+            "x-amzn-errortype",
+            "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+        ),
+    ]);
+    let vertex_headers = headers(&[
+        ("date", "Fri, 20 Nov 2026 08:00:00 GMT"),
+        ("content-type", "application/json; charset=UTF-8"),
+        ("vary", "Origin, X-Origin, Referer"),
+        ("server", "scaffolding on HTTPServer2"),
+        ("x-xss-protection", "0"),
+        ("x-frame-options", "SAMEORIGIN"),
+        ("x-content-type-options", "nosniff"),
+        ("alt-svc", "h3=\":443\"; ma=2592000"),
+    ]);
+    let overloaded_headers = api_headers(&[("x-should-retry", "true"), ("retry-after", "2")]);
+    let cases = [
+        (
+            "bedrock_429_throttling",
+            Provider::Bedrock,
+            429,
+            &bedrock_headers,
+            BEDROCK_THROTTLED,
+            Class::RateLimit,
+        ),
+        (
+            "vertex_429_resource_exhausted",
+            Provider::Vertex,
+            429,
+            &vertex_headers,
+            VERTEX_EXHAUSTED,
+            Class::RateLimit,
+        ),
+        (
+            "vertex_529_anthropic_shaped",
+            Provider::Vertex,
+            529,
+            &overloaded_headers,
+            OVERLOADED,
+            Class::Overloaded,
+        ),
+        (
+            "anthropic_529_via_dispatch",
+            Provider::Anthropic,
+            529,
+            &overloaded_headers,
+            OVERLOADED,
+            Class::Overloaded,
+        ),
+    ];
+    let mut group = c.benchmark_group("classify_provider_response");
+    for (name, provider, status, headers, body, class) in cases {
+        assert_eq!(
+            classify_provider_response(provider, status, headers, body).class,
+            class
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                classify_provider_response(
+                    black_box(provider),
+                    black_box(status),
+                    black_box(headers),
+                    black_box(body),
+                )
+            })
+        });
+    }
+    group.finish();
+
+    // A Bedrock stream that fails in-band, scanned whole: the event-stream scanner's cost per
+    // stream (compare with an SSE stream of the same events, below).
+    let start = r#"{"type":"message_start","message":{"model":"claude-sonnet-4-5","usage":{"input_tokens":25,"output_tokens":1}}}"#;
+    let mut frames = eventstream_encode::chunk(start, None);
+    frames.extend(eventstream_encode::exception(
+        "throttlingException",
+        "Too many tokens, please wait before trying again.",
+        None,
+    ));
+    let sse = format!(
+        "event: message_start\ndata: {start}\n\nevent: error\ndata: {}\n\n",
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
+    );
+    let empty = HeaderMap::new();
+    let mut group = c.benchmark_group("stream_error_scan");
+    group.bench_function("bedrock_eventstream_exception", |b| {
+        b.iter(|| {
+            let mut s = EventStreamScanner::new();
+            s.feed(black_box(&frames));
+            s.finish(200, &empty)
+        })
+    });
+    group.bench_function("anthropic_sse_error", |b| {
+        b.iter(|| {
+            let mut s = callwatch_core::classify::SseScanner::new();
+            s.feed(black_box(sse.as_bytes()));
+            s.finish(200, &empty)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_classify, bench_providers);
 criterion_main!(benches);

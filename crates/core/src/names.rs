@@ -61,6 +61,10 @@ pub const CALLWATCH_LABEL: &str = "callwatch.label";
 
 // --- values ---
 pub const PROVIDER_ANTHROPIC: &str = "anthropic";
+/// `gen_ai.provider.name` for Claude reached through Amazon Bedrock (semconv well-known value).
+pub const PROVIDER_BEDROCK: &str = "aws.bedrock";
+/// `gen_ai.provider.name` for Claude reached through Google Vertex AI (semconv well-known value).
+pub const PROVIDER_VERTEX: &str = "gcp.vertex_ai";
 /// `gen_ai.operation.name` for the Messages API.
 pub const OPERATION_CHAT: &str = "chat";
 pub const TOKEN_TYPE_INPUT: &str = "input";

@@ -243,7 +243,7 @@ fn series_labels(labels: &SeriesLabels) -> String {
         (names::GEN_AI_OPERATION_NAME, labels.operation.clone()),
         (
             names::GEN_AI_PROVIDER_NAME,
-            names::PROVIDER_ANTHROPIC.to_owned(),
+            labels.provider.as_str().to_owned(),
         ),
         (names::GEN_AI_REQUEST_MODEL, labels.model.clone()),
         (names::SERVER_ADDRESS, labels.server_address.clone()),

@@ -18,10 +18,12 @@
 
 mod admin;
 mod behavior;
+mod providers;
 mod record;
 mod reply;
 mod server;
 mod shapes;
+pub mod sigv4;
 mod validate;
 
 use std::collections::VecDeque;

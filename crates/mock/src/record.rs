@@ -43,6 +43,12 @@ impl RecordedRequest {
                 .unwrap_or(false),
         }
     }
+
+    /// The model the path named (Bedrock, Vertex), when the body named none.
+    pub(crate) fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = self.model.or(model);
+        self
+    }
 }
 
 /// Bounded log of received requests.

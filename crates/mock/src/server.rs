@@ -24,16 +24,18 @@ use super::reply::{Reply, ReplyKind};
 use super::shapes::{self, MessageSpec};
 use super::{lock, State};
 
-type Shared = Arc<Mutex<State>>;
+pub(crate) type Shared = Arc<Mutex<State>>;
 
 /// Closes this connection without a response when notified.
 #[derive(Clone)]
-struct Kill(Arc<Notify>);
+pub(crate) struct Kill(pub(crate) Arc<Notify>);
 
 pub(crate) async fn serve(listener: TcpListener, state: Shared) {
     let router = Router::new()
         .route("/v1/messages", post(messages))
         .route("/v1/models", get(models))
+        .route("/model/{*rest}", post(super::providers::bedrock))
+        .route("/v1/projects/{*rest}", post(super::providers::vertex))
         .merge(super::admin::routes())
         .with_state(state);
     // Connections live in the set, so aborting the server aborts them too.
@@ -78,27 +80,7 @@ async fn messages(
     body: Bytes,
 ) -> Response {
     let request = RecordedRequest::new(method.as_str(), uri.path(), &headers, &body);
-    let (reply, n) = {
-        let mut state = lock(&state);
-        state.served += 1;
-        let n = state.served;
-        let reply = match state.script.pop_front() {
-            Some(reply) => reply,
-            None => {
-                let State { behavior, rng, .. } = &mut *state;
-                let reply = behavior.reply(request.key_id.as_deref(), n - 1, rng);
-                // Like the API: a rejected key is answered first, then a malformed request.
-                match super::validate::invalid_request(&body) {
-                    Some(message) if reply.status < 400 || reply.status >= 500 => {
-                        Reply::error(400, "invalid_request_error", &message)
-                    }
-                    _ => reply,
-                }
-            }
-        };
-        state.recorder.push(request.clone());
-        (reply, n)
-    };
+    let (reply, n) = next_reply(&state, &request, Some(&body));
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
@@ -106,7 +88,41 @@ async fn messages(
     render(reply, n, model, request.stream, &kill).await
 }
 
-async fn render(reply: Reply, n: u64, model: &str, stream: bool, kill: &Kill) -> Response {
+/// The scripted reply, else the behaviour's; the request is recorded. `validate`: the body to
+/// check as a Messages request (the Anthropic API's shape; provider bodies differ).
+pub(crate) fn next_reply(
+    state: &Shared,
+    request: &RecordedRequest,
+    validate: Option<&[u8]>,
+) -> (Reply, u64) {
+    let mut state = lock(state);
+    state.served += 1;
+    let n = state.served;
+    let reply = match state.script.pop_front() {
+        Some(reply) => reply,
+        None => {
+            let State { behavior, rng, .. } = &mut *state;
+            let reply = behavior.reply(request.key_id.as_deref(), n - 1, rng);
+            // Like the API: a rejected key is answered first, then a malformed request.
+            match validate.and_then(super::validate::invalid_request) {
+                Some(message) if reply.status < 400 || reply.status >= 500 => {
+                    Reply::error(400, "invalid_request_error", &message)
+                }
+                _ => reply,
+            }
+        }
+    };
+    state.recorder.push(request.clone());
+    (reply, n)
+}
+
+pub(crate) async fn render(
+    reply: Reply,
+    n: u64,
+    model: &str,
+    stream: bool,
+    kill: &Kill,
+) -> Response {
     let request_id = format!("req_mock{n:020}");
     let message_id = format!("msg_mock{n:020}");
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -171,7 +187,7 @@ async fn render(reply: Reply, n: u64, model: &str, stream: bool, kill: &Kill) ->
 }
 
 /// An event stream delivered event by event, so clients see real chunked streaming.
-fn sse(status: StatusCode, events: Vec<String>) -> Response {
+pub(crate) fn sse(status: StatusCode, events: Vec<String>) -> Response {
     let chunks = stream::iter(
         events
             .into_iter()
@@ -217,7 +233,7 @@ fn rate_limit_headers(headers: &mut HeaderMap) {
     }
 }
 
-fn insert(headers: &mut HeaderMap, name: &str, value: &str) {
+pub(crate) fn insert(headers: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(name), Ok(value)) = (
         axum::http::HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),

@@ -11,7 +11,7 @@ use callwatch_core::record::SeriesLabels;
 pub fn series_attributes(labels: &SeriesLabels) -> Vec<KeyValue> {
     let mut attributes = vec![
         KeyValue::new(names::GEN_AI_OPERATION_NAME, labels.operation.clone()),
-        KeyValue::new(names::GEN_AI_PROVIDER_NAME, names::PROVIDER_ANTHROPIC),
+        KeyValue::new(names::GEN_AI_PROVIDER_NAME, labels.provider.as_str()),
         KeyValue::new(names::GEN_AI_REQUEST_MODEL, labels.model.clone()),
         KeyValue::new(names::SERVER_ADDRESS, labels.server_address.clone()),
         KeyValue::new(names::SERVER_PORT, i64::from(labels.server_port)),

@@ -14,6 +14,7 @@ use super::attempts::AttemptTracker;
 use super::body_budget::{BodyBudget, Reservation};
 use super::error_reply::error_reply;
 use super::observed_body::ObservedBody;
+use super::provider_route;
 use super::request_info::{self, RequestInfo};
 use callwatch_core::classify::{classify_transport, TransportFailure};
 
@@ -59,8 +60,9 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
     );
 
     let mut upstream = fwd.client.request(parts.method, url).body(body);
+    let signed = provider_route::is_sigv4_signed(&parts.headers);
     for (name, value) in &parts.headers {
-        if forwardable(name) {
+        if forwardable(name) || (signed && provider_route::kept_when_signed(name)) {
             upstream = upstream.header(name, value);
         }
     }
@@ -97,7 +99,8 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
                 start,
                 fwd.tracker.clone(),
             )
-            .redacting(raw_key(&parts.headers));
+            .redacting(raw_key(&parts.headers))
+            .for_provider(info.provider);
             let mut reply = Response::new(Body::from_stream(observed));
             *reply.status_mut() = status;
             *reply.headers_mut() = headers;
@@ -228,7 +231,7 @@ pub fn read_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> (RequestInfo, Option<reqwest::Url>) {
-    let info = request_info::read(headers, body);
+    let info = request_info::read(headers, body, uri.path());
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     (info, upstream_url(upstream, path_and_query))
 }

@@ -14,6 +14,7 @@ mod fd_limit;
 mod forward;
 mod metrics;
 mod observed_body;
+mod provider_route;
 mod request_info;
 
 use std::future::Future;

@@ -12,7 +12,7 @@ use futures_util::Stream;
 use http::HeaderMap;
 
 use super::attempts::{AttemptStart, AttemptTracker};
-use callwatch_core::classify::{BodyEnd, BodyScan, TransportFailure};
+use callwatch_core::classify::{BodyEnd, BodyScan, Provider, TransportFailure};
 
 pub struct ObservedBody<S> {
     inner: S,
@@ -32,6 +32,15 @@ impl<S> ObservedBody<S> {
             inner,
             report: Some((BodyScan::new(status, headers), start, tracker)),
         }
+    }
+
+    /// Classifies in `provider`'s shape (Bedrock and Vertex errors differ from the API's).
+    pub fn for_provider(mut self, provider: Provider) -> Self {
+        self.report = self
+            .report
+            .take()
+            .map(|(scan, start, tracker)| (scan.for_provider(provider), start, tracker));
+        self
     }
 
     /// Redacts `key` (the request's own API key) from the message before it is recorded.

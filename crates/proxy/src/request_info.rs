@@ -7,9 +7,10 @@ use http::HeaderMap;
 pub use callwatch_core::classify::{RequestFacts as RequestInfo, RETRY_COUNT_HEADER};
 
 /// The shared request reader ([`callwatch_core::classify::read_request`]): the proxy always
-/// has the whole body (bounded by its request cap), so it always reads the model.
-pub fn read(headers: &HeaderMap, body: &[u8]) -> RequestInfo {
-    callwatch_core::classify::read_request(headers, Some(body))
+/// has the whole body (bounded by its request cap), so it always reads the model; Bedrock and
+/// Vertex name theirs in the path.
+pub fn read(headers: &HeaderMap, body: &[u8], path: &str) -> RequestInfo {
+    callwatch_core::classify::read_request(headers, Some(body), path)
 }
 
 #[cfg(test)]
@@ -22,7 +23,7 @@ mod tests {
         headers.insert("x-api-key", "sk-ant-FAKE-proxy-key".parse().unwrap());
         headers.insert(RETRY_COUNT_HEADER, "2".parse().unwrap());
         let body = br#"{"max_tokens":5,"messages":[{"role":"user","content":"hi"}],"model":"claude-sonnet-4-6","stream":true}"#;
-        let info = read(&headers, body);
+        let info = read(&headers, body, "/v1/messages");
         assert_eq!(info.model, "claude-sonnet-4-6");
         assert!(info.stream);
         assert_eq!(info.retry_count, 2);
@@ -32,7 +33,7 @@ mod tests {
 
     #[test]
     fn garbage_body_still_gives_an_answer() {
-        let info = read(&HeaderMap::new(), b"\xff\x00not json");
+        let info = read(&HeaderMap::new(), b"\xff\x00not json", "/v1/messages");
         assert_eq!(info.model, "unknown");
         assert!(!info.stream);
         assert_eq!(info.key_id, "");

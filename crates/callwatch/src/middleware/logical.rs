@@ -70,6 +70,11 @@ impl CallHandle {
         &self.0.span
     }
 
+    /// Where the call goes (from the request path), so each attempt classifies in its shape.
+    pub fn provider(&self) -> callwatch_core::classify::Provider {
+        self.0.info.facts.provider
+    }
+
     pub fn begin_attempt(&self) -> AttemptStart {
         let sent = Instant::now();
         let attempts = self.0.attempts();

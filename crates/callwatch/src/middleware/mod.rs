@@ -23,7 +23,8 @@ use tracing::Instrument;
 use crate::watched::Classify;
 use callwatch_core::call::CallObserver;
 use callwatch_core::classify::{
-    classify_response, classify_transport, BodyScan, Outcome, TransportFailure,
+    classify_provider_response, classify_transport, BodyScan, Outcome, Provider,
+    TransportFailure,
 };
 use callwatch_core::names;
 pub(crate) use logical::CallHandle;
@@ -139,7 +140,8 @@ impl reqwest_middleware::Middleware for Middleware {
     ) -> reqwest_middleware::Result<Response> {
         let call = self.logical_call(&request, extensions);
         let span = call.span().clone();
-        observe_attempt(call, request, extensions, next)
+        let provider = call.provider();
+        observe_attempt(call, provider, request, extensions, next)
             .instrument(span)
             .await
     }
@@ -149,6 +151,7 @@ impl reqwest_middleware::Middleware for Middleware {
 /// arrived (a body read for classification is handed back whole).
 async fn observe_attempt(
     call: CallHandle,
+    provider: Provider,
     request: Request,
     extensions: &mut Extensions,
     next: Next<'_>,
@@ -170,12 +173,13 @@ async fn observe_attempt(
             let headers = response.headers().clone();
             match buffer::buffer_prefix(response).await {
                 Ok(b) => {
-                    let outcome = classify_response(status, &headers, &b.prefix);
+                    let outcome =
+                        classify_provider_response(provider, status, &headers, &b.prefix);
                     call.end_attempt(attempt, &outcome);
                     if b.overflowed && outcome.is_success() {
                         // Too large to parse up front: read usage from its end as it passes
                         // (the rebuilt body replays the head first).
-                        let scan = BodyScan::new(status, headers);
+                        let scan = BodyScan::new(status, headers).for_provider(provider);
                         return Ok(stream::observe(b.response, scan, call));
                     }
                     Ok(b.response)
@@ -195,13 +199,19 @@ async fn observe_attempt(
     }
 }
 
+/// A streamed success (server-sent events, or Bedrock's AWS event stream): handed back at
+/// once, its body watched as it is read.
 fn is_event_stream(response: &Response) -> bool {
     response.status().is_success()
         && response
             .headers()
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
+            .map(str::trim_start)
+            .is_some_and(|v| {
+                v.starts_with("text/event-stream")
+                    || v.starts_with("application/vnd.amazon.eventstream")
+            })
 }
 
 pub(crate) fn transport_failure(timed_out: bool) -> TransportFailure {

@@ -17,13 +17,13 @@ pub(crate) struct RequestInfo {
 
 impl RequestInfo {
     pub fn read(request: &Request) -> RequestInfo {
+        let url = request.url();
         let body = request
             .body()
             .and_then(|body| body.as_bytes())
             .filter(|bytes| bytes.len() <= MAX_PARSED_BODY);
-        let url = request.url();
         RequestInfo {
-            facts: read_request(request.headers(), body),
+            facts: read_request(request.headers(), body, url.path()),
             server_address: url.host_str().unwrap_or_default().to_owned(),
             server_port: url.port_or_known_default().unwrap_or(0),
         }

@@ -1,16 +1,21 @@
 //! A response body classified as it passes on its way to the caller: the one body watcher
 //! the reqwest middleware and the proxy share. Chunks are only looked at, never held back, so
-//! time to first token is unchanged. An event stream goes through the [`SseScanner`]; any
-//! other body keeps a bounded head (the error envelope, or a success's `model`) and a bounded
-//! tail (a large success's `usage` and `stop_reason` come last).
+//! time to first token is unchanged. A server-sent event stream goes through the
+//! [`SseScanner`], Bedrock's AWS event stream through the [`EventStreamScanner`]; any other
+//! body keeps a bounded head (the error envelope, or a success's `model`) and a bounded tail (a
+//! large success's `usage` and `stop_reason` come last), classified in its provider's shape.
 
 use std::collections::VecDeque;
 
 use http::HeaderMap;
 
+use super::provider::{classify_provider_response, Provider};
 use super::redact::redact_owned;
-use super::response::{classify_response, complete_from_ends, retryable, TransportFailure};
-use super::{Class, Outcome, SseScanner, MAX_BODY_PREFIX};
+use super::response::{complete_from_ends, retryable, TransportFailure};
+use super::{Class, EventStreamScanner, Outcome, SseScanner, MAX_BODY_PREFIX};
+
+/// The content type of Bedrock's streamed responses.
+const EVENTSTREAM: &str = "application/vnd.amazon.eventstream";
 
 /// How much of a large body's end is kept to find `usage` and `stop_reason`.
 const TAIL_BYTES: usize = 8 * 1024;
@@ -32,6 +37,7 @@ pub struct BodyScan {
     status: u16,
     headers: HeaderMap,
     kind: Kind,
+    provider: Provider,
     /// The request's own key: an upstream may echo it in its error message whatever its shape.
     own_key: Option<String>,
 }
@@ -39,6 +45,7 @@ pub struct BodyScan {
 #[derive(Debug)]
 enum Kind {
     Sse(Box<SseScanner>),
+    EventStream(Box<EventStreamScanner>),
     Json {
         head: Vec<u8>,
         tail: VecDeque<u8>,
@@ -47,14 +54,18 @@ enum Kind {
 }
 
 impl BodyScan {
-    /// A body about to arrive: an event stream when `content-type` says so.
+    /// A body about to arrive from the Anthropic API ([`BodyScan::for_provider`] for another):
+    /// an event stream when `content-type` says so.
     pub fn new(status: u16, headers: HeaderMap) -> BodyScan {
-        let is_sse = headers
+        let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().starts_with("text/event-stream"));
-        let kind = if is_sse {
+            .unwrap_or("")
+            .trim_start();
+        let kind = if content_type.starts_with("text/event-stream") {
             Kind::Sse(Box::new(SseScanner::new()))
+        } else if content_type.starts_with(EVENTSTREAM) {
+            Kind::EventStream(Box::new(EventStreamScanner::new()))
         } else {
             Kind::Json {
                 head: Vec::new(),
@@ -66,8 +77,15 @@ impl BodyScan {
             status,
             headers,
             kind,
+            provider: Provider::Anthropic,
             own_key: None,
         }
+    }
+
+    /// Classifies in `provider`'s shape (Bedrock and Vertex errors differ from the API's).
+    pub fn for_provider(mut self, provider: Provider) -> BodyScan {
+        self.provider = provider;
+        self
     }
 
     /// Redacts `key` (the request's own API key) from the message before it is recorded.
@@ -80,6 +98,7 @@ impl BodyScan {
     pub fn feed(&mut self, chunk: &[u8]) {
         match &mut self.kind {
             Kind::Sse(scanner) => scanner.feed(chunk),
+            Kind::EventStream(scanner) => scanner.feed(chunk),
             Kind::Json {
                 head,
                 tail,
@@ -109,12 +128,19 @@ impl BodyScan {
                 }
                 BodyEnd::Complete | BodyEnd::Dropped => scanner.finish(self.status, &self.headers),
             },
+            Kind::EventStream(scanner) => match end {
+                BodyEnd::Failed(failure) => {
+                    scanner.finish_interrupted(self.status, &self.headers, failure)
+                }
+                BodyEnd::Complete | BodyEnd::Dropped => scanner.finish(self.status, &self.headers),
+            },
             Kind::Json {
                 head,
                 mut tail,
                 overflowed,
             } => {
-                let mut outcome = classify_response(self.status, &self.headers, &head);
+                let mut outcome =
+                    classify_provider_response(self.provider, self.status, &self.headers, &head);
                 if overflowed && end == BodyEnd::Complete && outcome.is_success() {
                     complete_from_ends(&mut outcome, &head, tail.make_contiguous());
                 }
@@ -129,6 +155,7 @@ impl BodyScan {
                 outcome
             }
         };
+        outcome.provider = self.provider;
         outcome.message = outcome
             .message
             .map(|m| redact_owned(m, self.own_key.as_deref()));

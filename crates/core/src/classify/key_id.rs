@@ -14,12 +14,17 @@ pub fn key_id(api_key: &str) -> String {
     id
 }
 
-/// The key from an `x-api-key` header value or an `Authorization: Bearer …` value.
+/// The key from an `x-api-key` header value or an `Authorization: Bearer …` value. A SigV4
+/// `Authorization` (Bedrock) is identified by its access key id alone: the rest of the header
+/// (date, signature) changes on every request and would make every call a new "key".
 pub fn key_from_headers(x_api_key: Option<&str>, authorization: Option<&str>) -> Option<String> {
     if let Some(key) = x_api_key.map(str::trim).filter(|k| !k.is_empty()) {
         return Some(key_id(key));
     }
     let auth = authorization?.trim();
+    if let Some(sigv4) = auth.strip_prefix(SIGV4_ALGORITHM) {
+        return sigv4_access_key(sigv4).map(key_id);
+    }
     let token = auth
         .strip_prefix("Bearer ")
         .or_else(|| auth.strip_prefix("bearer "))
@@ -47,5 +52,38 @@ mod tests {
         );
         assert_eq!(key_from_headers(Some(key), None), Some(id));
         assert_eq!(key_from_headers(Some("  "), None), None);
+    }
+}
+
+/// The `Authorization` scheme of an AWS SigV4-signed request.
+pub const SIGV4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// `Credential=AKID/date/region/service/aws4_request, …` → `AKID`.
+fn sigv4_access_key(params: &str) -> Option<&str> {
+    params
+        .split(',')
+        .find_map(|p| p.trim().strip_prefix("Credential="))
+        .and_then(|c| c.split('/').next())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
+#[cfg(test)]
+mod sigv4_tests {
+    use super::*;
+
+    #[test]
+    fn a_sigv4_authorization_is_identified_by_its_access_key_id() {
+        let a = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=aaaa";
+        let b = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261201/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=bbbb";
+        assert_eq!(key_from_headers(None, Some(a)), Some(key_id("AKIDEXAMPLE")));
+        assert_eq!(
+            key_from_headers(None, Some(a)),
+            key_from_headers(None, Some(b))
+        );
+        assert_eq!(
+            key_from_headers(None, Some("AWS4-HMAC-SHA256 garbage")),
+            None
+        );
     }
 }

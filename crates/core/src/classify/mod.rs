@@ -2,22 +2,26 @@
 //! [`Outcome`]. A plain function of its inputs, so the macro, the middleware, the proxy and
 //! `replay` all agree.
 
+mod bedrock;
 mod body;
 mod body_scan;
 mod class;
+mod eventstream;
 mod headers;
 mod key_id;
 mod lenient;
 mod outcome;
+mod provider;
 mod redact;
 mod request_head;
 mod response;
 mod sse;
+mod vertex;
 
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use body_scan::{BodyEnd, BodyScan};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
-pub use key_id::{key_from_headers, key_id};
+pub use key_id::{key_from_headers, key_id, SIGV4_ALGORITHM};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
 pub use redact::{
     model_label, model_label_cow, redact, redact_cow, redact_owned, redact_with, url_shown,
@@ -31,3 +35,13 @@ pub use response::{
     TransportFailure, MAX_BODY_PREFIX,
 };
 pub use sse::SseScanner;
+
+pub use bedrock::{class_of as bedrock_class, error_code as bedrock_error_code};
+#[doc(hidden)]
+pub use eventstream::encode as eventstream_encode;
+pub use eventstream::{EventStreamScanner, MAX_FRAME as MAX_EVENTSTREAM_FRAME};
+pub use provider::{
+    classify_provider_response, classify_provider_response_at, provider_class, route, Provider,
+    ProviderRoute,
+};
+pub use vertex::{class_of as vertex_class, BILLING_DISABLED};

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::Class;
+use super::{Class, Provider};
 
 /// One attempt's (or the final attempt's) classified response.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,9 @@ pub struct Outcome {
     pub response_model: Option<String>,
     /// `stop_reason: "max_tokens"` on a success.
     pub truncated: bool,
+    /// Where the call went (`gen_ai.provider.name`): the Anthropic API unless the request path
+    /// or the upstream said Bedrock or Vertex.
+    pub provider: Provider,
 }
 
 impl Outcome {
@@ -50,6 +53,7 @@ impl Outcome {
             usage: None,
             response_model: None,
             truncated: false,
+            provider: Provider::Anthropic,
         }
     }
 

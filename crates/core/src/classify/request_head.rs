@@ -57,19 +57,24 @@ pub struct RequestFacts {
     pub key_id: String,
     /// `x-stainless-retry-count` (0 when absent).
     pub retry_count: u32,
+    /// Where the request goes, from its path (Bedrock and Vertex paths carry the model).
+    pub provider: super::Provider,
 }
 
-/// Reads a request's headers and, when given, its JSON body (`None`: not parsed, the model is
-/// unknown — a caller may refuse to parse a huge prompt on its hot path).
-pub fn read_request(headers: &http::HeaderMap, body: Option<&[u8]>) -> RequestFacts {
+/// Reads a request's headers, its path and, when given, its JSON body (`None`: not parsed, the
+/// model is unknown unless the path names it — a caller may refuse to parse a huge prompt on
+/// its hot path). Bedrock and Vertex paths give the provider, the model and the stream flag.
+pub fn read_request(headers: &http::HeaderMap, body: Option<&[u8]>, path: &str) -> RequestFacts {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let head = body.map(request_head).unwrap_or_else(|| RequestHead {
         model: UNKNOWN_MODEL.to_owned(),
         stream: false,
     });
+    let route = super::route(path);
     RequestFacts {
-        model: head.model,
-        stream: head.stream,
+        model: route.model.unwrap_or(head.model),
+        stream: head.stream || route.stream,
+        provider: route.provider,
         key_id: super::key_from_headers(header("x-api-key"), header("authorization"))
             .unwrap_or_default(),
         retry_count: header(RETRY_COUNT_HEADER)

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::{parse_rfc3339, CallEvent, Event, KeyRotation};
-use crate::classify::{canonical_class, ClassInput};
+use crate::classify::{provider_class, ClassInput};
 
 /// A line that could not be read: its 1-based number and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -124,7 +124,9 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
-    let class = canonical_class(ClassInput {
+    // Bedrock and Vertex codes (`ThrottlingException`, `RESOURCE_EXHAUSTED`) replay as they
+    // classified live; every other line exactly as before.
+    let class = provider_class(ClassInput {
         status,
         error_type: error_type.as_deref(),
         message: message.as_deref(),
@@ -210,6 +212,20 @@ mod tests {
             r#"{"ts":"2026-11-20T08:00:00Z","status":403,"error_type":"permission_error","message":"no access"}"#,
         );
         assert_eq!(perm.class, Class::Permission);
+        let bedrock = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":400,"error_type":"ServiceQuotaExceededException"}"#,
+        );
+        assert_eq!(bedrock.class, Class::RateLimit);
+        let in_band = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":200,"error_type":"throttlingException"}"#,
+        );
+        assert_eq!(in_band.class, Class::RateLimit);
+        let vertex_billing =
+            call(r#"{"ts":"2026-11-20T08:00:00Z","status":403,"error_type":"BILLING_DISABLED"}"#);
+        assert_eq!(vertex_billing.class, Class::Billing);
+        let vertex_permission =
+            call(r#"{"ts":"2026-11-20T08:00:00Z","status":403,"error_type":"PERMISSION_DENIED"}"#);
+        assert_eq!(vertex_permission.class, Class::Permission);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use super::bytes::{diff_same_len, sketch};
 use crate::call::Call;
-use crate::classify::Class;
+use crate::classify::{Class, Provider};
 
 /// A series' labels, as exported.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,6 +27,8 @@ pub struct SeriesLabels {
     pub server_address: String,
     /// `server.port`.
     pub server_port: u16,
+    /// `gen_ai.provider.name`.
+    pub provider: Provider,
 }
 
 /// Borrowed labels of one call: what the hot path hashes and compares.
@@ -40,6 +42,7 @@ pub struct LabelsRef<'a> {
     pub key_id: &'a str,
     pub server_address: &'a str,
     pub server_port: u16,
+    pub provider: Provider,
 }
 
 impl<'a> LabelsRef<'a> {
@@ -54,6 +57,7 @@ impl<'a> LabelsRef<'a> {
             key_id: call.key_id,
             server_address: call.server_address,
             server_port: call.server_port,
+            provider: call.outcome.provider,
         }
     }
 
@@ -67,6 +71,7 @@ impl<'a> LabelsRef<'a> {
             key_id: self.key_id.to_owned(),
             server_address: self.server_address.to_owned(),
             server_port: self.server_port,
+            provider: self.provider,
         }
     }
 
@@ -83,7 +88,12 @@ impl<'a> LabelsRef<'a> {
         let lengths = (self.operation.len() as u64) << 8
             ^ (self.server_address.len() as u64) << 16
             ^ (self.error_type.map_or(0, |e| e.len() + 1) as u64) << 24;
-        h.write_u64(status | (self.class as u64) << 16 | u64::from(self.server_port) << 32);
+        h.write_u64(
+            status
+                | (self.class as u64) << 16
+                | (self.provider as u64) << 24
+                | u64::from(self.server_port) << 32,
+        );
         h.write_u64(lengths);
         h.finish()
     }
@@ -96,6 +106,7 @@ impl<'a> LabelsRef<'a> {
         let error_len = |e: Option<&str>| e.map_or(usize::MAX, str::len);
         if self.status != other.status
             || self.class != other.class
+            || self.provider != other.provider
             || self.server_port != other.server_port
             || self.model.len() != other.model.len()
             || self.key_id.len() != other.key_id.len()
@@ -131,6 +142,7 @@ impl SeriesLabels {
             key_id: &self.key_id,
             server_address: &self.server_address,
             server_port: self.server_port,
+            provider: self.provider,
         }
     }
 

@@ -192,5 +192,6 @@ fn all_overflow(raw: LabelsRef<'_>) -> LabelsRef<'_> {
         key_id: OVERFLOW_VALUE,
         server_address: OVERFLOW_VALUE,
         server_port: 0,
+        provider: raw.provider,
     }
 }

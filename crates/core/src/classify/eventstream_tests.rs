@@ -1,0 +1,166 @@
+use http::HeaderMap;
+use proptest::prelude::*;
+
+use super::encode::{chunk, exception, frame};
+use super::*;
+
+const START: &str = r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}}"#;
+const DELTA: &str =
+    r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#;
+const END: &str =
+    r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}"#;
+const STOP: &str = r#"{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":25,"outputTokenCount":15}}"#;
+
+fn success() -> Vec<u8> {
+    [START, DELTA, END, STOP]
+        .iter()
+        .flat_map(|e| chunk(e, None))
+        .collect()
+}
+
+fn throttled_mid_stream() -> Vec<u8> {
+    let mut bytes: Vec<u8> = [START, DELTA].iter().flat_map(|e| chunk(e, None)).collect();
+    bytes.extend(exception(
+        "throttlingException",
+        "Too many tokens, please wait before trying again.",
+        None,
+    ));
+    bytes
+}
+
+fn scan_in(pieces: &[&[u8]]) -> Outcome {
+    let mut scanner = EventStreamScanner::new();
+    for piece in pieces {
+        scanner.feed(piece);
+    }
+    scanner.finish(200, &HeaderMap::new())
+}
+
+#[test]
+fn a_full_stream_gives_model_usage_and_success() {
+    let o = scan_in(&[&success()]);
+    assert_eq!(o.class, Class::Success);
+    assert_eq!(o.provider, Provider::Bedrock);
+    assert_eq!(
+        o.response_model.as_deref(),
+        Some("claude-sonnet-4-5-20250929")
+    );
+    let u = o.usage.unwrap();
+    assert_eq!((u.input_tokens, u.output_tokens), (25, 15));
+    let mut s = EventStreamScanner::new();
+    s.feed(&success());
+    assert!(s.completed());
+    assert_eq!(s.skipped(), 0);
+}
+
+#[test]
+fn an_exception_inside_a_200_is_a_failed_call() {
+    let o = scan_in(&[&throttled_mid_stream()]);
+    assert_eq!(o.status, Some(200));
+    assert_eq!(o.class, Class::RateLimit);
+    assert_eq!(o.error_type.as_deref(), Some("throttlingException"));
+    assert_eq!(
+        o.message.as_deref(),
+        Some("Too many tokens, please wait before trying again.")
+    );
+    assert!(o.retryable);
+    assert_eq!(o.usage.unwrap().input_tokens, 25);
+    for (kind, class) in [
+        ("modelStreamErrorException", Class::Server),
+        ("validationException", Class::InvalidRequest),
+        ("modelTimeoutException", Class::Timeout),
+        ("serviceUnavailableException", Class::Overloaded),
+        ("internalServerException", Class::Server),
+        ("somethingNewException", Class::Other),
+    ] {
+        let o = scan_in(&[&exception(kind, "x", None)]);
+        assert_eq!(o.class, class, "{kind}");
+    }
+}
+
+#[test]
+fn an_anthropic_error_event_inside_a_chunk_counts_too() {
+    let err = r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+    let o = scan_in(&[&chunk(START, None), &chunk(err, None)]);
+    assert_eq!(o.class, Class::Overloaded);
+    assert_eq!(o.error_type.as_deref(), Some("overloaded_error"));
+}
+
+#[test]
+fn a_cut_off_stream_is_not_completed_and_an_interrupted_one_fails() {
+    let bytes = success();
+    let mut s = EventStreamScanner::new();
+    s.feed(&bytes[..bytes.len() - 30]);
+    assert!(!s.completed());
+    let o = s.finish_interrupted(200, &HeaderMap::new(), TransportFailure::Connection);
+    assert_eq!(o.class, Class::Connection);
+}
+
+#[test]
+fn garbage_lengths_stop_the_scan_and_are_counted() {
+    let mut s = EventStreamScanner::new();
+    s.feed(&[0xff; 40]);
+    assert_eq!(s.skipped(), 1);
+    assert_eq!(s.finish(200, &HeaderMap::new()).class, Class::Success);
+    // A frame larger than the bound is skipped without being held, the next one is read.
+    let big = frame(
+        &[(":message-type", "event"), (":event-type", "chunk")],
+        &vec![b'x'; MAX_FRAME + 10],
+        None,
+    );
+    let mut s = EventStreamScanner::new();
+    s.feed(&big);
+    s.feed(&exception("throttlingException", "slow down", None));
+    assert_eq!(s.skipped(), 1);
+    assert!(s.frame.capacity() < MAX_FRAME);
+    assert_eq!(s.finish(200, &HeaderMap::new()).class, Class::RateLimit);
+}
+
+#[test]
+fn every_split_point_gives_the_same_outcome() {
+    for stream in [success(), throttled_mid_stream()] {
+        let whole = scan_in(&[&stream]);
+        for i in 0..=stream.len() {
+            assert_eq!(
+                scan_in(&[&stream[..i], &stream[i..]]),
+                whole,
+                "split at {i}"
+            );
+        }
+        let singles: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(scan_in(&singles), whole);
+    }
+}
+
+proptest! {
+    /// However the bytes are cut, the outcome is the same (the SSE scanner's property, for frames).
+    #[test]
+    fn any_cutting_gives_the_same_outcome(
+        cuts in proptest::collection::vec(0usize..2000, 0..12),
+        errored in any::<bool>(),
+    ) {
+        let stream = if errored { throttled_mid_stream() } else { success() };
+        let whole = scan_in(&[&stream]);
+        let mut points: Vec<usize> = cuts.into_iter().map(|c| c % (stream.len() + 1)).collect();
+        points.sort_unstable();
+        let mut pieces = Vec::new();
+        let mut at = 0;
+        for p in points {
+            pieces.push(&stream[at..p]);
+            at = p;
+        }
+        pieces.push(&stream[at..]);
+        prop_assert_eq!(scan_in(&pieces), whole);
+    }
+
+    /// Arbitrary bytes, in arbitrary pieces, never panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600), cut in 0usize..600) {
+        let cut = cut.min(bytes.len());
+        let _ = scan_in(&[&bytes[..cut], &bytes[cut..]]);
+        // A valid prefix followed by garbage, too.
+        let mut mixed = throttled_mid_stream();
+        mixed.extend_from_slice(&bytes);
+        let _ = scan_in(&[&mixed]);
+    }
+}
