@@ -161,12 +161,10 @@ async fn observe_attempt(
         Ok(response) if is_event_stream(&response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            call.end_attempt(attempt, &classify_response(status, &headers, b""));
-            Ok(stream::observe(
-                response,
-                BodyScan::new(status, headers),
-                call,
-            ))
+            let head = classify_provider_response(provider, status, &headers, b"");
+            call.end_attempt(attempt, &head);
+            let scan = BodyScan::new(status, headers).for_provider(provider);
+            Ok(stream::observe(response, scan, call))
         }
         Ok(response) => {
             let status = response.status().as_u16();
