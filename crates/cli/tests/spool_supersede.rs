@@ -43,7 +43,9 @@ fn config(webhook: &str, spool: &Path) -> NotifyConfig {
     }
     .with_receiver(
         "chat",
-        vec![Integration::Webhook(WebhookConfig::new(Secret::new(webhook)))],
+        vec![Integration::Webhook(WebhookConfig::new(Secret::new(
+            webhook,
+        )))],
     )
 }
 

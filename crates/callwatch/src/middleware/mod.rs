@@ -23,8 +23,7 @@ use tracing::Instrument;
 use crate::watched::Classify;
 use callwatch_core::call::CallObserver;
 use callwatch_core::classify::{
-    classify_provider_response, classify_transport, BodyScan, Outcome, Provider,
-    TransportFailure,
+    classify_provider_response, classify_transport, BodyScan, Outcome, Provider, TransportFailure,
 };
 use callwatch_core::names;
 pub(crate) use logical::CallHandle;
@@ -171,8 +170,7 @@ async fn observe_attempt(
             let headers = response.headers().clone();
             match buffer::buffer_prefix(response).await {
                 Ok(b) => {
-                    let outcome =
-                        classify_provider_response(provider, status, &headers, &b.prefix);
+                    let outcome = classify_provider_response(provider, status, &headers, &b.prefix);
                     call.end_attempt(attempt, &outcome);
                     if b.overflowed && outcome.is_success() {
                         // Too large to parse up front: read usage from its end as it passes

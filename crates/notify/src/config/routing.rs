@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 pub use super::receivers::{RawPagerDutyConfig, RawReceiver, RawSlackConfig, RawWebhookConfig};
 pub use super::time_windows::{RawTimeInterval, RawTimeIntervalSet, RawTimeRange, StrOrInt};
-use callwatch_core::duration::{parse_duration, ALLOWED as DURATION_ALLOWED};
 use crate::receiver::ReceiverConfig;
 use crate::router::{InhibitRule, MatchOp, Matcher, Route};
+use callwatch_core::duration::{parse_duration, ALLOWED as DURATION_ALLOWED};
 
 /// One problem: the key's dotted path and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,8 +8,8 @@
 //! (about 30 buckets per window, plus slack for late lines). A tick costs nothing until a bucket
 //! completes; then O(SLOTS).
 
-use callwatch_core::event::CallEvent;
 use crate::normalise::normalise_message;
+use callwatch_core::event::CallEvent;
 
 use super::ring::SLACK_S;
 
