@@ -96,7 +96,9 @@ pub use watched::{ApiError, Classify};
 ///
 /// ```ignore
 /// #[callwatch::watch(operation = "chat", model = request.model)]
-/// async fn ask(client: &ClientWithMiddleware, request: &Request) -> anyhow::Result<Reply> { … }
+/// async fn ask(client: &ClientWithMiddleware, request: &Request) -> anyhow::Result<Reply> {
+///     todo!()
+/// }
 /// ```
 #[cfg(feature = "macros")]
 pub use callwatch_macros::watch;

@@ -28,12 +28,14 @@ pub struct Call<'a> {
     pub futile_retries: u32,
     /// `server.address` / `server.port` of the API.
     pub server_address: &'a str,
+    /// See `server_address`.
     pub server_port: u16,
 }
 
 /// Receives every finished call. Implementations must be cheap and must not block: they run on
 /// the application's hot path.
 pub trait CallObserver: Send + Sync {
+    /// Takes one finished call.
     fn observe(&self, call: &Call<'_>);
 }
 

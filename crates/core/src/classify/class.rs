@@ -12,21 +12,38 @@ use serde::{Deserialize, Serialize};
 /// on this class, never on the raw status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Class {
+    /// 2xx: the API answered.
     Success,
+    /// 400 `invalid_request_error`: the request is wrong (a rising share: a deploy broke it).
     InvalidRequest,
+    /// 401 `authentication_error`: key missing, wrong or revoked.
     Auth,
+    /// 403 `permission_error`: the key lacks access (never billing).
     Permission,
+    /// `billing_error` (402/403), a 400 saying the credit balance is too low, a spend-cap 429:
+    /// an outage, not a bug.
     Billing,
+    /// 404 `not_found_error`: bad model id or endpoint.
     NotFound,
+    /// 413 `request_too_large`.
     RequestTooLarge,
+    /// 422: semantically invalid (a tool schema, say).
     Unprocessable,
+    /// 409 `conflict_error`: transient.
     Conflict,
+    /// 429 `rate_limit_error`: rate pressure.
     RateLimit,
+    /// 500/502/503/504 `api_error`: a provider incident.
     Server,
+    /// 529 `overloaded_error`: platform capacity.
     Overloaded,
+    /// No response in time.
     Timeout,
+    /// No connection, or it dropped before a response.
     Connection,
+    /// Anything else (an error the instrumentation could not read).
     Other,
     /// The instrumentation could not tell how the call ended: a `#[watch]` function returned
     /// `Ok` with a value that says nothing about the API's answer and no HTTP exchange was seen.
@@ -35,6 +52,7 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, in a fixed order.
     pub const ALL: [Class; 16] = [
         Class::Success,
         Class::InvalidRequest,
@@ -54,6 +72,7 @@ impl Class {
         Class::Unknown,
     ];
 
+    /// The label value (`callwatch.class`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Class::Success => "success",
@@ -75,14 +94,17 @@ impl Class {
         }
     }
 
+    /// The class a label value names.
     pub fn parse(s: &str) -> Option<Class> {
         Class::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// A dense index (the position in [`Class::ALL`]).
     pub const fn index(self) -> usize {
         self as usize
     }
 
+    /// Whether the call failed (neither a success nor unknown).
     pub const fn is_error(self) -> bool {
         !matches!(self, Class::Success | Class::Unknown)
     }

@@ -7,6 +7,7 @@ use super::{Class, Provider};
 
 /// One attempt's (or the final attempt's) classified response.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Outcome {
     /// HTTP status; `None` when no response arrived (timeout, connection error).
     pub status: Option<u16>,
@@ -57,6 +58,7 @@ impl Outcome {
         }
     }
 
+    /// Whether the API answered with a success.
     pub fn is_success(&self) -> bool {
         self.class == Class::Success
     }

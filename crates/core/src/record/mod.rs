@@ -77,34 +77,42 @@ pub struct RecorderBuilder {
 }
 
 impl RecorderBuilder {
+    /// Operations kept as their own label value (the rest: `_overflow`).
     pub fn max_operations(mut self, n: usize) -> Self {
         self.limits.operations = n;
         self
     }
+    /// Models kept as their own label value (the rest: `_overflow`).
     pub fn max_models(mut self, n: usize) -> Self {
         self.limits.models = n;
         self
     }
+    /// Key ids kept as their own label value (the rest: `_overflow`).
     pub fn max_key_ids(mut self, n: usize) -> Self {
         self.limits.key_ids = n;
         self
     }
+    /// Error types kept as their own label value (the rest: `_overflow`).
     pub fn max_error_types(mut self, n: usize) -> Self {
         self.limits.error_types = n;
         self
     }
+    /// Server addresses kept as their own label value (the rest: `_overflow`).
     pub fn max_server_addresses(mut self, n: usize) -> Self {
         self.limits.server_addresses = n;
         self
     }
+    /// Series kept in all; calls beyond go to the overflow counter.
     pub fn max_series(mut self, n: usize) -> Self {
         self.limits.series = n;
         self
     }
+    /// All the bounds at once.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
+    /// The recorder.
     pub fn build(self) -> Recorder {
         Recorder {
             shared: Arc::new(Shared {
@@ -135,6 +143,7 @@ impl Recorder {
         RecorderBuilder::default().build()
     }
 
+    /// A recorder with other bounds.
     pub fn builder() -> RecorderBuilder {
         RecorderBuilder::default()
     }
