@@ -15,7 +15,7 @@ pub(crate) fn call_span(operation: &str, model: &str) -> Span {
         otel.name = %format_args!("{operation} {model}"),
         otel.kind = "client",
         { names::GEN_AI_OPERATION_NAME } = operation,
-        { names::GEN_AI_PROVIDER_NAME } = names::PROVIDER_ANTHROPIC,
+        { names::GEN_AI_PROVIDER_NAME } = Empty,
         { names::GEN_AI_REQUEST_MODEL } = model,
         { names::GEN_AI_RESPONSE_MODEL } = Empty,
         { names::ERROR_TYPE } = Empty,
@@ -40,8 +40,9 @@ pub(crate) fn record_request(span: &Span, server_address: &str, server_port: u16
     }
 }
 
-/// How the call ended.
+/// How the call ended (and where it went: the provider the request path named).
 pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
+    span.record(names::GEN_AI_PROVIDER_NAME, outcome.provider.as_str());
     span.record(names::ERROR_TYPE, error_type(outcome));
     span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
     span.record("callwatch.attempts", attempts);
