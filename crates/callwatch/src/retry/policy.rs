@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 use super::backoff::full_jitter;
 use callwatch_core::classify::{Class, Outcome};
@@ -87,7 +85,7 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     total_wait_cap: Duration,
     /// A seeded generator for reproducible jitter; the thread RNG when `None`.
-    seeded: Option<Arc<Mutex<StdRng>>>,
+    seeded: Option<Arc<Mutex<fastrand::Rng>>>,
 }
 
 impl Default for RetryPolicy {
@@ -124,22 +122,24 @@ impl RetryPolicy {
     /// The decision after attempt number `attempt` (1-based) ended in `outcome`, `waited`
     /// having been spent between earlier attempts.
     pub fn decide(&self, outcome: &Outcome, attempt: u32, waited: Duration) -> Decision {
-        match &self.seeded {
-            Some(rng) => {
-                let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                self.decide_with_rng(outcome, attempt, waited, &mut *rng)
-            }
-            None => self.decide_with_rng(outcome, attempt, waited, &mut rand::rng()),
-        }
+        let unit = match &self.seeded {
+            Some(rng) => rng
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .f64(),
+            None => fastrand::f64(),
+        };
+        self.decide_with_jitter(outcome, attempt, waited, unit)
     }
 
-    /// [`RetryPolicy::decide`] drawing jitter from `rng`.
-    pub fn decide_with_rng<R: Rng + ?Sized>(
+    /// [`RetryPolicy::decide`] with the jitter given: `unit` is a uniform draw in `0.0..1.0`
+    /// (0 waits nothing, towards 1 the whole backoff).
+    pub fn decide_with_jitter(
         &self,
         outcome: &Outcome,
         attempt: u32,
         waited: Duration,
-        rng: &mut R,
+        unit: f64,
     ) -> Decision {
         let stop = |reason| Decision::Stop(reason);
         if outcome.class == Class::Success {
@@ -169,7 +169,7 @@ impl RetryPolicy {
         } else {
             self.base
         };
-        let wait = full_jitter(base, self.max_backoff, attempt.saturating_sub(1), rng);
+        let wait = full_jitter(base, self.max_backoff, attempt.saturating_sub(1), unit);
         if wait > remaining {
             return stop(StopReason::WaitCapReached { remaining });
         }
@@ -211,7 +211,7 @@ impl RetryPolicyBuilder {
     }
     /// Draw jitter from a generator seeded with `seed` (reproducible tests and demos).
     pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.policy.seeded = Some(Arc::new(Mutex::new(StdRng::seed_from_u64(seed))));
+        self.policy.seeded = Some(Arc::new(Mutex::new(fastrand::Rng::with_seed(seed))));
         self
     }
     /// The policy.

@@ -1,8 +1,6 @@
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 
 use super::*;
 use callwatch_core::classify::{classify_response, classify_transport, TransportFailure};
@@ -17,7 +15,7 @@ fn outcome(status: u16, kind: &str, headers: &[(&'static str, &str)]) -> Outcome
 }
 
 fn first(policy: &RetryPolicy, o: &Outcome) -> Decision {
-    policy.decide_with_rng(o, 1, Duration::ZERO, &mut StdRng::seed_from_u64(3))
+    policy.decide_with_jitter(o, 1, Duration::ZERO, 0.5)
 }
 
 #[test]
@@ -81,10 +79,10 @@ fn overloaded_uses_the_longer_base() {
         .overloaded_base(Duration::from_secs(4))
         .build();
     let o = outcome(529, "overloaded_error", &[]);
-    let mut rng = StdRng::seed_from_u64(11);
+    let mut rng = fastrand::Rng::with_seed(11);
     let waits: Vec<Duration> = (0..20)
         .filter_map(
-            |_| match policy.decide_with_rng(&o, 1, Duration::ZERO, &mut rng) {
+            |_| match policy.decide_with_jitter(&o, 1, Duration::ZERO, rng.f64()) {
                 Decision::Retry { wait } => Some(wait),
                 Decision::Stop(_) => None,
             },

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 
 pub fn full_jitter(attempt: u32, base: Duration, cap: Duration) -> Duration {
     let ceiling = base
@@ -12,7 +11,7 @@ pub fn full_jitter(attempt: u32, base: Duration, cap: Duration) -> Duration {
         .unwrap_or(cap)
         .min(cap);
     let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-    Duration::from_nanos(rand::rng().random_range(0..=nanos))
+    Duration::from_nanos(fastrand::u64(0..=nanos))
 }
 
 /// The wait before the next attempt: what the receiver asked for in `Retry-After` when it
