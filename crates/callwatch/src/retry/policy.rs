@@ -4,7 +4,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-
 use super::backoff::full_jitter;
 use callwatch_core::classify::{Class, Outcome};
 

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-
 pub fn full_jitter(attempt: u32, base: Duration, cap: Duration) -> Duration {
     let ceiling = base
         .checked_mul(1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX))
