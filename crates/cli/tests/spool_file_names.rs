@@ -6,43 +6,12 @@ mod notify_support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use callwatch_notify::config::WebhookConfig;
-use callwatch_notify::{
-    DeliveryConfig, Integration, Notifier, NotifyConfig, Route, RouterConfig, Secret,
-};
+use callwatch_notify::{Notifier, NotifyConfig};
 use notify_support::{firing, Receiver, T0};
 use tokio::time::Instant;
 
 fn config(webhook: &str, spool: &Path) -> NotifyConfig {
-    let root = Route {
-        receiver: "chat".into(),
-        group_wait: Duration::from_millis(20),
-        group_interval: Duration::from_millis(50),
-        repeat_interval: Duration::from_secs(3600),
-        ..Route::default()
-    };
-    NotifyConfig {
-        route: RouterConfig {
-            route: root,
-            ..RouterConfig::default()
-        },
-        delivery: DeliveryConfig {
-            timeout: Duration::from_millis(500),
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(50),
-            max_attempts: 10_000,
-            spool_dir: Some(spool.to_path_buf()),
-            ..DeliveryConfig::default()
-        },
-        tick: Duration::from_millis(20),
-        ..NotifyConfig::empty()
-    }
-    .with_receiver(
-        "chat",
-        vec![Integration::Webhook(WebhookConfig::new(Secret::new(
-            webhook,
-        )))],
-    )
+    notify_support::one_webhook(webhook, spool, 10_000)
 }
 
 fn spooled(dir: &Path) -> Vec<PathBuf> {

@@ -8,45 +8,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use callwatch_notify::config::WebhookConfig;
-use callwatch_notify::{
-    DeliveryConfig, Integration, Notifier, NotifyConfig, Route, RouterConfig, Secret,
-};
+use callwatch_notify::{Notifier, NotifyConfig};
 use notify_support::{firing, resolved, Receiver, T0};
 use tokio::time::Instant;
 
 const MAX_ATTEMPTS: u32 = 3;
 
 fn config(webhook: &str, spool: &Path) -> NotifyConfig {
-    let root = Route {
-        receiver: "chat".into(),
-        group_wait: Duration::from_millis(20),
-        group_interval: Duration::from_millis(50),
-        repeat_interval: Duration::from_secs(3600),
-        ..Route::default()
-    };
-    NotifyConfig {
-        route: RouterConfig {
-            route: root,
-            ..RouterConfig::default()
-        },
-        delivery: DeliveryConfig {
-            timeout: Duration::from_millis(500),
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(50),
-            max_attempts: MAX_ATTEMPTS,
-            spool_dir: Some(spool.to_path_buf()),
-            ..DeliveryConfig::default()
-        },
-        tick: Duration::from_millis(20),
-        ..NotifyConfig::empty()
-    }
-    .with_receiver(
-        "chat",
-        vec![Integration::Webhook(WebhookConfig::new(Secret::new(
-            webhook,
-        )))],
-    )
+    notify_support::one_webhook(webhook, spool, MAX_ATTEMPTS)
 }
 
 fn statuses(receiver: &Receiver) -> Vec<String> {

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use callwatch::mock::{MockClaude, Reply};
+//! use callwatch_mock::{MockClaude, Reply};
 //! let mock = MockClaude::start().await?;
 //! mock.push(Reply::status(529).retry_after_ms(20));
 //! mock.push(Reply::status(529));

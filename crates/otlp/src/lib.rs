@@ -11,11 +11,11 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use tracing_subscriber::prelude::*;
-//! let recorder = callwatch::record::Recorder::new();
-//! let config = callwatch::export::ExportConfig::new()
+//! let recorder = callwatch_core::record::Recorder::new();
+//! let config = callwatch_otlp::ExportConfig::new()
 //!     .endpoint("http://localhost:4318")
 //!     .interval(Duration::from_secs(10));
-//! let guard = callwatch::export::install(config, recorder.clone()).expect("export config");
+//! let guard = callwatch_otlp::install(config, recorder.clone()).expect("export config");
 //! tracing_subscriber::registry().with(guard.tracing_layer()).init();
 //! // ... on exit, dropping `guard` flushes and shuts the exporters down.
 //! ```

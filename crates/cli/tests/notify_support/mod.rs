@@ -16,6 +16,47 @@ use time::OffsetDateTime;
 
 pub const T0: OffsetDateTime = datetime!(2026-11-20 12:00:00 UTC);
 
+/// One receiver `chat` with one webhook at `url`, fast timings and a spool at `spool`:
+/// `max_attempts` deliveries before a notification is given up (kept in the spool).
+pub fn one_webhook(
+    url: &str,
+    spool: &std::path::Path,
+    max_attempts: u32,
+) -> callwatch_notify::NotifyConfig {
+    use callwatch_notify::config::WebhookConfig;
+    use callwatch_notify::{
+        DeliveryConfig, Integration, NotifyConfig, Route, RouterConfig, Secret,
+    };
+    use std::time::Duration;
+    let root = Route {
+        receiver: "chat".into(),
+        group_wait: Duration::from_millis(20),
+        group_interval: Duration::from_millis(50),
+        repeat_interval: Duration::from_secs(3600),
+        ..Route::default()
+    };
+    NotifyConfig {
+        route: RouterConfig {
+            route: root,
+            ..RouterConfig::default()
+        },
+        delivery: DeliveryConfig {
+            timeout: Duration::from_millis(500),
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(50),
+            max_attempts,
+            spool_dir: Some(spool.to_path_buf()),
+            ..DeliveryConfig::default()
+        },
+        tick: Duration::from_millis(20),
+        ..NotifyConfig::empty()
+    }
+    .with_receiver(
+        "chat",
+        vec![Integration::Webhook(WebhookConfig::new(Secret::new(url)))],
+    )
+}
+
 pub fn alert(rule: &str, labels: &[(&str, &str)], state: AlertState, at: OffsetDateTime) -> Alert {
     Alert {
         at,
