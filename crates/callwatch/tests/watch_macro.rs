@@ -127,3 +127,38 @@ async fn results_classify_through_classify_or_fall_back_to_other() {
     assert_eq!(api[0].outcome.class, Class::Billing);
     assert_eq!(api[0].outcome.status, Some(402));
 }
+
+// The other shapes the macro accepts: `fn -> impl Future<Output = Result<…>>` and
+// `Result<impl Trait, E>`. That this file compiles is half the test.
+#[callwatch::watch(operation = "watched_impl_future")]
+fn fails_later() -> impl std::future::Future<Output = Result<u32, ApiError>> {
+    async {
+        Err(ApiError::from_response(
+            529,
+            &http::HeaderMap::new(),
+            br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        ))
+    }
+}
+
+#[callwatch::watch(operation = "watched_impl_trait")]
+async fn describes() -> Result<impl std::fmt::Display, ApiError> {
+    Ok("an answer")
+}
+
+#[tokio::test]
+async fn impl_future_and_impl_trait_forms_are_watched_too() {
+    collector();
+    assert!(fails_later().await.is_err());
+    let later = calls("watched_impl_future");
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].outcome.class, Class::Overloaded);
+    assert_eq!(describes().await.unwrap().to_string(), "an answer");
+    let described = calls("watched_impl_trait");
+    assert_eq!(described.len(), 1);
+    assert_eq!(
+        described[0].outcome.class,
+        Class::Unknown,
+        "an Ok that says nothing, with no exchange seen, is unknown"
+    );
+}
