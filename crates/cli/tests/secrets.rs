@@ -356,7 +356,7 @@ async fn no_output_of_proxy_demo_or_replay_contains_a_secret() {
 }
 
 /// The key an echoing upstream names back, Anthropic-shaped.
-const ECHOED_KEY: &str = "sk-ant-api03-FAKEECHOEDKEY-noDigitsTail";
+const ECHOED_KEY: &str = "sk-ant-api03-FAKEECHO";
 /// A key of no known shape (a gateway's own token): only "the request's own key" catches it.
 const OWN_KEY: &str = "gw-FAKEOWNKEY-shapeless";
 const OTLP_PASSWORD: &str = "FAKEOTLPPASSWORD";
@@ -368,7 +368,7 @@ fn echo_needles() -> Vec<String> {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("otlp:{OTLP_PASSWORD}"));
     vec![
         ECHOED_KEY.into(),
-        "FAKEECHOEDKEY".into(),
+        "FAKEECHO".into(),
         OWN_KEY.into(),
         "FAKEOWNKEY".into(),
         OTLP_PASSWORD.into(),

@@ -173,7 +173,7 @@ mod tests {
     fn keys_tokens_userinfo_and_secret_parameters_are_replaced() {
         let cases = [
             (
-                "invalid x-api-key: sk-ant-api03-FAKEFAKE_00-xx",
+                "invalid x-api-key: sk-ant-api03-FAKE_0-x",
                 "invalid x-api-key: <redacted>",
             ),
             (
