@@ -19,7 +19,9 @@ pub fn model_label<T: Display + ?Sized>(model: &T) -> String {
 /// An `Ok` value that says nothing about the API's answer, with no HTTP exchange observed:
 /// the call's outcome is unknown (never a guessed 200).
 pub fn unknown() -> Outcome {
-    Outcome::bare(None, None, Class::Unknown)
+    // `error_type` "unknown" keeps the verdict through the event line: a line with no status
+    // and no type reads back as a connection failure.
+    Outcome::bare(None, Some(Class::Unknown.as_str()), Class::Unknown)
 }
 
 /// An error that neither implements [`Classify`] nor holds, anywhere in its `source()` chain,

@@ -199,7 +199,7 @@ async fn every_shape_records_what_the_api_answered() {
             line("strict", Some(529), Some("overloaded_error"), 1),
             line("typed", Some(402), Some("billing_error"), 1),
             line("bare", Some(529), None, 1),
-            line("bare", None, None, 1),
+            line("bare", None, Some("unknown"), 1),
             line("chat", Some(200), None, 3),
             line("chat", Some(529), Some("overloaded_error"), 3),
         ]

@@ -179,6 +179,10 @@ pub fn canonical_class(input: ClassInput<'_>) -> Class {
             "api_error" => return Class::Server,
             "timeout_error" | "timeout" => return Class::Timeout,
             "connection_error" => return Class::Connection,
+            // Written by the library for a call it could not read (never sent by the API), so
+            // a replayed event line keeps that verdict instead of reading "no status" as a
+            // connection failure.
+            "unknown" => return Class::Unknown,
             _ => {}
         }
     }

@@ -199,6 +199,16 @@ mod tests {
     }
 
     #[test]
+    fn a_call_the_library_could_not_read_replays_as_unknown_not_as_a_connection_failure() {
+        let line = r#"{"ts":"2026-11-20T08:00:00Z","status":null,"error_type":"unknown"}"#;
+        let Event::Call(c) = parse_line(line, 1).unwrap() else {
+            panic!("a call")
+        };
+        assert_eq!(c.class, Class::Unknown);
+        assert!(!c.class.is_error());
+    }
+
+    #[test]
     fn billing_shapes_classify_as_billing() {
         let credit = call(
             r#"{"ts":"2026-11-20T08:00:00Z","status":400,"error_type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}"#,
