@@ -394,3 +394,28 @@ async fn a_request_whose_body_cannot_be_copied_gets_one_attempt() {
     let call = h.only_call();
     assert_eq!((call.attempts, call.model.as_str()), (1, "unknown"));
 }
+
+#[tokio::test]
+async fn the_requests_own_key_echoed_back_in_any_shape_is_never_recorded() {
+    // A gateway's token has no known shape: only "the request's own key" can catch it.
+    const GATEWAY_TOKEN: &str = "gw-FAKEOWNTOKEN-shapeless";
+    let h = harness().await;
+    h.mock.push(Reply::error(
+        401,
+        "authentication_error",
+        &format!("invalid token {GATEWAY_TOKEN}"),
+    ));
+    let response = h
+        .client
+        .post(format!("{}/v1/messages", h.mock.base_url()))
+        .header("authorization", format!("Bearer {GATEWAY_TOKEN}"))
+        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":16,"messages":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let call = h.only_call();
+    let message = call.outcome.message.clone().unwrap_or_default();
+    assert!(message.starts_with("invalid token"), "{message}");
+    assert!(!message.contains(GATEWAY_TOKEN), "{message}");
+}

@@ -99,7 +99,7 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
                 start,
                 fwd.tracker.clone(),
             )
-            .redacting(raw_key(&parts.headers))
+            .redacting(callwatch_core::classify::own_key(&parts.headers))
             .for_provider(info.provider);
             let mut reply = Response::new(Body::from_stream(observed));
             *reply.status_mut() = status;
@@ -249,23 +249,6 @@ fn upstream_url(base: &reqwest::Url, path_and_query: &str) -> Option<reqwest::Ur
     // the upstream's base path is refused, not forwarded elsewhere on its host.
     let rest = url.path().strip_prefix(base_path)?;
     (rest.is_empty() || rest.starts_with('/')).then_some(url)
-}
-
-/// The key the client sent (`x-api-key` or `Authorization: Bearer`), kept only to redact it
-/// from what the upstream answers.
-fn raw_key(headers: &HeaderMap) -> Option<String> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let key = header("x-api-key").map(str::trim).filter(|k| !k.is_empty());
-    let bearer = || {
-        let auth = header("authorization")?.trim();
-        let token = auth
-            .strip_prefix("Bearer ")
-            .or_else(|| auth.strip_prefix("bearer "))
-            .unwrap_or(auth)
-            .trim();
-        (!token.is_empty()).then_some(token)
-    };
-    key.or_else(bearer).map(str::to_owned)
 }
 
 /// Hop-by-hop headers belong to one connection, not the request; `host` is the upstream's;

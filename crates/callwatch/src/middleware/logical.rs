@@ -15,7 +15,7 @@ use crate::span;
 use crate::watched::{CallContext, Exchange};
 use callwatch_core::attempts::AttemptLog;
 use callwatch_core::call::{Call, CallObserver};
-use callwatch_core::classify::Outcome;
+use callwatch_core::classify::{redact_owned, Outcome};
 use callwatch_core::names;
 
 /// Shared by every attempt of one logical call and by the body watchers of its response.
@@ -30,6 +30,9 @@ pub(crate) struct LogicalCall {
     span: Span,
     /// The `#[watch]` call this HTTP call belongs to, if any.
     context: Option<Arc<CallContext>>,
+    /// The request's own key, only to redact it from messages the API echoes back (whatever
+    /// its shape); never stored beyond the call, never shown.
+    own_key: Option<String>,
     attempts: Mutex<Attempts>,
 }
 
@@ -54,6 +57,7 @@ impl CallHandle {
         observer: Option<Arc<dyn CallObserver>>,
         span: Span,
         context: Option<Arc<CallContext>>,
+        own_key: Option<String>,
     ) -> CallHandle {
         CallHandle(Arc::new(LogicalCall {
             operation,
@@ -62,6 +66,7 @@ impl CallHandle {
             started: Instant::now(),
             span,
             context,
+            own_key,
             attempts: Mutex::new(Attempts::default()),
         }))
     }
@@ -89,10 +94,11 @@ impl CallHandle {
     /// Records an attempt that ended with `outcome` (for a stream: its status so far, settled
     /// by [`CallHandle::settle`] when the stream ends).
     pub fn end_attempt(&self, start: AttemptStart, outcome: &Outcome) {
+        let outcome = self.0.redacted(outcome);
         let mut attempts = self.0.attempts();
         attempts
             .log
-            .record(outcome, start.sent.elapsed(), start.wait_before);
+            .record(&outcome, start.sent.elapsed(), start.wait_before);
         attempts.last_end = Some(Instant::now());
         let number = attempts.log.attempts().len();
         if let Some(a) = attempts.log.attempts().last() {
@@ -110,7 +116,8 @@ impl CallHandle {
 
     /// The last attempt's final outcome, once its body said how it ended.
     pub fn settle(&self, outcome: &Outcome) {
-        self.0.attempts().log.settle_last(outcome);
+        let outcome = self.0.redacted(outcome);
+        self.0.attempts().log.settle_last(&outcome);
     }
 
     /// The last attempt's outcome, for a retry layer deciding whether to try again: classified
@@ -121,6 +128,16 @@ impl CallHandle {
 }
 
 impl LogicalCall {
+    /// `outcome` with the request's own key taken out of its message (the shared redaction
+    /// catches key-shaped text; only this call knows its own key's exact text).
+    fn redacted(&self, outcome: &Outcome) -> Outcome {
+        let mut outcome = outcome.clone();
+        outcome.message = outcome
+            .message
+            .map(|m| redact_owned(m, self.own_key.as_deref()));
+        outcome
+    }
+
     fn attempts(&self) -> std::sync::MutexGuard<'_, Attempts> {
         self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
     }

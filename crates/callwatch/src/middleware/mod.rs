@@ -123,6 +123,7 @@ impl Middleware {
             self.observer.clone(),
             span,
             context,
+            callwatch_core::classify::own_key(request.headers()),
         );
         extensions.insert(call.clone());
         call

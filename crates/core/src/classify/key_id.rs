@@ -14,6 +14,23 @@ pub fn key_id(api_key: &str) -> String {
     id
 }
 
+/// The request's own key as sent (`x-api-key`, else the `Authorization` token), kept only to
+/// redact it from what the upstream echoes back whatever its shape; never stored or shown.
+pub fn own_key(headers: &http::HeaderMap) -> Option<String> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let key = header("x-api-key").map(str::trim).filter(|k| !k.is_empty());
+    let bearer = || {
+        let auth = header("authorization")?.trim();
+        let token = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+            .unwrap_or(auth)
+            .trim();
+        (!token.is_empty()).then_some(token)
+    };
+    key.or_else(bearer).map(str::to_owned)
+}
+
 /// The key from an `x-api-key` header value or an `Authorization: Bearer …` value. A SigV4
 /// `Authorization` (Bedrock) is identified by its access key id alone: the rest of the header
 /// (date, signature) changes on every request and would make every call a new "key".

@@ -21,7 +21,7 @@ mod vertex;
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use body_scan::{BodyEnd, BodyScan};
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
-pub use key_id::{key_from_headers, key_id, SIGV4_ALGORITHM};
+pub use key_id::{key_from_headers, key_id, own_key, SIGV4_ALGORITHM};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};
 pub use redact::{
     model_label, model_label_cow, redact, redact_cow, redact_owned, redact_with, url_shown,
