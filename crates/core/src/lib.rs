@@ -5,17 +5,21 @@
 //! - [`attempts`]: what each attempt of a logical call did (the middleware and proxy share it).
 //! - [`call`]: one finished logical call and the [`CallObserver`](call::CallObserver) that receives it.
 //! - [`record`]: the recorder (lock-free HDR histograms and counters per bounded series).
-//! - [`event`]: the event line (JSON Lines contract) read by `replay` and written by the agent.
+//! - `event`, `alert`, `duration` (feature `events`): the event line and alert line (JSON Lines
+//!   contracts) read by `replay` and written by the agent.
 //! - [`names`] and [`metrics`]: every metric and attribute name, in one place.
 //! - [`prometheus`]: the text exposition of a recorder snapshot.
 //!
 //! Apps depend on the `callwatch` crate, which re-exports what they need from here.
 
+#[cfg(feature = "events")]
 pub mod alert;
 pub mod attempts;
 pub mod call;
 pub mod classify;
+#[cfg(feature = "events")]
 pub mod duration;
+#[cfg(feature = "events")]
 pub mod event;
 pub mod metrics;
 pub mod names;

@@ -152,7 +152,11 @@ pub fn expand_values(text: &str) -> Result<Vec<u64>, String> {
     Ok(out)
 }
 
-const START: OffsetDateTime = time::macros::datetime!(2026-01-01 00:00:00 UTC);
+/// 2026-01-01T00:00:00Z: where every test series starts (an arbitrary, fixed instant).
+const START: OffsetDateTime = match OffsetDateTime::from_unix_timestamp(1_767_225_600) {
+    Ok(start) => start,
+    Err(_) => OffsetDateTime::UNIX_EPOCH,
+};
 
 fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> CallEvent<'static> {
     let mut c = CallEvent::new(ts, spec.status, None);

@@ -8,8 +8,6 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use super::{Headroom, RateLimit};
 
@@ -140,12 +138,41 @@ fn seconds(secs: f64) -> Option<Duration> {
         .map(|d| d.min(MAX_RETRY_AFTER))
 }
 
-/// An RFC 3339 `*-reset` time. Built from the Unix timestamp: `SystemTime::from` goes through
-/// date arithmetic that cost as much as the parse. A time before 1970 is no time.
+/// An RFC 3339 `*-reset` time (the API sends UTC, `…Z`; a numeric offset is applied by hand,
+/// since `humantime` reads UTC only). A time before 1970 is no time.
 fn reset_at(value: &str) -> Option<SystemTime> {
-    let at = OffsetDateTime::parse(value, &Rfc3339).ok()?;
-    let secs = u64::try_from(at.unix_timestamp()).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::new(secs, at.nanosecond()))
+    let value = value.trim();
+    let (utc, offset_secs) = split_offset(value)?;
+    let at = humantime::parse_rfc3339(&utc).ok()?;
+    if offset_secs >= 0 {
+        at.checked_sub(Duration::from_secs(offset_secs.unsigned_abs()))
+    } else {
+        at.checked_add(Duration::from_secs(offset_secs.unsigned_abs()))
+    }
+    .filter(|t| *t >= SystemTime::UNIX_EPOCH)
+}
+
+/// `…Z` as is; `…+HH:MM` / `…-HH:MM` as the local time and its offset east of UTC in seconds.
+fn split_offset(value: &str) -> Option<(std::borrow::Cow<'_, str>, i64)> {
+    if value.ends_with('Z') {
+        return Some((std::borrow::Cow::Borrowed(value), 0));
+    }
+    let split = value.len().checked_sub(6)?;
+    let (local, offset) = (value.get(..split)?, value.get(split..)?);
+    let sign = match offset.as_bytes()[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = offset[1..].split_once(':')?;
+    let (hours, minutes) = (hours.parse::<i64>().ok()?, minutes.parse::<i64>().ok()?);
+    if hours > 23 || minutes > 59 || !local.contains('T') {
+        return None;
+    }
+    Some((
+        std::borrow::Cow::Owned(format!("{local}Z")),
+        sign * (hours * 3600 + minutes * 60),
+    ))
 }
 
 /// One kind's headroom; needs both `limit` and `remaining`, `reset` is optional.
@@ -172,6 +199,9 @@ mod tests {
         );
         assert_eq!(at("1969-12-31T23:59:59Z"), None);
         assert_eq!(at("2026-11-20 08:00:30"), None);
+        assert_eq!(at("2026-11-20T08:00:30Z"), at("2026-11-20T03:00:30-05:00"));
+        assert_eq!(at("2026-11-20T08:00:30+25:00"), None);
+        assert_eq!(at("+01:00"), None);
     }
 
     fn read_should_retry(h: &HeaderMap) -> Option<bool> {

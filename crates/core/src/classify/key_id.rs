@@ -1,11 +1,9 @@
 //! Keys are identified by a short fingerprint so that an API key never leaves the process.
 
-use sha2::{Digest, Sha256};
-
 /// `k-` and the first 8 hex digits of SHA-256 of the key: stable across processes (so a fleet
 /// agrees on a key's id), short enough for a label, and not reversible.
 pub fn key_id(api_key: &str) -> String {
-    let digest = Sha256::digest(api_key.trim().as_bytes());
+    let digest = hmac_sha256::Hash::hash(api_key.trim().as_bytes());
     let mut id = String::with_capacity(10);
     id.push_str("k-");
     for byte in &digest[..4] {

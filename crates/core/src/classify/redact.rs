@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// What a secret is replaced with: visible, so a reader knows something was there.
 pub const REDACTED: &str = "<redacted>";
