@@ -6,6 +6,7 @@
 //!                 └─▶ EventTap ─(bounded queue)─▶ Runner: event log, Engine, Notifier
 //! ```
 
+mod alert_state;
 mod board;
 mod clock;
 mod health;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use alert_state::{AlertStateStore, Restored};
 pub use board::{describe, AlertBoard};
 pub use clock::Clock;
 pub use health::{FiringCount, Health, HealthSource};
@@ -95,6 +97,25 @@ pub struct AgentSummary {
 impl Agent {
     /// Starts the engine task on the current tokio runtime.
     pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
+        Agent::start_with(options, None)
+    }
+
+    /// Starts like [`Agent::start`], persisting the firing alerts beside the notifier's spool
+    /// (when it has one) and taking back what a previous run left there: an alert firing
+    /// before the restart continues without a second `firing`, and resolves once.
+    pub fn start_restoring(options: AgentOptions) -> Result<Agent, AgentError> {
+        let store = options
+            .notifier
+            .as_ref()
+            .and_then(Notifier::spool_dir)
+            .map(AlertStateStore::in_spool);
+        Agent::start_with(options, store)
+    }
+
+    fn start_with(
+        options: AgentOptions,
+        mut state: Option<AlertStateStore>,
+    ) -> Result<Agent, AgentError> {
         let log = match &options.event_log {
             Some(path) => {
                 // Appended to, like any log: a restart, or two processes of one app, keep every
@@ -121,8 +142,18 @@ impl Agent {
         let board = Arc::new(Mutex::new(AlertBoard::default()));
         let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
+        let mut engine = Engine::new(options.rules);
+        if let Some(state) = &mut state {
+            restore(
+                state,
+                &mut engine,
+                options.clock.now(),
+                &board,
+                options.notifier.as_ref(),
+            );
+        }
         let runner = runner::Runner {
-            engine: Engine::new(options.rules),
+            engine,
             clock: options.clock,
             events,
             log,
@@ -131,6 +162,7 @@ impl Agent {
             on_alert: options.on_alert,
             stop: stop_rx,
             tap: tap.clone(),
+            state,
         };
         let task = tokio::spawn(runner.run());
         Ok(Agent {
@@ -220,4 +252,56 @@ impl Agent {
             delivery,
         }
     }
+}
+
+/// Takes back what a previous run persisted: into the engine (firing, no new transition), the
+/// board (`/metrics` shows it firing) and the notifier (as notified when its `firing` was
+/// handed to delivery before; pushed again when it was not).
+fn restore(
+    state: &mut AlertStateStore,
+    engine: &mut Engine,
+    now: time::OffsetDateTime,
+    board: &Mutex<AlertBoard>,
+    notifier: Option<&Notifier>,
+) {
+    let restored = state.load();
+    if restored.is_empty() {
+        return;
+    }
+    let (instances, handed_over): (Vec<_>, Vec<_>) = restored
+        .into_iter()
+        .map(|r| (r.instance, r.handed_over))
+        .unzip();
+    let alerts: Vec<_> = instances.iter().map(|i| i.alert.clone()).collect();
+    let refused = engine.restore(instances, now);
+    for reason in &refused {
+        tracing::warn!(
+            "callwatch: alert state {}: a firing alert is not restored ({reason}); it gets no \
+             resolve",
+            state.path().display()
+        );
+    }
+    // What the engine took back, with whether delivery had its `firing`.
+    let taken: std::collections::BTreeSet<String> =
+        engine.firing().map(|a| a.fingerprint()).collect();
+    let mut board = board.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut count = 0;
+    for (alert, handed_over) in alerts.into_iter().zip(handed_over) {
+        if !taken.contains(&alert.fingerprint()) {
+            continue;
+        }
+        count += 1;
+        board.apply(&alert);
+        if let Some(notifier) = notifier {
+            if handed_over {
+                notifier.restore_notified(alert);
+            } else {
+                notifier.push(alert);
+            }
+        }
+    }
+    tracing::info!(
+        "callwatch: {count} firing alerts restored from {}",
+        state.path().display()
+    );
 }

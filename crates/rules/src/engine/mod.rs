@@ -12,6 +12,7 @@ mod label_bound;
 mod lifecycle;
 mod messages;
 mod render;
+mod restore;
 mod ring;
 mod rotation;
 
@@ -25,6 +26,7 @@ use contributors::Contributors;
 use detector::{Detector, Values, Verdict};
 use lifecycle::{Phase, Step};
 pub use render::status_meaning;
+pub use restore::{FiringInstance, NotRestored};
 use render::Facts;
 use rotation::Rotations;
 
