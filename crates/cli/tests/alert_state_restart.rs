@@ -13,13 +13,15 @@ use support::process::{command, free_addr, Running};
 use support::wait::eventually;
 use support::webhook::WebhookReceiver;
 
-/// A 5xx share rule with a short window, so a restart's look-back (window) is seconds.
+/// A 5xx share rule with a short window, so a restart's look-back (window, then
+/// `keep_firing_for`) is seconds.
 const RULES: &str = "rules:
   - name: RestartSpike
     kind: share_over_threshold
     match:
       statuses: [500]
     window: 4s
+    keep_firing_for: 3s
     threshold: 0.5
     min_calls: 2
     min_count: 2
@@ -143,17 +145,31 @@ async fn calls_for(client: &reqwest::Client, base: &str, secs: u64) {
     }
 }
 
-/// Fires the alert through a first proxy and waits until the receiver has its `firing` and
-/// the state file says so.
+/// Fires the alert through a first proxy, the API failing all along, until the receiver has
+/// its `firing` and the state file says delivery has it.
 async fn fire(setup: &Setup, client: &reqwest::Client) -> Running {
     setup.failing(true);
     let (proxy, base) = setup.start();
-    let fired = eventually(Duration::from_secs(30), || setup.count("firing") >= 1);
-    tokio::pin!(fired);
+    let state = setup.state_file();
+    // Written at the transition, then again once the `firing` was handed to delivery.
+    let persisted = || {
+        std::fs::read_to_string(&state)
+            .is_ok_and(|s| s.contains("RestartSpike") && s.contains("\"handed_over\":true"))
+    };
+    let ready = eventually(Duration::from_secs(30), || {
+        setup.count("firing") >= 1 && persisted()
+    });
+    tokio::pin!(ready);
     loop {
         tokio::select! {
-            done = &mut fired => {
-                assert!(done, "never fired:\n{}", proxy.stderr_so_far());
+            done = &mut ready => {
+                assert!(
+                    done,
+                    "firing delivered: {:?}; alert state at {state:?}: {:?}\n{}",
+                    setup.transitions(),
+                    std::fs::read_to_string(&state),
+                    proxy.stderr_so_far()
+                );
                 break;
             }
             () = async {
@@ -162,13 +178,6 @@ async fn fire(setup: &Setup, client: &reqwest::Client) -> Running {
             } => {}
         }
     }
-    // Written at the transition, then again once the `firing` was handed to delivery.
-    let persisted = eventually(Duration::from_secs(10), || {
-        std::fs::read_to_string(setup.state_file())
-            .is_ok_and(|s| s.contains("RestartSpike") && s.contains("\"handed_over\":true"))
-    })
-    .await;
-    assert!(persisted, "no alert state at {:?}", setup.state_file());
     proxy
 }
 
