@@ -33,6 +33,9 @@ struct Setup {
     dir: tempfile::TempDir,
     hook_url: String,
     hooks: std::sync::Arc<WebhookReceiver>,
+    /// An Alertmanager (`POST /api/v2/alerts`), answering 200.
+    am_url: String,
+    am: std::sync::Arc<WebhookReceiver>,
     mock: MockClaude,
 }
 
@@ -50,13 +53,17 @@ impl Setup {
             ),
         )
         .unwrap();
+        // Refuses (503) until the first request has come: the first delivery is retried.
         let (hook_url, hooks) = WebhookReceiver::start("/hook").await;
-        hooks.accept();
+        let (am_url, am) = WebhookReceiver::start("").await;
+        am.accept();
         let mock = MockClaude::start().await.unwrap();
         Setup {
             dir,
             hook_url,
             hooks,
+            am_url,
+            am,
             mock,
         }
     }
@@ -79,6 +86,7 @@ impl Setup {
             .arg("--config")
             .arg(self.dir.path().join("callwatch.toml"))
             .env("CALLWATCH_WEBHOOK_URL", &self.hook_url)
+            .env("CALLWATCH_ALERTMANAGER_URL", &self.am_url)
             .env("RUST_LOG", "info");
         let mut proxy = Running::spawn(cmd);
         assert!(
@@ -89,10 +97,10 @@ impl Setup {
         (proxy, format!("http://{listen}"))
     }
 
-    /// (status, webhook-id) of each alert in each delivered webhook, in order.
+    /// (status, webhook-id) of each alert in each delivered (answered 200) webhook, in order.
     fn transitions(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for r in self.hooks.requests() {
+        for r in self.hooks.requests().into_iter().filter(|r| r.accepted) {
             let id = r
                 .text
                 .lines()
@@ -157,6 +165,9 @@ async fn fire(setup: &Setup, client: &reqwest::Client) -> Running {
             .is_ok_and(|s| s.contains("RestartSpike") && s.contains("\"handed_over\":true"))
     };
     let ready = eventually(Duration::from_secs(30), || {
+        if !setup.hooks.requests().is_empty() {
+            setup.hooks.accept();
+        }
         setup.count("firing") >= 1 && persisted()
     });
     tokio::pin!(ready);
@@ -199,10 +210,24 @@ async fn sigterm_with_the_condition_still_present_continues_without_a_second_fir
     let first = proxy.finish(Duration::from_secs(30));
     assert!(first.status.success(), "{}", first.stderr);
 
+    let am_before = setup.am.requests().len();
+    let starts_at = am_starts_at(&setup.am.requests()[0].body);
+
     // Restarted while the API still fails: longer than the rule's window, so the engine has
     // seen the condition afresh.
     let (proxy, base) = setup.start();
     calls_for(&client, &base, 8).await;
+    // Alertmanager resolves an alert nobody re-sends: the restart re-sends it at once (same
+    // labels and startsAt, so it is the same alert to Alertmanager), well before the 60 s
+    // resend interval.
+    let resent: Vec<String> = setup.am.requests()[am_before..]
+        .iter()
+        .map(|r| r.body.clone())
+        .collect();
+    assert!(
+        resent.iter().any(|b| am_starts_at(b) == starts_at),
+        "alertmanager not re-sent the firing alert after the restart: {resent:?}"
+    );
     assert_eq!(
         setup.count("firing"),
         1,
@@ -226,6 +251,10 @@ async fn sigterm_with_the_condition_still_present_continues_without_a_second_fir
     let statuses: Vec<String> = setup.transitions().into_iter().map(|(s, _)| s).collect();
     assert_eq!(statuses, ["firing", "resolved"]);
     assert_each_id_once(&setup);
+    assert!(
+        setup.hooks.requests().iter().any(|r| !r.accepted),
+        "the first delivery was retried (no second copy after its success)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,4 +320,11 @@ async fn a_corrupt_state_file_is_named_and_the_proxy_starts() {
 
 fn corrupt_copy(path: &Path) -> PathBuf {
     path.with_extension("json.corrupt")
+}
+
+/// `startsAt` of the first alert in an Alertmanager push.
+fn am_starts_at(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v[0]["labels"]["alertname"], "RestartSpike", "{body}");
+    v[0]["startsAt"].as_str().unwrap_or("?").to_string()
 }

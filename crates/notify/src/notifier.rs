@@ -248,10 +248,22 @@ impl Notifier {
 
     /// Takes back a firing alert a previous run already handed to delivery (it is in the
     /// receivers' hands or in the spool): no new `firing` is sent, repeats and its resolve are.
+    /// Alertmanager alone is re-sent it at once (idempotent by labels; it resolves an alert
+    /// nobody re-sends), so its resend cycle goes on.
     pub fn restore_notified(&self, alert: Alert) {
-        self.shared()
+        let shared = self.shared();
+        let refresh = shared
             .router()
             .restore_notified(alert, OffsetDateTime::now_utc());
+        for n in refresh {
+            for w in shared
+                .workers
+                .iter()
+                .filter(|w| w.receiver() == n.receiver && w.name() == "alertmanager")
+            {
+                w.enqueue(n.clone());
+            }
+        }
     }
 
     /// Hands every pending group to delivery now, timers ignored (a stop: what the agent

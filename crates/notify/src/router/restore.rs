@@ -11,7 +11,7 @@ use callwatch_core::alert::{Alert, AlertState};
 
 use super::group::Group;
 use super::Router;
-use crate::notification::group_key;
+use crate::notification::{group_key, Notification};
 
 impl Router {
     /// Fingerprints of firing alerts some route has not yet handed to delivery (waiting out
@@ -29,10 +29,13 @@ impl Router {
     }
 
     /// Takes back a firing alert a previous run already handed to delivery on every route:
-    /// active and notified, as if its last message went out at `now`.
-    pub fn restore_notified(&mut self, alert: Alert, now: OffsetDateTime) {
+    /// active and notified, as if its last message went out at `now`. Returns, per group, the
+    /// alert as a repeat: what a receiver that must keep hearing about firing alerts
+    /// (Alertmanager, idempotent by labels) is re-sent; no other receiver gets it.
+    pub fn restore_notified(&mut self, alert: Alert, now: OffsetDateTime) -> Vec<Notification> {
+        let mut out = Vec::new();
         if alert.state != AlertState::Firing {
-            return;
+            return out;
         }
         for matched in self.cfg.matching(&alert) {
             let labels = super::group_labels(&matched.route.group_by, &alert);
@@ -45,7 +48,16 @@ impl Router {
             group.last_sent.get_or_insert(now);
             group.notified.insert(alert.fingerprint(), alert.starts_at);
             group.active.insert(alert.fingerprint(), alert.clone());
+            out.push(Notification::for_route(
+                &group.receiver,
+                &group.route_key,
+                group.labels.clone(),
+                vec![alert.clone()],
+                now,
+                true,
+            ));
         }
+        out
     }
 }
 
@@ -74,7 +86,9 @@ mod tests {
         let t0 = datetime!(2026-11-20 08:00 UTC);
         let firing = Alert::for_test("ServerErrorSpike", AlertState::Firing);
         let mut router = Router::new(config());
-        router.restore_notified(firing.clone(), t0);
+        let refresh = router.restore_notified(firing.clone(), t0);
+        assert_eq!(refresh.len(), 1);
+        assert!(refresh[0].repeat);
         assert!(router.undelivered().is_empty());
         assert!(router.flush_due(t0 + time::Duration::minutes(5)).is_empty());
         let repeat = router.flush_due(t0 + time::Duration::minutes(61));
