@@ -180,9 +180,10 @@ impl AlertStateStore {
                 (fp, handed)
             })
             .collect();
-        let stale = self.last_write.is_none_or(|t| t.elapsed() >= REFRESH);
         let changed = self.last.as_ref() != Some(&digest);
-        if !force && !changed && !(stale && !digest.is_empty()) {
+        // While alerts fire, their incident totals move: refreshed now and then.
+        let refresh = !digest.is_empty() && self.last_write.is_none_or(|t| t.elapsed() >= REFRESH);
+        if !(force || changed || refresh) {
             return;
         }
         // Most severe first, then the newest: what the bound keeps.
@@ -309,7 +310,12 @@ mod tests {
     fn a_corrupt_file_is_moved_aside_and_nothing_is_restored() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        for bytes in [&b"{\"version\":1,\"alerts\":[{"[..], b"\xff\xfe", b"[]", b""] {
+        for bytes in [
+            &b"{\"version\":1,\"alerts\":[{"[..],
+            b"\xff\xfe",
+            b"[]",
+            b"",
+        ] {
             fs::write(&path, bytes).unwrap();
             assert!(AlertStateStore::at(path.clone()).load().is_empty());
             assert!(!path.exists());

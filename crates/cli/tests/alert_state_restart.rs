@@ -194,7 +194,10 @@ async fn fire(setup: &Setup, client: &reqwest::Client) -> Running {
 
 fn assert_each_id_once(setup: &Setup) {
     let mut ids: Vec<String> = setup.transitions().into_iter().map(|(_, id)| id).collect();
-    assert!(!ids.contains(&"?".to_string()), "a webhook without webhook-id");
+    assert!(
+        !ids.contains(&"?".to_string()),
+        "a webhook without webhook-id"
+    );
     ids.sort();
     let before = ids.len();
     ids.dedup();

@@ -26,8 +26,8 @@ use contributors::Contributors;
 use detector::{Detector, Values, Verdict};
 use lifecycle::{Phase, Step};
 pub use render::status_meaning;
-pub use restore::{FiringInstance, NotRestored};
 use render::Facts;
+pub use restore::{FiringInstance, NotRestored};
 use rotation::Rotations;
 
 use super::model::{GroupField, Rule, RuleKind, RuleSet};

@@ -89,8 +89,7 @@ impl Engine {
                 refused.push(NotRestored::NotFiring(rule_name));
                 continue;
             }
-            let Some(rule_index) = self.rules.rules.iter().position(|r| r.name == rule_name)
-            else {
+            let Some(rule_index) = self.rules.rules.iter().position(|r| r.name == rule_name) else {
                 refused.push(NotRestored::UnknownRule(rule_name));
                 continue;
             };
@@ -143,7 +142,9 @@ impl Engine {
                 // A last-seen-true time in the future: the rule's window (and `for`) to see
                 // the condition again before `keep_firing_for` starts counting.
                 _ => Phase::Firing {
-                    last_true: now + std_to_time(rule.kind.window()) + std_to_time(rule.pending_for),
+                    last_true: now
+                        + std_to_time(rule.kind.window())
+                        + std_to_time(rule.pending_for),
                 },
             };
             state.incident = Incident {
@@ -227,7 +228,10 @@ mod tests {
             }
             out.extend(e.tick(at));
         }
-        assert!(out.is_empty(), "no transition while it still fails: {out:?}");
+        assert!(
+            out.is_empty(),
+            "no transition while it still fails: {out:?}"
+        );
         assert_eq!(e.firing().count(), 2);
     }
 
