@@ -41,15 +41,19 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
+        Setup::with_group_wait("100ms").await
+    }
+
+    async fn with_group_wait(group_wait: &str) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rules.yaml"), RULES).unwrap();
         std::fs::write(
             dir.path().join("callwatch.toml"),
             format!(
-                "[route]\ngroup_wait = \"100ms\"\ngroup_interval = \"500ms\"\ntick = \"100ms\"\n\n\
+                "[route]\ngroup_wait = \"{group_wait}\"\ngroup_interval = \"500ms\"\ntick = \"100ms\"\n\n\
                  [delivery]\ninitial_backoff = \"100ms\"\nmax_backoff = \"300ms\"\n\n\
                  [spool]\ndir = \"{}\"\n",
-                dir.path().join("spool").display()
+                dir.path().join("spool").display(),
             ),
         )
         .unwrap();
@@ -289,6 +293,63 @@ async fn kill_9_with_the_condition_gone_resolves_exactly_once() {
     // Nothing left firing for a third start.
     let state = std::fs::read_to_string(setup.state_file()).unwrap();
     assert!(!state.contains("RestartSpike"), "{state}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_before_the_firing_reached_delivery_loses_neither_firing_nor_resolve() {
+    // A group waits 5 s before its first message: the kill comes within it.
+    let setup = Setup::with_group_wait("5s").await;
+    setup.hooks.accept();
+    setup.failing(true);
+    let client = reqwest::Client::new();
+    let (mut proxy, base) = setup.start();
+    let state = setup.state_file();
+    let pending = eventually(Duration::from_secs(30), || {
+        std::fs::read_to_string(&state)
+            .is_ok_and(|s| s.contains("RestartSpike") && s.contains("\"handed_over\":false"))
+    });
+    tokio::pin!(pending);
+    loop {
+        tokio::select! {
+            done = &mut pending => {
+                assert!(done, "no pending firing in {state:?}:\n{}", proxy.stderr_so_far());
+                break;
+            }
+            () = async {
+                call(&client, &base).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            } => {}
+        }
+    }
+    proxy.child.kill().unwrap();
+    let _ = proxy.child.wait();
+    drop(proxy);
+    assert!(
+        setup.hooks.requests().is_empty(),
+        "the firing went out before the kill (the machine is too slow for this test's 5 s)"
+    );
+
+    // Restarted with the API healthy: the firing is not lost (sent now, once), then its
+    // resolve follows.
+    setup.failing(false);
+    let (proxy, base) = setup.start();
+    let client2 = client.clone();
+    let base2 = base.clone();
+    let traffic = tokio::spawn(async move { calls_for(&client2, &base2, 40).await });
+    let resolved = eventually(Duration::from_secs(40), || setup.count("resolved") >= 1).await;
+    assert!(
+        resolved,
+        "{:?}\n{}",
+        setup.transitions(),
+        proxy.stderr_so_far()
+    );
+    traffic.abort();
+    proxy.sigterm();
+    let out = proxy.finish(Duration::from_secs(30));
+    assert!(out.status.success(), "{}", out.stderr);
+    let statuses: Vec<String> = setup.transitions().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(statuses, ["firing", "resolved"], "{}", out.stderr);
+    assert_each_id_once(&setup);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
