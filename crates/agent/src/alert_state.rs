@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -69,8 +71,8 @@ pub struct AlertStateStore {
     last: Option<BTreeSet<(String, bool)>>,
     last_write: Option<Instant>,
     said_unwritable: bool,
-    /// Firing alerts left out by the bound, over all writes.
-    left_out_total: u64,
+    /// Firing alerts left out by the bound, over all writes (read by `/metrics` and OTLP).
+    left_out_total: Arc<AtomicU64>,
     last_left_out: usize,
 }
 
@@ -86,7 +88,7 @@ impl AlertStateStore {
             last: None,
             last_write: None,
             said_unwritable: false,
-            left_out_total: 0,
+            left_out_total: Arc::default(),
             last_left_out: 0,
         }
     }
@@ -97,7 +99,12 @@ impl AlertStateStore {
 
     /// Firing alerts the bound left out, over this run.
     pub fn left_out(&self) -> u64 {
-        self.left_out_total
+        self.left_out_total.load(Ordering::Relaxed)
+    }
+
+    /// The live count of [`AlertStateStore::left_out`], for the agent's health.
+    pub fn left_out_counter(&self) -> Arc<AtomicU64> {
+        self.left_out_total.clone()
     }
 
     /// What a previous run left. Missing: nothing. Unreadable: said, naming the file, which is
@@ -192,7 +199,8 @@ impl AlertStateStore {
         });
         let left_out = firing.len().saturating_sub(MAX_ENTRIES);
         if left_out > 0 && left_out != self.last_left_out {
-            self.left_out_total += left_out as u64;
+            self.left_out_total
+                .fetch_add(left_out as u64, Ordering::Relaxed);
             tracing::warn!(
                 "callwatch: {} firing alerts, alert state {} keeps {MAX_ENTRIES}: {left_out} \
                  (the least severe, then the oldest) would get no resolve after a restart",

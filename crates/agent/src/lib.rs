@@ -71,6 +71,8 @@ pub struct Agent {
     event_log: Option<PathBuf>,
     /// The notifier's live counters (the notifier itself moves into the engine task).
     delivery: Option<StatsSource>,
+    /// Firing alerts the persisted alert state had no room for.
+    alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
@@ -142,6 +144,10 @@ impl Agent {
         let board = Arc::new(Mutex::new(AlertBoard::default()));
         let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
+        let alert_state_left_out = state
+            .as_ref()
+            .map(AlertStateStore::left_out_counter)
+            .unwrap_or_default();
         let mut engine = Engine::new(options.rules);
         if let Some(state) = &mut state {
             restore(
@@ -175,6 +181,7 @@ impl Agent {
             task,
             event_log: options.event_log,
             delivery,
+            alert_state_left_out,
         })
     }
 
@@ -202,6 +209,7 @@ impl Agent {
             board: self.board.clone(),
             tap: self.tap.clone(),
             delivery: self.delivery.clone(),
+            alert_state_left_out: self.alert_state_left_out.clone(),
         }
     }
 

@@ -78,11 +78,18 @@ impl Setup {
 
     /// Starts the proxy on fresh ports; returns it and its base URL.
     fn start(&self) -> (Running, String) {
+        let (proxy, base, _) = self.start_with_admin();
+        (proxy, base)
+    }
+
+    /// Also the admin listener's `/metrics` URL.
+    fn start_with_admin(&self) -> (Running, String, String) {
         let listen = free_addr();
+        let admin = free_addr();
         let mut cmd: Command = command();
         cmd.arg("proxy")
             .args(["--listen", &listen.to_string()])
-            .args(["--admin-listen", &free_addr().to_string()])
+            .args(["--admin-listen", &admin.to_string()])
             .args(["--upstream", &self.mock.base_url()])
             .args(["--retry-grace", "100ms"])
             .arg("--rules")
@@ -98,7 +105,11 @@ impl Setup {
             "proxy did not start:\n{}",
             proxy.stderr_so_far()
         );
-        (proxy, format!("http://{listen}"))
+        (
+            proxy,
+            format!("http://{listen}"),
+            format!("http://{admin}/metrics"),
+        )
     }
 
     /// (status, webhook-id) of each alert in each delivered (answered 200) webhook, in order.
@@ -222,7 +233,19 @@ async fn sigterm_with_the_condition_still_present_continues_without_a_second_fir
 
     // Restarted while the API still fails: longer than the rule's window, so the engine has
     // seen the condition afresh.
-    let (proxy, base) = setup.start();
+    let (proxy, base, metrics) = setup.start_with_admin();
+    let text = client
+        .get(&metrics)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("callwatch_alerts_firing{alertname=\"RestartSpike\",severity=\"warning\"} 1"),
+        "the restored alert is firing at once:\n{text}"
+    );
     calls_for(&client, &base, 8).await;
     // Alertmanager resolves an alert nobody re-sends: the restart re-sends it at once (same
     // labels and startsAt, so it is the same alert to Alertmanager), well before the 60 s
