@@ -24,6 +24,8 @@ use callwatch_rules::FiringInstance;
 
 /// The file's name inside the spool directory.
 pub const FILE_NAME: &str = "alert-state.json";
+/// The lock that keeps a second agent on the same spool directory off the file.
+pub const LOCK_NAME: &str = "alert-state.lock";
 /// Most alerts kept; the rest are left out (counted, warned about).
 pub const MAX_ENTRIES: usize = 2_000;
 /// Longest time between two writes while alerts fire (their incident totals move).
@@ -74,10 +76,37 @@ pub struct AlertStateStore {
     /// Firing alerts left out by the bound, over all writes (read by `/metrics` and OTLP).
     left_out_total: Arc<AtomicU64>,
     last_left_out: usize,
+    /// Held for the store's life (see [`crate::state_lock`]); `None` in tests.
+    _lock: Option<super::state_lock::StateLock>,
 }
 
 impl AlertStateStore {
-    /// The store of the spool rooted at `spool_dir`.
+    /// The store of the spool rooted at `spool_dir`, locked for this process. `None` (said)
+    /// when another process holds it: this one neither restores nor persists alerts.
+    pub fn open(spool_dir: &Path) -> Option<AlertStateStore> {
+        let mut store = AlertStateStore::in_spool(spool_dir);
+        let lock_path = spool_dir.join(LOCK_NAME);
+        match super::state_lock::try_lock(&lock_path) {
+            Ok(lock) => store._lock = Some(lock),
+            Err(super::state_lock::LockError::Held) => {
+                tracing::warn!(
+                    "callwatch: alert state {} is held by another callwatch process on the same \
+                     spool directory; this one does not persist its firing alerts (a restart \
+                     forgets them). Give each process its own [spool] dir",
+                    store.path.display()
+                );
+                return None;
+            }
+            // Unlocked, but still persisted: a write that fails says so itself.
+            Err(super::state_lock::LockError::Io(e)) => tracing::warn!(
+                "callwatch: cannot lock {} ({e}); the alert state is kept without a lock",
+                lock_path.display()
+            ),
+        }
+        Some(store)
+    }
+
+    /// The store of the spool rooted at `spool_dir`, unlocked.
     pub fn in_spool(spool_dir: &Path) -> AlertStateStore {
         AlertStateStore::at(spool_dir.join(FILE_NAME))
     }
@@ -90,6 +119,7 @@ impl AlertStateStore {
             said_unwritable: false,
             left_out_total: Arc::default(),
             last_left_out: 0,
+            _lock: None,
         }
     }
 

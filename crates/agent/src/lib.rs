@@ -13,6 +13,7 @@ mod health;
 mod metrics;
 mod otel;
 mod runner;
+mod state_lock;
 mod tap;
 mod view;
 
@@ -110,7 +111,7 @@ impl Agent {
             .notifier
             .as_ref()
             .and_then(Notifier::spool_dir)
-            .map(AlertStateStore::in_spool);
+            .and_then(AlertStateStore::open);
         Agent::start_with(options, store)
     }
 
@@ -276,8 +277,11 @@ fn restore(
     if restored.is_empty() {
         return;
     }
+    // One entry per alert (a file edited by hand may repeat one).
+    let mut seen = std::collections::BTreeSet::new();
     let (instances, handed_over): (Vec<_>, Vec<_>) = restored
         .into_iter()
+        .filter(|r| seen.insert(r.instance.alert.fingerprint()))
         .map(|r| (r.instance, r.handed_over))
         .unzip();
     let alerts: Vec<_> = instances.iter().map(|i| i.alert.clone()).collect();

@@ -405,6 +405,28 @@ async fn a_corrupt_state_file_is_named_and_the_proxy_starts() {
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_proxy_on_the_same_spool_leaves_the_alert_state_to_the_first() {
+    let setup = Setup::new().await;
+    let (first, _) = setup.start();
+    let (second, _) = setup.start();
+    let said = format!(
+        "alert state {} is held by another callwatch process",
+        setup.state_file().display()
+    );
+    assert!(
+        second.stderr_so_far().contains(&said),
+        "{}",
+        second.stderr_so_far()
+    );
+    assert!(!first.stderr_so_far().contains("held by another"));
+    for proxy in [second, first] {
+        proxy.sigterm();
+        let out = proxy.finish(Duration::from_secs(30));
+        assert!(out.status.success(), "{}", out.stderr);
+    }
+}
+
 fn corrupt_copy(path: &Path) -> PathBuf {
     path.with_extension("json.corrupt")
 }
