@@ -21,6 +21,8 @@ pub struct FiringCount {
 pub struct Health {
     pub firing: Vec<FiringCount>,
     pub engine_dropped: u64,
+    /// Firing alerts the persisted alert state had no room for.
+    pub alert_state_left_out: u64,
     /// `None` when the agent runs without a notifier.
     pub delivery: Option<DeliveryStats>,
 }
@@ -42,6 +44,7 @@ pub struct HealthSource {
     pub(super) board: Arc<Mutex<AlertBoard>>,
     pub(super) tap: Arc<EventTap>,
     pub(super) delivery: Option<StatsSource>,
+    pub(super) alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl HealthSource {
@@ -51,6 +54,9 @@ impl HealthSource {
             firing: firing_counts(&board),
             // Queue full, or a series the engine had no room for: either way not alerted on.
             engine_dropped: self.tap.dropped() + self.tap.engine_refused(),
+            alert_state_left_out: self
+                .alert_state_left_out
+                .load(std::sync::atomic::Ordering::Relaxed),
             delivery: self.delivery.as_ref().map(StatsSource::read),
         }
     }

@@ -6,12 +6,15 @@
 //!                 └─▶ EventTap ─(bounded queue)─▶ Runner: event log, Engine, Notifier
 //! ```
 
+mod alert_state;
 mod board;
 mod clock;
 mod health;
 mod metrics;
 mod otel;
+mod restore;
 mod runner;
+mod state_lock;
 mod tap;
 mod view;
 
@@ -22,6 +25,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use alert_state::{AlertStateStore, Restored};
 pub use board::{describe, AlertBoard};
 pub use clock::Clock;
 pub use health::{FiringCount, Health, HealthSource};
@@ -69,6 +73,8 @@ pub struct Agent {
     event_log: Option<PathBuf>,
     /// The notifier's live counters (the notifier itself moves into the engine task).
     delivery: Option<StatsSource>,
+    /// Firing alerts the persisted alert state had no room for.
+    alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
@@ -95,6 +101,25 @@ pub struct AgentSummary {
 impl Agent {
     /// Starts the engine task on the current tokio runtime.
     pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
+        Agent::start_with(options, None)
+    }
+
+    /// Starts like [`Agent::start`], persisting the firing alerts beside the notifier's spool
+    /// (when it has one) and taking back what a previous run left there: an alert firing
+    /// before the restart continues without a second `firing`, and resolves once.
+    pub fn start_restoring(options: AgentOptions) -> Result<Agent, AgentError> {
+        let store = options
+            .notifier
+            .as_ref()
+            .and_then(Notifier::spool_dir)
+            .and_then(AlertStateStore::open);
+        Agent::start_with(options, store)
+    }
+
+    fn start_with(
+        options: AgentOptions,
+        mut state: Option<AlertStateStore>,
+    ) -> Result<Agent, AgentError> {
         let log = match &options.event_log {
             Some(path) => {
                 // Appended to, like any log: a restart, or two processes of one app, keep every
@@ -121,8 +146,22 @@ impl Agent {
         let board = Arc::new(Mutex::new(AlertBoard::default()));
         let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
+        let alert_state_left_out = state
+            .as_ref()
+            .map(AlertStateStore::left_out_counter)
+            .unwrap_or_default();
+        let mut engine = Engine::new(options.rules);
+        if let Some(state) = &mut state {
+            restore::restore(
+                state,
+                &mut engine,
+                options.clock.now(),
+                &board,
+                options.notifier.as_ref(),
+            );
+        }
         let runner = runner::Runner {
-            engine: Engine::new(options.rules),
+            engine,
             clock: options.clock,
             events,
             log,
@@ -131,6 +170,7 @@ impl Agent {
             on_alert: options.on_alert,
             stop: stop_rx,
             tap: tap.clone(),
+            state,
         };
         let task = tokio::spawn(runner.run());
         Ok(Agent {
@@ -143,6 +183,7 @@ impl Agent {
             task,
             event_log: options.event_log,
             delivery,
+            alert_state_left_out,
         })
     }
 
@@ -170,6 +211,7 @@ impl Agent {
             board: self.board.clone(),
             tap: self.tap.clone(),
             delivery: self.delivery.clone(),
+            alert_state_left_out: self.alert_state_left_out.clone(),
         }
     }
 

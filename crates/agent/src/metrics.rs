@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::health::{results, Health};
-use callwatch_core::metrics::{ALERTS_FIRING, ENGINE_DROPPED, NOTIFICATIONS};
+use callwatch_core::metrics::{ALERTS_FIRING, ALERT_STATE_LEFT_OUT, ENGINE_DROPPED, NOTIFICATIONS};
 use callwatch_core::names::{CALLWATCH_RECEIVER, CALLWATCH_RESULT, CALLWATCH_SINK};
 use callwatch_core::prometheus::escape_label_value;
 use callwatch_notify::DeliveryStats;
@@ -31,6 +31,12 @@ pub(super) fn render(health: &Health) -> String {
         out,
         "# HELP {dropped} Calls dropped from alerting: the rules engine's queue was full or its series limit was reached.\n# TYPE {dropped} counter\n{dropped} {}",
         health.engine_dropped
+    );
+    let left_out = ALERT_STATE_LEFT_OUT.prom();
+    let _ = writeln!(
+        out,
+        "# HELP {left_out} Firing alerts the persisted alert state had no room for (they get no resolve after a restart).\n# TYPE {left_out} counter\n{left_out} {}",
+        health.alert_state_left_out
     );
     if let Some(delivery) = &health.delivery {
         notifications(&mut out, delivery);
@@ -77,6 +83,7 @@ mod tests {
         super::render(&Health {
             firing: firing_counts(board),
             engine_dropped: dropped,
+            alert_state_left_out: 0,
             delivery: delivery.cloned(),
         })
     }
@@ -90,6 +97,7 @@ mod tests {
             "callwatch_alerts_firing{alertname=\"BillingOutage\",severity=\"critical\"} 1"
         ));
         assert!(text.contains("callwatch_engine_dropped_total 3"));
+        assert!(text.contains("callwatch_alert_state_left_out_total 0"));
         board.apply(&alert("BillingOutage", AlertState::Resolved));
         let text = render(&board, 3, None);
         assert!(

@@ -41,6 +41,16 @@ pub(super) fn register(meter: &Meter, health: HealthSource) {
         .with_callback(move |observer| observer.observe(source.read().engine_dropped, &[]))
         .build();
 
+    let source = health.clone();
+    meter
+        .u64_observable_counter(names::CALLWATCH_ALERT_STATE_LEFT_OUT)
+        .with_unit("{alert}")
+        .with_description(
+            "Firing alerts the persisted alert state had no room for (no resolve after a restart).",
+        )
+        .with_callback(move |observer| observer.observe(source.read().alert_state_left_out, &[]))
+        .build();
+
     meter
         .u64_observable_counter(names::CALLWATCH_NOTIFICATIONS)
         .with_unit("{notification}")

@@ -31,6 +31,8 @@ pub struct Runner {
     pub stop: oneshot::Receiver<()>,
     /// Where the engine's own refusals (series limit) are published for `/metrics` and OTLP.
     pub tap: Arc<super::EventTap>,
+    /// Where the firing alerts are persisted for the next start, if anywhere.
+    pub state: Option<super::alert_state::AlertStateStore>,
 }
 
 /// What the task reports when it ends.
@@ -66,6 +68,7 @@ impl Runner {
                     self.publish(alerts);
                     self.refresh_pending();
                     self.flush_log(&mut report);
+                    self.persist(false);
                 }
             }
         }
@@ -76,7 +79,27 @@ impl Runner {
         let alerts = self.engine.tick(self.clock.now());
         self.publish(alerts);
         self.flush_log(&mut report);
+        // Everything pending goes to delivery (the spool) first, so the state written last
+        // says every firing alert was handed over and the next start sends none again.
+        if let Some(notifier) = &self.notifier {
+            notifier.flush_now();
+        }
+        self.persist(true);
         (report, self.notifier)
+    }
+
+    /// Writes the firing alerts for the next start (when they, or what delivery has of them,
+    /// changed; `force`: always).
+    fn persist(&mut self, force: bool) {
+        let Some(state) = &mut self.state else {
+            return;
+        };
+        let undelivered = self
+            .notifier
+            .as_ref()
+            .map(Notifier::undelivered)
+            .unwrap_or_default();
+        state.save(self.engine.firing_instances(), &undelivered, force);
     }
 
     fn observe(&mut self, mut event: Event<'static>, report: &mut RunReport) {
@@ -102,7 +125,12 @@ impl Runner {
         let alerts = self.engine.observe_event(&event);
         self.tap
             .set_engine_refused(self.engine.stats().series_overflow);
+        let fired = !alerts.is_empty();
         self.publish(alerts);
+        if fired {
+            // An `any` rule fired at the call: persist now, not at the next tick.
+            self.persist(false);
+        }
     }
 
     fn publish(&mut self, alerts: Vec<Alert>) {

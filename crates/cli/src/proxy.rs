@@ -77,7 +77,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let telemetry = agent_setup::telemetry(&recorder)?;
         let notifier =
             agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
-        let agent = Agent::start(AgentOptions {
+        // The firing alerts persist beside the spool: a restart neither loses a resolve nor
+        // sends a second firing.
+        let agent = Agent::start_restoring(AgentOptions {
             rules,
             clock: Clock::system(),
             event_log: args.events,

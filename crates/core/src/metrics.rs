@@ -126,6 +126,11 @@ pub const ENGINE_DROPPED: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
+pub const ALERT_STATE_LEFT_OUT: Metric = Metric {
+    otel: names::CALLWATCH_ALERT_STATE_LEFT_OUT,
+    unit: "{alert}",
+    kind: Kind::Counter,
+};
 /// Exported over OTLP only (our `/metrics` does not render it).
 pub const HTTP_DURATION: Metric = Metric {
     otel: names::HTTP_CLIENT_REQUEST_DURATION,
@@ -133,9 +138,9 @@ pub const HTTP_DURATION: Metric = Metric {
     kind: Kind::Histogram,
 };
 
-/// Every metric the OTLP exporter sends (what Datadog can see); the last three come from an
+/// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
 /// agent only.
-pub const OTLP: [Metric; 14] = [
+pub const OTLP: [Metric; 15] = [
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,
@@ -150,6 +155,7 @@ pub const OTLP: [Metric; 14] = [
     NOTIFICATIONS,
     ALERTS_FIRING,
     ENGINE_DROPPED,
+    ALERT_STATE_LEFT_OUT,
 ];
 
 /// An attribute key as a Prometheus label name.

@@ -32,6 +32,8 @@ pub const CALLWATCH_ENGINE_DROPPED: &str = "callwatch.engine.dropped";
 pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
 /// Series that fell into the overflow series because a label was over its bound (counter).
 pub const CALLWATCH_SERIES_OVERFLOW: &str = "callwatch.series.overflow";
+/// Firing alerts the persisted alert state had no room for (counter): no resolve after a restart.
+pub const CALLWATCH_ALERT_STATE_LEFT_OUT: &str = "callwatch.alert_state.left_out";
 
 // --- attribute keys ---
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";

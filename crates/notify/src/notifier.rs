@@ -55,6 +55,7 @@ impl Shared {
 
 pub struct Notifier {
     routing: super::RouterConfig,
+    spool_dir: Option<std::path::PathBuf>,
     /// `None` only once `shutdown` has taken it.
     shared: Option<Arc<Shared>>,
     stop: Arc<Notify>,
@@ -108,6 +109,7 @@ impl NotifierBuilder {
         let stop = Arc::new(Notify::new());
         let ticker = tokio::spawn(tick(shared.clone(), stop.clone(), self.cfg.tick));
         Notifier {
+            spool_dir: self.cfg.delivery.spool_dir.clone(),
             routing: self.cfg.route,
             shared: Some(shared),
             stop,
@@ -236,6 +238,45 @@ impl Notifier {
         if let Some(due) = due {
             shared.dispatch(due);
         }
+    }
+
+    /// Fingerprints of firing alerts not yet handed to delivery (still waiting out a group's
+    /// `group_wait`, or muted): what a restart must push again rather than take as notified.
+    pub fn undelivered(&self) -> std::collections::BTreeSet<String> {
+        self.shared().router().undelivered()
+    }
+
+    /// Takes back a firing alert a previous run already handed to delivery (it is in the
+    /// receivers' hands or in the spool): no new `firing` is sent, repeats and its resolve are.
+    /// Alertmanager alone is re-sent it at once (idempotent by labels; it resolves an alert
+    /// nobody re-sends), so its resend cycle goes on.
+    pub fn restore_notified(&self, alert: Alert) {
+        let shared = self.shared();
+        let refresh = shared
+            .router()
+            .restore_notified(alert, OffsetDateTime::now_utc());
+        for n in refresh {
+            for w in shared
+                .workers
+                .iter()
+                .filter(|w| w.receiver() == n.receiver && w.name() == "alertmanager")
+            {
+                w.enqueue(n.clone());
+            }
+        }
+    }
+
+    /// Hands every pending group to delivery now, timers ignored (a stop: what the agent
+    /// persists afterwards is then all in the spool).
+    pub fn flush_now(&self) {
+        let shared = self.shared();
+        let due = shared.router().flush_all(OffsetDateTime::now_utc());
+        shared.dispatch(due);
+    }
+
+    /// The spool's root directory, if notifications are spooled to disk.
+    pub fn spool_dir(&self) -> Option<&std::path::Path> {
+        self.spool_dir.as_deref()
     }
 
     /// The receivers `alert` is routed to (before silences and inhibition).

@@ -11,7 +11,7 @@ mod template;
 pub mod testing;
 
 pub use callwatch_core::duration::{format_duration, parse_duration};
-pub use engine::{ActiveInstance, Engine, EngineStats};
+pub use engine::{ActiveInstance, Engine, EngineStats, FiringInstance, NotRestored};
 pub use load::{load_rules, LoadError, LoadErrors};
 pub use locate::{find_path, key_paths, Pos};
 pub use model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};

@@ -127,7 +127,8 @@ fn run(
                 }
             }
         }
-        let agent = match Agent::start(options) {
+        // The firing alerts persist beside the spool (as the proxy's do).
+        let agent = match Agent::start_restoring(options) {
             Ok(agent) => agent,
             Err(e) => {
                 let _ = started.send(Err(e.to_string()));

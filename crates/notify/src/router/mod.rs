@@ -13,6 +13,7 @@
 mod group;
 mod inhibit;
 mod matcher;
+mod restore;
 mod route;
 mod silence;
 pub mod time_interval;

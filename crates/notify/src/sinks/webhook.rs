@@ -86,15 +86,17 @@ impl Sink for WebhookSink {
         let body = serde_json::to_vec(&self.payload(n)).map_err(|e| SinkError::Permanent {
             reason: format!("webhook payload: {e}"),
         })?;
+        // The same id on every retry and after a restart (it is spooled with the notification),
+        // signed or not: a receiver dedupes on it what a kill -9 mid-delivery sends twice.
         let mut request = self
             .client
             .post(self.url.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json");
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &n.id);
         if let Some(signer) = &self.signer {
-            // Same id on every retry (receivers dedupe on it), fresh timestamp and signature.
+            // Fresh timestamp and signature on every attempt.
             let timestamp = OffsetDateTime::now_utc().unix_timestamp();
             request = request
-                .header("webhook-id", &n.id)
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", signer.sign(&n.id, timestamp, &body));
         }

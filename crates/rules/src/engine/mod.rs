@@ -12,6 +12,7 @@ mod label_bound;
 mod lifecycle;
 mod messages;
 mod render;
+mod restore;
 mod ring;
 mod rotation;
 
@@ -26,6 +27,7 @@ use detector::{Detector, Values, Verdict};
 use lifecycle::{Phase, Step};
 pub use render::status_meaning;
 use render::Facts;
+pub use restore::{FiringInstance, NotRestored};
 use rotation::Rotations;
 
 use super::model::{GroupField, Rule, RuleKind, RuleSet};
