@@ -202,7 +202,10 @@ mod tests {
         assert_eq!(s.stop_reason.as_deref(), Some("max_tokens"));
         let tail = br#"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":6}}"#;
         let ends = success_from_ends(b"{", tail);
-        assert_eq!(ends.usage.map(|u| (u.input_tokens, u.output_tokens)), Some((5, 6)));
+        assert_eq!(
+            ends.usage.map(|u| (u.input_tokens, u.output_tokens)),
+            Some((5, 6))
+        );
         assert_eq!(ends.stop_reason.as_deref(), Some("end_turn"));
     }
 
