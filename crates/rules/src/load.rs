@@ -749,4 +749,45 @@ mod tests {
             "{errs:?}"
         );
     }
+
+    #[test]
+    fn the_noise_test_is_read_and_its_mistakes_named() {
+        let base = "rules:\n  - name: S\n    kind: share_over_threshold\n    window: 2m\n    threshold: 0.05\n";
+        let rules = load_rules("r.yaml", &format!("{base}    noise_share: 0.01\n")).unwrap();
+        match &rules.rules[0].kind {
+            RuleKind::ShareOverThreshold { noise, .. } => assert_eq!(
+                *noise,
+                Some(NoiseTest {
+                    share: 0.01,
+                    min_evidence: 7.0
+                })
+            ),
+            other => panic!("{other:?}"),
+        }
+        let errs = errors(&format!("{base}    min_evidence: 5\n"));
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:6:5: `min_evidence` needs `noise_share`")),
+            "{errs:?}"
+        );
+        let errs = errors(&format!(
+            "{base}    noise_share: 1.5\n    min_evidence: 0\n"
+        ));
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:6:5: `noise_share` 1.5 is out of range")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:7:5: `min_evidence` 0 is out of range")),
+            "{errs:?}"
+        );
+        let errs = errors("rules:\n  - name: A\n    kind: any\n    noise_share: 0.1\n");
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:4:5: `noise_share` does not apply to kind `any`")),
+            "{errs:?}"
+        );
+    }
 }
