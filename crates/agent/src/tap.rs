@@ -95,3 +95,44 @@ impl CallObserver for EventTap {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callwatch_core::classify::{Class, Outcome, Provider};
+    use std::time::Duration;
+
+    #[test]
+    fn the_event_line_names_the_provider_the_call_went_to() {
+        let mut outcome = Outcome::bare(Some(429), Some("ThrottlingException"), Class::RateLimit);
+        outcome.provider = Provider::Bedrock;
+        let call = Call {
+            operation: "chat",
+            model: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            key_id: "k-1",
+            outcome: &outcome,
+            attempts: 1,
+            latency: Duration::from_millis(40),
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: "bedrock-runtime.us-east-1.amazonaws.com",
+            server_port: 443,
+        };
+        let event = call_event(&call, &Clock::system());
+        assert_eq!(event.provider, Provider::Bedrock);
+        assert!(
+            event.to_line().contains(r#""provider":"aws.bedrock""#),
+            "{}",
+            event.to_line()
+        );
+        let mut anthropic = outcome.clone();
+        anthropic.provider = Provider::Anthropic;
+        let call = Call {
+            outcome: &anthropic,
+            ..call
+        };
+        assert!(!call_event(&call, &Clock::system())
+            .to_line()
+            .contains("provider"));
+    }
+}
