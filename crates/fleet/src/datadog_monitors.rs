@@ -120,13 +120,11 @@ fn monitor(rule: &Rule) -> Value {
             )
         }
         RuleKind::BurstAfterEvent { within, window, min_count, min_share, noise, .. } => {
-            // Without the engine's evidence test, two matched calls could be two strays: the
-            // monitor keeps three (two stray 401s are not a burst).
-            let min_count = if noise.is_some() { (*min_count).max(3) } else { *min_count };
+            let min_count = burst_floor(*min_count, noise.as_ref());
             (
                 format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
                 json!({"critical": min_count as f64, "critical_recovery": (min_count as f64 - 1.0).max(0.0)}),
-                format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls{}; this monitor does not.", format_duration(*window), format_duration(*within), noise_note(noise.as_ref())),
+                format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls{}; this monitor does not.", format_duration(*window), format_duration(*within), noise.map_or_else(String::new, |n| format!(" and improbable as stray failures at a {} share ({} nats of evidence)", n.share, n.min_evidence))),
             )
         }
         RuleKind::Any { quiet_for } => (
@@ -238,9 +236,10 @@ fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
             "{name}: the share of {calls} calls{group} is above its anomaly band ({{{{eval \"int(value*100)\"}}}}% of the last {} outside it)",
             format_duration(*window)
         ),
-        RuleKind::BurstAfterEvent { window, min_count, .. } => format!(
-            "{name}: {{{{value}}}} {calls} calls in the last {}{group} (alert at {min_count})",
-            format_duration(*window)
+        RuleKind::BurstAfterEvent { window, min_count, noise, .. } => format!(
+            "{name}: {{{{value}}}} {calls} calls in the last {}{group} (alert at {})",
+            format_duration(*window),
+            burst_floor(*min_count, noise.as_ref())
         ),
         RuleKind::Any { quiet_for } => format!(
             "{name}: {{{{value}}}} {calls} calls in the last {} (any one fires)",
@@ -318,4 +317,15 @@ fn noise_note(noise: Option<&callwatch_rules::NoiseTest>) -> String {
             n.share, n.min_evidence
         )
     })
+}
+
+/// The count a burst monitor fires at. Without the engine's evidence test two matched calls
+/// could be two strays, so a rule that relies on that test keeps three here (two stray 401s are
+/// not a burst).
+fn burst_floor(min_count: u64, noise: Option<&callwatch_rules::NoiseTest>) -> u64 {
+    if noise.is_some() {
+        min_count.max(3)
+    } else {
+        min_count
+    }
 }
