@@ -83,6 +83,7 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         key_id: owned(call.key_id),
         request_id: outcome.request_id.clone().map(Cow::Owned),
         message: outcome.message.clone().map(Cow::Owned),
+        provider: outcome.provider,
     }
 }
 
@@ -92,5 +93,46 @@ impl CallObserver for EventTap {
             Ok(()) => {}
             Err(_) => self.count_drop(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callwatch_core::classify::{Class, Outcome, Provider};
+    use std::time::Duration;
+
+    #[test]
+    fn the_event_line_names_the_provider_the_call_went_to() {
+        let mut outcome = Outcome::bare(Some(429), Some("ThrottlingException"), Class::RateLimit);
+        outcome.provider = Provider::Bedrock;
+        let call = Call {
+            operation: "chat",
+            model: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            key_id: "k-1",
+            outcome: &outcome,
+            attempts: 1,
+            latency: Duration::from_millis(40),
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: "bedrock-runtime.us-east-1.amazonaws.com",
+            server_port: 443,
+        };
+        let event = call_event(&call, &Clock::system());
+        assert_eq!(event.provider, Provider::Bedrock);
+        assert!(
+            event.to_line().contains(r#""provider":"aws.bedrock""#),
+            "{}",
+            event.to_line()
+        );
+        let mut anthropic = outcome.clone();
+        anthropic.provider = Provider::Anthropic;
+        let call = Call {
+            outcome: &anthropic,
+            ..call
+        };
+        assert!(!call_event(&call, &Clock::system())
+            .to_line()
+            .contains("provider"));
     }
 }

@@ -102,6 +102,10 @@ fn grafana_dashboard_has_the_datasource_and_model_variables() {
     assert_eq!(datasource["type"], "datasource");
     assert_eq!(datasource["query"], "prometheus");
     assert!(vars.iter().any(|v| v["name"] == "model"), "model variable");
+    assert!(
+        vars.iter().any(|v| v["name"] == "provider"),
+        "provider variable"
+    );
     for panel in dashboard["panels"].as_array().unwrap() {
         assert_eq!(
             panel["datasource"]["uid"], "${datasource}",

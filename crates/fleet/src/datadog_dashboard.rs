@@ -36,12 +36,12 @@ fn timeseries(title: &str, queries: Vec<Value>, formulas: Vec<Value>) -> Value {
     }})
 }
 
-/// `agg:metric{$model,extra} by {keys}` plus a suffix such as `.as_count()`.
+/// `agg:metric{$model,$provider,extra} by {keys}` plus a suffix such as `.as_count()`.
 fn query(agg: &str, metric: &str, extra: &str, by: &[&str], suffix: &str) -> String {
     let filter = if extra.is_empty() {
-        "$model".to_owned()
+        "$model,$provider".to_owned()
     } else {
-        format!("$model,{extra}")
+        format!("$model,$provider,{extra}")
     };
     let by = if by.is_empty() {
         String::new()
@@ -192,7 +192,8 @@ pub fn dashboard() -> Value {
         "layout_type": "ordered",
         "reflow_type": "auto",
         "template_variables": [
-            {"name": "model", "prefix": names::GEN_AI_REQUEST_MODEL, "available_values": [], "default": "*"}
+            {"name": "model", "prefix": names::GEN_AI_REQUEST_MODEL, "available_values": [], "default": "*"},
+            {"name": "provider", "prefix": names::GEN_AI_PROVIDER_NAME, "available_values": [names::PROVIDER_ANTHROPIC, names::PROVIDER_BEDROCK, names::PROVIDER_VERTEX], "default": "*"}
         ],
         "widgets": widgets,
     })

@@ -97,13 +97,16 @@ fn monitor(rule: &Rule) -> Value {
                 format!("Datadog's attempts distribution has no buckets, so this watches mean attempts per call (>= {bound}) instead of the share of calls with >= {n} attempts; it fires whenever the engine's share would (a superset), and has no volume guard."),
             )
         }
-        RuleKind::ShareOverThreshold { window, threshold, min_calls, min_count } => (
+        RuleKind::ShareOverThreshold { window, threshold, min_calls, min_count, noise } => (
             format!(
                 "sum({w}):sum:{calls}{f}{by}.as_count() / clamp_min(sum:{calls}{{*}}{by}.as_count(), {min_calls}) >= {threshold}",
                 w = last(*window)
             ),
             thresholds(*threshold, rule.severity),
-            format!("Volume guard: the denominator is at least {min_calls} calls, so quiet periods cannot fire on a few failures; the engine's min_count ({min_count}) is not enforced. Recovery thresholds stand in for keep_firing_for."),
+            format!(
+                "Volume guard: the denominator is at least {min_calls} calls, so quiet periods cannot fire on a few failures; the engine's min_count ({min_count}) is not enforced{}. Recovery thresholds stand in for keep_firing_for.",
+                noise_note(noise.as_ref())
+            ),
         ),
         RuleKind::ShareOverBaseline { window, baseline_half_life, min_rise, .. } => {
             options["threshold_windows"] = json!({"trigger_window": last(*window), "recovery_window": last(*window)});
@@ -116,11 +119,14 @@ fn monitor(rule: &Rule) -> Value {
                 format!("Datadog has no CUSUM/EWMA and no per-message metric: this is a 'basic' anomaly band (2 deviations, above only) around the total 400 share's recent history, instead of the engine's per-message EWMA baselines (half-life {}) each tested by a likelihood-ratio CUSUM for a rise of max({min_rise}, baseline); it cannot name the rising message, and a message rising beside a steady one shows later here.", format_duration(*baseline_half_life)),
             )
         }
-        RuleKind::BurstAfterEvent { within, window, min_count, min_share, .. } => (
-            format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
-            json!({"critical": *min_count as f64, "critical_recovery": (*min_count as f64 - 1.0).max(0.0)}),
-            format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls; this monitor does not.", format_duration(*window), format_duration(*within)),
-        ),
+        RuleKind::BurstAfterEvent { within, window, min_count, min_share, noise, .. } => {
+            let min_count = burst_floor(*min_count, noise.as_ref());
+            (
+                format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
+                json!({"critical": min_count as f64, "critical_recovery": (min_count as f64 - 1.0).max(0.0)}),
+                format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls{}; this monitor does not.", format_duration(*window), format_duration(*within), noise.map_or_else(String::new, |n| format!(" and improbable as stray failures at a {} share ({} nats of evidence)", n.share, n.min_evidence))),
+            )
+        }
         RuleKind::Any { quiet_for } => (
             format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),
             json!({"critical": 0.0}),
@@ -230,9 +236,10 @@ fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
             "{name}: the share of {calls} calls{group} is above its anomaly band ({{{{eval \"int(value*100)\"}}}}% of the last {} outside it)",
             format_duration(*window)
         ),
-        RuleKind::BurstAfterEvent { window, min_count, .. } => format!(
-            "{name}: {{{{value}}}} {calls} calls in the last {}{group} (alert at {min_count})",
-            format_duration(*window)
+        RuleKind::BurstAfterEvent { window, min_count, noise, .. } => format!(
+            "{name}: {{{{value}}}} {calls} calls in the last {}{group} (alert at {})",
+            format_duration(*window),
+            burst_floor(*min_count, noise.as_ref())
         ),
         RuleKind::Any { quiet_for } => format!(
             "{name}: {{{{value}}}} {calls} calls in the last {} (any one fires)",
@@ -299,5 +306,26 @@ fn thresholds(at: f64, severity: Severity) -> Value {
         json!({"critical": at, "critical_recovery": round(at * 0.9), "warning": round(at * 0.8), "warning_recovery": round(at * 0.7)})
     } else {
         json!({"critical": at, "critical_recovery": round(at * 0.9)})
+    }
+}
+
+/// What a monitor leaves out of the engine's evidence test, if the rule has one.
+fn noise_note(noise: Option<&callwatch_rules::NoiseTest>) -> String {
+    noise.map_or_else(String::new, |n| {
+        format!(
+            ", nor its evidence test against noise (the window's counts must be improbable at a {} share: {} nats), so a monitor can fire on a few noise calls in a quiet window that the engine holds back",
+            n.share, n.min_evidence
+        )
+    })
+}
+
+/// The count a burst monitor fires at. Without the engine's evidence test two matched calls
+/// could be two strays, so a rule that relies on that test keeps three here (two stray 401s are
+/// not a burst).
+fn burst_floor(min_count: u64, noise: Option<&callwatch_rules::NoiseTest>) -> u64 {
+    if noise.is_some() {
+        min_count.max(3)
+    } else {
+        min_count
     }
 }

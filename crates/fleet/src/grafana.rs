@@ -23,7 +23,11 @@ fn target(legend: &'static str, expr: String) -> Target {
 
 /// The dashboard as JSON.
 pub fn dashboard() -> Value {
-    let model = model_var("$model");
+    // Every query filters by the model and the provider variables.
+    let model = promql::matchers(&[
+        &model_var("$model"),
+        &re(names::GEN_AI_PROVIDER_NAME, "$provider"),
+    ]);
     let m = model.as_str();
     let mut panels = Vec::new();
     let mut add = |title: &str, kind: &str, unit: &str, description: &str, targets: Vec<Target>| {
@@ -213,6 +217,23 @@ pub fn dashboard() -> Value {
                 "query": "prometheus",
                 "current": {},
                 "hide": 0
+            },
+            {
+                "name": "provider",
+                "label": "Provider",
+                "type": "query",
+                "datasource": {"type": "prometheus", "uid": "${datasource}"},
+                "definition": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_PROVIDER_NAME)),
+                "query": {
+                    "query": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_PROVIDER_NAME)),
+                    "refId": "PrometheusVariableQueryEditor-VariableQuery"
+                },
+                "refresh": 2,
+                "includeAll": true,
+                "multi": true,
+                "allValue": ".*",
+                "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
+                "sort": 1
             },
             {
                 "name": "model",

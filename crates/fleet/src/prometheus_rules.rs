@@ -169,8 +169,15 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
             threshold,
             min_calls,
             min_count,
+            noise,
         } => {
             let w = format_duration(*window);
+            if let Some(n) = noise {
+                notes.push(format!(
+                    "the engine also requires the window's counts to be improbable as noise at a {} share (binomial log-likelihood ratio of at least {} nats); this rule leaves that out, so it can fire on a few noise calls in a quiet window that the engine holds back",
+                    n.share, n.min_evidence
+                ));
+            }
             let (h, t) = (
                 format!("{prefix}:hits:increase{w}"),
                 format!("{prefix}:calls:increase{w}"),
@@ -225,9 +232,21 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
             window,
             min_count,
             min_share,
+            noise,
             ..
         } => {
             let (w, wi) = (format_duration(*window), format_duration(*within));
+            if let Some(n) = noise {
+                notes.push(format!(
+                    "the engine counts since the rotation and also requires those counts to be improbable as stray failures at a {} share (binomial log-likelihood ratio of at least {} nats), so {min_count} matched calls fire there only when nearly all the key's calls fail; without that test this rule keeps at least 3 (two stray 401s are not a burst)",
+                    n.share, n.min_evidence
+                ));
+            }
+            let min_count = if noise.is_some() {
+                (*min_count).max(3)
+            } else {
+                *min_count
+            };
             let calls = selector(&CALLS.prom(), "");
             let key = prom_label(names::CALLWATCH_KEY_ID);
             let before = format!("group by ({key}) (last_over_time({calls}[{wi}] offset {wi}))");

@@ -15,6 +15,7 @@ pub fn group_attribute(field: GroupField) -> Option<&'static str> {
         GroupField::ErrorType => names::ERROR_TYPE,
         GroupField::Status => names::HTTP_RESPONSE_STATUS_CODE,
         GroupField::Class => names::CALLWATCH_CLASS,
+        GroupField::Provider => names::GEN_AI_PROVIDER_NAME,
         GroupField::Message => return None,
     })
 }

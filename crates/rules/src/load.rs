@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::locate::{Locator, Pos};
-use super::model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};
+use super::model::{GroupField, Matcher, NoiseTest, Rule, RuleKind, RuleSet, TriggerEvent};
 use super::template::{placeholders, PLACEHOLDERS};
 use callwatch_core::alert::Severity;
 use callwatch_core::classify::Class;
@@ -90,6 +90,8 @@ struct RawRule {
     min_calls: Option<u64>,
     min_count: Option<u64>,
     min_share: Option<f64>,
+    noise_share: Option<f64>,
+    min_evidence: Option<f64>,
     event: Option<String>,
     severity: Option<String>,
     #[serde(default)]
@@ -116,7 +118,14 @@ struct RawMatch {
 /// Which kind-specific keys each kind accepts (the rest are common to all kinds).
 fn kind_keys(kind: &str) -> &'static [&'static str] {
     match kind {
-        "share_over_threshold" => &["window", "threshold", "min_calls", "min_count"],
+        "share_over_threshold" => &[
+            "window",
+            "threshold",
+            "min_calls",
+            "min_count",
+            "noise_share",
+            "min_evidence",
+        ],
         "share_over_baseline" => &[
             "window",
             "baseline_half_life",
@@ -125,7 +134,15 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "min_calls",
             "min_count",
         ],
-        "burst_after_event" => &["event", "within", "window", "min_count", "min_share"],
+        "burst_after_event" => &[
+            "event",
+            "within",
+            "window",
+            "min_count",
+            "min_share",
+            "noise_share",
+            "min_evidence",
+        ],
         "any" => &["quiet_for"],
         "latency_percentile" => &["window", "percentile", "threshold_ms", "min_calls"],
         _ => &[],
@@ -426,7 +443,7 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 12] = [
+        let set: [(&str, bool); 14] = [
             ("window", raw.window.is_some()),
             ("baseline_half_life", raw.baseline_half_life.is_some()),
             ("within", raw.within.is_some()),
@@ -439,6 +456,8 @@ impl Validator<'_> {
             ("min_calls", raw.min_calls.is_some()),
             ("min_count", raw.min_count.is_some()),
             ("min_share", raw.min_share.is_some()),
+            ("noise_share", raw.noise_share.is_some()),
+            ("min_evidence", raw.min_evidence.is_some()),
         ];
         let allowed = kind_keys(kind);
         for (key, present) in set {
@@ -463,6 +482,26 @@ impl Validator<'_> {
         }
     }
 
+    /// `noise_share` turns the evidence test on; `min_evidence` (nats, default 7) alone is an
+    /// error, since it would test nothing.
+    fn noise_test(&mut self, raw: &RawRule) -> Option<NoiseTest> {
+        let Some(share) = raw.noise_share else {
+            if raw.min_evidence.is_some() {
+                self.error(
+                    "min_evidence",
+                    "`min_evidence` needs `noise_share` (the share it tests against)".into(),
+                );
+            }
+            return None;
+        };
+        let share = self.number("noise_share", Some(share), None, (1e-6, 0.999_999));
+        let min_evidence = self.number("min_evidence", raw.min_evidence, Some(7.0), (0.1, 1000.0));
+        Some(NoiseTest {
+            share,
+            min_evidence,
+        })
+    }
+
     fn kind(&mut self, kind: &str, raw: &RawRule) -> RuleKind {
         let window = |v: &mut Self, default: Option<u64>| {
             let d = v.duration("window", raw.window.as_deref(), default);
@@ -481,6 +520,7 @@ impl Validator<'_> {
                 threshold: self.number("threshold", raw.threshold, None, (0.0, 1.0)),
                 min_calls: raw.min_calls.unwrap_or(20),
                 min_count: raw.min_count.unwrap_or(1),
+                noise: self.noise_test(raw),
             },
             "share_over_baseline" => {
                 let half_life = self.duration(
@@ -519,6 +559,7 @@ impl Validator<'_> {
                     window: window(self, Some(300)),
                     min_count: self.count("min_count", raw.min_count, 5),
                     min_share: self.number("min_share", raw.min_share, Some(0.0), (0.0, 1.0)),
+                    noise: self.noise_test(raw),
                 }
             }
             "any" => RuleKind::Any {
@@ -705,6 +746,47 @@ mod tests {
         );
         assert!(
             errs.iter().any(|e| e.contains("duplicate rule name `A`")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn the_noise_test_is_read_and_its_mistakes_named() {
+        let base = "rules:\n  - name: S\n    kind: share_over_threshold\n    window: 2m\n    threshold: 0.05\n";
+        let rules = load_rules("r.yaml", &format!("{base}    noise_share: 0.01\n")).unwrap();
+        match &rules.rules[0].kind {
+            RuleKind::ShareOverThreshold { noise, .. } => assert_eq!(
+                *noise,
+                Some(NoiseTest {
+                    share: 0.01,
+                    min_evidence: 7.0
+                })
+            ),
+            other => panic!("{other:?}"),
+        }
+        let errs = errors(&format!("{base}    min_evidence: 5\n"));
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:6:5: `min_evidence` needs `noise_share`")),
+            "{errs:?}"
+        );
+        let errs = errors(&format!(
+            "{base}    noise_share: 1.5\n    min_evidence: 0\n"
+        ));
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:6:5: `noise_share` 1.5 is out of range")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:7:5: `min_evidence` 0 is out of range")),
+            "{errs:?}"
+        );
+        let errs = errors("rules:\n  - name: A\n    kind: any\n    noise_share: 0.1\n");
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("r.yaml:4:5: `noise_share` does not apply to kind `any`")),
             "{errs:?}"
         );
     }

@@ -54,6 +54,9 @@ pub enum RuleKind {
         min_calls: u64,
         /// And at least this many matched calls.
         min_count: u64,
+        /// Optional evidence test: the share ordinary traffic shows; the window must also be
+        /// improbable as noise at this share (see `min_evidence`).
+        noise: Option<NoiseTest>,
     },
     /// Matched share rises above its own trailing baseline (CUSUM over an EWMA baseline; see
     /// docs/rules.md).
@@ -79,6 +82,8 @@ pub enum RuleKind {
         /// a key a rotation broke fails most of its calls, while stray 401s on a busy key are a
         /// sliver, so a low `min_count` stays safe at high volume.
         min_share: f64,
+        /// Optional evidence test on the counts since the event (see [`NoiseTest`]).
+        noise: Option<NoiseTest>,
     },
     /// Every matched call fires at once (at the call's time); resolves after `quiet_for`
     /// without a matched call.
@@ -121,6 +126,19 @@ impl RuleKind {
             RuleKind::Any { .. } => Duration::from_secs(1),
         }
     }
+}
+
+/// A test that the counts are not ordinary noise: the binomial log-likelihood ratio of the
+/// observed share against `share`, `n · KL(k/n ‖ share)`, must reach `min_evidence` nats (by the
+/// Chernoff bound, noise passes with probability at most `e^-min_evidence`). It makes a rule
+/// volume-adaptive: few calls that nearly all match are enough, a few noise calls in a quiet
+/// window are not (docs/rules.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoiseTest {
+    /// The matched share of ordinary traffic (`noise_share` in the rule file).
+    pub share: f64,
+    /// Nats of evidence against it (`min_evidence`).
+    pub min_evidence: f64,
 }
 
 /// Events a `burst_after_event` rule can follow.
@@ -169,10 +187,13 @@ pub enum GroupField {
     Class,
     /// The normalised error message (numbers, ids and quoted values replaced).
     Message,
+    /// Where the call went: `anthropic`, `aws.bedrock` or `gcp.vertex_ai`
+    /// (`gen_ai.provider.name`).
+    Provider,
 }
 
 impl GroupField {
-    pub const ALL: [GroupField; 7] = [
+    pub const ALL: [GroupField; 8] = [
         GroupField::Model,
         GroupField::KeyId,
         GroupField::Operation,
@@ -180,6 +201,7 @@ impl GroupField {
         GroupField::Status,
         GroupField::Class,
         GroupField::Message,
+        GroupField::Provider,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +213,7 @@ impl GroupField {
             GroupField::Status => "status",
             GroupField::Class => "class",
             GroupField::Message => "message",
+            GroupField::Provider => "provider",
         }
     }
 

@@ -2,7 +2,7 @@
 //! rejected when the rule file is loaded, so rendering never meets one it cannot fill.
 
 /// Every placeholder a template may use.
-pub const PLACEHOLDERS: [&str; 22] = [
+pub const PLACEHOLDERS: [&str; 23] = [
     "rule",
     "severity",
     "share",
@@ -16,6 +16,7 @@ pub const PLACEHOLDERS: [&str; 22] = [
     "quiet_for",
     "key_id",
     "model",
+    "provider",
     "operation",
     "error_type",
     "status",

@@ -71,6 +71,8 @@ struct CallSpec {
     request_id: Option<String>,
     attempts: Option<u32>,
     latency_ms: Option<f64>,
+    /// `anthropic` (default), `aws.bedrock` or `gcp.vertex_ai`: as the event line's field.
+    provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +160,17 @@ const START: OffsetDateTime = match OffsetDateTime::from_unix_timestamp(1_767_22
     Err(_) => OffsetDateTime::UNIX_EPOCH,
 };
 
-fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> CallEvent<'static> {
+fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> Result<CallEvent<'static>, String> {
+    use callwatch_core::classify::{provider_class, ClassInput, Provider};
+    let provider = match spec.provider.as_deref() {
+        None => Provider::Anthropic,
+        Some(p) => Provider::parse(p).ok_or_else(|| {
+            format!(
+                "unknown `provider` {p:?} (allowed: {})",
+                Provider::ALL.map(Provider::as_str).join(", ")
+            )
+        })?,
+    };
     let mut c = CallEvent::new(ts, spec.status, None);
     c.error_type = spec.error_type.clone().map(Cow::Owned);
     c.message = spec.message.clone().map(Cow::Owned);
@@ -168,8 +180,15 @@ fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> CallEvent<'static> {
     c.request_id = spec.request_id.clone().map(Cow::Owned);
     c.attempts = spec.attempts.unwrap_or(1).max(1);
     c.latency_ms = spec.latency_ms;
-    c.reclassify();
-    c
+    c.provider = provider;
+    // As replay classifies a line: Bedrock and Vertex codes too.
+    c.class = provider_class(ClassInput {
+        status: c.status,
+        error_type: c.error_type.as_deref(),
+        message: c.message.as_deref(),
+        error_code: None,
+    });
+    Ok(c)
 }
 
 fn offset(text: &str) -> Result<Duration, String> {
@@ -242,14 +261,14 @@ fn run_case(rules: &RuleSet, case: &TestCase) -> Result<Vec<String>, String> {
             for k in 0..n {
                 // Spread the interval's calls evenly inside it.
                 let ts = slot_start + interval * (k as f64 / n as f64);
-                events.push(Event::Call(call_event(&series.call, ts)));
+                events.push(Event::Call(call_event(&series.call, ts)?));
             }
         }
     }
     for e in &case.input_events {
         let ts = START + offset(&e.at)?;
         match (&e.call, &e.key_rotated) {
-            (Some(call), None) => events.push(Event::Call(call_event(call, ts))),
+            (Some(call), None) => events.push(Event::Call(call_event(call, ts)?)),
             (None, Some(key)) => events.push(Event::KeyRotated(KeyRotation {
                 ts,
                 key_id: Cow::Owned(key.clone()),

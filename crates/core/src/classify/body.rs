@@ -45,7 +45,8 @@ pub(crate) struct Wire<'a> {
     pub request_id: Text<'a>,
     #[serde(borrow)]
     pub model: Text<'a>,
-    #[serde(borrow)]
+    /// Bedrock's Converse API writes `stopReason` (same values).
+    #[serde(borrow, alias = "stopReason")]
     pub stop_reason: Text<'a>,
     pub usage: Object<WireUsage>,
     #[serde(borrow)]
@@ -73,13 +74,20 @@ pub(crate) struct WireDetails<'a> {
 }
 
 /// `usage` counters; `None` when the key is absent (a stream's `message_delta` names only what
-/// changed), a counter of the wrong type reads as 0.
+/// changed), a counter of the wrong type reads as 0. Bedrock's Converse API (`converse`, and
+/// the `metadata` event of `converse-stream`) names the same counters in camelCase, with cache
+/// writes as `cacheWriteInputTokens`; its `inputTokens` excludes cache reads and writes as the
+/// Anthropic API's `input_tokens` does, so both feed the same token series.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct WireUsage {
+    #[serde(alias = "inputTokens")]
     pub input_tokens: Option<Count>,
+    #[serde(alias = "cacheReadInputTokens")]
     pub cache_read_input_tokens: Option<Count>,
+    #[serde(alias = "cacheWriteInputTokens")]
     pub cache_creation_input_tokens: Option<Count>,
+    #[serde(alias = "outputTokens")]
     pub output_tokens: Option<Count>,
 }
 
@@ -176,6 +184,32 @@ mod tests {
     }
 
     #[test]
+    fn a_bedrock_converse_body_gives_the_same_usage_and_stop_reason() {
+        // The Converse response shape (docs.aws.amazon.com/bedrock/latest/APIReference/
+        // API_runtime_Converse.html): camelCase usage with cache reads and writes.
+        let v = parse(br#"{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"max_tokens","usage":{"inputTokens":12,"outputTokens":34,"totalTokens":1046,"cacheReadInputTokens":900,"cacheWriteInputTokens":100},"metrics":{"latencyMs":812}}"#).unwrap();
+        let s = success_body(&v);
+        assert_eq!(
+            s.usage,
+            Some(Usage {
+                input_tokens: 12,
+                cache_read_input_tokens: 900,
+                cache_creation_input_tokens: 100,
+                output_tokens: 34,
+            })
+        );
+        assert_eq!(s.usage.unwrap().total_input(), 1012);
+        assert_eq!(s.stop_reason.as_deref(), Some("max_tokens"));
+        let tail = br#"}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":6}}"#;
+        let ends = success_from_ends(b"{", tail);
+        assert_eq!(
+            ends.usage.map(|u| (u.input_tokens, u.output_tokens)),
+            Some((5, 6))
+        );
+        assert_eq!(ends.stop_reason.as_deref(), Some("end_turn"));
+    }
+
+    #[test]
     fn bounded_cuts_on_char_boundaries() {
         assert_eq!(bounded("héllo", 2), "hé");
         assert_eq!(bounded("hi", 5), "hi");
@@ -197,6 +231,7 @@ pub(crate) fn success_from_ends(head: &[u8], tail: &[u8]) -> SuccessBody {
             .map(|u| usage(&u)),
         model: value_after::<Text>(head, b"\"model\":", Find::First).and_then(|t| short(&t)),
         stop_reason: value_after::<Text>(tail, b"\"stop_reason\":", Find::Last)
+            .or_else(|| value_after::<Text>(tail, b"\"stopReason\":", Find::Last))
             .and_then(|t| short(&t)),
     }
 }

@@ -4,7 +4,9 @@
 //! carry `{"bytes":"<base64>"}`, the Anthropic stream event inside, which the [`SseScanner`]
 //! reads as it would on the Anthropic API. An `exception` frame (`:exception-type`
 //! `throttlingException`, `modelStreamErrorException`, …) inside a 200 makes the call a
-//! failure, exactly as an SSE `error` event does.
+//! failure, exactly as an SSE `error` event does. A `converse-stream` answer carries its own
+//! events instead (`messageStart` … `messageStop` with the `stopReason`, then `metadata` with
+//! the `usage`): those two are read directly.
 //!
 //! Like the SSE scanner it keeps at most one bounded frame, whatever the stream's size, and
 //! gives the same outcome however the bytes are cut. CRCs are not checked: the scanner reads,
@@ -44,6 +46,15 @@ pub struct EventStreamScanner {
     skipped: u64,
     events: SseScanner,
     exception: Option<(String, Option<String>)>,
+    /// `converse-stream`: what `messageStop` and `metadata` said.
+    converse: Converse,
+}
+
+#[derive(Debug, Default)]
+struct Converse {
+    stopped: bool,
+    stop_reason: Option<String>,
+    usage: Option<super::Usage>,
 }
 
 impl Default for EventStreamScanner {
@@ -59,6 +70,7 @@ impl Default for EventStreamScanner {
             skipped: 0,
             events: SseScanner::new(),
             exception: None,
+            converse: Converse::default(),
         }
     }
 }
@@ -97,7 +109,7 @@ impl EventStreamScanner {
     /// Whether the stream reached `message_stop` or an error (in-band exception or Anthropic
     /// `error` event); a stream that ends before either was cut off.
     pub fn completed(&self) -> bool {
-        self.exception.is_some() || self.events.completed()
+        self.exception.is_some() || self.events.completed() || self.converse.stopped
     }
 
     /// Frames skipped (too large, malformed headers) or the framing lost.
@@ -109,6 +121,10 @@ impl EventStreamScanner {
     pub fn finish(self, status: u16, headers: &HeaderMap) -> Outcome {
         let mut outcome = self.events.finish(status, headers);
         outcome.provider = Provider::Bedrock;
+        if outcome.class == Class::Success {
+            outcome.usage = outcome.usage.or(self.converse.usage);
+            outcome.truncated |= self.converse.stop_reason.as_deref() == Some("max_tokens");
+        }
         if outcome.request_id.is_none() {
             outcome.request_id = headers
                 .get(bedrock::REQUEST_ID_HEADER)
@@ -187,6 +203,22 @@ impl EventStreamScanner {
     fn apply(&mut self, headers: &FrameHeaders, payload: &[u8]) {
         match headers.message_type {
             Some("event") if headers.event_type == Some("chunk") => self.chunk(payload),
+            Some("event") if headers.event_type == Some("messageStop") => {
+                self.converse.stopped = true;
+                if let Some(wire) = super::body::parse(payload) {
+                    self.converse.stop_reason = super::body::short(&wire.stop_reason);
+                }
+            }
+            Some("event") if headers.event_type == Some("metadata") => {
+                match super::body::parse(payload) {
+                    Some(wire) => {
+                        if let Some(usage) = wire.usage.0.as_ref() {
+                            self.converse.usage = Some(super::body::usage(usage));
+                        }
+                    }
+                    None => self.skipped += 1,
+                }
+            }
             Some("exception") => {
                 let code = headers.exception_type.unwrap_or("exception");
                 self.set_exception(code, payload_message(payload));

@@ -164,3 +164,64 @@ proptest! {
         let _ = scan_in(&[&mixed]);
     }
 }
+
+/// A `converse-stream` answer: its own event types (JSON payloads, not base64 chunks), the
+/// stop reason in `messageStop` and the usage in the final `metadata` event (docs.aws.amazon.com
+/// /bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html).
+fn converse_stream(stop_reason: &str) -> Vec<u8> {
+    let event = |kind: &str, json: &str| {
+        frame(
+            &[
+                (":event-type", kind),
+                (":content-type", "application/json"),
+                (":message-type", "event"),
+            ],
+            json.as_bytes(),
+            None,
+        )
+    };
+    [
+        event("messageStart", r#"{"role":"assistant","p":"abcd"}"#),
+        event(
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":0,"delta":{"text":"Hello"},"p":"ab"}"#,
+        ),
+        event("contentBlockStop", r#"{"contentBlockIndex":0,"p":"a"}"#),
+        event(
+            "messageStop",
+            &format!(r#"{{"stopReason":"{stop_reason}","p":"abc"}}"#),
+        ),
+        event(
+            "metadata",
+            r#"{"usage":{"inputTokens":30,"outputTokens":12,"totalTokens":1042,"cacheReadInputTokens":800,"cacheWriteInputTokens":200},"metrics":{"latencyMs":640},"p":"abcdef"}"#,
+        ),
+    ]
+    .concat()
+}
+
+#[test]
+fn a_converse_stream_gives_its_usage_and_stop_reason_however_it_is_cut() {
+    let bytes = converse_stream("max_tokens");
+    let whole = scan_in(&[&bytes]);
+    assert_eq!(whole.class, Class::Success);
+    assert_eq!(whole.provider, Provider::Bedrock);
+    assert_eq!(
+        whole.usage,
+        Some(crate::classify::Usage {
+            input_tokens: 30,
+            cache_read_input_tokens: 800,
+            cache_creation_input_tokens: 200,
+            output_tokens: 12,
+        })
+    );
+    assert!(whole.truncated, "stopReason max_tokens is counted");
+    for cut in 0..bytes.len() {
+        let (a, b) = bytes.split_at(cut);
+        assert_eq!(scan_in(&[a, b]), whole, "cut at {cut}");
+    }
+    let mut s = EventStreamScanner::new();
+    s.feed(&bytes);
+    assert!(s.completed());
+    assert_eq!(s.skipped(), 0);
+    assert!(!scan_in(&[&converse_stream("end_turn")]).truncated);
+}

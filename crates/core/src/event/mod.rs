@@ -19,7 +19,7 @@ use std::borrow::Cow;
 
 use time::OffsetDateTime;
 
-use crate::classify::Class;
+use crate::classify::{Class, Provider};
 
 pub use parse::{parse_line, EventError};
 pub use timestamp::parse_rfc3339;
@@ -59,6 +59,9 @@ pub struct CallEvent<'a> {
     pub key_id: Option<Cow<'a, str>>,
     pub request_id: Option<Cow<'a, str>>,
     pub message: Option<Cow<'a, str>>,
+    /// Where the call went (`gen_ai.provider.name`); the line's optional `provider` field,
+    /// omitted for the Anthropic API.
+    pub provider: Provider,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -88,6 +91,7 @@ impl<'a> CallEvent<'a> {
             key_id: None,
             request_id: None,
             message: None,
+            provider: Provider::Anthropic,
         };
         event.reclassify();
         event
@@ -123,6 +127,7 @@ impl<'a> CallEvent<'a> {
             key_id: own(self.key_id),
             request_id: own(self.request_id),
             message: own(self.message),
+            provider: self.provider,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::{parse_rfc3339, CallEvent, Event, KeyRotation};
-use crate::classify::{provider_class, ClassInput};
+use crate::classify::{provider_class, ClassInput, Provider};
 
 /// A line that could not be read: its 1-based number and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +40,8 @@ struct Wire<'a> {
     message: Option<Text<'a>>,
     #[serde(borrow, default)]
     event: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    provider: Option<Text<'a>>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -121,6 +123,16 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
             )));
         }
     }
+    let provider = match text(wire.provider) {
+        None => Provider::Anthropic,
+        Some(p) => Provider::parse(&p).ok_or_else(|| {
+            fail(format!(
+                "unknown `provider` {p:?} (allowed: {}; omitted means {})",
+                Provider::ALL.map(Provider::as_str).join(", "),
+                Provider::Anthropic.as_str()
+            ))
+        })?,
+    };
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -144,6 +156,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         key_id: text(wire.key_id),
         request_id: text(wire.request_id),
         message,
+        provider,
     }))
 }
 
@@ -236,6 +249,30 @@ mod tests {
         let vertex_permission =
             call(r#"{"ts":"2026-11-20T08:00:00Z","status":403,"error_type":"PERMISSION_DENIED"}"#);
         assert_eq!(vertex_permission.class, Class::Permission);
+    }
+
+    #[test]
+    fn provider_is_optional_read_when_present_and_an_unknown_one_is_named() {
+        assert_eq!(
+            call(r#"{"ts":"2026-11-20T08:00:00Z","status":200}"#).provider,
+            Provider::Anthropic
+        );
+        let bedrock = call(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":429,"error_type":"ThrottlingException","provider":"aws.bedrock"}"#,
+        );
+        assert_eq!(bedrock.provider, Provider::Bedrock);
+        assert_eq!(bedrock.class, Class::RateLimit);
+        let err = parse_line(
+            r#"{"ts":"2026-11-20T08:00:00Z","status":200,"provider":"openai"}"#,
+            4,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("line 4: unknown `provider` \"openai\""),
+            "{err}"
+        );
+        assert!(err.what.contains("gcp.vertex_ai"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,9 @@ struct CallLine<'e> {
     request_id: Option<&'e str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'e str>,
+    /// Omitted for the Anthropic API, so its lines stay as they always were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +60,8 @@ impl CallEvent<'_> {
             key_id: self.key_id.as_deref(),
             request_id: self.request_id.as_deref(),
             message: message.as_deref(),
+            provider: (self.provider != crate::classify::Provider::Anthropic)
+                .then(|| self.provider.as_str()),
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()
@@ -140,6 +145,19 @@ mod tests {
         for (i, (line, want)) in text.lines().zip(&events).enumerate() {
             assert_eq!(&parse_line(line, i as u64 + 1).unwrap(), want);
         }
+    }
+
+    #[test]
+    fn the_provider_is_written_only_when_not_the_anthropic_api_and_reads_back() {
+        let mut call = CallEvent::new(datetime!(2026-11-20 08:00:00 UTC), Some(200), None);
+        assert_eq!(
+            call.to_line(),
+            r#"{"ts":"2026-11-20T08:00:00Z","status":200,"error_type":null,"attempts":1}"#
+        );
+        call.provider = crate::classify::Provider::Vertex;
+        let line = call.to_line();
+        assert!(line.ends_with(r#","provider":"gcp.vertex_ai"}"#), "{line}");
+        assert_eq!(parse_line(&line, 1).unwrap(), Event::Call(call));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 use hdrhistogram::Histogram;
 
+use super::evidence;
 use super::messages::{MessageBaseline, Params, Reading};
 use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
-use crate::model::RuleKind;
+use crate::model::{NoiseTest, RuleKind};
 use callwatch_core::event::CallEvent;
 
 /// The numbers a verdict rests on (they go into the alert's `values` and templates).
@@ -134,6 +135,7 @@ impl Detector {
                     threshold,
                     min_calls,
                     min_count,
+                    noise,
                     ..
                 },
             ) => {
@@ -143,7 +145,8 @@ impl Detector {
                     slot: None,
                     holds: c.total >= *min_calls
                         && c.matched >= *min_count
-                        && s.is_some_and(|s| s >= *threshold),
+                        && s.is_some_and(|s| s >= *threshold)
+                        && not_noise(c, noise.as_ref()),
                     values: Values {
                         share: s,
                         threshold: Some(*threshold),
@@ -179,6 +182,7 @@ impl Detector {
                     within,
                     min_count,
                     min_share,
+                    noise,
                     ..
                 },
             ) => {
@@ -197,7 +201,9 @@ impl Detector {
                     // fails every call after it is a burst even if its failures trickle in, and
                     // the good calls from before it do not dilute the share.
                     since.is_some_and(|s| {
-                        s.matched >= *min_count && share(s).is_some_and(|x| x >= *min_share)
+                        s.matched >= *min_count
+                            && share(s).is_some_and(|x| x >= *min_share)
+                            && not_noise(s, noise.as_ref())
                     })
                 };
                 let shown = since.filter(|_| !firing).unwrap_or(c);
@@ -273,6 +279,11 @@ impl Detector {
             _ => None,
         }
     }
+}
+
+/// The rule's evidence test, if it has one: the counts are improbable as noise.
+fn not_noise(c: Counts, noise: Option<&NoiseTest>) -> bool {
+    noise.is_none_or(|n| evidence::against_noise(c.matched, c.total, n.share) >= n.min_evidence)
 }
 
 fn baseline_params(kind: &RuleKind) -> Option<Params> {

@@ -8,6 +8,7 @@
 
 mod contributors;
 mod detector;
+mod evidence;
 mod label_bound;
 mod lifecycle;
 mod messages;
@@ -163,6 +164,7 @@ fn field_value(field: GroupField, call: &CallEvent<'_>) -> Option<String> {
         GroupField::Status => call.status.map(|s| s.to_string()),
         GroupField::Class => Some(call.class.as_str().to_string()),
         GroupField::Message => call.message.as_deref().map(normalise_message),
+        GroupField::Provider => Some(call.provider.as_str().to_string()),
     }
 }
 
@@ -430,6 +432,7 @@ impl Engine {
                         }
                     }
                     GroupField::Class => key_buf.push_str(call.class.as_str()),
+                    GroupField::Provider => key_buf.push_str(call.provider.as_str()),
                     _ => match field_value_ref(field, call) {
                         Some(v) => key_buf.push_str(v),
                         None => match field_value(field, call) {

@@ -97,6 +97,7 @@ impl Facts<'_> {
             },
             "key_id" => label_or("key_id", None)?,
             "model" => label_or("model", None)?,
+            "provider" => label_or("provider", None)?,
             "operation" => label_or("operation", None)?,
             "error_type" => label_or("error_type", self.error_type)?,
             "status" => label_or("status", self.status)?,
