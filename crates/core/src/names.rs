@@ -32,6 +32,15 @@ pub const CALLWATCH_ENGINE_DROPPED: &str = "callwatch.engine.dropped";
 pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
 /// Series that fell into the overflow series because a label was over its bound (counter).
 pub const CALLWATCH_SERIES_OVERFLOW: &str = "callwatch.series.overflow";
+/// What calls cost, USD, by model, key id and operation (counter, `{USD}`; computed from token
+/// usage and the price table at collection time).
+pub const CALLWATCH_COST: &str = "callwatch.cost";
+/// Calls with usage on a model the price table does not price (counter; never priced at 0).
+pub const CALLWATCH_COST_UNPRICED: &str = "callwatch.cost.unpriced";
+/// What cache reads saved against plain input, USD (counter, `{USD}`).
+pub const CALLWATCH_COST_CACHE_SAVINGS: &str = "callwatch.cost.cache_savings";
+/// The unit of the cost counters: a UCUM annotation, so Prometheus adds no unit suffix.
+pub const UNIT_USD: &str = "{USD}";
 
 // --- attribute keys ---
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";

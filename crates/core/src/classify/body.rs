@@ -81,6 +81,15 @@ pub(crate) struct WireUsage {
     pub cache_read_input_tokens: Option<Count>,
     pub cache_creation_input_tokens: Option<Count>,
     pub output_tokens: Option<Count>,
+    /// `cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}`: the split of
+    /// the cache writes by TTL (each TTL has its own price).
+    pub cache_creation: Object<WireCacheCreation>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireCacheCreation {
+    pub ephemeral_1h_input_tokens: Option<Count>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +140,11 @@ pub(crate) fn usage(usage: &WireUsage) -> Usage {
         cache_read_input_tokens: count(usage.cache_read_input_tokens),
         cache_creation_input_tokens: count(usage.cache_creation_input_tokens),
         output_tokens: count(usage.output_tokens),
+        cache_creation_1h_input_tokens: usage
+            .cache_creation
+            .0
+            .as_ref()
+            .map_or(0, |c| count(c.ephemeral_1h_input_tokens)),
     }
 }
 
@@ -261,6 +275,12 @@ mod oracle_tests {
             cache_read_input_tokens: n("cache_read_input_tokens"),
             cache_creation_input_tokens: n("cache_creation_input_tokens"),
             output_tokens: n("output_tokens"),
+            cache_creation_1h_input_tokens: u
+                .get("cache_creation")
+                .and_then(Value::as_object)
+                .and_then(|c| c.get("ephemeral_1h_input_tokens"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
         })
     }
 
@@ -297,6 +317,8 @@ mod oracle_tests {
         "input_tokens",
         "output_tokens",
         "cache_read_input_tokens",
+        "cache_creation",
+        "ephemeral_1h_input_tokens",
         "content",
     ];
 
