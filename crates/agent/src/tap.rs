@@ -83,6 +83,7 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         key_id: owned(call.key_id),
         request_id: outcome.request_id.clone().map(Cow::Owned),
         message: outcome.message.clone().map(Cow::Owned),
+        usage: outcome.usage,
     }
 }
 

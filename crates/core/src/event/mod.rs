@@ -13,13 +13,14 @@
 
 mod parse;
 mod timestamp;
+mod tokens;
 mod write;
 
 use std::borrow::Cow;
 
 use time::OffsetDateTime;
 
-use crate::classify::Class;
+use crate::classify::{Class, Usage};
 
 pub use parse::{parse_line, EventError};
 pub use timestamp::parse_rfc3339;
@@ -59,6 +60,9 @@ pub struct CallEvent<'a> {
     pub key_id: Option<Cow<'a, str>>,
     pub request_id: Option<Cow<'a, str>>,
     pub message: Option<Cow<'a, str>>,
+    /// Token usage (optional `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
+    /// `cache_creation_input_tokens` fields): what spend rules price.
+    pub usage: Option<Usage>,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -88,6 +92,7 @@ impl<'a> CallEvent<'a> {
             key_id: None,
             request_id: None,
             message: None,
+            usage: None,
         };
         event.reclassify();
         event
@@ -123,6 +128,7 @@ impl<'a> CallEvent<'a> {
             key_id: own(self.key_id),
             request_id: own(self.request_id),
             message: own(self.message),
+            usage: self.usage,
         }
     }
 }

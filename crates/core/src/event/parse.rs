@@ -40,6 +40,17 @@ struct Wire<'a> {
     message: Option<Text<'a>>,
     #[serde(borrow, default)]
     event: Option<Text<'a>>,
+    // Token usage (optional), as the API's `usage` names it; read by [`super::tokens`].
+    #[serde(default)]
+    input_tokens: Option<i64>,
+    #[serde(default)]
+    output_tokens: Option<i64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<i64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<i64>,
+    #[serde(default)]
+    cache_creation_1h_input_tokens: Option<i64>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -121,6 +132,15 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
             )));
         }
     }
+    let usage = super::tokens::WireTokens {
+        input_tokens: wire.input_tokens,
+        output_tokens: wire.output_tokens,
+        cache_read_input_tokens: wire.cache_read_input_tokens,
+        cache_creation_input_tokens: wire.cache_creation_input_tokens,
+        cache_creation_1h_input_tokens: wire.cache_creation_1h_input_tokens,
+    }
+    .usage()
+    .map_err(fail)?;
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -144,6 +164,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         key_id: text(wire.key_id),
         request_id: text(wire.request_id),
         message,
+        usage,
     }))
 }
 

@@ -25,6 +25,8 @@ struct CallLine<'e> {
     request_id: Option<&'e str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'e str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    tokens: Option<super::tokens::TokenFields>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +59,7 @@ impl CallEvent<'_> {
             key_id: self.key_id.as_deref(),
             request_id: self.request_id.as_deref(),
             message: message.as_deref(),
+            tokens: self.usage.as_ref().map(super::tokens::TokenFields::of),
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()
