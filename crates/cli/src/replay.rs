@@ -80,7 +80,7 @@ pub(crate) fn load_rule_set(path: Option<&std::path::Path>) -> Result<RuleSet, U
     }
     let mut names = std::collections::HashSet::new();
     for r in &rules {
-        if !names.insert(r.name.as_str()) {
+        if !names.insert((r.name.as_str(), &r.labels)) {
             return Err(UserError(format!(
                 "rule `{}` is defined in more than one file under {}",
                 r.name,

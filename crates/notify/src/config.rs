@@ -815,6 +815,10 @@ struct RawFile {
     stdout: Option<RawToggle>,
     spool: Option<RawSpool>,
     delivery: Option<RawDelivery>,
+    // Read and validated by callwatch_core::cost::SpendConfig (accepted here so they are not
+    // reported as unknown keys).
+    budget: Option<toml::Value>,
+    prices: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

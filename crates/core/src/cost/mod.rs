@@ -15,10 +15,15 @@
 //! assert!((price.cost_usd(&TokenCounts::of(&usage)) - 0.0105).abs() < 1e-12);
 //! ```
 
+mod config;
 mod prices;
 mod prometheus;
 mod spend;
 
+pub use config::{
+    Budget, Credit, SpendConfig, SpendConfigError, ENV_CREDIT_AS_OF, ENV_CREDIT_BALANCE_USD,
+    ENV_MONTHLY_SPEND_LIMIT_USD, ENV_PRICES,
+};
 pub use prices::{parse_rows, Price, PriceError, PriceTable, EMBEDDED_PRICES, PRICE_UNIT};
 pub(crate) use prometheus::render_prometheus;
 pub use spend::{spend, warn_unpriced_once, Spend};
