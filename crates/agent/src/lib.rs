@@ -93,8 +93,21 @@ pub struct AgentSummary {
 }
 
 impl Agent {
-    /// Starts the engine task on the current tokio runtime.
+    /// Starts the engine task on the current tokio runtime (spend priced with the recorder's
+    /// prices, no budget).
     pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
+        let spend = callwatch_core::cost::SpendConfig {
+            prices: std::sync::Arc::new(options.recorder.prices().clone()),
+            budget: Default::default(),
+        };
+        Self::start_with_spend(options, spend)
+    }
+
+    /// [`Agent::start`], with the prices and budget the spend rules judge against.
+    pub fn start_with_spend(
+        options: AgentOptions,
+        spend: callwatch_core::cost::SpendConfig,
+    ) -> Result<Agent, AgentError> {
         let log = match &options.event_log {
             Some(path) => {
                 // Appended to, like any log: a restart, or two processes of one app, keep every
@@ -122,7 +135,7 @@ impl Agent {
         let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
         let runner = runner::Runner {
-            engine: Engine::new(options.rules),
+            engine: Engine::new(options.rules).with_spend(spend),
             clock: options.clock,
             events,
             log,

@@ -817,8 +817,10 @@ struct RawFile {
     delivery: Option<RawDelivery>,
     // Read and validated by callwatch_core::cost::SpendConfig (accepted here so they are not
     // reported as unknown keys).
-    budget: Option<toml::Value>,
-    prices: Option<toml::Value>,
+    #[serde(rename = "budget")]
+    _budget: Option<toml::Value>,
+    #[serde(rename = "prices")]
+    _prices: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

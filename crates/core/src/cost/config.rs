@@ -31,6 +31,12 @@ pub const ENV_CREDIT_AS_OF: &str = "CALLWATCH_CREDIT_AS_OF";
 pub const ENV_MONTHLY_SPEND_LIMIT_USD: &str = "CALLWATCH_MONTHLY_SPEND_LIMIT_USD";
 pub const ENV_PRICES: &str = "CALLWATCH_PRICES";
 
+/// Whether `text` is a TOML document (`check` reports a syntax error once, from the notifier's
+/// reader).
+pub fn parses_as_toml(text: &str) -> bool {
+    text.parse::<toml::Table>().is_ok()
+}
+
 /// A prepaid credit balance read at a moment: what is left is the balance minus the spend of
 /// the calls made since.
 #[derive(Clone, Copy, Debug, PartialEq)]

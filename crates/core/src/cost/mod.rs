@@ -21,8 +21,8 @@ mod prometheus;
 mod spend;
 
 pub use config::{
-    Budget, Credit, SpendConfig, SpendConfigError, ENV_CREDIT_AS_OF, ENV_CREDIT_BALANCE_USD,
-    ENV_MONTHLY_SPEND_LIMIT_USD, ENV_PRICES,
+    parses_as_toml, Budget, Credit, SpendConfig, SpendConfigError, ENV_CREDIT_AS_OF,
+    ENV_CREDIT_BALANCE_USD, ENV_MONTHLY_SPEND_LIMIT_USD, ENV_PRICES,
 };
 pub use prices::{parse_rows, Price, PriceError, PriceTable, EMBEDDED_PRICES, PRICE_UNIT};
 pub(crate) use prometheus::render_prometheus;
