@@ -100,14 +100,15 @@ pub enum RuleKind {
         /// Spend seen for at least this long before a runway is judged.
         min_history: Duration,
     },
-    /// Spend per minute of the group rises far above its own trailing baseline (CUSUM of the
-    /// log ratio over an EWMA baseline, the rising-400 rule's method on dollars).
+    /// Spend per minute of the group rises far above its own trailing baseline (a CUSUM of
+    /// standardised excess over an EWMA baseline, the rising-400 rule's method on dollars).
     SpendOverBaseline {
         window: Duration,
         baseline_half_life: Duration,
         /// The window's rate must be at least this many times the baseline.
         min_ratio: f64,
-        /// Evidence (sum of per-minute log ratios beyond half of `min_ratio`) needed to fire.
+        /// Evidence needed to fire: the CUSUM of per-minute excess, in standard deviations
+        /// beyond one (each minute counts at most six).
         cusum_limit: f64,
         /// Minutes of baseline needed before judging.
         min_history: Duration,

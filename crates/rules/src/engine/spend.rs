@@ -9,11 +9,12 @@
 //!   safety is a slower start on a sudden sustained rise: the long rate catches up over hours
 //!   (SpendRateSpike covers the first minutes of such a rise).
 //! * [`SpendBaseline`] (`spend_over_baseline`): per-minute spend of one (model, key id) against
-//!   its own EWMA baseline, with a one-sided CUSUM of the log ratio (the rising-400 rule's
-//!   method, on dollars instead of a share): each minute adds `ln(x / baseline) − ln(min_ratio)/2`,
-//!   floored at zero; it fires when the sum reaches `cusum_limit` and the window's rate is at
-//!   least `min_ratio` × the baseline. The baseline learns only from minutes that are not
-//!   part of an excursion, so a rise is not absorbed before it is judged.
+//!   its own EWMA baseline (mean and variance), with a one-sided CUSUM (the rising-400 rule's
+//!   method, on dollars instead of a share): each minute adds its excess over the baseline in
+//!   standard deviations, less one, capped at six, floored at zero; it fires when the sum
+//!   reaches `cusum_limit` and the window's rate is at least `min_ratio` × the baseline. The
+//!   baseline learns only from minutes outside an excursion, so a rise is not absorbed before
+//!   it is judged; the cap keeps one outsized call from firing alone.
 
 use std::sync::Arc;
 
@@ -241,26 +242,36 @@ impl Runway {
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
     window: Ring,
-    /// Spend of the minute being filled, and which minute it is.
+    /// The minute being filled.
     minute: i64,
-    minute_usd: f64,
-    /// EWMA of spend per minute, and the minutes it has learned from.
-    baseline: f64,
+    /// Mean and variance of spend per minute: a plain running mean over the first
+    /// `min_history`, then an EWMA; both learn only from minutes outside an excursion.
+    mean: f64,
+    var: f64,
     learned: u64,
     cusum: f64,
-    frozen: bool,
 }
+
+/// The CUSUM's allowance per minute, in standard deviations: minutes within a deviation of
+/// the baseline wear the sum down.
+const DRIFT_SD: f64 = 1.0;
+/// One minute adds at most this many deviations: a single outsized call (a session writing a
+/// 100k-token cache) cannot fire alone; a rise must last.
+const MAX_STEP_SD: f64 = 6.0;
+/// The deviation is at least this share of the mean: a perfectly steady spend does not make
+/// every cent of noise a deviation.
+const MIN_SD_SHARE: f64 = 0.25;
 
 impl SpendBaseline {
     pub fn new(kind: &RuleKind, eval_end: i64) -> SpendBaseline {
         SpendBaseline {
             window: Ring::new(kind.window().as_secs() as i64, eval_end),
-            minute: eval_end.div_euclid(60),
-            minute_usd: 0.0,
-            baseline: 0.0,
+            // The series starts mid-minute: its first whole minute is the next one.
+            minute: eval_end.div_euclid(60) + 1,
+            mean: 0.0,
+            var: 0.0,
             learned: 0,
             cusum: 0.0,
-            frozen: false,
         }
     }
 
@@ -274,14 +285,18 @@ impl SpendBaseline {
         )
     }
 
+    fn sd(&self) -> f64 {
+        self.var.sqrt().max(MIN_SD_SHARE * self.mean)
+    }
+
     /// Moves to `end`; each completed minute updates the CUSUM and (outside an excursion) the
     /// baseline.
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         self.window.advance(end);
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
-            min_ratio,
             min_history,
+            cusum_limit,
             ..
         } = kind
         else {
@@ -291,33 +306,42 @@ impl SpendBaseline {
         if minute <= self.minute {
             return;
         }
-        // The minute [minute-1, minute) just completed: its spend from the window ring.
+        // The minute [end-60, end) just completed: its spend from the window ring.
         let last = self.window.sum_from(end - 60).matched as f64 / MICRO;
         let gap = (minute - self.minute).min(24 * 60);
         self.minute = minute;
-        self.minute_usd = last;
         let alpha = 1.0 - 0.5f64.powf(60.0 / baseline_half_life.as_secs_f64().max(60.0));
-        let warm = self.learned * 60 >= min_history.as_secs();
+        let warm_minutes = (min_history.as_secs() / 60).max(1);
         // Minutes skipped without calls (a jump of the clock) were minutes of zero spend.
         for _ in 1..gap {
-            self.learn(0.0, alpha, warm, *min_ratio, firing);
+            self.learn(0.0, alpha, warm_minutes, *cusum_limit, firing);
         }
-        self.learn(last, alpha, warm, *min_ratio, firing);
+        self.learn(last, alpha, warm_minutes, *cusum_limit, firing);
     }
 
-    fn learn(&mut self, x: f64, alpha: f64, warm: bool, min_ratio: f64, firing: bool) {
-        if warm && self.baseline > 0.0 {
-            let eps = self.baseline * 0.05;
-            let step = ((x + eps) / (self.baseline + eps)).ln() - min_ratio.ln() / 2.0;
-            self.cusum = (self.cusum + step).max(0.0);
+    fn learn(&mut self, x: f64, alpha: f64, warm_minutes: u64, cusum_limit: f64, firing: bool) {
+        if self.learned < warm_minutes {
+            // Welford's running mean and variance: the baseline starts from what was seen.
+            self.learned += 1;
+            let d = x - self.mean;
+            self.mean += d / self.learned as f64;
+            self.var += (d * (x - self.mean) - self.var) / self.learned as f64;
+            return;
         }
-        self.frozen = firing || self.cusum > 0.0;
-        if !self.frozen || !warm {
-            self.baseline = if self.learned == 0 {
-                x
-            } else {
-                self.baseline + alpha * (x - self.baseline)
-            };
+        let sd = self.sd();
+        if sd > 0.0 {
+            let z = ((x - self.mean) / sd).min(MAX_STEP_SD);
+            self.cusum = (self.cusum + z - DRIFT_SD).max(0.0);
+        }
+        // Learn from every minute but those of an excursion under way (half the evidence to
+        // fire): learning only from minutes with no evidence at all would keep the quiet
+        // minutes and drop the busy ones, and drag the baseline down. The minute counts at
+        // most three deviations above the mean, so a burst moves it little.
+        if !firing && self.cusum < cusum_limit / 2.0 {
+            let x = x.min(self.mean + 3.0 * sd);
+            let d = x - self.mean;
+            self.mean += alpha * d;
+            self.var = (1.0 - alpha) * (self.var + alpha * d * d);
             self.learned += 1;
         }
     }
@@ -336,9 +360,9 @@ impl SpendBaseline {
         let window_s = self.window.window_s();
         let window_usd = self.window.sum().matched as f64 / MICRO;
         let rate_per_min = window_usd / (window_s as f64 / 60.0);
-        let warm = self.learned * 60 >= min_history.as_secs() && self.baseline > 0.0;
-        let ratio = if self.baseline > 0.0 {
-            rate_per_min / self.baseline
+        let warm = self.learned * 60 >= min_history.as_secs() && self.mean > 0.0;
+        let ratio = if self.mean > 0.0 {
+            rate_per_min / self.mean
         } else {
             0.0
         };
@@ -353,7 +377,7 @@ impl SpendBaseline {
         let values = Values {
             threshold: Some(*min_ratio),
             spend_per_min_usd: Some(rate_per_min),
-            baseline_per_min_usd: warm.then_some(self.baseline),
+            baseline_per_min_usd: warm.then_some(self.mean),
             ratio: warm.then_some(ratio),
             window_s: Some(window_s as u64),
             ..Values::default()
@@ -363,6 +387,5 @@ impl SpendBaseline {
 
     pub fn on_resolve(&mut self) {
         self.cusum = 0.0;
-        self.frozen = false;
     }
 }
