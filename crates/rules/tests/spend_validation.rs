@@ -6,7 +6,10 @@
 //! * `Sessions` — written differently and never tuned on: agent sessions arrive as a Poisson
 //!   process; each makes a geometric number of turns with exponential gaps, its context grows
 //!   every turn and is cached (a cache write on the first turn, 1-hour writes for some
-//!   sessions, cache reads after), so the cost per call is heavy-tailed and bursty.
+//!   sessions, cache reads after), so the cost per call is heavy-tailed and bursty. Held out
+//!   at first; its findings changed the spike baseline's variance, so it is "seen" now.
+//! * `Tenants` — written after that change and never tuned on: minute counts from a Poisson
+//!   with a Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
@@ -39,6 +42,14 @@ fn seeds() -> u64 {
 enum Generator {
     Steady,
     Sessions,
+    Tenants,
+}
+
+/// Standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 /// One generated call.
@@ -93,6 +104,42 @@ fn stream(
                     });
                 }
                 t += exp(rng, mean_gap);
+            }
+        }
+        Generator::Tenants => {
+            // Minute by minute: an overdispersed count (Poisson with a Gamma(2, 1/2) mixed
+            // rate: tenants come and go), each call's tokens lognormal with a wide spread.
+            let mut minute = (start / 60.0).floor();
+            while minute * 60.0 < end {
+                let t0 = minute * 60.0;
+                let mix = exp(rng, 0.5) + exp(rng, 0.5);
+                let lambda = base_per_min * scale(t0) * mix;
+                let mut t = t0 + exp(rng, 60.0 / lambda.max(1e-9));
+                while t < t0 + 60.0 {
+                    if t >= start && t < end {
+                        let input = (3000f64.ln() + 1.0 * normal(rng)).exp().min(400_000.0) as u64;
+                        let output = (400f64.ln() + 0.8 * normal(rng)).exp().min(64_000.0) as u64;
+                        let read = if rng.random::<f64>() < 0.5 {
+                            input * 2
+                        } else {
+                            0
+                        };
+                        let usage = Usage {
+                            input_tokens: input,
+                            output_tokens: output,
+                            cache_read_input_tokens: read,
+                            ..Usage::default()
+                        };
+                        out.push(Call {
+                            t,
+                            model,
+                            key,
+                            usage,
+                        });
+                    }
+                    t += exp(rng, 60.0 / lambda.max(1e-9));
+                }
+                minute += 1.0;
             }
         }
         Generator::Sessions => {
@@ -435,14 +482,30 @@ fn tuned_generator_steady() {
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
 
-/// Run once, after tuning on `Steady` only (3 seeds, the figures in the report): CreditRunwayLow
-/// held (warning 21.4–24.2 h ahead, critical 111–125 min ahead, no false fire) but one seed's
-/// runway was said 11 % long; SpendRateSpike caught every 6× jump (2–6 min) but also fired on
-/// bursty session spend in 8 of 9 runs without a jump (windows 3.0–4.5× a baseline whose
-/// variance, learned from winsorised minutes, is too small for sessions' heavy tail).
+/// Held out at first, run once after tuning on `Steady` (3 seeds): CreditRunwayLow held
+/// (warning 21.4–24.2 h ahead, critical 111–125 min ahead, no false fire) but one seed's runway
+/// was said 11 % long; SpendRateSpike caught every 6× jump (2–6 min) but also fired on bursty
+/// session spend in 8 of 9 runs without a jump. The variance then learned from winsorised
+/// minutes; it now takes each minute whole (the mean stays winsorised). Seen since: no longer
+/// held out (`Tenants` is). After the change (3 seeds): CreditRunwayLow unchanged; SpendRateSpike
+/// still fires falsely in 7 of 9 runs without a jump (windows 3.1–4.5× the baseline).
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend; see the comment above"]
-fn held_out_generator_sessions() {
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend at 3-4.5x its baseline; one runway said 11% long"]
+fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written after the fix above and never tuned on: overdispersed minute counts, lognormal
+/// tokens. First and only run (3 seeds): CreditRunwayLow held everywhere (warning 23.1–25.5 h
+/// ahead, critical 113–119 min ahead, runway within 9 %, no false fire); SpendRateSpike caught
+/// every 6× jump in 2–5 min but fired falsely in 4 of 9 runs without one (3.1–3.7× windows,
+/// once per ~80 group-hours). The per-minute CUSUM trusts a variance the overdispersion
+/// outruns; a 6× jump is far from those windows, so the next step is evidence over the window
+/// rather than per minute, validated on a generator written after it.
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend at 3.1-3.7x; see the comment above"]
+fn held_out_generator_tenants() {
+    let t = run(Generator::Tenants);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }

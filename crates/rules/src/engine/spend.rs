@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 use super::detector::Values;
 use super::ring::{Counts, Ring};
 use crate::model::RuleKind;
-use callwatch_core::cost::{warn_unpriced_once, Budget, PriceTable, SpendConfig, TokenCounts};
+use callwatch_core::cost::{
+    warn_unpriced_once, Budget, Price, PriceTable, SpendConfig, TokenCounts,
+};
 use callwatch_core::event::CallEvent;
 
 /// Dollars are kept as micro-dollars in the per-second rings (integer counts).
@@ -41,6 +43,9 @@ pub struct SpendState {
     spent_this_month: f64,
     /// Calls with usage on a model the table does not price.
     pub unpriced_calls: u64,
+    /// The last model priced and its price: calls mostly repeat a model, and the lookup (and
+    /// the unpriced warning's lock) then happen once per change of model, not per call.
+    last: Option<(String, Option<Price>)>,
 }
 
 impl Default for SpendState {
@@ -67,6 +72,7 @@ impl SpendState {
             month: None,
             spent_this_month: 0.0,
             unpriced_calls: 0,
+            last: None,
         }
     }
 
@@ -76,9 +82,19 @@ impl SpendState {
             return 0.0;
         };
         let model = call.model.as_deref().unwrap_or("");
-        let Some(price) = self.prices.price(model) else {
+        let price = match &self.last {
+            Some((m, price)) if m == model => *price,
+            _ => {
+                let price = self.prices.price(model).copied();
+                if price.is_none() {
+                    warn_unpriced_once(model);
+                }
+                self.last = Some((model.to_owned(), price));
+                price
+            }
+        };
+        let Some(price) = price else {
             self.unpriced_calls += 1;
-            warn_unpriced_once(model);
             return 0.0;
         };
         let usd = price.cost_usd(&TokenCounts::of(usage));
@@ -335,12 +351,13 @@ impl SpendBaseline {
         }
         // Learn from every minute but those of an excursion under way (half the evidence to
         // fire): learning only from minutes with no evidence at all would keep the quiet
-        // minutes and drop the busy ones, and drag the baseline down. The minute counts at
-        // most three deviations above the mean, so a burst moves it little.
+        // minutes and drop the busy ones, and drag the baseline down. For the mean a minute
+        // counts at most three deviations above it, so a burst moves it little; the variance
+        // takes the minute whole, so traffic that is bursty by nature (agent sessions, large
+        // cached contexts) is judged against the spread it really has.
         if !firing && self.cusum < cusum_limit / 2.0 {
-            let x = x.min(self.mean + 3.0 * sd);
             let d = x - self.mean;
-            self.mean += alpha * d;
+            self.mean += alpha * (x.min(self.mean + 3.0 * sd) - self.mean);
             self.var = (1.0 - alpha) * (self.var + alpha * d * d);
             self.learned += 1;
         }
