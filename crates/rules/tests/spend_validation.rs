@@ -71,8 +71,7 @@ fn exp(rng: &mut StdRng, mean: f64) -> f64 {
 fn stream(
     g: Generator,
     rng: &mut StdRng,
-    model: &'static str,
-    key: &'static str,
+    (model, key): (&'static str, &'static str),
     start: f64,
     end: f64,
     base_per_min: f64,
@@ -240,7 +239,7 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
         ("claude-haiku-4-5", "k-app", 10.0),
         ("claude-sonnet-4-6", "k-batch", 3.0),
     ] {
-        calls.extend(stream(g, rng, model, key, 0.0, end, per_min, scale));
+        calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
     }
     calls
 }
@@ -338,8 +337,7 @@ fn quiet(g: Generator, seed: u64, t: &mut Tally) {
             calls.extend(stream(
                 g,
                 &mut rng,
-                "claude-sonnet-4-6",
-                "k-oneoff",
+                ("claude-sonnet-4-6", "k-oneoff"),
                 at,
                 at + 600.0,
                 19.0 * 20.0,
@@ -388,8 +386,7 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
     calls.extend(stream(
         g,
         &mut rng,
-        "claude-opus-4-6",
-        "k-agent",
+        ("claude-opus-4-6", "k-agent"),
         0.0,
         end,
         4.0,
