@@ -257,6 +257,8 @@ impl Runway {
 
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
+    /// Spend per minute (the ring's slots are minutes, not seconds): a few hundred bytes per
+    /// (model, key id), however many keys a fleet has.
     window: Ring,
     /// The minute being filled.
     minute: i64,
@@ -281,7 +283,10 @@ const MIN_SD_SHARE: f64 = 0.25;
 impl SpendBaseline {
     pub fn new(kind: &RuleKind, eval_end: i64) -> SpendBaseline {
         SpendBaseline {
-            window: Ring::new(kind.window().as_secs() as i64, eval_end),
+            window: Ring::new(
+                (kind.window().as_secs() as i64 / 60).max(1),
+                eval_end.div_euclid(60),
+            ),
             // The series starts mid-minute: its first whole minute is the next one.
             minute: eval_end.div_euclid(60) + 1,
             mean: 0.0,
@@ -293,7 +298,7 @@ impl SpendBaseline {
 
     pub fn add(&mut self, sec: i64, usd: f64) -> bool {
         self.window.add(
-            sec,
+            sec.div_euclid(60),
             Counts {
                 total: 1,
                 matched: micro(usd),
@@ -308,7 +313,8 @@ impl SpendBaseline {
     /// Moves to `end`; each completed minute updates the CUSUM and (outside an excursion) the
     /// baseline.
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
-        self.window.advance(end);
+        let minute = end.div_euclid(60);
+        self.window.advance(minute);
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
             min_history,
@@ -318,12 +324,11 @@ impl SpendBaseline {
         else {
             return;
         };
-        let minute = end.div_euclid(60);
         if minute <= self.minute {
             return;
         }
-        // The minute [end-60, end) just completed: its spend from the window ring.
-        let last = self.window.sum_from(end - 60).matched as f64 / MICRO;
+        // The minute that just completed: its spend from the window ring.
+        let last = self.window.get(minute - 1).matched as f64 / MICRO;
         let gap = (minute - self.minute).min(24 * 60);
         self.minute = minute;
         let alpha = 1.0 - 0.5f64.powf(60.0 / baseline_half_life.as_secs_f64().max(60.0));
@@ -374,7 +379,7 @@ impl SpendBaseline {
         else {
             return (false, Values::default());
         };
-        let window_s = self.window.window_s();
+        let window_s = self.window.window_s() * 60;
         let window_usd = self.window.sum().matched as f64 / MICRO;
         let rate_per_min = window_usd / (window_s as f64 / 60.0);
         let warm = self.learned * 60 >= min_history.as_secs() && self.mean > 0.0;
