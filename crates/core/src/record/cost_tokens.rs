@@ -54,9 +54,14 @@ impl CacheTokenCells {
     /// Only the shard's owner thread calls this.
     #[inline]
     pub fn record(&self, usage: &Usage) {
-        add(&self.cache_read, usage.cache_read_input_tokens);
-        add(&self.cache_write, usage.cache_creation_input_tokens);
-        add(&self.cache_write_1h, usage.cache_creation_1h_input_tokens);
+        if usage.cache_read_input_tokens != 0 {
+            add(&self.cache_read, usage.cache_read_input_tokens);
+        }
+        // Writes are rarer than reads (once per cached prefix per TTL).
+        if usage.cache_creation_input_tokens != 0 {
+            add(&self.cache_write, usage.cache_creation_input_tokens);
+            add(&self.cache_write_1h, usage.cache_creation_1h_input_tokens);
+        }
     }
 
     pub fn add_to(&self, totals: &mut CacheTokens) {
