@@ -99,26 +99,54 @@ pub struct AgentSummary {
 }
 
 impl Agent {
-    /// Starts the engine task on the current tokio runtime.
+    /// Starts the engine task on the current tokio runtime (spend priced with the recorder's
+    /// prices, no budget).
     pub fn start(options: AgentOptions) -> Result<Agent, AgentError> {
-        Agent::start_with(options, None)
+        let spend = Agent::recorder_prices(&options);
+        Agent::start_with(options, None, spend)
     }
 
     /// Starts like [`Agent::start`], persisting the firing alerts beside the notifier's spool
     /// (when it has one) and taking back what a previous run left there: an alert firing
     /// before the restart continues without a second `firing`, and resolves once.
     pub fn start_restoring(options: AgentOptions) -> Result<Agent, AgentError> {
+        let spend = Agent::recorder_prices(&options);
+        Agent::start_restoring_with_spend(options, spend)
+    }
+
+    /// [`Agent::start`], with the prices and budget the spend rules judge against.
+    pub fn start_with_spend(
+        options: AgentOptions,
+        spend: callwatch_core::cost::SpendConfig,
+    ) -> Result<Agent, AgentError> {
+        Agent::start_with(options, None, spend)
+    }
+
+    /// [`Agent::start_restoring`], with the prices and budget the spend rules judge against.
+    pub fn start_restoring_with_spend(
+        options: AgentOptions,
+        spend: callwatch_core::cost::SpendConfig,
+    ) -> Result<Agent, AgentError> {
         let store = options
             .notifier
             .as_ref()
             .and_then(Notifier::spool_dir)
             .and_then(AlertStateStore::open);
-        Agent::start_with(options, store)
+        Agent::start_with(options, store, spend)
+    }
+
+    /// The recorder's prices and no budget.
+    fn recorder_prices(options: &AgentOptions) -> callwatch_core::cost::SpendConfig {
+        callwatch_core::cost::SpendConfig {
+            prices: std::sync::Arc::new(options.recorder.prices().clone()),
+            budget: Default::default(),
+        }
     }
 
     fn start_with(
         options: AgentOptions,
         mut state: Option<AlertStateStore>,
+        spend: callwatch_core::cost::SpendConfig,
     ) -> Result<Agent, AgentError> {
         let log = match &options.event_log {
             Some(path) => {
@@ -150,7 +178,7 @@ impl Agent {
             .as_ref()
             .map(AlertStateStore::left_out_counter)
             .unwrap_or_default();
-        let mut engine = Engine::new(options.rules);
+        let mut engine = Engine::new(options.rules).with_spend(spend);
         if let Some(state) = &mut state {
             restore::restore(
                 state,

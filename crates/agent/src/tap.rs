@@ -84,6 +84,7 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         request_id: outcome.request_id.clone().map(Cow::Owned),
         message: outcome.message.clone().map(Cow::Owned),
         provider: outcome.provider,
+        usage: outcome.usage,
     }
 }
 

@@ -64,6 +64,19 @@ pub fn load_rules(path: Option<&Path>) -> Result<RuleSet, UserError> {
     }
 }
 
+/// Prices and budget from the config file's `[prices]` and `[budget]` (an Alertmanager file
+/// has none) and the `CALLWATCH_*` budget variables; every problem named with its file and line.
+pub fn spend_config(config: Option<&Path>) -> Result<callwatch_core::cost::SpendConfig, UserError> {
+    use callwatch_core::cost::SpendConfig;
+    let spend = match config {
+        Some(path) => SpendConfig::load(path),
+        None => SpendConfig::from_env(&|k| std::env::var(k).ok(), &|f| {
+            std::fs::read_to_string(f).map_err(|e| e.to_string())
+        }),
+    };
+    spend.map_err(|e| UserError(e.0))
+}
+
 /// Receivers from the config file (callwatch TOML or an Alertmanager YAML file) and the
 /// CALLWATCH_* environment variables (the file is optional); grouping delays run `speed` times
 /// faster. `desktop` turns desktop notifications on whatever the file says; `stdout`

@@ -46,7 +46,7 @@ fn is_rule_file(path: &Path) -> bool {
 
 /// Validate a notification config: every problem on its own line; the count of problems.
 fn check_config(path: &Path) -> usize {
-    match callwatch_notify::NotifyConfig::load(path) {
+    let notify_errors = match callwatch_notify::NotifyConfig::load(path) {
         Ok(cfg) => {
             let integrations: usize = cfg.receivers.iter().map(|r| r.integrations.len()).sum();
             println!(
@@ -60,7 +60,23 @@ fn check_config(path: &Path) -> usize {
             eprintln!("{e}");
             e.0.lines().count().max(1)
         }
+    };
+    // `[budget]` and `[prices]` are read by the spend rules, not the notifier. A file that is
+    // not TOML at all was already reported above.
+    let is_toml =
+        std::fs::read_to_string(path).is_ok_and(|t| callwatch_core::cost::parses_as_toml(&t));
+    let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+    if !is_toml && !yaml {
+        return notify_errors;
     }
+    notify_errors
+        + match callwatch_core::cost::SpendConfig::load(path) {
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("{e}");
+                e.0.lines().count().max(1)
+            }
+        }
 }
 
 pub fn run(args: Args) -> Result<ExitCode, UserError> {

@@ -73,20 +73,24 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let admin = bind_flag("--admin-listen", args.admin_listen).await?;
         let listen_addr = listener.local_addr().unwrap_or(args.listen);
         let admin_addr = admin.local_addr().unwrap_or(args.admin_listen);
-        let recorder = Recorder::new();
+        let spend = agent_setup::spend_config(args.config.as_deref())?;
+        let recorder = Recorder::builder().prices(spend.prices.clone()).build();
         let telemetry = agent_setup::telemetry(&recorder)?;
         let notifier =
             agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
         // The firing alerts persist beside the spool: a restart neither loses a resolve nor
         // sends a second firing.
-        let agent = Agent::start_restoring(AgentOptions {
-            rules,
-            clock: Clock::system(),
-            event_log: args.events,
-            notifier,
-            on_alert: None,
-            recorder: recorder.clone(),
-        })
+        let agent = Agent::start_restoring_with_spend(
+            AgentOptions {
+                rules,
+                clock: Clock::system(),
+                event_log: args.events,
+                notifier,
+                on_alert: None,
+                recorder: recorder.clone(),
+            },
+            spend,
+        )
         .map_err(|e| UserError(e.to_string()))?;
         if let Some(telemetry) = &telemetry {
             agent.export_health(&telemetry.meter());

@@ -22,10 +22,15 @@ pub struct Args {
     /// Rule file, or a directory of them (default: the embedded rule set).
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// callwatch.toml whose `[budget]` and `[prices]` the spend rules use (the
+    /// CALLWATCH_CREDIT_BALANCE_USD / _AS_OF / CALLWATCH_MONTHLY_SPEND_LIMIT_USD variables win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, UserError> {
     let rules = load_rule_set(args.rules.as_deref())?;
+    let spend = super::agent_setup::spend_config(args.config.as_deref())?;
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -41,7 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode, UserError> {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let totals = replay(input, Engine::new(rules), &mut out)
+    let totals = replay(input, Engine::new(rules).with_spend(spend), &mut out)
         .map_err(|e| UserError(format!("{}: {e}", args.file.display())))?;
     out.flush()?;
     if totals.calls + totals.rotations == 0 && totals.malformed > 0 {
@@ -80,7 +85,7 @@ pub(crate) fn load_rule_set(path: Option<&std::path::Path>) -> Result<RuleSet, U
     }
     let mut names = std::collections::HashSet::new();
     for r in &rules {
-        if !names.insert(r.name.as_str()) {
+        if !names.insert((r.name.as_str(), &r.labels)) {
             return Err(UserError(format!(
                 "rule `{}` is defined in more than one file under {}",
                 r.name,

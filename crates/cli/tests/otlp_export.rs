@@ -26,6 +26,7 @@ fn success(input: u64) -> Outcome {
         cache_read_input_tokens: 1000,
         cache_creation_input_tokens: 0,
         output_tokens: 42,
+        cache_creation_1h_input_tokens: 0,
     });
     outcome.rate_limit = RateLimit {
         requests: Some(Headroom {
@@ -243,6 +244,26 @@ fn cumulative_metrics_and_spans_reach_the_receiver_with_semconv_names() {
         .find(|(_, p)| attr(&p.attributes, names::CALLWATCH_CLASS).as_deref() == Some("overloaded"))
         .map(|(_, p)| number(p));
     assert_eq!(overloaded_futile, Some(20.0));
+
+    // Cost: each (model, key) row of the snapshot's spend, as a cumulative USD counter.
+    let cost = received.sum_points(names::CALLWATCH_COST);
+    assert!(!snapshot.spend.is_empty());
+    for row in &snapshot.spend {
+        let (temporality, usd) = cost
+            .iter()
+            .rev()
+            .find(|(_, p)| {
+                attr(&p.attributes, names::CALLWATCH_KEY_ID).as_deref() == Some(row.key_id.as_str())
+            })
+            .map(|(t, p)| (*t, number(p)))
+            .unwrap();
+        assert_eq!(temporality, CUMULATIVE);
+        assert!(
+            row.usd > 0.0 && (usd - row.usd).abs() < 1e-9,
+            "{usd} vs {}",
+            row.usd
+        );
+    }
 
     // Tokens: buckets and the exact sum.
     let tokens = received.histogram_points(names::GEN_AI_CLIENT_TOKEN_USAGE);

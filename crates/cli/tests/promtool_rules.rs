@@ -52,6 +52,10 @@ fn every_default_alert_has_a_promtool_test() {
     let text =
         std::fs::read_to_string(repo_path("alerts/prometheus/tests/callwatch_test.yml")).unwrap();
     for rule in callwatch_rules::default_rules().rules {
+        if matches!(rule.kind, callwatch_rules::RuleKind::CreditRunway { .. }) {
+            // Not exported: no metric carries the remaining credit (see the rule file).
+            continue;
+        }
         let firing = format!("alertname=\"{}\",alertstate=\"firing\"", rule.name);
         assert!(
             text.contains(&firing),

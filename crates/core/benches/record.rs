@@ -32,6 +32,7 @@ fn success() -> Outcome {
         cache_read_input_tokens: 800,
         cache_creation_input_tokens: 0,
         output_tokens: 350,
+        cache_creation_1h_input_tokens: 0,
     });
     outcome.rate_limit = RateLimit {
         requests: Some(Headroom {

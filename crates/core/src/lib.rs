@@ -4,6 +4,7 @@
 //! - [`classify`]: a response, an SSE stream or a transport failure → an [`Outcome`](classify::Outcome).
 //! - [`attempts`]: what each attempt of a logical call did (the middleware and proxy share it).
 //! - [`call`]: one finished logical call and the [`CallObserver`](call::CallObserver) that receives it.
+//! - [`cost`]: what calls cost (token usage × the shipped, overridable price table).
 //! - [`record`]: the recorder (lock-free HDR histograms and counters per bounded series).
 //! - `event`, `alert`, `duration` (feature `events`): the event line and alert line (JSON Lines
 //!   contracts) read by `replay` and written by the agent.
@@ -17,6 +18,7 @@ pub mod alert;
 pub mod attempts;
 pub mod call;
 pub mod classify;
+pub mod cost;
 #[cfg(feature = "events")]
 pub mod duration;
 #[cfg(feature = "events")]

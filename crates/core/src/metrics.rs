@@ -109,6 +109,23 @@ pub const SERIES_OVERFLOW: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
+/// What calls cost (USD), what cache reads saved, and calls on unpriced models, per model,
+/// key id and operation (computed from token counters at collection time, `crate::cost`).
+pub const COST: Metric = Metric {
+    otel: names::CALLWATCH_COST,
+    unit: names::UNIT_USD,
+    kind: Kind::Counter,
+};
+pub const COST_CACHE_SAVINGS: Metric = Metric {
+    otel: names::CALLWATCH_COST_CACHE_SAVINGS,
+    unit: names::UNIT_USD,
+    kind: Kind::Counter,
+};
+pub const COST_UNPRICED: Metric = Metric {
+    otel: names::CALLWATCH_COST_UNPRICED,
+    unit: "{call}",
+    kind: Kind::Counter,
+};
 /// The agent's health (`callwatch proxy`, or an app running [`crate::agent::Agent`]): on its
 /// `/metrics`, and over OTLP once [`crate::agent::Agent::export_health`] is called.
 pub const NOTIFICATIONS: Metric = Metric {
@@ -140,7 +157,10 @@ pub const HTTP_DURATION: Metric = Metric {
 
 /// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
 /// agent only.
-pub const OTLP: [Metric; 15] = [
+pub const OTLP: [Metric; 18] = [
+    COST,
+    COST_CACHE_SAVINGS,
+    COST_UNPRICED,
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,
@@ -174,6 +194,7 @@ mod tests {
             "gen_ai_client_operation_duration_seconds_bucket"
         );
         assert_eq!(CALLS.prom(), "callwatch_calls_total");
+        assert_eq!(COST.prom(), "callwatch_cost_total");
         assert_eq!(RETRY_WAIT.prom(), "callwatch_retry_wait_seconds_total");
         assert_eq!(
             RATELIMIT_HEADROOM.prom(),

@@ -34,6 +34,15 @@ pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
 pub const CALLWATCH_SERIES_OVERFLOW: &str = "callwatch.series.overflow";
 /// Firing alerts the persisted alert state had no room for (counter): no resolve after a restart.
 pub const CALLWATCH_ALERT_STATE_LEFT_OUT: &str = "callwatch.alert_state.left_out";
+/// What calls cost, USD, by model, key id and operation (counter, `{USD}`; computed from token
+/// usage and the price table at collection time).
+pub const CALLWATCH_COST: &str = "callwatch.cost";
+/// Calls with usage on a model the price table does not price (counter; never priced at 0).
+pub const CALLWATCH_COST_UNPRICED: &str = "callwatch.cost.unpriced";
+/// What cache reads saved against plain input, USD (counter, `{USD}`).
+pub const CALLWATCH_COST_CACHE_SAVINGS: &str = "callwatch.cost.cache_savings";
+/// The unit of the cost counters: a UCUM annotation, so Prometheus adds no unit suffix.
+pub const UNIT_USD: &str = "{USD}";
 
 // --- attribute keys ---
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";

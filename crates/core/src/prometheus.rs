@@ -176,10 +176,11 @@ pub fn render(snapshot: &Snapshot) -> String {
         "Calls recorded in an overflow series.",
     );
     let _ = writeln!(out, "{overflow} {}", snapshot.overflowed_records);
+    crate::cost::render_prometheus(&mut out, &snapshot.spend);
     out
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+pub(crate) fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
@@ -274,7 +275,7 @@ fn headroom_labels(gauge: &crate::record::HeadroomGauge) -> String {
     ])
 }
 
-fn join(pairs: &[(&str, String)]) -> String {
+pub(crate) fn join(pairs: &[(&str, String)]) -> String {
     let mut out = String::new();
     for (i, (key, value)) in pairs.iter().enumerate() {
         if i > 0 {

@@ -6,8 +6,8 @@
 use serde_json::{json, Value};
 
 use super::metrics::{
-    ATTEMPTS, CALLS, OPERATION_DURATION, RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT,
-    TOKEN_USAGE,
+    ATTEMPTS, CALLS, COST, COST_CACHE_SAVINGS, COST_UNPRICED, OPERATION_DURATION,
+    RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE,
 };
 use callwatch_core::names;
 
@@ -175,6 +175,44 @@ pub fn dashboard() -> Value {
             ),
         )],
         vec![f("tokens", "tokens")],
+    ));
+    // Spend: USD per hour by model and key, what cache reads saved, calls nothing priced.
+    widgets.push(timeseries(
+        "Spend (USD per hour) by model and key",
+        vec![q(
+            "usd",
+            query(
+                "sum",
+                COST.datadog(),
+                "",
+                &[names::GEN_AI_REQUEST_MODEL, names::CALLWATCH_KEY_ID],
+                ".as_rate()",
+            ),
+        )],
+        vec![f("usd * 3600", "USD/h")],
+    ));
+    widgets.push(timeseries(
+        "Cache savings and unpriced calls",
+        vec![
+            q(
+                "saved",
+                query("sum", COST_CACHE_SAVINGS.datadog(), "", &[], ".as_rate()"),
+            ),
+            q(
+                "unpriced",
+                query(
+                    "sum",
+                    COST_UNPRICED.datadog(),
+                    "",
+                    &[names::GEN_AI_REQUEST_MODEL],
+                    ".as_rate()",
+                ),
+            ),
+        ],
+        vec![
+            f("saved * 3600", "cache savings USD/h"),
+            f("unpriced", "unpriced calls/s"),
+        ],
     ));
     widgets.push(json!({"definition": {
         "title": "Firing alerts (callwatch monitors)",

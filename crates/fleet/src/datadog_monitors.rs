@@ -7,10 +7,15 @@
 //! engine" line): recovery thresholds stand in for `keep_firing_for`, volume guards become a
 //! floor on the denominator, the baseline becomes an `anomalies()` band, and a burst after a
 //! key rotation becomes a 401 burst per key id.
+//!
+//! `credit_runway` rules (CreditRunwayLow) have no monitor: the remaining credit is a balance
+//! the user writes in callwatch.toml minus the spend since its `as_of`, and no metric carries
+//! it; the callwatch agent evaluates them. `spend_over_baseline` becomes an anomaly band on
+//! `callwatch.cost`.
 
 use serde_json::{json, Value};
 
-use super::metrics::{ATTEMPTS, CALLS, OPERATION_DURATION};
+use super::metrics::{ATTEMPTS, CALLS, COST, OPERATION_DURATION};
 use super::rule_text::{fill, group_attribute};
 use callwatch_core::alert::Severity;
 use callwatch_core::names;
@@ -22,7 +27,14 @@ pub const WARNING_HANDLES: &str = "@slack-claude-api-alerts";
 
 /// The monitors for `rules`, as a JSON array.
 pub fn generate(rules: &RuleSet) -> Value {
-    Value::Array(rules.rules.iter().map(monitor).collect())
+    Value::Array(
+        rules
+            .rules
+            .iter()
+            .filter(|r| !matches!(r.kind, RuleKind::CreditRunway { .. }))
+            .map(monitor)
+            .collect(),
+    )
 }
 
 /// `{tag IN (a, b),...}` for a matcher; `{*}` when it matches everything.
@@ -131,6 +143,23 @@ fn monitor(rule: &Rule) -> Value {
             format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),
             json!({"critical": 0.0}),
             format!("Same decision as the engine: any matched call in the last {} fires; it resolves once {} pass without one.", format_duration(*quiet_for), format_duration(*quiet_for)),
+        ),
+        RuleKind::SpendOverBaseline { window, baseline_half_life, min_ratio, .. } => {
+            options["threshold_windows"] = json!({"trigger_window": last(*window), "recovery_window": last(*window)});
+            (
+                format!(
+                    "avg(last_4h):anomalies(sum:{}{{*}}{by}.as_count(), 'basic', 3, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
+                    COST.datadog(),
+                    last(*window)
+                ),
+                json!({"critical": 1.0, "critical_recovery": 0.0}),
+                format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (3 deviations, above only) around each model and key's recent spend, instead of the engine's EWMA baseline (half-life {}) with a CUSUM of the per-minute log ratio and a {min_ratio}x floor.", format_duration(*baseline_half_life)),
+            )
+        }
+        RuleKind::CreditRunway { .. } => (
+            String::new(),
+            Value::Null,
+            "not exported (no metric carries the remaining credit)".to_owned(),
         ),
         RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls } => {
             let p = format!("p{}", percentile.round());
@@ -245,6 +274,11 @@ fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
             "{name}: {{{{value}}}} {calls} calls in the last {} (any one fires)",
             format_duration(*quiet_for)
         ),
+        RuleKind::SpendOverBaseline { window, .. } => format!(
+            "{name}: spend{group} is above its anomaly band ({{{{eval \"int(value*100)\"}}}}% of the last {} outside it)",
+            format_duration(*window)
+        ),
+        RuleKind::CreditRunway { .. } => format!("{name}: the credit runway is short"),
         RuleKind::LatencyPercentile { window, percentile, threshold_ms, .. } => format!(
             "{name}: p{} latency of {calls} calls{group} is {{{{value}}}} s over the last {} (alert at {} s = {threshold_ms} ms)",
             percentile.round(),
@@ -262,6 +296,7 @@ fn what_it_means(rule: &Rule) -> &'static str {
         }
         RuleKind::ShareOverBaseline { .. } => "These never succeed on retry: a request-format bug, most likely from a recent deploy.",
         RuleKind::BurstAfterEvent { .. } => "The key rotation did not reach every client: some still send a revoked key, or the new key is wrong.",
+        RuleKind::SpendOverBaseline { .. } => "An agent stuck in a loop, a retry storm or a prompt that grew its context burns credits this way.",
         _ => "",
     }
 }
@@ -283,6 +318,7 @@ fn engine_only(rule: &Rule, lookup: &dyn Fn(&str) -> Option<String>) -> String {
             "error_type" => "the error type",
             "key_id" => "the key id",
             "baseline" => "the baseline share",
+            "spend_rate" | "baseline_rate" | "ratio" => "the spend rate against its baseline",
             _ => continue,
         };
         if !names.contains(&words) {

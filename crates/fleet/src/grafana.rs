@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{NOTIFICATIONS, RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE};
+use super::metrics::{
+    COST, COST_CACHE_SAVINGS, COST_UNPRICED, NOTIFICATIONS, RATELIMIT_HEADROOM, RETRIES_FUTILE,
+    RETRY_WAIT, TOKEN_USAGE,
+};
 use super::promql::{self, calls, eq, matchers, model_var, re, selector, sum_by, sum_rate};
 use callwatch_core::names;
 
@@ -196,6 +199,49 @@ pub fn dashboard() -> Value {
                 &[names::CALLWATCH_SINK, names::CALLWATCH_RESULT],
             ),
         )],
+    );
+    add(
+        "Spend (USD per hour) by model and key",
+        "timeseries",
+        "currencyUSD",
+        "callwatch.cost: what calls cost per hour (token usage by kind x the shipped price \
+         table, cache writes at their 5-minute and 1-hour rates), by model and key id.",
+        vec![target(
+            "{{gen_ai_request_model}} {{callwatch_key_id}}",
+            format!(
+                "{} * 3600",
+                sum_rate(
+                    &selector(&COST.prom(), m),
+                    RANGE,
+                    &[names::GEN_AI_REQUEST_MODEL, names::CALLWATCH_KEY_ID],
+                )
+            ),
+        )],
+    );
+    add(
+        "Cache savings and unpriced calls",
+        "timeseries",
+        "short",
+        "USD per hour that cache reads saved against plain input, and calls per second on a \
+         model the price table lacks (their cost is not in the spend: add the model under \
+         [prices.models] in callwatch.toml).",
+        vec![
+            target(
+                "cache savings USD/h",
+                format!(
+                    "{} * 3600",
+                    sum_rate(&selector(&COST_CACHE_SAVINGS.prom(), m), RANGE, &[])
+                ),
+            ),
+            target(
+                "unpriced {{gen_ai_request_model}} calls/s",
+                sum_rate(
+                    &selector(&COST_UNPRICED.prom(), m),
+                    RANGE,
+                    &[names::GEN_AI_REQUEST_MODEL],
+                ),
+            ),
+        ],
     );
 
     json!({

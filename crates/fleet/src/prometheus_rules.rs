@@ -11,7 +11,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::metrics::{prom_label, ATTEMPTS, CALLS, OPERATION_DURATION};
+use super::metrics::{prom_label, ATTEMPTS, CALLS, COST, OPERATION_DURATION};
 use super::promql::{selector, sum_by};
 use super::rule_text::{fill, group_attribute, snake};
 use callwatch_core::names;
@@ -164,6 +164,63 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
     let mut keep_firing_for = rule.keep_firing_for;
     let value_is_share;
     let expr = match &rule.kind {
+        RuleKind::CreditRunway { below, .. } => {
+            let labels: Vec<String> = rule
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "      # {} ({}, runway under {}): not exported: the remaining credit is the balance in callwatch.toml minus the spend since its as_of, and no metric carries it; the callwatch agent (proxy, or callwatch::init with a [budget]) evaluates it. callwatch_cost_total is exported for dashboards.",
+                rule.name,
+                labels.join(","),
+                format_duration(*below)
+            );
+            return Ok(out);
+        }
+        RuleKind::SpendOverBaseline {
+            window,
+            baseline_half_life,
+            min_ratio,
+            cusum_limit,
+            min_spend_usd,
+            ..
+        } => {
+            let w = format_duration(*window);
+            // A boxcar mean with the EWMA's mean age (half-life / ln 2) spans 2 × that.
+            let span = Duration::from_secs(
+                ((2.0 * baseline_half_life.as_secs_f64() / std::f64::consts::LN_2) / 60.0).ceil()
+                    as u64
+                    * 60,
+            );
+            let b = format_duration(span);
+            let (r, base) = (
+                format!("{prefix}:usd_per_min:rate{w}"),
+                format!("{prefix}:usd_per_min:baseline{b}"),
+            );
+            record(
+                &mut out,
+                &r,
+                &format!(
+                    "{}(rate({}[{w}])) * 60",
+                    sum_by(&by),
+                    selector(&COST.prom(), "")
+                ),
+            );
+            record(
+                &mut out,
+                &base,
+                &format!("avg_over_time({r}[{b}] offset {w})"),
+            );
+            notes.push(format!(
+                "the engine keeps an EWMA baseline of each group's spend per minute (half-life {}) and a CUSUM of the per-minute log ratio (limit {cusum_limit}); PromQL has neither, so this compares the last {w}'s rate with its mean over the {b} before (same mean age) and fires at {min_ratio}x it. It fires on the first minutes of a rise the engine would wait on, and needs {b} of history",
+                format_duration(*baseline_half_life)
+            ));
+            value_is_share = false;
+            let min_rate = min_spend_usd / (window.as_secs_f64() / 60.0);
+            format!("({r} >= {min_ratio} * {base}) and ({base} > 0) and ({r} >= {min_rate})")
+        }
         RuleKind::ShareOverThreshold {
             window,
             threshold,
@@ -413,6 +470,14 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
             ),
             "baseline" => read_back(baseline_record.clone(), "humanizePercentage"),
             "latency_ms" => Some("{{ $value | printf \"%.0f\" }}".into()),
+            "spend_rate" => Some("{{ $value | printf \"$%.2f/min\" }}".into()),
+            "baseline_rate" => read_back(
+                records
+                    .iter()
+                    .find(|r| r.starts_with(&format!("{prefix}:usd_per_min:baseline")))
+                    .cloned(),
+                "printf \"$%.2f/min\"",
+            ),
             // The status with the most matched calls over the window, across the whole rule
             // (a Go raw string, so the selector's quotes need no escaping).
             "status" if g.renames.is_empty() => {

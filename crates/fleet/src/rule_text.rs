@@ -72,6 +72,7 @@ fn parameter(rule: &Rule, name: &str) -> Option<String> {
         }
         ("percentile", RuleKind::LatencyPercentile { percentile, .. }) => format!("p{percentile}"),
         ("quiet_for", RuleKind::Any { quiet_for }) => format_duration(*quiet_for),
+        ("threshold", RuleKind::SpendOverBaseline { min_ratio, .. }) => format!("{min_ratio}×"),
         _ => return None,
     })
 }

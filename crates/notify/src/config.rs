@@ -815,6 +815,12 @@ struct RawFile {
     stdout: Option<RawToggle>,
     spool: Option<RawSpool>,
     delivery: Option<RawDelivery>,
+    // Read and validated by callwatch_core::cost::SpendConfig (accepted here so they are not
+    // reported as unknown keys).
+    #[serde(rename = "budget")]
+    _budget: Option<toml::Value>,
+    #[serde(rename = "prices")]
+    _prices: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

@@ -116,6 +116,7 @@ impl Bridge {
                         series: Vec::new(),
                         headroom: Vec::new(),
                         overflowed_records: 0,
+                        spend: Vec::new(),
                     },
                     attributes: Vec::new(),
                 }),

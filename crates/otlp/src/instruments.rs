@@ -73,6 +73,8 @@ pub fn register(meter: &Meter, recorder: Recorder) {
         })
         .build();
 
+    super::cost::register(meter, &bridge);
+
     let b = Arc::clone(&bridge);
     meter
         .f64_observable_gauge(names::CALLWATCH_RATELIMIT_HEADROOM)

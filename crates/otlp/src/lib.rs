@@ -23,6 +23,7 @@
 mod attributes;
 mod bridge;
 mod config;
+mod cost;
 mod instruments;
 mod retry;
 mod userinfo;

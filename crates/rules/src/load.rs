@@ -92,6 +92,13 @@ struct RawRule {
     min_share: Option<f64>,
     noise_share: Option<f64>,
     min_evidence: Option<f64>,
+    // credit_runway and spend_over_baseline
+    short_window: Option<String>,
+    long_window: Option<String>,
+    below: Option<String>,
+    min_history: Option<String>,
+    min_ratio: Option<f64>,
+    min_spend_usd: Option<f64>,
     event: Option<String>,
     severity: Option<String>,
     #[serde(default)]
@@ -145,6 +152,15 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
         ],
         "any" => &["quiet_for"],
         "latency_percentile" => &["window", "percentile", "threshold_ms", "min_calls"],
+        "credit_runway" => &["short_window", "long_window", "below", "min_history"],
+        "spend_over_baseline" => &[
+            "window",
+            "baseline_half_life",
+            "min_ratio",
+            "cusum_limit",
+            "min_history",
+            "min_spend_usd",
+        ],
         _ => &[],
     }
 }
@@ -181,10 +197,15 @@ pub fn load_rules(file: &str, text: &str) -> Result<RuleSet, LoadErrors> {
     for (index, raw_rule) in raw.rules.into_iter().enumerate() {
         v.index = index;
         if let Some(rule) = v.rule(raw_rule) {
-            if !names.insert(rule.name.clone()) {
+            // One name may stand for several levels of one alert (CreditRunwayLow warns at 24h
+            // and pages at 2h), as in Prometheus, when static labels tell the instances apart.
+            if !names.insert((rule.name.clone(), rule.labels.clone())) {
                 v.error(
                     "name",
-                    format!("duplicate rule name `{}` (names must be unique)", rule.name),
+                    format!(
+                        "duplicate rule name `{}` (names must be unique, or differ in their static `labels`)",
+                        rule.name
+                    ),
                 );
             }
             rules.push(rule);
@@ -443,7 +464,13 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 14] = [
+        let set: [(&str, bool); 20] = [
+            ("short_window", raw.short_window.is_some()),
+            ("long_window", raw.long_window.is_some()),
+            ("below", raw.below.is_some()),
+            ("min_history", raw.min_history.is_some()),
+            ("min_ratio", raw.min_ratio.is_some()),
+            ("min_spend_usd", raw.min_spend_usd.is_some()),
             ("window", raw.window.is_some()),
             ("baseline_half_life", raw.baseline_half_life.is_some()),
             ("within", raw.within.is_some()),
@@ -562,6 +589,7 @@ impl Validator<'_> {
                     noise: self.noise_test(raw),
                 }
             }
+            "credit_runway" | "spend_over_baseline" => self.spend_kind(kind, raw),
             "any" => RuleKind::Any {
                 quiet_for: {
                     let d = self.duration("quiet_for", raw.quiet_for.as_deref(), Some(600));
@@ -585,6 +613,56 @@ impl Validator<'_> {
                     min_calls: raw.min_calls.unwrap_or(50),
                 }
             }
+        }
+    }
+
+    /// The two spend kinds (docs/rules.md).
+    fn spend_kind(&mut self, kind: &str, raw: &RawRule) -> RuleKind {
+        let duration = |v: &mut Self, key: &str, value: &Option<String>, default: u64| {
+            let d = v.duration(key, value.as_deref(), Some(default));
+            let d = v.positive(key, d);
+            if d > Duration::from_secs(7 * 86_400) {
+                v.error(key, format!("`{key}` longer than 7d (allowed: 1s to 7d)"));
+            }
+            d
+        };
+        if kind == "credit_runway" {
+            let short_window = duration(self, "short_window", &raw.short_window, 1800);
+            let long_window = duration(self, "long_window", &raw.long_window, 6 * 3600);
+            if long_window < short_window {
+                self.error(
+                    "long_window",
+                    "`long_window` shorter than `short_window` (the long rate is the trailing average)".into(),
+                );
+            }
+            let below = duration(self, "below", &raw.below, 24 * 3600);
+            let min_history = duration(
+                self,
+                "min_history",
+                &raw.min_history,
+                short_window.as_secs(),
+            );
+            return RuleKind::CreditRunway {
+                short_window,
+                long_window,
+                below,
+                min_history,
+            };
+        }
+        let window = duration(self, "window", &raw.window, 300);
+        if window.as_secs() < 60 {
+            self.error(
+                "window",
+                "spend `window` must be at least 1m (spend is judged per minute)".into(),
+            );
+        }
+        RuleKind::SpendOverBaseline {
+            window,
+            baseline_half_life: duration(self, "baseline_half_life", &raw.baseline_half_life, 3600),
+            min_ratio: self.number("min_ratio", raw.min_ratio, Some(3.0), (1.1, 1000.0)),
+            cusum_limit: self.number("cusum_limit", raw.cusum_limit, Some(4.0), (0.5, 1000.0)),
+            min_history: duration(self, "min_history", &raw.min_history, 1800),
+            min_spend_usd: self.number("min_spend_usd", raw.min_spend_usd, Some(0.0), (0.0, 1e9)),
         }
     }
 
@@ -727,7 +805,7 @@ mod tests {
         let errs = errors("rules:\n  - name: [\n");
         assert!(errs[0].starts_with("r.yaml:"), "{errs:?}");
         let errs = errors("rules:\n  - name: A\n    kind: nope\n");
-        assert_eq!(errs, ["r.yaml:3:5: unknown kind `nope` (allowed: share_over_threshold, share_over_baseline, burst_after_event, any, latency_percentile)"]);
+        assert_eq!(errs, ["r.yaml:3:5: unknown kind `nope` (allowed: share_over_threshold, share_over_baseline, burst_after_event, any, latency_percentile, credit_runway, spend_over_baseline)"]);
     }
 
     #[test]

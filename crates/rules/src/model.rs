@@ -95,15 +95,42 @@ pub enum RuleKind {
         threshold_ms: f64,
         min_calls: u64,
     },
+    /// Remaining credit (or monthly spend limit) ÷ burn rate is below `below`. The burn rate is
+    /// the lower of a short and a long trailing rate (docs/rules.md: a one-off batch raises
+    /// only the short one; a stop in spending lowers the short one at once).
+    CreditRunway {
+        short_window: Duration,
+        long_window: Duration,
+        below: Duration,
+        /// Spend seen for at least this long before a runway is judged.
+        min_history: Duration,
+    },
+    /// Spend per minute of the group rises far above its own trailing baseline (a CUSUM of
+    /// standardised excess over an EWMA baseline, the rising-400 rule's method on dollars).
+    SpendOverBaseline {
+        window: Duration,
+        baseline_half_life: Duration,
+        /// The window's rate must be at least this many times the baseline.
+        min_ratio: f64,
+        /// Evidence needed to fire: the CUSUM of per-minute excess, in standard deviations
+        /// beyond one (each minute counts at most six).
+        cusum_limit: f64,
+        /// Minutes of baseline needed before judging.
+        min_history: Duration,
+        /// And the window's spend at least this many USD (pennies never page).
+        min_spend_usd: f64,
+    },
 }
 
 impl RuleKind {
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 7] = [
         "share_over_threshold",
         "share_over_baseline",
         "burst_after_event",
         "any",
         "latency_percentile",
+        "credit_runway",
+        "spend_over_baseline",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -113,6 +140,8 @@ impl RuleKind {
             RuleKind::BurstAfterEvent { .. } => "burst_after_event",
             RuleKind::Any { .. } => "any",
             RuleKind::LatencyPercentile { .. } => "latency_percentile",
+            RuleKind::CreditRunway { .. } => "credit_runway",
+            RuleKind::SpendOverBaseline { .. } => "spend_over_baseline",
         }
     }
 
@@ -122,7 +151,9 @@ impl RuleKind {
             RuleKind::ShareOverThreshold { window, .. }
             | RuleKind::ShareOverBaseline { window, .. }
             | RuleKind::BurstAfterEvent { window, .. }
-            | RuleKind::LatencyPercentile { window, .. } => *window,
+            | RuleKind::LatencyPercentile { window, .. }
+            | RuleKind::SpendOverBaseline { window, .. } => *window,
+            RuleKind::CreditRunway { long_window, .. } => *long_window,
             RuleKind::Any { .. } => Duration::from_secs(1),
         }
     }

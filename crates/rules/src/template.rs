@@ -2,7 +2,17 @@
 //! rejected when the rule file is loaded, so rendering never meets one it cannot fill.
 
 /// Every placeholder a template may use.
-pub const PLACEHOLDERS: [&str; 23] = [
+pub const PLACEHOLDERS: [&str; 31] = [
+    // Spend rules: how long the money lasts, when it runs out, the burn rate, what is left
+    // and of what; a spike's rate, its baseline and their ratio.
+    "runway",
+    "exhausted_at",
+    "burn_rate",
+    "remaining",
+    "constraint",
+    "spend_rate",
+    "baseline_rate",
+    "ratio",
     "rule",
     "severity",
     "share",

@@ -15,6 +15,9 @@
 //!         call: {status: 402, error_type: billing_error}
 //!       - at: 15m
 //!         key_rotated: k-2
+//!     budget:                        # optional, for the spend rules
+//!       credit_balance_usd: 50
+//!       as_of: 0s                    # an offset; spend since then is subtracted
 //!     alert_rule_test:
 //!       - eval_time: 10m1s
 //!         alertname: BillingOutage
@@ -56,6 +59,17 @@ struct TestCase {
     input_events: Vec<EventSpec>,
     #[serde(default)]
     alert_rule_test: Vec<Expectation>,
+    /// For the spend rules: what the money runs out against (`as_of` is an offset).
+    budget: Option<BudgetSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetSpec {
+    credit_balance_usd: Option<f64>,
+    #[serde(default)]
+    as_of: Option<String>,
+    monthly_spend_limit_usd: Option<f64>,
 }
 
 #[derive(Deserialize, Clone, Default)]
@@ -73,6 +87,12 @@ struct CallSpec {
     latency_ms: Option<f64>,
     /// `anthropic` (default), `aws.bedrock` or `gcp.vertex_ai`: as the event line's field.
     provider: Option<String>,
+    // Token usage, priced by the spend rules (the event line's optional fields).
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_creation_1h_input_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +200,23 @@ fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> Result<CallEvent<'static>,
     c.request_id = spec.request_id.clone().map(Cow::Owned);
     c.attempts = spec.attempts.unwrap_or(1).max(1);
     c.latency_ms = spec.latency_ms;
+    let tokens = [
+        spec.input_tokens,
+        spec.output_tokens,
+        spec.cache_read_input_tokens,
+        spec.cache_creation_input_tokens,
+        spec.cache_creation_1h_input_tokens,
+    ];
+    if tokens.iter().any(Option::is_some) {
+        let [input, output, read, write, write_1h] = tokens.map(|t| t.unwrap_or(0));
+        c.usage = Some(callwatch_core::classify::Usage {
+            input_tokens: input,
+            output_tokens: output,
+            cache_read_input_tokens: read,
+            cache_creation_input_tokens: write,
+            cache_creation_1h_input_tokens: write_1h.min(write),
+        });
+    }
     c.provider = provider;
     // As replay classifies a line: Bedrock and Vertex codes too.
     c.class = provider_class(ClassInput {
@@ -296,6 +333,23 @@ fn run_case(rules: &RuleSet, case: &TestCase) -> Result<Vec<String>, String> {
     evals = order.iter().map(|&i| evals[i]).collect();
 
     let mut engine = Engine::new(rules.clone());
+    if let Some(b) = &case.budget {
+        let credit = match (b.credit_balance_usd, b.as_of.as_deref()) {
+            (Some(balance_usd), as_of) => Some(callwatch_core::cost::Credit {
+                balance_usd,
+                as_of: START + offset(as_of.unwrap_or("0s"))?,
+            }),
+            (None, Some(_)) => return Err("budget `as_of` without `credit_balance_usd`".into()),
+            (None, None) => None,
+        };
+        engine = engine.with_spend(callwatch_core::cost::SpendConfig {
+            budget: callwatch_core::cost::Budget {
+                credit,
+                monthly_spend_limit_usd: b.monthly_spend_limit_usd,
+            },
+            ..Default::default()
+        });
+    }
     let mut failures = Vec::new();
     let mut next = 0;
     for (x, eval) in expectations.iter().zip(evals) {
@@ -386,5 +440,17 @@ mod tests {
         );
         assert!(expand_values("1+x").is_err());
         assert!(expand_values("1-1x5").is_err());
+    }
+}
+
+#[cfg(test)]
+mod spend_tests {
+    #[test]
+    fn the_spend_rule_tests_pass() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../alerts/tests/spend.yaml");
+        let report = super::run_file(&path);
+        assert!(report.failures.is_empty(), "{:#?}", report.failures);
+        assert_eq!(report.passed, 5);
     }
 }

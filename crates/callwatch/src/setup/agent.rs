@@ -30,6 +30,7 @@ impl BackgroundAgent {
     pub fn start_if_configured(
         config: &Config,
         recorder: &Recorder,
+        spend: callwatch_core::cost::SpendConfig,
     ) -> Result<Option<BackgroundAgent>, InitError> {
         let rules = match &config.rules {
             Some(path) => callwatch_rules::load_rules_file(path)
@@ -52,7 +53,7 @@ impl BackgroundAgent {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("callwatch-agent".into())
-            .spawn(move || run(options, notify, started_tx, stop_rx))
+            .spawn(move || run(options, spend, notify, started_tx, stop_rx))
             .map_err(|e| {
                 InitError::Agent(format!("cannot start the callwatch agent thread: {e}"))
             })?;
@@ -101,6 +102,7 @@ type Started = Result<(Arc<dyn CallObserver>, callwatch_agent::HealthSource), St
 
 fn run(
     mut options: AgentOptions,
+    spend: callwatch_core::cost::SpendConfig,
     notify: Option<NotifyConfig>,
     started: mpsc::Sender<Started>,
     stop: tokio::sync::oneshot::Receiver<()>,
@@ -128,7 +130,7 @@ fn run(
             }
         }
         // The firing alerts persist beside the spool (as the proxy's do).
-        let agent = match Agent::start_restoring(options) {
+        let agent = match Agent::start_restoring_with_spend(options, spend) {
             Ok(agent) => agent,
             Err(e) => {
                 let _ = started.send(Err(e.to_string()));

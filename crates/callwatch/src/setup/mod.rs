@@ -136,7 +136,15 @@ pub enum InitError {
 }
 
 pub(crate) fn start(config: Config) -> Result<Guard, InitError> {
-    let recorder = Recorder::new();
+    // `[prices]` and `[budget]` of CALLWATCH_CONFIG, and the CALLWATCH_* budget variables.
+    let spend = match &config.notify_config {
+        Some(path) => callwatch_core::cost::SpendConfig::load(path),
+        None => callwatch_core::cost::SpendConfig::from_env(&|k| std::env::var(k).ok(), &|f| {
+            std::fs::read_to_string(f).map_err(|e| e.to_string())
+        }),
+    }
+    .map_err(|e| InitError::Notify(e.to_string()))?;
+    let recorder = Recorder::builder().prices(spend.prices.clone()).build();
     #[cfg(feature = "otlp")]
     let export = export::Export::start(&config, &recorder)?;
     #[cfg(not(feature = "otlp"))]
@@ -147,7 +155,9 @@ pub(crate) fn start(config: Config) -> Result<Guard, InitError> {
         });
     }
     #[cfg(feature = "agent")]
-    let agent = agent::BackgroundAgent::start_if_configured(&config, &recorder)?;
+    let agent = agent::BackgroundAgent::start_if_configured(&config, &recorder, spend)?;
+    #[cfg(not(feature = "agent"))]
+    let _ = spend;
     #[cfg(not(feature = "agent"))]
     if let Some(setting) = agent_settings(&config) {
         return Err(InitError::FeatureMissing {

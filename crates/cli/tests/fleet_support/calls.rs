@@ -15,6 +15,7 @@ pub fn record_varied(recorder: &Recorder) {
         cache_read_input_tokens: 300,
         cache_creation_input_tokens: 0,
         output_tokens: 450,
+        cache_creation_1h_input_tokens: 0,
     });
     let headroom = Headroom {
         limit: 50,

@@ -89,6 +89,15 @@ pub(crate) struct WireUsage {
     pub cache_creation_input_tokens: Option<Count>,
     #[serde(alias = "outputTokens")]
     pub output_tokens: Option<Count>,
+    /// `cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}`: the split of
+    /// the cache writes by TTL (each TTL has its own price).
+    pub cache_creation: Object<WireCacheCreation>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireCacheCreation {
+    pub ephemeral_1h_input_tokens: Option<Count>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,6 +148,11 @@ pub(crate) fn usage(usage: &WireUsage) -> Usage {
         cache_read_input_tokens: count(usage.cache_read_input_tokens),
         cache_creation_input_tokens: count(usage.cache_creation_input_tokens),
         output_tokens: count(usage.output_tokens),
+        cache_creation_1h_input_tokens: usage
+            .cache_creation
+            .0
+            .as_ref()
+            .map_or(0, |c| count(c.ephemeral_1h_input_tokens)),
     }
 }
 
@@ -196,6 +210,7 @@ mod tests {
                 cache_read_input_tokens: 900,
                 cache_creation_input_tokens: 100,
                 output_tokens: 34,
+                cache_creation_1h_input_tokens: 0,
             })
         );
         assert_eq!(s.usage.unwrap().total_input(), 1012);
@@ -296,6 +311,12 @@ mod oracle_tests {
             cache_read_input_tokens: n("cache_read_input_tokens"),
             cache_creation_input_tokens: n("cache_creation_input_tokens"),
             output_tokens: n("output_tokens"),
+            cache_creation_1h_input_tokens: u
+                .get("cache_creation")
+                .and_then(Value::as_object)
+                .and_then(|c| c.get("ephemeral_1h_input_tokens"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
         })
     }
 
@@ -332,6 +353,8 @@ mod oracle_tests {
         "input_tokens",
         "output_tokens",
         "cache_read_input_tokens",
+        "cache_creation",
+        "ephemeral_1h_input_tokens",
         "content",
     ];
 

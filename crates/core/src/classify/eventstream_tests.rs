@@ -212,6 +212,7 @@ fn a_converse_stream_gives_its_usage_and_stop_reason_however_it_is_cut() {
             cache_read_input_tokens: 800,
             cache_creation_input_tokens: 200,
             output_tokens: 12,
+            cache_creation_1h_input_tokens: 0,
         })
     );
     assert!(whole.truncated, "stopReason max_tokens is counted");

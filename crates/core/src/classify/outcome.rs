@@ -72,6 +72,9 @@ pub struct Usage {
     pub cache_read_input_tokens: u64,
     pub cache_creation_input_tokens: u64,
     pub output_tokens: u64,
+    /// The part of `cache_creation_input_tokens` written with the 1-hour TTL (billed at its
+    /// own rate); the rest was written with the 5-minute TTL.
+    pub cache_creation_1h_input_tokens: u64,
 }
 
 impl Usage {

@@ -251,6 +251,9 @@ fn merge_usage(start: Option<Usage>, delta: &WireUsage) -> Usage {
     if delta.cache_creation_input_tokens.is_some() {
         usage.cache_creation_input_tokens = named.cache_creation_input_tokens;
     }
+    if delta.cache_creation.0.is_some() {
+        usage.cache_creation_1h_input_tokens = named.cache_creation_1h_input_tokens;
+    }
     usage
 }
 

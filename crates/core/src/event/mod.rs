@@ -13,13 +13,14 @@
 
 mod parse;
 mod timestamp;
+mod tokens;
 mod write;
 
 use std::borrow::Cow;
 
 use time::OffsetDateTime;
 
-use crate::classify::{Class, Provider};
+use crate::classify::{Class, Provider, Usage};
 
 pub use parse::{parse_line, EventError};
 pub use timestamp::parse_rfc3339;
@@ -62,6 +63,9 @@ pub struct CallEvent<'a> {
     /// Where the call went (`gen_ai.provider.name`); the line's optional `provider` field,
     /// omitted for the Anthropic API.
     pub provider: Provider,
+    /// Token usage (optional `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
+    /// `cache_creation_input_tokens` fields): what spend rules price.
+    pub usage: Option<Usage>,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -92,6 +96,7 @@ impl<'a> CallEvent<'a> {
             request_id: None,
             message: None,
             provider: Provider::Anthropic,
+            usage: None,
         };
         event.reclassify();
         event
@@ -128,6 +133,7 @@ impl<'a> CallEvent<'a> {
             request_id: own(self.request_id),
             message: own(self.message),
             provider: self.provider,
+            usage: self.usage,
         }
     }
 }

@@ -42,6 +42,17 @@ struct Wire<'a> {
     event: Option<Text<'a>>,
     #[serde(borrow, default)]
     provider: Option<Text<'a>>,
+    // Token usage (optional), as the API's `usage` names it; read by [`super::tokens`].
+    #[serde(default)]
+    input_tokens: Option<i64>,
+    #[serde(default)]
+    output_tokens: Option<i64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<i64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<i64>,
+    #[serde(default)]
+    cache_creation_1h_input_tokens: Option<i64>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -133,6 +144,15 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
             ))
         })?,
     };
+    let usage = super::tokens::WireTokens {
+        input_tokens: wire.input_tokens,
+        output_tokens: wire.output_tokens,
+        cache_read_input_tokens: wire.cache_read_input_tokens,
+        cache_creation_input_tokens: wire.cache_creation_input_tokens,
+        cache_creation_1h_input_tokens: wire.cache_creation_1h_input_tokens,
+    }
+    .usage()
+    .map_err(fail)?;
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -157,6 +177,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         request_id: text(wire.request_id),
         message,
         provider,
+        usage,
     }))
 }
 

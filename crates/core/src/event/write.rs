@@ -28,6 +28,8 @@ struct CallLine<'e> {
     /// Omitted for the Anthropic API, so its lines stay as they always were.
     #[serde(skip_serializing_if = "Option::is_none")]
     provider: Option<&'static str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    tokens: Option<super::tokens::TokenFields>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +64,7 @@ impl CallEvent<'_> {
             message: message.as_deref(),
             provider: (self.provider != crate::classify::Provider::Anthropic)
                 .then(|| self.provider.as_str()),
+            tokens: self.usage.as_ref().map(super::tokens::TokenFields::of),
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()

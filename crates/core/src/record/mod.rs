@@ -31,6 +31,7 @@
 
 pub mod atomic_hdr;
 mod bytes;
+mod cost_tokens;
 mod headroom;
 mod labels;
 mod limits;
@@ -44,6 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use cost_tokens::CacheTokens;
 pub use headroom::KINDS as HEADROOM_KINDS;
 pub use labels::{LabelsRef, SeriesLabels};
 pub use limits::Limits;
@@ -51,6 +53,7 @@ pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
 pub use snapshot::{HeadroomGauge, SeriesSnapshot, Snapshot};
 
 use crate::call::{Call, CallObserver};
+use crate::cost::PriceTable;
 use local::Lookup;
 use registry::Registry;
 use series::Series;
@@ -66,14 +69,17 @@ struct Shared {
     /// Thread caches hold a weak reference to this to know when the recorder is gone.
     alive: Arc<()>,
     registry: Registry,
+    /// Prices snapshots turn token counts into dollars with.
+    prices: Arc<PriceTable>,
 }
 
 static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Builds a [`Recorder`] with non-default label bounds.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RecorderBuilder {
     limits: Limits,
+    prices: Option<Arc<PriceTable>>,
 }
 
 impl RecorderBuilder {
@@ -112,6 +118,11 @@ impl RecorderBuilder {
         self.limits = limits;
         self
     }
+    /// The price table snapshots compute `callwatch.cost` with (default: the shipped one).
+    pub fn prices(mut self, prices: Arc<PriceTable>) -> Self {
+        self.prices = Some(prices);
+        self
+    }
     /// The recorder.
     pub fn build(self) -> Recorder {
         Recorder {
@@ -119,6 +130,9 @@ impl RecorderBuilder {
                 id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
                 alive: Arc::new(()),
                 registry: Registry::new(self.limits),
+                prices: self
+                    .prices
+                    .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
             }),
         }
     }
@@ -213,11 +227,18 @@ impl Recorder {
             })
             .collect();
         headroom.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        let spend = crate::cost::spend(&series, &self.shared.prices);
         Snapshot {
             series,
             headroom,
             overflowed_records: registry.overflowed_records(),
+            spend,
         }
+    }
+
+    /// The prices snapshots use.
+    pub fn prices(&self) -> &PriceTable {
+        &self.shared.prices
     }
 }
 

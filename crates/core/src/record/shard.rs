@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use super::cost_tokens::{CacheTokenCells, CacheTokens};
 use crate::call::Call;
 use crate::names::TOKEN_BOUNDARIES;
 
@@ -32,6 +33,8 @@ pub struct Totals {
     pub input_token_buckets: [u64; TOKEN_SLOTS],
     /// Calls that reported usage, by bucket of their output tokens.
     pub output_token_buckets: [u64; TOKEN_SLOTS],
+    /// Cache reads and writes (what cost needs beyond the totals above).
+    pub cache_tokens: CacheTokens,
 }
 
 impl Totals {
@@ -47,6 +50,7 @@ impl Totals {
         self.output_tokens += other.output_tokens;
         add_slots(&mut self.input_token_buckets, &other.input_token_buckets);
         add_slots(&mut self.output_token_buckets, &other.output_token_buckets);
+        self.cache_tokens.merge(&other.cache_tokens);
     }
 }
 
@@ -71,6 +75,9 @@ pub struct SeriesShard {
     truncated: AtomicU64,
     input_tokens: AtomicU64,
     output_tokens: AtomicU64,
+    // Beside the token totals: a call with usage touches them together (one cache line more
+    // at the end of the shard cost a few ns per call).
+    cache_tokens: CacheTokenCells,
     input_token_buckets: [AtomicU64; TOKEN_SLOTS],
     output_token_buckets: [AtomicU64; TOKEN_SLOTS],
 }
@@ -127,6 +134,7 @@ impl SeriesShard {
                 &self.output_token_buckets[token_slot(usage.output_tokens)],
                 1,
             );
+            self.cache_tokens.record(usage);
         }
     }
 
@@ -158,6 +166,7 @@ impl SeriesShard {
         {
             *t += get(c);
         }
+        self.cache_tokens.add_to(&mut totals.cache_tokens);
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Snapshot {
     pub headroom: Vec<HeadroomGauge>,
     /// Calls recorded into an overflow series because a label was over its bound.
     pub overflowed_records: u64,
+    /// Cost per (model, key id, operation), from the token counters and the recorder's prices.
+    pub spend: Vec<crate::cost::Spend>,
 }
 
 #[derive(Clone, Debug)]

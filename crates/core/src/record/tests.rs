@@ -26,6 +26,7 @@ fn success() -> Outcome {
         cache_read_input_tokens: 5,
         cache_creation_input_tokens: 1,
         output_tokens: 100,
+        cache_creation_1h_input_tokens: 0,
     });
     outcome
 }

@@ -8,6 +8,7 @@ use super::evidence;
 use super::messages::{MessageBaseline, Params, Reading};
 use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
+use super::spend::{Runway, SpendBaseline, SpendState};
 use crate::model::{NoiseTest, RuleKind};
 use callwatch_core::event::CallEvent;
 
@@ -26,6 +27,15 @@ pub struct Values {
     pub peak_share: Option<f64>,
     pub incident_count: Option<u64>,
     pub duration_s: Option<u64>,
+    // Spend rules (engine/spend.rs).
+    pub runway_s: Option<f64>,
+    pub rate_usd_per_s: Option<f64>,
+    pub remaining_usd: Option<f64>,
+    /// What runs out: "credit balance" or "monthly spend limit".
+    pub constraint: Option<&'static str>,
+    pub spend_per_min_usd: Option<f64>,
+    pub baseline_per_min_usd: Option<f64>,
+    pub ratio: Option<f64>,
 }
 
 impl Values {
@@ -47,6 +57,15 @@ impl Values {
         put("peak_share", self.peak_share);
         put("incident_count", self.incident_count.map(|c| c as f64));
         put("duration_s", self.duration_s.map(|c| c as f64));
+        put("runway_s", self.runway_s);
+        put(
+            "burn_rate_usd_per_hour",
+            self.rate_usd_per_s.map(|r| r * 3600.0),
+        );
+        put("remaining_usd", self.remaining_usd);
+        put("spend_per_min_usd", self.spend_per_min_usd);
+        put("baseline_per_min_usd", self.baseline_per_min_usd);
+        put("ratio", self.ratio);
         m
     }
 }
@@ -66,6 +85,8 @@ pub enum Detector {
     /// `any` rules decide at the call, in the engine.
     Any,
     Latency(Box<Latency>),
+    Runway(Box<Runway>),
+    SpendSpike(Box<SpendBaseline>),
 }
 
 fn share(c: Counts) -> Option<f64> {
@@ -86,11 +107,18 @@ impl Detector {
             })),
             RuleKind::Any { .. } => Detector::Any,
             RuleKind::LatencyPercentile { .. } => Detector::Latency(Box::new(Latency::new(w))),
+            RuleKind::CreditRunway { .. } => {
+                Detector::Runway(Box::new(Runway::new(kind, eval_end)))
+            }
+            RuleKind::SpendOverBaseline { .. } => {
+                Detector::SpendSpike(Box::new(SpendBaseline::new(kind, eval_end)))
+            }
         }
     }
 
-    /// One call of the group at second `sec`. `false` if it came too late to be counted.
-    pub fn add(&mut self, sec: i64, matched: bool, call: &CallEvent<'_>) -> bool {
+    /// One call of the group at second `sec` costing `usd`. `false` if it came too late to be
+    /// counted.
+    pub fn add(&mut self, sec: i64, matched: bool, call: &CallEvent<'_>, usd: f64) -> bool {
         let c = Counts {
             total: 1,
             matched: u64::from(matched),
@@ -104,6 +132,9 @@ impl Detector {
                 Some(ms) if matched => l.add(sec, ms),
                 _ => true,
             },
+            Detector::Runway(r) if matched => r.add(sec, usd),
+            Detector::SpendSpike(s) if matched => s.add(sec, usd),
+            Detector::Runway(_) | Detector::SpendSpike(_) => true,
         }
     }
 
@@ -117,6 +148,8 @@ impl Detector {
                     b.advance(end, &p, firing);
                 }
             }
+            Detector::Runway(r) => r.advance(end),
+            Detector::SpendSpike(s) => s.advance(kind, end, firing),
             Detector::Any | Detector::Latency(_) => {}
         }
     }
@@ -127,8 +160,25 @@ impl Detector {
         end: i64,
         firing: bool,
         rotation: Option<&Rotation>,
+        spend: &SpendState,
     ) -> Verdict {
         match (self, kind) {
+            (Detector::Runway(r), kind) => {
+                let (holds, values) = r.verdict(kind, end, spend);
+                Verdict {
+                    holds,
+                    values,
+                    slot: None,
+                }
+            }
+            (Detector::SpendSpike(s), kind) => {
+                let (holds, values) = s.verdict(kind, firing);
+                Verdict {
+                    holds,
+                    values,
+                    slot: None,
+                }
+            }
             (
                 Detector::Share(ring),
                 RuleKind::ShareOverThreshold {
@@ -267,6 +317,7 @@ impl Detector {
                     *counts = Counts::default();
                 }
             }
+            Detector::SpendSpike(s) => s.on_resolve(),
             _ => {}
         }
     }

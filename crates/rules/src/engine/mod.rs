@@ -16,6 +16,7 @@ mod render;
 mod restore;
 mod ring;
 mod rotation;
+mod spend;
 
 use std::collections::BTreeMap;
 
@@ -115,6 +116,7 @@ pub struct Engine {
     key_buf: String,
     stats: EngineStats,
     models: label_bound::LabelBound,
+    spend: spend::SpendState,
 }
 
 /// Removes up to `n` series that are neither pending nor firing, least recently seen first.
@@ -355,7 +357,15 @@ impl Engine {
             key_buf: String::new(),
             stats: EngineStats::default(),
             models: label_bound::LabelBound::new(callwatch_core::record::Limits::default().models),
+            spend: spend::SpendState::default(),
         }
+    }
+
+    /// Prices calls with `config.prices` and judges runways against `config.budget` (without
+    /// one, `credit_runway` rules stay quiet).
+    pub fn with_spend(mut self, config: callwatch_core::cost::SpendConfig) -> Engine {
+        self.spend = spend::SpendState::new(config);
+        self
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -390,6 +400,8 @@ impl Engine {
 
     /// One finished call. Returns the `any` rules it fired (at the call's time).
     pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
+        // Priced under its own model name, before a model past the bound becomes `_overflow`.
+        let usd = self.spend.observe(call);
         let overflowed;
         let call = match call.model.as_deref() {
             Some(model) if !self.models.admits(model) => {
@@ -495,7 +507,7 @@ impl Engine {
                 let rule = &rules.rules[rule_index];
                 let state = &mut series.states[pos];
                 let matched = rule.matcher.matches(call);
-                if !state.detector.add(sec, matched, call) {
+                if !state.detector.add(sec, matched, call, usd) {
                     late = true;
                 }
                 if !matched {
@@ -589,6 +601,7 @@ impl Engine {
             rules,
             groups,
             rotations,
+            spend,
             ..
         } = self;
         for group in groups.iter_mut() {
@@ -611,9 +624,10 @@ impl Engine {
                     }
                     let firing = state.phase.is_firing();
                     state.detector.advance(&rule.kind, end, firing);
-                    let verdict = state
-                        .detector
-                        .verdict(&rule.kind, end, firing, rotations.last());
+                    let verdict =
+                        state
+                            .detector
+                            .verdict(&rule.kind, end, firing, rotations.last(), spend);
                     let step = state.phase.step(
                         verdict.holds,
                         at,

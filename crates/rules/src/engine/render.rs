@@ -83,6 +83,8 @@ impl Facts<'_> {
             "baseline" => percent(v.baseline)?,
             "threshold" => match self.rule.kind {
                 RuleKind::LatencyPercentile { .. } => format!("{:.0} ms", v.threshold?),
+                RuleKind::CreditRunway { below, .. } => format_duration(below),
+                RuleKind::SpendOverBaseline { .. } => format!("{:.1}×", v.threshold?),
                 RuleKind::BurstAfterEvent { .. } => format!("{:.0}", v.threshold?),
                 _ => percent(v.threshold)?,
             },
@@ -120,6 +122,22 @@ impl Facts<'_> {
                 format!("{how} {} at {}", r.key_id, rfc3339(r.at))
             }
             "since" => rfc3339(self.since),
+            "runway" => format_duration(std::time::Duration::from_secs(
+                ((v.runway_s? / 60.0).round() * 60.0) as u64,
+            )),
+            "exhausted_at" => {
+                let at = self.since + time::Duration::seconds(v.runway_s?.min(1e11) as i64);
+                at.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .ok()?
+            }
+            "burn_rate" => format!("${:.2}/h", v.rate_usd_per_s? * 3600.0),
+            "remaining" => format!("${:.2}", v.remaining_usd?),
+            "constraint" => v.constraint?.to_string(),
+            "spend_rate" => format!("${:.2}/min", v.spend_per_min_usd?),
+            "baseline_rate" => format!("${:.2}/min", v.baseline_per_min_usd?),
+            "ratio" => format!("{:.1}×", v.ratio?),
             _ => return None,
         })
     }

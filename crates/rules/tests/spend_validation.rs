@@ -1,0 +1,508 @@
+//! The spend rules over replayed event lines (tokens in the line, priced by the shipped
+//! table), over many seeds and two traffic generators:
+//!
+//! * `Steady` — the generator the rules were tuned on: Poisson calls, each with its own token
+//!   counts drawn around a mean, a few models and keys.
+//! * `Sessions` — written differently and never tuned on: agent sessions arrive as a Poisson
+//!   process; each makes a geometric number of turns with exponential gaps, its context grows
+//!   every turn and is cached (a cache write on the first turn, 1-hour writes for some
+//!   sessions, cache reads after), so the cost per call is heavy-tailed and bursty. Held out
+//!   at first; its findings changed the spike baseline's variance, so it is "seen" now.
+//! * `Tenants` — written after that change and never tuned on: minute counts from a Poisson
+//!   with a Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread.
+//!
+//! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
+//! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
+//! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
+//! (SpendRateSpike within 10 minutes, naming them). `SPEND_SEEDS=n` runs more seeds; the table
+//! printed (`--nocapture`) is what the report quotes.
+
+use std::collections::BTreeMap;
+
+use callwatch_core::alert::{Alert, AlertState};
+use callwatch_core::classify::Usage;
+use callwatch_core::cost::{Budget, Credit, PriceTable, SpendConfig, TokenCounts};
+use callwatch_core::event::CallEvent;
+use callwatch_rules::{default_rules, Engine, Replay};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const T0: OffsetDateTime = datetime!(2026-11-02 00:00:00 UTC);
+
+fn seeds() -> u64 {
+    std::env::var("SPEND_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Generator {
+    Steady,
+    Sessions,
+    Tenants,
+}
+
+/// Standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// One generated call.
+#[derive(Clone)]
+struct Call {
+    t: f64,
+    model: &'static str,
+    key: &'static str,
+    usage: Usage,
+}
+
+/// Exponential draw with mean `mean`.
+fn exp(rng: &mut StdRng, mean: f64) -> f64 {
+    -mean * (1.0 - rng.random::<f64>()).ln()
+}
+
+/// Calls from `start` to `end` (seconds) for one (model, key) stream whose intensity at time
+/// `t` is `scale(t)` times the generator's base rate.
+fn stream(
+    g: Generator,
+    rng: &mut StdRng,
+    (model, key): (&'static str, &'static str),
+    start: f64,
+    end: f64,
+    base_per_min: f64,
+    scale: &dyn Fn(f64) -> f64,
+) -> Vec<Call> {
+    let mut out = Vec::new();
+    // Thinning: draw at the peak rate, keep with probability scale(t)/peak.
+    let peak = (0..=200)
+        .map(|i| scale(start + (end - start) * i as f64 / 200.0))
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    match g {
+        Generator::Steady => {
+            let mean_gap = 60.0 / (base_per_min * peak);
+            let mut t = start + exp(rng, mean_gap);
+            while t < end {
+                if rng.random::<f64>() < scale(t) / peak {
+                    let usage = Usage {
+                        input_tokens: rng.random_range(500..2500),
+                        output_tokens: rng.random_range(200..800),
+                        cache_read_input_tokens: rng.random_range(0..4000),
+                        ..Usage::default()
+                    };
+                    out.push(Call {
+                        t,
+                        model,
+                        key,
+                        usage,
+                    });
+                }
+                t += exp(rng, mean_gap);
+            }
+        }
+        Generator::Tenants => {
+            // Minute by minute: an overdispersed count (Poisson with a Gamma(2, 1/2) mixed
+            // rate: tenants come and go), each call's tokens lognormal with a wide spread.
+            let mut minute = (start / 60.0).floor();
+            while minute * 60.0 < end {
+                let t0 = minute * 60.0;
+                let mix = exp(rng, 0.5) + exp(rng, 0.5);
+                let lambda = base_per_min * scale(t0) * mix;
+                let mut t = t0 + exp(rng, 60.0 / lambda.max(1e-9));
+                while t < t0 + 60.0 {
+                    if t >= start && t < end {
+                        let input = (3000f64.ln() + 1.0 * normal(rng)).exp().min(400_000.0) as u64;
+                        let output = (400f64.ln() + 0.8 * normal(rng)).exp().min(64_000.0) as u64;
+                        let read = if rng.random::<f64>() < 0.5 {
+                            input * 2
+                        } else {
+                            0
+                        };
+                        let usage = Usage {
+                            input_tokens: input,
+                            output_tokens: output,
+                            cache_read_input_tokens: read,
+                            ..Usage::default()
+                        };
+                        out.push(Call {
+                            t,
+                            model,
+                            key,
+                            usage,
+                        });
+                    }
+                    t += exp(rng, 60.0 / lambda.max(1e-9));
+                }
+                minute += 1.0;
+            }
+        }
+        Generator::Sessions => {
+            // Sessions of on average 6 turns: session rate = calls rate / 6.
+            let turns_mean = 6.0;
+            let mean_gap = 60.0 * turns_mean / (base_per_min * peak);
+            let mut s = start + exp(rng, mean_gap);
+            while s < end {
+                if rng.random::<f64>() < scale(s) / peak {
+                    let one_hour = rng.random::<f64>() < 0.3;
+                    let mut context: u64 = rng.random_range(2_000..20_000);
+                    let mut t = s;
+                    let mut turn = 0;
+                    loop {
+                        let fresh: u64 = rng.random_range(100..1500);
+                        let (read, write) = if turn == 0 {
+                            (0, context)
+                        } else {
+                            (context, fresh)
+                        };
+                        let usage = Usage {
+                            input_tokens: fresh,
+                            output_tokens: rng.random_range(50..1500),
+                            cache_read_input_tokens: read,
+                            cache_creation_input_tokens: write,
+                            cache_creation_1h_input_tokens: if one_hour { write } else { 0 },
+                        };
+                        if t < end {
+                            out.push(Call {
+                                t,
+                                model,
+                                key,
+                                usage,
+                            });
+                        }
+                        context += fresh + usage.output_tokens;
+                        turn += 1;
+                        if rng.random::<f64>() < 1.0 / turns_mean {
+                            break;
+                        }
+                        t += exp(rng, 20.0);
+                    }
+                }
+                s += exp(rng, mean_gap);
+            }
+        }
+    }
+    out
+}
+
+fn cost(c: &Call) -> f64 {
+    PriceTable::embedded()
+        .price(c.model)
+        .map_or(0.0, |p| p.cost_usd(&TokenCounts::of(&c.usage)))
+}
+
+/// Replays `calls` as event lines; the alerts, in order.
+fn replay(calls: &mut [Call], budget: Budget) -> Vec<Alert> {
+    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let engine = Engine::new(default_rules()).with_spend(SpendConfig {
+        budget,
+        ..SpendConfig::default()
+    });
+    let mut replay = Replay::new(engine);
+    let mut alerts = Vec::new();
+    for c in calls.iter() {
+        let mut e = CallEvent::new(T0 + Duration::seconds_f64(c.t), Some(200), None);
+        e.model = Some(c.model.into());
+        e.key_id = Some(c.key.into());
+        e.operation = Some("chat".into());
+        e.usage = Some(c.usage);
+        replay.line(e.to_line().as_bytes(), &mut alerts).unwrap();
+    }
+    replay.finish(&mut alerts);
+    alerts
+}
+
+fn first(alerts: &[Alert], rule: &str, label: Option<(&str, &str)>) -> Option<Alert> {
+    alerts
+        .iter()
+        .find(|a| {
+            a.rule == rule
+                && a.state == AlertState::Firing
+                && label.is_none_or(|(k, v)| a.labels.get(k).map(String::as_str) == Some(v))
+        })
+        .cloned()
+}
+
+fn hours(s: f64) -> f64 {
+    s / 3600.0
+}
+
+/// Everyone's steady background: two models, three keys.
+fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for (model, key, per_min) in [
+        ("claude-sonnet-4-6", "k-app", 6.0),
+        ("claude-haiku-4-5", "k-app", 10.0),
+        ("claude-sonnet-4-6", "k-batch", 3.0),
+    ] {
+        calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+    }
+    calls
+}
+
+#[derive(Default)]
+struct Tally {
+    runs: u64,
+    failures: Vec<String>,
+    leads_warning_h: Vec<f64>,
+    leads_critical_min: Vec<f64>,
+    predicted_error: Vec<f64>,
+    spike_delay_min: Vec<f64>,
+    quiet_false_runway: u64,
+    quiet_false_spike: u64,
+}
+
+fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let end = 40.0 * 3600.0;
+    let mut calls = background(g, &mut rng, end, &|_| 1.0);
+    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    // The balance runs out at 30 h of this very stream: the true time is known exactly.
+    let target = 30.0 * 3600.0;
+    let balance: f64 = calls.iter().filter(|c| c.t < target).map(cost).sum();
+    let mut spent = 0.0;
+    let true_end = calls
+        .iter()
+        .find(|c| {
+            spent += cost(c);
+            spent >= balance
+        })
+        .map_or(end, |c| c.t);
+    let budget = Budget {
+        credit: Some(Credit {
+            balance_usd: balance,
+            as_of: T0,
+        }),
+        monthly_spend_limit_usd: None,
+    };
+    let alerts = replay(&mut calls, budget);
+    t.runs += 1;
+    let secs = |a: &Alert| (a.at - T0).as_seconds_f64();
+    for (level, min_lead, max_lead) in [
+        ("24h", 20.0 * 3600.0, 24.0 * 3600.0 * 1.1),
+        ("2h", 100.0 * 60.0, 2.0 * 3600.0 * 1.1),
+    ] {
+        match first(&alerts, "CreditRunwayLow", Some(("runway_below", level))) {
+            None => t
+                .failures
+                .push(format!("{g:?} seed {seed}: no {level} warning")),
+            Some(a) => {
+                let lead = true_end - secs(&a);
+                if level == "24h" {
+                    t.leads_warning_h.push(hours(lead));
+                } else {
+                    t.leads_critical_min.push(lead / 60.0);
+                }
+                // What it said: the runway at the firing moment, against the truth.
+                let said = a.values.get("runway_s").copied().unwrap_or(f64::NAN);
+                t.predicted_error.push((said - lead).abs() / lead);
+                if !(min_lead..=max_lead).contains(&lead) {
+                    t.failures.push(format!(
+                        "{g:?} seed {seed}: {level} fired {:.2} h ahead (allowed {:.2}–{:.2} h)",
+                        hours(lead),
+                        hours(min_lead),
+                        hours(max_lead)
+                    ));
+                }
+                if (said - lead).abs() > 0.1 * lead {
+                    t.failures.push(format!(
+                        "{g:?} seed {seed}: {level} said {:.2} h left, truth {:.2} h",
+                        hours(said),
+                        hours(lead)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Runs that must not fire CreditRunwayLow: ample runway, a daily swell, a one-off batch.
+fn quiet(g: Generator, seed: u64, t: &mut Tally) {
+    let end = 36.0 * 3600.0;
+    for case in ["ample", "swell", "batch"] {
+        let mut rng = StdRng::seed_from_u64(seed * 10 + case.len() as u64);
+        let swell = |s: f64| 1.0 + 0.6 * (2.0 * std::f64::consts::PI * s / 86_400.0).sin();
+        let mut calls = match case {
+            "swell" => background(g, &mut rng, end, &swell),
+            _ => background(g, &mut rng, end, &|_| 1.0),
+        };
+        let rate: f64 = calls.iter().map(cost).sum::<f64>() / end; // USD per second
+        if case == "batch" {
+            // 10 minutes at 20× the whole background's call rate, on one key, at 8 h.
+            let at = 8.0 * 3600.0;
+            calls.extend(stream(
+                g,
+                &mut rng,
+                ("claude-sonnet-4-6", "k-oneoff"),
+                at,
+                at + 600.0,
+                19.0 * 20.0,
+                &|_| 1.0,
+            ));
+        }
+        // Ample: 4 days at the mean rate (3 days for the swell, whose peak is 1.6× the mean,
+        // so its runway at the peak is still ~2 days).
+        let days = if case == "swell" { 3.0 } else { 4.0 };
+        let budget = Budget {
+            credit: Some(Credit {
+                balance_usd: rate * days * 86_400.0,
+                as_of: T0,
+            }),
+            monthly_spend_limit_usd: None,
+        };
+        let alerts = replay(&mut calls, budget);
+        t.runs += 1;
+        if let Some(a) = first(&alerts, "CreditRunwayLow", None) {
+            t.quiet_false_runway += 1;
+            t.failures.push(format!(
+                "{g:?} seed {seed} {case}: CreditRunwayLow fired at {:.2} h: {}",
+                hours((a.at - T0).as_seconds_f64()),
+                a.summary
+            ));
+        }
+        if case != "batch" {
+            if let Some(a) = first(&alerts, "SpendRateSpike", None) {
+                t.quiet_false_spike += 1;
+                t.failures.push(format!(
+                    "{g:?} seed {seed} {case}: SpendRateSpike fired at {:.2} h: {}",
+                    hours((a.at - T0).as_seconds_f64()),
+                    a.summary
+                ));
+            }
+        }
+    }
+}
+
+/// One model and key's spend jumps 6× at 3 h.
+fn spike(g: Generator, seed: u64, t: &mut Tally) {
+    let mut rng = StdRng::seed_from_u64(seed + 1000);
+    let end = 4.0 * 3600.0;
+    let jump = 3.0 * 3600.0;
+    let mut calls = background(g, &mut rng, end, &|_| 1.0);
+    calls.extend(stream(
+        g,
+        &mut rng,
+        ("claude-opus-4-6", "k-agent"),
+        0.0,
+        end,
+        4.0,
+        &|s| if s >= jump { 6.0 } else { 1.0 },
+    ));
+    let alerts = replay(&mut calls, Budget::default());
+    t.runs += 1;
+    let fired: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.rule == "SpendRateSpike" && a.state == AlertState::Firing)
+        .collect();
+    for a in &fired {
+        let at = (a.at - T0).as_seconds_f64();
+        let right = a.labels.get("model").map(String::as_str) == Some("claude-opus-4-6")
+            && a.labels.get("key_id").map(String::as_str) == Some("k-agent");
+        if !right || at < jump {
+            t.quiet_false_spike += 1;
+            t.failures.push(format!(
+                "{g:?} seed {seed}: SpendRateSpike fired at {:.2} h on {:?}",
+                hours(at),
+                a.labels
+            ));
+        }
+    }
+    match fired.iter().find(|a| {
+        (a.at - T0).as_seconds_f64() >= jump
+            && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
+    }) {
+        None => t.failures.push(format!(
+            "{g:?} seed {seed}: the 6× jump did not fire SpendRateSpike"
+        )),
+        Some(a) => {
+            let delay = ((a.at - T0).as_seconds_f64() - jump) / 60.0;
+            t.spike_delay_min.push(delay);
+            if delay > 10.0 {
+                t.failures.push(format!(
+                    "{g:?} seed {seed}: SpendRateSpike after {delay:.1} min"
+                ));
+            }
+        }
+    }
+}
+
+fn summary(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "-".into();
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    format!(
+        "min {:.2} median {:.2} max {:.2}",
+        s[0],
+        s[s.len() / 2],
+        s[s.len() - 1]
+    )
+}
+
+fn run(g: Generator) -> Tally {
+    let mut t = Tally::default();
+    for seed in 0..seeds() {
+        exhaustion(g, seed, &mut t);
+        quiet(g, seed, &mut t);
+        spike(g, seed, &mut t);
+    }
+    let mut table = BTreeMap::new();
+    table.insert("warning lead (h)", summary(&t.leads_warning_h));
+    table.insert("critical lead (min)", summary(&t.leads_critical_min));
+    table.insert(
+        "runway said vs truth (rel. error)",
+        summary(&t.predicted_error),
+    );
+    table.insert("SpendRateSpike delay (min)", summary(&t.spike_delay_min));
+    println!("{g:?}: {} seeds, {} runs", seeds(), t.runs);
+    for (k, v) in table {
+        println!("  {k}: {v}");
+    }
+    println!(
+        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {}",
+        t.quiet_false_runway, t.quiet_false_spike
+    );
+    for f in &t.failures {
+        println!("  FAIL {f}");
+    }
+    t
+}
+
+#[test]
+fn tuned_generator_steady() {
+    let t = run(Generator::Steady);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Held out at first, run once after tuning on `Steady` (3 seeds): CreditRunwayLow held
+/// (warning 21.4–24.2 h ahead, critical 111–125 min ahead, no false fire) but one seed's runway
+/// was said 11 % long; SpendRateSpike caught every 6× jump (2–6 min) but also fired on bursty
+/// session spend in 8 of 9 runs without a jump. The variance then learned from winsorised
+/// minutes; it now takes each minute whole (the mean stays winsorised). Seen since: no longer
+/// held out (`Tenants` is). After the change (3 seeds): CreditRunwayLow unchanged; SpendRateSpike
+/// still fires falsely in 7 of 9 runs without a jump (windows 3.1–4.5× the baseline).
+#[test]
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend at 3-4.5x its baseline; one runway said 11% long"]
+fn seen_generator_sessions() {
+    let t = run(Generator::Sessions);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written after the fix above and never tuned on: overdispersed minute counts, lognormal
+/// tokens. First and only run (3 seeds): CreditRunwayLow held everywhere (warning 23.1–25.5 h
+/// ahead, critical 113–119 min ahead, runway within 9 %, no false fire); SpendRateSpike caught
+/// every 6× jump in 2–5 min but fired falsely in 4 of 9 runs without one (3.1–3.7× windows,
+/// once per ~80 group-hours). The per-minute CUSUM trusts a variance the overdispersion
+/// outruns; a 6× jump is far from those windows, so the next step is evidence over the window
+/// rather than per minute, validated on a generator written after it.
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend at 3.1-3.7x; see the comment above"]
+fn held_out_generator_tenants() {
+    let t = run(Generator::Tenants);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
