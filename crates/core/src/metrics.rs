@@ -126,7 +126,9 @@ pub const ENGINE_DROPPED: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
-/// Exported over OTLP only (our `/metrics` does not render it).
+/// One observation per HTTP attempt (a retry is an attempt of its own, as the HTTP conventions
+/// count resends), labelled by how that attempt ended: `error.type` / status carry a 429 that a
+/// retry absorbed. On `/metrics` and over OTLP.
 pub const HTTP_DURATION: Metric = Metric {
     otel: names::HTTP_CLIENT_REQUEST_DURATION,
     unit: "s",

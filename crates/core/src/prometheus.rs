@@ -168,6 +168,8 @@ pub fn render(snapshot: &Snapshot) -> String {
         );
     }
 
+    render_attempts(&mut out, snapshot);
+
     let overflow = prometheus_name(names::CALLWATCH_SERIES_OVERFLOW, "{call}", true);
     header(
         &mut out,
@@ -177,6 +179,34 @@ pub fn render(snapshot: &Snapshot) -> String {
     );
     let _ = writeln!(out, "{overflow} {}", snapshot.overflowed_records);
     out
+}
+
+/// `http.client.request.duration`: one observation per HTTP attempt, labelled by how that
+/// attempt ended, so a 429 or 529 that a retry absorbed is still counted (its `_count`).
+fn render_attempts(out: &mut String, snapshot: &Snapshot) {
+    let name = prometheus_name(names::HTTP_CLIENT_REQUEST_DURATION, "s", false);
+    header(
+        out,
+        &name,
+        "histogram",
+        "Duration of each HTTP attempt (retries are attempts of their own), by how it ended.",
+    );
+    for series in &snapshot.attempts {
+        let labels = attempt_labels(&series.labels);
+        let h = &series.latency_ms;
+        let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+            let ms = (le * 1000.0).round() as u64;
+            (*le, h.count_between(0, ms))
+        });
+        let sum = series.totals.latency_sum_us as f64 / 1e6;
+        histogram(out, &name, &labels, buckets, h.len(), sum);
+    }
+}
+
+/// An attempt series' labels: the call labels plus `http.request.method` (always `POST`).
+fn attempt_labels(labels: &SeriesLabels) -> String {
+    let method = join(&[(names::HTTP_REQUEST_METHOD, "POST".to_owned())]);
+    format!("{},{method}", series_labels(labels))
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -283,4 +313,39 @@ fn join(pairs: &[(&str, String)]) -> String {
         let _ = write!(out, "{}=\"{}\"", label_key(key), escape_label_value(value));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::call::{Attempt, CallObserver};
+    use crate::classify::{Class, Outcome};
+    use crate::record::Recorder;
+
+    #[test]
+    fn each_attempt_is_an_http_request_with_its_own_error_type() {
+        let recorder = Recorder::new();
+        let limited = Outcome::bare(Some(429), Some("rate_limit_error"), Class::RateLimit);
+        recorder.observe_attempt(&Attempt {
+            operation: "chat",
+            model: "claude-sonnet-4-6",
+            key_id: "",
+            outcome: &limited,
+            number: 1,
+            latency: Duration::from_millis(30),
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        });
+        let text = super::render(&recorder.snapshot());
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("http_client_request_duration_seconds_count{"))
+            .expect("an attempt count line");
+        assert!(line.contains("error_type=\"rate_limit_error\""), "{line}");
+        assert!(line.contains("http_response_status_code=\"429\""), "{line}");
+        assert!(line.contains("http_request_method=\"POST\""), "{line}");
+        assert!(line.ends_with(" 1"), "{line}");
+        assert!(text.contains("http_client_request_duration_seconds_bucket{"));
+    }
 }

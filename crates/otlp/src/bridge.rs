@@ -16,31 +16,22 @@ use opentelemetry::KeyValue;
 
 use super::attributes::{series_attributes, token_attributes};
 use callwatch_core::names::{self, TOKEN_BOUNDARIES};
-use callwatch_core::record::{Recorder, SeriesLabels, Snapshot, Totals, ATTEMPT_SLOTS};
+use callwatch_core::record::{
+    Recorder, SeriesLabels, SeriesSnapshot, Snapshot, Totals, ATTEMPT_SLOTS,
+};
 
 /// Attributes of one series, built once per series.
 struct SeriesAttributes {
     call: Vec<KeyValue>,
-    http: Vec<KeyValue>,
     input: Vec<KeyValue>,
     output: Vec<KeyValue>,
 }
 
+/// An attempt series' attributes: the call attributes (status and `error.type` of that attempt)
+/// plus `http.request.method`, the same labels `/metrics` shows.
 fn http_attributes(labels: &SeriesLabels) -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new(names::HTTP_REQUEST_METHOD, "POST"),
-        KeyValue::new(names::SERVER_ADDRESS, labels.server_address.clone()),
-        KeyValue::new(names::SERVER_PORT, i64::from(labels.server_port)),
-    ];
-    if let Some(status) = labels.status {
-        attributes.push(KeyValue::new(
-            names::HTTP_RESPONSE_STATUS_CODE,
-            i64::from(status),
-        ));
-    }
-    if let Some(error_type) = labels.exported_error_type() {
-        attributes.push(KeyValue::new(names::ERROR_TYPE, error_type.into_owned()));
-    }
+    let mut attributes = series_attributes(labels);
+    attributes.push(KeyValue::new(names::HTTP_REQUEST_METHOD, "POST"));
     attributes
 }
 
@@ -71,6 +62,8 @@ struct State {
     current: Arc<Collected>,
     previous: HashMap<SeriesLabels, Previous>,
     attributes: HashMap<SeriesLabels, Arc<SeriesAttributes>>,
+    /// Per attempt series: its attributes and the latency buckets exported so far.
+    attempts: HashMap<SeriesLabels, (Vec<KeyValue>, Vec<(u64, u64)>)>,
 }
 
 pub struct Bridge {
@@ -93,7 +86,7 @@ impl Bridge {
         let http_duration = meter
             .f64_histogram(names::HTTP_CLIENT_REQUEST_DURATION)
             .with_unit("s")
-            .with_description("Duration of HTTP client requests (per logical call).")
+            .with_description("Duration of each HTTP attempt (retries are attempts of their own).")
             .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
             .build();
         let tokens = meter
@@ -116,11 +109,13 @@ impl Bridge {
                         series: Vec::new(),
                         headroom: Vec::new(),
                         overflowed_records: 0,
+                        attempts: Vec::new(),
                     },
                     attributes: Vec::new(),
                 }),
                 previous: HashMap::new(),
                 attributes: HashMap::new(),
+                attempts: HashMap::new(),
             }),
             duration,
             http_duration,
@@ -137,6 +132,7 @@ impl Bridge {
         let State {
             previous,
             attributes,
+            attempts,
             ..
         } = &mut *state;
         let mut collected_attributes = Vec::with_capacity(snapshot.series.len());
@@ -144,32 +140,14 @@ impl Bridge {
             let attrs = attributes.entry(series.labels.clone()).or_insert_with(|| {
                 Arc::new(SeriesAttributes {
                     call: series_attributes(&series.labels),
-                    http: http_attributes(&series.labels),
                     input: token_attributes(&series.labels, names::TOKEN_TYPE_INPUT),
                     output: token_attributes(&series.labels, names::TOKEN_TYPE_OUTPUT),
                 })
             });
             collected_attributes.push(Arc::clone(attrs));
             let prev = previous.entry(series.labels.clone()).or_default();
-            let latency: Vec<(u64, u64)> = series
-                .latency_ms
-                .iter_recorded()
-                .map(|v| {
-                    // A bucket's lowest value: the same placement as the Prometheus renderer's
-                    // `count_between(0, le)`, so both exporters agree bucket for bucket. The
-                    // OTLP sum is therefore up to 0.8% under the exact one (2 significant
-                    // digits; see `record::atomic_hdr`); Prometheus' `_sum` is exact.
-                    let lowest = series.latency_ms.lowest_equivalent(v.value_iterated_to());
-                    (lowest, v.count_at_value())
-                })
-                .collect();
-            for (ms, n) in sparse_delta(&latency, &prev.latency) {
-                let seconds = ms as f64 / 1000.0;
-                for _ in 0..n {
-                    self.duration.record(seconds, &attrs.call);
-                    self.http_duration.record(seconds, &attrs.http);
-                }
-            }
+            let latency = recorded_buckets(series);
+            record_latency(&self.duration, &attrs.call, &latency, &prev.latency);
             let (now, before) = (&series.totals, &prev.totals);
             record_attempts(&self.attempts, &attrs.call, now, before);
             record_tokens(
@@ -189,6 +167,14 @@ impl Bridge {
             prev.latency = latency;
             prev.totals = series.totals.clone();
         }
+        for series in &snapshot.attempts {
+            let (attrs, before) = attempts
+                .entry(series.labels.clone())
+                .or_insert_with(|| (http_attributes(&series.labels), Vec::new()));
+            let latency = recorded_buckets(series);
+            record_latency(&self.http_duration, attrs, &latency, before);
+            *before = latency;
+        }
         let collected = Arc::new(Collected {
             snapshot,
             attributes: collected_attributes,
@@ -204,6 +190,37 @@ impl Bridge {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// (lowest equivalent ms, count) of every non-empty HDR bucket. A bucket's lowest value: the
+/// same placement as the Prometheus renderer's `count_between(0, le)`, so both exporters agree
+/// bucket for bucket. The OTLP sum is therefore up to 0.8% under the exact one (2 significant
+/// digits; see `record::atomic_hdr`); Prometheus' `_sum` is exact.
+fn recorded_buckets(series: &SeriesSnapshot) -> Vec<(u64, u64)> {
+    let h = &series.latency_ms;
+    h.iter_recorded()
+        .map(|v| {
+            (
+                h.lowest_equivalent(v.value_iterated_to()),
+                v.count_at_value(),
+            )
+        })
+        .collect()
+}
+
+/// Records, in seconds, every millisecond value whose count grew since `before`.
+fn record_latency(
+    histogram: &Histogram<f64>,
+    attrs: &[KeyValue],
+    now: &[(u64, u64)],
+    before: &[(u64, u64)],
+) {
+    for (ms, n) in sparse_delta(now, before) {
+        let seconds = ms as f64 / 1000.0;
+        for _ in 0..n {
+            histogram.record(seconds, attrs);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::locate::{Locator, Pos};
-use super::model::{GroupField, Matcher, Rule, RuleKind, RuleSet, TriggerEvent};
+use super::model::{GroupField, Matcher, Rule, RuleKind, RuleSet, Scope, TriggerEvent};
 use super::template::{placeholders, PLACEHOLDERS};
 use callwatch_core::alert::Severity;
 use callwatch_core::classify::Class;
@@ -99,6 +99,7 @@ struct RawRule {
     summary: Option<String>,
     description: Option<String>,
     runbook: Option<String>,
+    scope: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -367,6 +368,7 @@ impl Validator<'_> {
                 );
             }
         }
+        let scope = self.scope(raw.scope.as_deref(), &raw.matcher);
         let summary = raw.summary.unwrap_or_else(|| format!("{name} is firing"));
         let description = raw.description.unwrap_or_default();
         let runbook = raw.runbook.unwrap_or_default();
@@ -422,7 +424,32 @@ impl Validator<'_> {
             summary,
             description,
             runbook,
+            scope,
         })
+    }
+
+    fn scope(&mut self, raw: Option<&str>, matcher: &RawMatch) -> Scope {
+        let Some(raw) = raw else {
+            return Scope::Calls;
+        };
+        let Some(scope) = Scope::parse(raw) else {
+            self.error(
+                "scope",
+                format!(
+                    "unknown scope `{raw}` (allowed: {})",
+                    Scope::NAMES.join(", ")
+                ),
+            );
+            return Scope::Calls;
+        };
+        if scope == Scope::Attempts && matcher.min_attempts.is_some() {
+            self.error(
+                "match.min_attempts",
+                "`min_attempts` counts a call's attempts; it does not apply to `scope: attempts`"
+                    .into(),
+            );
+        }
+        scope
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
@@ -603,6 +630,29 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    #[test]
+    fn scope_is_calls_or_attempts_and_attempts_take_no_min_attempts() {
+        let rule = |extra: &str| {
+            format!(
+                "rules:\n  - name: R\n    kind: any\n    match:\n      classes: [rate_limit]\n{extra}"
+            )
+        };
+        let set = load_rules("r.yaml", &rule("    scope: attempts\n")).unwrap();
+        assert_eq!(set.rules[0].scope, Scope::Attempts);
+        let set = load_rules("r.yaml", &rule("")).unwrap();
+        assert_eq!(set.rules[0].scope, Scope::Calls);
+        let e = errors(&rule("    scope: requests\n"));
+        assert!(
+            e.iter()
+                .any(|e| e.contains("unknown scope `requests` (allowed: calls, attempts)")),
+            "{e:?}"
+        );
+        let e = errors(
+            "rules:\n  - name: R\n    kind: any\n    scope: attempts\n    match:\n      min_attempts: 2\n",
+        );
+        assert!(e.iter().any(|e| e.contains("min_attempts")), "{e:?}");
     }
 
     #[test]

@@ -41,6 +41,41 @@ pub struct Rule {
     pub description: String,
     /// What to do about it.
     pub runbook: String,
+    /// What the rule counts: finished calls (the default) or every HTTP attempt.
+    pub scope: Scope,
+}
+
+/// What a rule counts. A call that got 429 and then succeeded on a retry is one successful call
+/// but two attempts, one of them rate limited: pressure that retries absorb is only visible at
+/// the attempt level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Each finished logical call, as it finally ended (retries included).
+    #[default]
+    Calls,
+    /// Each HTTP attempt, the moment it ends (the agent hears of it before the call ends). An
+    /// event line carries only the call, so `replay` and `callwatch test` count each call's
+    /// last attempt.
+    Attempts,
+}
+
+impl Scope {
+    pub const NAMES: [&'static str; 2] = ["calls", "attempts"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Calls => "calls",
+            Scope::Attempts => "attempts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "calls" => Some(Scope::Calls),
+            "attempts" => Some(Scope::Attempts),
+            _ => None,
+        }
+    }
 }
 
 /// How a rule decides, with the kind's own parameters.

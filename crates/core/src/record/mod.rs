@@ -50,7 +50,7 @@ pub use limits::Limits;
 pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
 pub use snapshot::{HeadroomGauge, SeriesSnapshot, Snapshot};
 
-use crate::call::{Call, CallObserver};
+use crate::call::{Attempt, Call, CallObserver};
 use local::Lookup;
 use registry::Registry;
 use series::Series;
@@ -66,6 +66,11 @@ struct Shared {
     /// Thread caches hold a weak reference to this to know when the recorder is gone.
     alive: Arc<()>,
     registry: Registry,
+    /// Attempts, each recorded as a one-attempt call in a label space of its own (its own
+    /// thread-cache id), so a 429 that a retry absorbed is a series of its own here while the
+    /// call series above only see how calls ended.
+    attempts_id: u64,
+    attempts: Registry,
 }
 
 static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
@@ -119,6 +124,8 @@ impl RecorderBuilder {
                 id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
                 alive: Arc::new(()),
                 registry: Registry::new(self.limits),
+                attempts_id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                attempts: Registry::new(self.limits),
             }),
         }
     }
@@ -151,20 +158,49 @@ impl Recorder {
     /// Records one finished call.
     #[inline]
     pub fn record(&self, call: &Call<'_>) {
+        self.record_in(self.shared.id, &self.shared.registry, call);
+    }
+
+    /// Records one finished attempt (into the attempt series, not the call series).
+    #[inline]
+    pub fn record_attempt(&self, attempt: &Attempt<'_>) {
+        let call = Call {
+            operation: attempt.operation,
+            model: attempt.model,
+            key_id: attempt.key_id,
+            outcome: attempt.outcome,
+            attempts: 1,
+            latency: attempt.latency,
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: attempt.server_address,
+            server_port: attempt.server_port,
+        };
+        self.record_in(self.shared.attempts_id, &self.shared.attempts, &call);
+    }
+
+    #[inline]
+    fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
         let labels = LabelsRef::of(call);
-        let lookup = local::with_entry(self.shared.id, &labels, |entry| {
+        let lookup = local::with_entry(id, &labels, |entry| {
             record_into(&entry.series, &entry.shard, call)
         });
         if !matches!(lookup, Lookup::Hit(())) {
-            self.record_slow(labels, call, matches!(lookup, Lookup::Miss));
+            self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
         }
     }
 
     /// First call of a series on this thread, an overflowed label, or a thread tearing down.
     #[cold]
-    fn record_slow(&self, labels: LabelsRef<'_>, call: &Call<'_>, cacheable: bool) {
-        let shared = &self.shared;
-        let uncached = shared.registry.resolve(labels, |resolved| {
+    fn record_slow(
+        &self,
+        id: u64,
+        registry: &Registry,
+        labels: LabelsRef<'_>,
+        call: &Call<'_>,
+        cacheable: bool,
+    ) {
+        let uncached = registry.resolve(labels, |resolved| {
             if cacheable && resolved.overflowed.is_none() {
                 return Some(Arc::clone(&resolved.series));
             }
@@ -174,10 +210,10 @@ impl Recorder {
             None
         });
         if let Some(series) = uncached {
-            let weak = Arc::downgrade(&shared.alive);
-            match local::insert(shared.id, &weak, Arc::clone(&series)) {
+            let weak = Arc::downgrade(&self.shared.alive);
+            match local::insert(id, &weak, Arc::clone(&series)) {
                 Some(shard) => record_into(&series, &shard, call),
-                None => shared.registry.resolve(labels, |resolved| {
+                None => registry.resolve(labels, |resolved| {
                     record_into(&resolved.series, &resolved.series.locked_shard, call)
                 }),
             }
@@ -187,16 +223,8 @@ impl Recorder {
     /// A cumulative copy of every series, the headroom gauges and the overflow count.
     pub fn snapshot(&self) -> Snapshot {
         let registry = &self.shared.registry;
-        let mut series: Vec<SeriesSnapshot> = registry
-            .all_series()
-            .iter()
-            .map(|s| SeriesSnapshot {
-                labels: s.labels.clone(),
-                totals: s.totals(),
-                latency_ms: s.latency.to_histogram(),
-            })
-            .collect();
-        series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        let series = series_snapshots(registry);
+        let attempts = series_snapshots(&self.shared.attempts);
         let mut headroom: Vec<HeadroomGauge> = registry
             .headroom_cells()
             .into_iter()
@@ -216,9 +244,26 @@ impl Recorder {
         Snapshot {
             series,
             headroom,
-            overflowed_records: registry.overflowed_records(),
+            overflowed_records: registry.overflowed_records()
+                + self.shared.attempts.overflowed_records(),
+            attempts,
         }
     }
+}
+
+/// Every series of `registry`, sorted by labels.
+fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
+    let mut series: Vec<SeriesSnapshot> = registry
+        .all_series()
+        .iter()
+        .map(|s| SeriesSnapshot {
+            labels: s.labels.clone(),
+            totals: s.totals(),
+            latency_ms: s.latency.to_histogram(),
+        })
+        .collect();
+    series.sort_by(|a, b| a.labels.cmp(&b.labels));
+    series
 }
 
 impl Default for Recorder {
@@ -231,6 +276,11 @@ impl CallObserver for Recorder {
     #[inline]
     fn observe(&self, call: &Call<'_>) {
         self.record(call);
+    }
+
+    #[inline]
+    fn observe_attempt(&self, attempt: &Attempt<'_>) {
+        self.record_attempt(attempt);
     }
 }
 

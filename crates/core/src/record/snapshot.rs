@@ -12,8 +12,12 @@ pub struct Snapshot {
     pub series: Vec<SeriesSnapshot>,
     /// Last rate-limit headroom per (model, key id, kind), sorted.
     pub headroom: Vec<HeadroomGauge>,
-    /// Calls recorded into an overflow series because a label was over its bound.
+    /// Calls (and attempts) recorded into an overflow series because a label was over its bound.
     pub overflowed_records: u64,
+    /// Every attempt series, sorted by labels: each attempt counted as a one-attempt call
+    /// (`totals.calls` = attempts, `latency_ms` = each attempt's own duration), labelled by how
+    /// that attempt ended. What `http.client.request.duration` exports.
+    pub attempts: Vec<SeriesSnapshot>,
 }
 
 #[derive(Clone, Debug)]
