@@ -93,6 +93,11 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         key_id: owned(call.key_id),
         request_id: outcome.request_id.clone().map(Cow::Owned),
         message: outcome.message.clone().map(Cow::Owned),
+        ttft_ms: outcome
+            .stream
+            .and_then(|s| s.time_to_first_chunk)
+            .map(|d| d.as_secs_f64() * 1000.0),
+        stream: outcome.stream.map(|_| true),
     }
 }
 

@@ -102,3 +102,54 @@ async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
     proxy.sigterm();
     proxy.finish(Duration::from_secs(30));
 }
+
+/// A streamed call through the proxy: its time to first chunk (the mock holds the first
+/// `content_block_delta` back 300 ms) lands in the 0.32 s bucket of `/metrics`.
+#[tokio::test]
+async fn a_streamed_call_through_the_proxy_reports_time_to_first_chunk() {
+    let mock = MockClaude::start().await.unwrap();
+    mock.push(Reply::success().first_chunk_delay(Duration::from_millis(300)));
+    let (listen, admin) = (free_addr(), free_addr());
+    let mut cmd = command();
+    cmd.args(["proxy", "--upstream", &mock.base_url()])
+        .args(["--listen", &listen.to_string()])
+        .args(["--admin-listen", &admin.to_string()]);
+    let mut proxy = Running::spawn(cmd);
+    assert!(
+        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
+        "proxy did not start: {}",
+        proxy.stderr_so_far()
+    );
+    let client = reqwest::Client::new();
+    let body = client
+        .post(format!("http://{listen}/v1/messages"))
+        .header("x-api-key", FAKE_KEY)
+        .header("content-type", "application/json")
+        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("message_stop"));
+    let text = client
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let bucket = |le: &str| {
+        samples(
+            &text,
+            "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
+            &[&format!("le=\"{le}\"")],
+        )
+    };
+    assert!(bucket("0.16")[0].ends_with(" 0"), "{text}");
+    assert!(bucket("0.32")[0].ends_with(" 1"), "{text}");
+    proxy.sigterm();
+    proxy.finish(Duration::from_secs(30));
+}

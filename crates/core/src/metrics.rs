@@ -135,9 +135,24 @@ pub const HTTP_DURATION: Metric = Metric {
     kind: Kind::Histogram,
 };
 
+/// Streamed calls only: from sending the request to the first output chunk.
+pub const TIME_TO_FIRST_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+/// Streamed calls only: mean time between output chunks, one observation per stream.
+pub const TIME_PER_OUTPUT_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+
 /// Every metric the OTLP exporter sends (what Datadog can see); the last three come from an
 /// agent only.
-pub const OTLP: [Metric; 14] = [
+pub const OTLP: [Metric; 16] = [
+    TIME_TO_FIRST_CHUNK,
+    TIME_PER_OUTPUT_CHUNK,
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,

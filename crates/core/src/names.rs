@@ -9,6 +9,12 @@
 pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 pub const HTTP_CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+/// Streamed calls: from sending the request to the first output chunk (semconv v1.41+).
+pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// Streamed calls: time between output chunks (semconv v1.41+).
+pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.operation.time_per_output_chunk";
 /// Logical calls, by status and error type (a counter; the histograms count them too, but a
 /// counter survives every backend's histogram handling).
 pub const CALLWATCH_CALLS: &str = "callwatch.calls";
@@ -41,6 +47,10 @@ pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
 pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Whether the request asked for a streamed response (on spans).
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// Time to first chunk on a span, seconds (the span counterpart of the metric).
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 pub const ERROR_TYPE: &str = "error.type";
 pub const SERVER_ADDRESS: &str = "server.address";
 pub const SERVER_PORT: &str = "server.port";

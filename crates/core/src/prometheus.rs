@@ -169,6 +169,7 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
 
     render_attempts(&mut out, snapshot);
+    render_streams(&mut out, snapshot, &labels);
 
     let overflow = prometheus_name(names::CALLWATCH_SERIES_OVERFLOW, "{call}", true);
     header(
@@ -200,6 +201,40 @@ fn render_attempts(out: &mut String, snapshot: &Snapshot) {
         });
         let sum = series.totals.latency_sum_us as f64 / 1e6;
         histogram(out, &name, &labels, buckets, h.len(), sum);
+    }
+}
+
+/// Streamed calls' time to first chunk and time per output chunk (series that never streamed
+/// have no samples). `_sum` is each bucket's lowest value times its count: within 0.8%.
+fn render_streams(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
+    type Pick = fn(&crate::record::SeriesSnapshot) -> Option<&hdrhistogram::Histogram<u64>>;
+    let kinds: [(&str, &str, Pick); 2] = [
+        (
+            names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            "Streamed calls: time from sending the request to the first output chunk.",
+            |s| s.time_to_first_chunk_ms.as_ref(),
+        ),
+        (
+            names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+            "Streamed calls: mean time between output chunks, one observation per stream.",
+            |s| s.time_per_output_chunk_ms.as_ref(),
+        ),
+    ];
+    for (otel, help, pick) in kinds {
+        let name = prometheus_name(otel, "s", false);
+        header(out, &name, "histogram", help);
+        for (series, labels) in snapshot.series.iter().zip(labels) {
+            let Some(h) = pick(series) else { continue };
+            let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+                let ms = (le * 1000.0).round() as u64;
+                (*le, h.count_between(0, ms))
+            });
+            let sum_ms: u64 = h
+                .iter_recorded()
+                .map(|v| h.lowest_equivalent(v.value_iterated_to()) * v.count_at_value())
+                .sum();
+            histogram(out, &name, labels, buckets, h.len(), sum_ms as f64 / 1000.0);
+        }
     }
 }
 

@@ -10,11 +10,11 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{ATTEMPTS, CALLS, HTTP_DURATION, OPERATION_DURATION};
+use super::metrics::{ATTEMPTS, CALLS, HTTP_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK};
 use super::rule_text::{fill, group_attribute};
 use callwatch_core::alert::Severity;
 use callwatch_core::names;
-use callwatch_rules::{format_duration, Matcher, Rule, RuleKind, RuleSet, Scope};
+use callwatch_rules::{format_duration, Matcher, Measure, Rule, RuleKind, RuleSet, Scope};
 
 /// Notification handles in every message; replace them with your own.
 pub const CRITICAL_HANDLES: &str = "@pagerduty-callwatch @slack-claude-api-alerts";
@@ -135,11 +135,18 @@ fn monitor(rule: &Rule) -> Value {
             json!({"critical": 0.0}),
             format!("Same decision as the engine: any matched call in the last {} fires; it resolves once {} pass without one.", format_duration(*quiet_for), format_duration(*quiet_for)),
         ),
-        RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls } => {
+        RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls, measure } => {
             let p = format!("p{}", percentile.round());
             let seconds = threshold_ms / 1000.0;
             (
-                format!("avg({}):{p}:{durations}{f}{by} >= {seconds}", last(*window)),
+                format!(
+                    "avg({}):{p}:{}{f}{by} >= {seconds}",
+                    last(*window),
+                    match measure {
+                        Measure::Latency => durations,
+                        Measure::TimeToFirstChunk => TIME_TO_FIRST_CHUNK.datadog(),
+                    }
+                ),
                 thresholds(seconds, rule.severity),
                 format!("Datadog computes the percentile from the distribution's sketch (seconds), not the engine's HDR histogram; the volume guard of {min_calls} calls is not enforced."),
             )

@@ -17,7 +17,7 @@ use opentelemetry::KeyValue;
 use super::attributes::{series_attributes, token_attributes};
 use callwatch_core::names::{self, TOKEN_BOUNDARIES};
 use callwatch_core::record::{
-    Recorder, SeriesLabels, SeriesSnapshot, Snapshot, Totals, ATTEMPT_SLOTS,
+    recorded_buckets, Recorder, SeriesLabels, SeriesSnapshot, Snapshot, Totals, ATTEMPT_SLOTS,
 };
 
 /// Attributes of one series, built once per series.
@@ -56,6 +56,9 @@ struct Previous {
     /// (lowest equivalent ms, count) of every non-empty HDR bucket, by value.
     latency: Vec<(u64, u64)>,
     totals: Totals,
+    /// The same for streamed calls' time to first chunk and time per output chunk.
+    time_to_first_chunk: Vec<(u64, u64)>,
+    time_per_output_chunk: Vec<(u64, u64)>,
 }
 
 struct State {
@@ -73,6 +76,8 @@ pub struct Bridge {
     http_duration: Histogram<f64>,
     tokens: Histogram<u64>,
     attempts: Histogram<u64>,
+    time_to_first_chunk: Histogram<f64>,
+    time_per_output_chunk: Histogram<f64>,
 }
 
 impl Bridge {
@@ -101,8 +106,26 @@ impl Bridge {
             .with_description("HTTP attempts per logical call.")
             .with_boundaries(names::ATTEMPT_BOUNDARIES.to_vec())
             .build();
+        let time_to_first_chunk = meter
+            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
+            .with_unit("s")
+            .with_description(
+                "Streamed calls: time from sending the request to the first output chunk.",
+            )
+            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
+            .build();
+        let time_per_output_chunk = meter
+            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK)
+            .with_unit("s")
+            .with_description(
+                "Streamed calls: mean time between output chunks, one observation per stream.",
+            )
+            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
+            .build();
         Arc::new(Bridge {
             recorder,
+            time_to_first_chunk,
+            time_per_output_chunk,
             state: Mutex::new(State {
                 current: Arc::new(Collected {
                     snapshot: Snapshot {
@@ -146,7 +169,7 @@ impl Bridge {
             });
             collected_attributes.push(Arc::clone(attrs));
             let prev = previous.entry(series.labels.clone()).or_default();
-            let latency = recorded_buckets(series);
+            let latency = latency_buckets(series);
             record_latency(&self.duration, &attrs.call, &latency, &prev.latency);
             let (now, before) = (&series.totals, &prev.totals);
             record_attempts(&self.attempts, &attrs.call, now, before);
@@ -164,6 +187,18 @@ impl Bridge {
                 &before.output_token_buckets,
                 now.output_tokens.saturating_sub(before.output_tokens),
             );
+            if let Some(h) = &series.time_to_first_chunk_ms {
+                let now = recorded_buckets(h);
+                let before = &prev.time_to_first_chunk;
+                record_latency(&self.time_to_first_chunk, &attrs.call, &now, before);
+                prev.time_to_first_chunk = now;
+            }
+            if let Some(h) = &series.time_per_output_chunk_ms {
+                let now = recorded_buckets(h);
+                let before = &prev.time_per_output_chunk;
+                record_latency(&self.time_per_output_chunk, &attrs.call, &now, before);
+                prev.time_per_output_chunk = now;
+            }
             prev.latency = latency;
             prev.totals = series.totals.clone();
         }
@@ -171,7 +206,7 @@ impl Bridge {
             let (attrs, before) = attempts
                 .entry(series.labels.clone())
                 .or_insert_with(|| (http_attributes(&series.labels), Vec::new()));
-            let latency = recorded_buckets(series);
+            let latency = latency_buckets(series);
             record_latency(&self.http_duration, attrs, &latency, before);
             *before = latency;
         }
@@ -193,20 +228,11 @@ impl Bridge {
     }
 }
 
-/// (lowest equivalent ms, count) of every non-empty HDR bucket. A bucket's lowest value: the
-/// same placement as the Prometheus renderer's `count_between(0, le)`, so both exporters agree
-/// bucket for bucket. The OTLP sum is therefore up to 0.8% under the exact one (2 significant
-/// digits; see `record::atomic_hdr`); Prometheus' `_sum` is exact.
-fn recorded_buckets(series: &SeriesSnapshot) -> Vec<(u64, u64)> {
-    let h = &series.latency_ms;
-    h.iter_recorded()
-        .map(|v| {
-            (
-                h.lowest_equivalent(v.value_iterated_to()),
-                v.count_at_value(),
-            )
-        })
-        .collect()
+/// Each non-empty HDR bucket at its lowest value (see [`recorded_buckets`]): the OTLP sum is
+/// therefore up to 0.8% under the exact one (2 significant digits; see `record::atomic_hdr`);
+/// Prometheus' call-duration `_sum` is exact.
+fn latency_buckets(series: &SeriesSnapshot) -> Vec<(u64, u64)> {
+    recorded_buckets(&series.latency_ms)
 }
 
 /// Records, in seconds, every millisecond value whose count grew since `before`.

@@ -44,6 +44,14 @@ pub struct AttemptStart {
     started: Instant,
 }
 
+impl AttemptStart {
+    /// When the request arrived (and went upstream): a stream's time to first chunk runs
+    /// from here.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+}
+
 pub struct AttemptTracker {
     pending: Mutex<HashMap<ChainKey, Vec<Open>>>,
     observer: Arc<dyn CallObserver>,

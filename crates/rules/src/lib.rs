@@ -14,7 +14,7 @@ pub use callwatch_core::duration::{format_duration, parse_duration};
 pub use engine::{ActiveInstance, Engine, EngineStats};
 pub use load::{load_rules, LoadError, LoadErrors};
 pub use locate::{find_path, key_paths, Pos};
-pub use model::{GroupField, Matcher, Rule, RuleKind, RuleSet, Scope, TriggerEvent};
+pub use model::{GroupField, Matcher, Measure, Rule, RuleKind, RuleSet, Scope, TriggerEvent};
 pub use normalise::normalise_message;
 pub use replay::{Replay, ReplayTotals};
 pub use template::PLACEHOLDERS;

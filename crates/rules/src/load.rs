@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::locate::{Locator, Pos};
-use super::model::{GroupField, Matcher, Rule, RuleKind, RuleSet, Scope, TriggerEvent};
+use super::model::{GroupField, Matcher, Measure, Rule, RuleKind, RuleSet, Scope, TriggerEvent};
 use super::template::{placeholders, PLACEHOLDERS};
 use callwatch_core::alert::Severity;
 use callwatch_core::classify::Class;
@@ -100,6 +100,7 @@ struct RawRule {
     description: Option<String>,
     runbook: Option<String>,
     scope: Option<String>,
+    measure: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -128,7 +129,13 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
         ],
         "burst_after_event" => &["event", "within", "window", "min_count", "min_share"],
         "any" => &["quiet_for"],
-        "latency_percentile" => &["window", "percentile", "threshold_ms", "min_calls"],
+        "latency_percentile" => &[
+            "window",
+            "percentile",
+            "threshold_ms",
+            "min_calls",
+            "measure",
+        ],
         _ => &[],
     }
 }
@@ -453,7 +460,8 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 12] = [
+        let set: [(&str, bool); 13] = [
+            ("measure", raw.measure.is_some()),
             ("window", raw.window.is_some()),
             ("baseline_half_life", raw.baseline_half_life.is_some()),
             ("within", raw.within.is_some()),
@@ -569,9 +577,26 @@ impl Validator<'_> {
                         (0.0, 3_600_000.0),
                     ),
                     min_calls: raw.min_calls.unwrap_or(50),
+                    measure: self.measure(raw.measure.as_deref()),
                 }
             }
         }
+    }
+
+    fn measure(&mut self, raw: Option<&str>) -> Measure {
+        let Some(raw) = raw else {
+            return Measure::Latency;
+        };
+        Measure::parse(raw).unwrap_or_else(|| {
+            self.error(
+                "measure",
+                format!(
+                    "unknown measure `{raw}` (allowed: {})",
+                    Measure::NAMES.join(", ")
+                ),
+            );
+            Measure::Latency
+        })
     }
 
     fn count(&mut self, key: &str, value: Option<u64>, default: u64) -> u64 {

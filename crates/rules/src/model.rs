@@ -124,7 +124,40 @@ pub enum RuleKind {
         percentile: f64,
         threshold_ms: f64,
         min_calls: u64,
+        /// Which latency: the whole call's, or (streamed calls only) the time to first chunk.
+        measure: Measure,
     },
+}
+
+/// The latency a `latency_percentile` rule reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Measure {
+    /// The call's duration (`latency_ms`), retries included.
+    #[default]
+    Latency,
+    /// Streamed calls only: from sending the request to the first output chunk (`ttft_ms`);
+    /// calls without one (not streamed) are not counted, `min_calls` included.
+    TimeToFirstChunk,
+}
+
+impl Measure {
+    pub const NAMES: [&'static str; 2] = ["latency", "time_to_first_chunk"];
+
+    pub fn parse(s: &str) -> Option<Measure> {
+        match s {
+            "latency" => Some(Measure::Latency),
+            "time_to_first_chunk" => Some(Measure::TimeToFirstChunk),
+            _ => None,
+        }
+    }
+
+    /// The value of `call` this measure reads, in milliseconds.
+    pub fn of(self, call: &CallEvent<'_>) -> Option<f64> {
+        match self {
+            Measure::Latency => call.latency_ms,
+            Measure::TimeToFirstChunk => call.ttft_ms,
+        }
+    }
 }
 
 impl RuleKind {

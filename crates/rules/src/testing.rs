@@ -71,6 +71,8 @@ struct CallSpec {
     request_id: Option<String>,
     attempts: Option<u32>,
     latency_ms: Option<f64>,
+    /// A streamed call's time to first chunk.
+    ttft_ms: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +166,8 @@ fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> CallEvent<'static> {
     c.request_id = spec.request_id.clone().map(Cow::Owned);
     c.attempts = spec.attempts.unwrap_or(1).max(1);
     c.latency_ms = spec.latency_ms;
+    c.ttft_ms = spec.ttft_ms;
+    c.stream = spec.ttft_ms.map(|_| true);
     c.reclassify();
     c
 }

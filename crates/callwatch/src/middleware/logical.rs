@@ -53,6 +53,13 @@ pub(crate) struct AttemptStart {
     wait_before: Duration,
 }
 
+impl AttemptStart {
+    /// When the request went out (a stream's time to first chunk runs from here).
+    pub fn sent(&self) -> Instant {
+        self.sent
+    }
+}
+
 impl CallHandle {
     pub fn new(
         operation: Arc<str>,

@@ -162,8 +162,11 @@ async fn observe_attempt(
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let head = classify_provider_response(provider, status, &headers, b"");
+            let sent = attempt.sent();
             call.end_attempt_unsettled(attempt, &head);
-            let scan = BodyScan::new(status, headers).for_provider(provider);
+            let scan = BodyScan::new(status, headers)
+                .for_provider(provider)
+                .sent_at(sent);
             Ok(stream::observe(response, scan, call))
         }
         Ok(response) => {

@@ -7,6 +7,9 @@
 //! {"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}
 //! ```
 //!
+//! A streamed call adds `"ttft_ms":312.4,"stream":true` after the contract fields (optional;
+//! other lines are unchanged).
+//!
 //! `replay` reads it, the agent writes it. Parsing borrows from the line (no allocation unless
 //! a string holds JSON escapes), and every call gets its canonical [`Class`] from the one
 //! decision table in [`crate::classify`].
@@ -59,6 +62,10 @@ pub struct CallEvent<'a> {
     pub key_id: Option<Cow<'a, str>>,
     pub request_id: Option<Cow<'a, str>>,
     pub message: Option<Cow<'a, str>>,
+    /// Streamed calls: milliseconds from sending the request to the first output chunk.
+    pub ttft_ms: Option<f64>,
+    /// `Some(true)` for a streamed call (the line omits it otherwise).
+    pub stream: Option<bool>,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -88,6 +95,8 @@ impl<'a> CallEvent<'a> {
             key_id: None,
             request_id: None,
             message: None,
+            ttft_ms: None,
+            stream: None,
         };
         event.reclassify();
         event
@@ -123,6 +132,8 @@ impl<'a> CallEvent<'a> {
             key_id: own(self.key_id),
             request_id: own(self.request_id),
             message: own(self.message),
+            ttft_ms: self.ttft_ms,
+            stream: self.stream,
         }
     }
 }

@@ -40,6 +40,10 @@ struct Wire<'a> {
     message: Option<Text<'a>>,
     #[serde(borrow, default)]
     event: Option<Text<'a>>,
+    #[serde(default)]
+    ttft_ms: Option<f64>,
+    #[serde(default)]
+    stream: Option<bool>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -121,6 +125,13 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
             )));
         }
     }
+    if let Some(ms) = wire.ttft_ms {
+        if !(ms >= 0.0 && ms.is_finite()) {
+            return Err(fail(format!(
+                "`ttft_ms` {ms} is out of range (allowed: 0 or more)"
+            )));
+        }
+    }
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -144,6 +155,8 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         key_id: text(wire.key_id),
         request_id: text(wire.request_id),
         message,
+        ttft_ms: wire.ttft_ms,
+        stream: wire.stream,
     }))
 }
 

@@ -48,7 +48,7 @@ pub use headroom::KINDS as HEADROOM_KINDS;
 pub use labels::{LabelsRef, SeriesLabels};
 pub use limits::Limits;
 pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
-pub use snapshot::{HeadroomGauge, SeriesSnapshot, Snapshot};
+pub use snapshot::{recorded_buckets, HeadroomGauge, SeriesSnapshot, Snapshot};
 
 use crate::call::{Attempt, Call, CallObserver};
 use local::Lookup;
@@ -142,6 +142,21 @@ fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     series.latency.record(millis(call.latency));
     shard.record(call);
     series.headroom.record(&call.outcome.rate_limit);
+    if let Some(stream) = &call.outcome.stream {
+        record_stream(series, stream);
+    }
+}
+
+/// Only streamed calls get here: their time to first chunk and time per output chunk.
+#[cold]
+fn record_stream(series: &Series, stream: &crate::classify::StreamTiming) {
+    let hdrs = series.stream();
+    if let Some(ttfc) = stream.time_to_first_chunk {
+        hdrs.time_to_first_chunk.record(millis(ttfc));
+    }
+    if let Some(per_chunk) = stream.time_per_output_chunk {
+        hdrs.time_per_output_chunk.record(millis(per_chunk));
+    }
 }
 
 impl Recorder {
@@ -260,6 +275,11 @@ fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
             labels: s.labels.clone(),
             totals: s.totals(),
             latency_ms: s.latency.to_histogram(),
+            time_to_first_chunk_ms: s.stream.get().map(|h| h.time_to_first_chunk.to_histogram()),
+            time_per_output_chunk_ms: s
+                .stream
+                .get()
+                .map(|h| h.time_per_output_chunk.to_histogram()),
         })
         .collect();
     series.sort_by(|a, b| a.labels.cmp(&b.labels));
