@@ -185,6 +185,17 @@ fn cumulative_metrics_and_spans_reach_the_receiver_with_semconv_names() {
         Some("POST")
     );
 
+    // Cache reads have their own token series.
+    let cache_read = received
+        .sum_points(names::CALLWATCH_TOKENS)
+        .into_iter()
+        .filter(|(_, p)| {
+            attr(&p.attributes, names::CALLWATCH_TOKEN_KIND).as_deref() == Some("cache_read")
+        })
+        .map(|(_, p)| number(p))
+        .fold(0.0, f64::max);
+    assert!(cache_read >= 1000.0, "cache_read tokens {cache_read}");
+
     // The last cumulative duration point of each series holds every call.
     let durations = received.histogram_points(names::GEN_AI_CLIENT_OPERATION_DURATION);
     assert!(durations.iter().all(|(t, _)| *t == CUMULATIVE));

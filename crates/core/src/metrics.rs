@@ -148,9 +148,18 @@ pub const TIME_PER_OUTPUT_CHUNK: Metric = Metric {
     kind: Kind::Histogram,
 };
 
+/// Tokens summed per disjoint kind (`callwatch.token.kind`): the cache hit share is
+/// `cache_read / (input + cache_read + cache_creation)`.
+pub const TOKENS: Metric = Metric {
+    otel: names::CALLWATCH_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+
 /// Every metric the OTLP exporter sends (what Datadog can see); the last three come from an
 /// agent only.
-pub const OTLP: [Metric; 16] = [
+pub const OTLP: [Metric; 17] = [
+    TOKENS,
     TIME_TO_FIRST_CHUNK,
     TIME_PER_OUTPUT_CHUNK,
     OPERATION_DURATION,

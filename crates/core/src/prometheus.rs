@@ -89,6 +89,8 @@ pub fn render(snapshot: &Snapshot) -> String {
         }
     }
 
+    render_token_kinds(&mut out, snapshot, &labels);
+
     let attempts = prometheus_name(names::CALLWATCH_ATTEMPTS, "{attempt}", false);
     header(
         &mut out,
@@ -202,6 +204,46 @@ fn render_attempts(out: &mut String, snapshot: &Snapshot) {
         let sum = series.totals.latency_sum_us as f64 / 1e6;
         histogram(out, &name, &labels, buckets, h.len(), sum);
     }
+}
+
+/// `callwatch.tokens` by disjoint kind, for series that reported usage.
+fn render_token_kinds(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
+    let name = prometheus_name(names::CALLWATCH_TOKENS, "{token}", true);
+    header(
+        out,
+        &name,
+        "counter",
+        "Tokens by disjoint kind: uncached input, cache read, cache creation, output.",
+    );
+    for (series, labels) in snapshot.series.iter().zip(labels) {
+        let t = &series.totals;
+        if t.input_token_buckets.iter().all(|n| *n == 0) {
+            continue;
+        }
+        for (kind, value) in token_kinds(t) {
+            let key = label_key(names::CALLWATCH_TOKEN_KIND);
+            let _ = writeln!(out, "{name}{{{labels},{key}=\"{kind}\"}} {value}");
+        }
+    }
+}
+
+/// A series' tokens as disjoint kinds (uncached input is the total less the cached parts).
+pub fn token_kinds(t: &Totals) -> [(&'static str, u64); 4] {
+    let cached = t
+        .cache_read_input_tokens
+        .saturating_add(t.cache_creation_input_tokens);
+    [
+        (
+            names::TOKEN_TYPE_INPUT,
+            t.input_tokens.saturating_sub(cached),
+        ),
+        (names::TOKEN_KIND_CACHE_READ, t.cache_read_input_tokens),
+        (
+            names::TOKEN_KIND_CACHE_CREATION,
+            t.cache_creation_input_tokens,
+        ),
+        (names::TOKEN_TYPE_OUTPUT, t.output_tokens),
+    ]
 }
 
 /// Streamed calls' time to first chunk and time per output chunk (series that never streamed
@@ -357,6 +399,52 @@ mod tests {
     use crate::call::{Attempt, CallObserver};
     use crate::classify::{Class, Outcome};
     use crate::record::Recorder;
+
+    #[test]
+    fn tokens_are_split_into_disjoint_kinds_and_input_usage_keeps_the_cache() {
+        let recorder = Recorder::new();
+        let mut ok = Outcome::bare(Some(200), None, Class::Success);
+        ok.usage = Some(crate::classify::Usage {
+            input_tokens: 10,
+            cache_read_input_tokens: 800,
+            cache_creation_input_tokens: 40,
+            output_tokens: 7,
+        });
+        recorder.record(&crate::call::Call {
+            operation: "chat",
+            model: "m",
+            key_id: "",
+            outcome: &ok,
+            attempts: 1,
+            latency: Duration::from_millis(5),
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        });
+        let text = super::render(&recorder.snapshot());
+        let value = |kind: &str| {
+            text.lines()
+                .find(|l| {
+                    l.starts_with("callwatch_tokens_total{")
+                        && l.contains(&format!("callwatch_token_kind=\"{kind}\""))
+                })
+                .unwrap_or_else(|| panic!("no {kind} tokens:\n{text}"))
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(value("input"), "10");
+        assert_eq!(value("cache_read"), "800");
+        assert_eq!(value("cache_creation"), "40");
+        assert_eq!(value("output"), "7");
+        // gen_ai.client.token.usage counts input as the API bills it: all three parts.
+        assert!(
+            text.contains("gen_ai_client_token_usage_sum{") && text.contains("} 850\n"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn each_attempt_is_an_http_request_with_its_own_error_type() {

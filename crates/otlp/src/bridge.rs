@@ -66,8 +66,11 @@ struct State {
     previous: HashMap<SeriesLabels, Previous>,
     attributes: HashMap<SeriesLabels, Arc<SeriesAttributes>>,
     /// Per attempt series: its attributes and the latency buckets exported so far.
-    attempts: HashMap<SeriesLabels, (Vec<KeyValue>, Vec<(u64, u64)>)>,
+    attempts: HashMap<SeriesLabels, AttemptExport>,
 }
+
+/// An attempt series' attributes and the latency buckets exported so far.
+type AttemptExport = (Vec<KeyValue>, Vec<(u64, u64)>);
 
 pub struct Bridge {
     recorder: Recorder,

@@ -28,6 +28,9 @@ pub struct Totals {
     /// Input tokens, cache reads and writes included.
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// The cached parts of `input_tokens`: read from the prompt cache, and written to it.
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
     /// Calls that reported usage, by `TOKEN_BOUNDARIES` bucket of their input tokens.
     pub input_token_buckets: [u64; TOKEN_SLOTS],
     /// Calls that reported usage, by bucket of their output tokens.
@@ -45,6 +48,8 @@ impl Totals {
         self.truncated += other.truncated;
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
+        self.cache_read_input_tokens += other.cache_read_input_tokens;
+        self.cache_creation_input_tokens += other.cache_creation_input_tokens;
         add_slots(&mut self.input_token_buckets, &other.input_token_buckets);
         add_slots(&mut self.output_token_buckets, &other.output_token_buckets);
     }
@@ -71,6 +76,8 @@ pub struct SeriesShard {
     truncated: AtomicU64,
     input_tokens: AtomicU64,
     output_tokens: AtomicU64,
+    cache_read_input_tokens: AtomicU64,
+    cache_creation_input_tokens: AtomicU64,
     input_token_buckets: [AtomicU64; TOKEN_SLOTS],
     output_token_buckets: [AtomicU64; TOKEN_SLOTS],
 }
@@ -122,6 +129,11 @@ impl SeriesShard {
             let input = usage.total_input();
             add(&self.input_tokens, input);
             add(&self.output_tokens, usage.output_tokens);
+            add(&self.cache_read_input_tokens, usage.cache_read_input_tokens);
+            add(
+                &self.cache_creation_input_tokens,
+                usage.cache_creation_input_tokens,
+            );
             add(&self.input_token_buckets[token_slot(input)], 1);
             add(
                 &self.output_token_buckets[token_slot(usage.output_tokens)],
@@ -144,6 +156,8 @@ impl SeriesShard {
         totals.truncated += get(&self.truncated);
         totals.input_tokens += get(&self.input_tokens);
         totals.output_tokens += get(&self.output_tokens);
+        totals.cache_read_input_tokens += get(&self.cache_read_input_tokens);
+        totals.cache_creation_input_tokens += get(&self.cache_creation_input_tokens);
         for (t, c) in totals
             .input_token_buckets
             .iter_mut()
