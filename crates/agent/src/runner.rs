@@ -23,7 +23,7 @@ pub type AlertHook = Box<dyn FnMut(&Alert) + Send>;
 pub struct Runner {
     pub engine: Engine,
     pub clock: Clock,
-    pub events: mpsc::Receiver<Event<'static>>,
+    pub events: mpsc::Receiver<super::tap::Tapped>,
     pub log: Option<(PathBuf, EventWriter<BufWriter<File>>)>,
     pub board: Arc<Mutex<AlertBoard>>,
     pub notifier: Option<Notifier>,
@@ -102,7 +102,18 @@ impl Runner {
         state.save(self.engine.firing_instances(), &undelivered, force);
     }
 
-    fn observe(&mut self, mut event: Event<'static>, report: &mut RunReport) {
+    fn observe(&mut self, tapped: super::tap::Tapped, report: &mut RunReport) {
+        let mut event = match tapped {
+            super::tap::Tapped::Event(event) => event,
+            super::tap::Tapped::Attempt(mut attempt) => {
+                if let Some(now) = self.engine.clock() {
+                    attempt.ts = attempt.ts.max(now);
+                }
+                let alerts = self.engine.observe_attempt(&attempt);
+                self.publish(alerts);
+                return;
+            }
+        };
         report.events += 1;
         if matches!(event, Event::Call(_)) {
             report.calls += 1;
@@ -122,7 +133,11 @@ impl Runner {
                 }
             }
         }
-        let alerts = self.engine.observe_event(&event);
+        // Live, attempts arrive on their own: a call feeds only the call-scoped rules.
+        let alerts = match &event {
+            Event::Call(call) => self.engine.observe(call),
+            other => self.engine.observe_event(other),
+        };
         self.tap
             .set_engine_refused(self.engine.stats().series_overflow);
         let fired = !alerts.is_empty();

@@ -8,11 +8,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 
 use super::Clock;
-use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::call::{Attempt, Call, CallObserver};
 use callwatch_core::event::{CallEvent, Event};
 
+/// What the tap queues for the engine task: a line of the event log (a finished call, a key
+/// rotation), or an attempt that just ended, which only the rules engine hears of (the event
+/// log keeps calls only, its contract).
+#[derive(Debug)]
+pub enum Tapped {
+    Event(Event<'static>),
+    /// The attempt as its call would look had it ended there (`attempts` = its number).
+    Attempt(CallEvent<'static>),
+}
+
 pub struct EventTap {
-    tx: mpsc::Sender<Event<'static>>,
+    tx: mpsc::Sender<Tapped>,
     clock: Clock,
     dropped: AtomicU64,
     /// Calls the engine itself refused (series limit), as last reported by the engine task.
@@ -20,7 +30,7 @@ pub struct EventTap {
 }
 
 impl EventTap {
-    pub fn new(capacity: usize, clock: Clock) -> (EventTap, mpsc::Receiver<Event<'static>>) {
+    pub fn new(capacity: usize, clock: Clock) -> (EventTap, mpsc::Receiver<Tapped>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         (
             EventTap {
@@ -49,7 +59,7 @@ impl EventTap {
 
     /// Queues an explicit event (a key rotation announced by an operator, say).
     pub fn send(&self, event: Event<'static>) {
-        if self.tx.try_send(event).is_err() {
+        if self.tx.try_send(Tapped::Event(event)).is_err() {
             self.count_drop();
         }
     }
@@ -85,14 +95,45 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         message: outcome.message.clone().map(Cow::Owned),
         provider: outcome.provider,
         usage: outcome.usage,
+        ttft_ms: outcome
+            .stream
+            .and_then(|s| s.time_to_first_chunk)
+            .map(|d| d.as_secs_f64() * 1000.0),
+        stream: outcome.stream.map(|_| true),
     }
+}
+
+/// The engine's view of an attempt: the call as it would look had it ended with this attempt.
+pub fn attempt_event(attempt: &Attempt<'_>, clock: &Clock) -> CallEvent<'static> {
+    call_event(
+        &Call {
+            operation: attempt.operation,
+            model: attempt.model,
+            key_id: attempt.key_id,
+            outcome: attempt.outcome,
+            attempts: attempt.number,
+            latency: attempt.latency,
+            retry_wait: std::time::Duration::ZERO,
+            futile_retries: 0,
+            server_address: attempt.server_address,
+            server_port: attempt.server_port,
+        },
+        clock,
+    )
 }
 
 impl CallObserver for EventTap {
     fn observe(&self, call: &Call<'_>) {
-        match self.tx.try_send(Event::Call(call_event(call, &self.clock))) {
-            Ok(()) => {}
-            Err(_) => self.count_drop(),
+        let event = Event::Call(call_event(call, &self.clock));
+        if self.tx.try_send(Tapped::Event(event)).is_err() {
+            self.count_drop();
+        }
+    }
+
+    fn observe_attempt(&self, attempt: &Attempt<'_>) {
+        let event = attempt_event(attempt, &self.clock);
+        if self.tx.try_send(Tapped::Attempt(event)).is_err() {
+            self.count_drop();
         }
     }
 }

@@ -63,7 +63,7 @@ mod watched;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use callwatch_core::call::{Call, CallObserver};
+pub use callwatch_core::call::{Attempt, Call, CallObserver};
 pub use callwatch_core::classify::{Class, Outcome};
 pub use callwatch_core::record::Recorder;
 #[cfg(feature = "reqwest")]

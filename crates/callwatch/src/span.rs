@@ -26,6 +26,12 @@ pub(crate) fn call_span(operation: &str, model: &str) -> Span {
         { names::CALLWATCH_CLASS } = Empty,
         { names::CALLWATCH_REQUEST_ID } = Empty,
         callwatch.attempts = Empty,
+        { names::GEN_AI_REQUEST_STREAM } = Empty,
+        { names::GEN_AI_USAGE_INPUT_TOKENS } = Empty,
+        { names::GEN_AI_USAGE_OUTPUT_TOKENS } = Empty,
+        { names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS } = Empty,
+        { names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS } = Empty,
+        { names::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK } = Empty,
     )
 }
 
@@ -46,6 +52,29 @@ pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
     span.record(names::ERROR_TYPE, error_type(outcome));
     span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
     span.record("callwatch.attempts", attempts);
+    if let Some(usage) = &outcome.usage {
+        // Input as the conventions count it: cache reads and writes included.
+        span.record(names::GEN_AI_USAGE_INPUT_TOKENS, usage.total_input());
+        span.record(names::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens);
+        span.record(
+            names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            usage.cache_read_input_tokens,
+        );
+        span.record(
+            names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            usage.cache_creation_input_tokens,
+        );
+    }
+    if let Some(stream) = &outcome.stream {
+        span.record(names::GEN_AI_REQUEST_STREAM, true);
+        if let Some(ttfc) = stream.time_to_first_chunk {
+            // Seconds, as the metric (the span attribute carries no unit of its own).
+            span.record(
+                names::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+                ttfc.as_secs_f64(),
+            );
+        }
+    }
     if let Some(status) = outcome.status {
         span.record(names::HTTP_RESPONSE_STATUS_CODE, status);
     }

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use callwatch_core::call::Call;
+use callwatch_core::call::{Attempt, Call};
 use callwatch_core::classify::{key_id, Class, Headroom, Outcome, RateLimit, Usage};
 use callwatch_core::names;
 use callwatch_core::record::Recorder;
@@ -107,6 +107,21 @@ fn cumulative_metrics_and_spans_reach_the_receiver_with_semconv_names() {
     }
     let bad_gateway = Outcome::bare(Some(502), None, Class::Server);
     recorder.record(&call(&key, &bad_gateway, 20));
+    // Attempts: a 429 that a retry absorbed, and the success after it.
+    let limited = Outcome::bare(Some(429), Some("rate_limit_error"), Class::RateLimit);
+    let ok = success(10);
+    for (outcome, number) in [(&limited, 1), (&ok, 2)] {
+        recorder.record_attempt(&Attempt {
+            operation: names::OPERATION_CHAT,
+            model: MODEL,
+            key_id: &key,
+            outcome,
+            number,
+            latency: Duration::from_millis(30),
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        });
+    }
 
     let subscriber = tracing_subscriber::registry().with(guard.tracing_layer());
     tracing::subscriber::with_default(subscriber, || {
@@ -150,6 +165,37 @@ fn cumulative_metrics_and_spans_reach_the_receiver_with_semconv_names() {
         attr(&resource.attributes, "service.name").as_deref(),
         Some("callwatch-test")
     );
+
+    // One `http.client.request.duration` point per attempt series: the absorbed 429 is there.
+    let http = received.histogram_points(names::HTTP_CLIENT_REQUEST_DURATION);
+    let limited_point = http
+        .iter()
+        .rev()
+        .find(|(_, p)| {
+            attr(&p.attributes, names::ERROR_TYPE).as_deref() == Some("rate_limit_error")
+        })
+        .map(|(_, p)| *p)
+        .expect("an attempt point with error.type rate_limit_error");
+    assert_eq!(limited_point.count, 1);
+    assert_eq!(
+        attr(&limited_point.attributes, names::HTTP_RESPONSE_STATUS_CODE).as_deref(),
+        Some("429")
+    );
+    assert_eq!(
+        attr(&limited_point.attributes, names::HTTP_REQUEST_METHOD).as_deref(),
+        Some("POST")
+    );
+
+    // Cache reads have their own token series.
+    let cache_read = received
+        .sum_points(names::CALLWATCH_TOKENS)
+        .into_iter()
+        .filter(|(_, p)| {
+            attr(&p.attributes, names::CALLWATCH_TOKEN_KIND).as_deref() == Some("cache_read")
+        })
+        .map(|(_, p)| number(p))
+        .fold(0.0, f64::max);
+    assert!(cache_read >= 1000.0, "cache_read tokens {cache_read}");
 
     // The last cumulative duration point of each series holds every call.
     let durations = received.histogram_points(names::GEN_AI_CLIENT_OPERATION_DURATION);

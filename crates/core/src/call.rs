@@ -32,11 +32,40 @@ pub struct Call<'a> {
     pub server_port: u16,
 }
 
+/// One HTTP attempt of a logical call, handed over the moment it ends (before any retry), so
+/// pressure that a retry later absorbs (a 429, a 529) is still counted. The call it belongs to
+/// is reported separately, once, when it ends.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'a> {
+    /// `gen_ai.operation.name` of the call.
+    pub operation: &'a str,
+    /// Requested model.
+    pub model: &'a str,
+    /// Key fingerprint, or "" when unknown.
+    pub key_id: &'a str,
+    /// How this attempt ended (for a stream: once the stream ended).
+    pub outcome: &'a Outcome,
+    /// 1 for the first attempt (`http.request.resend_count` is `number - 1`).
+    pub number: u32,
+    /// From sending the request to the end of this attempt's response.
+    pub latency: Duration,
+    /// `server.address` / `server.port` of the API.
+    pub server_address: &'a str,
+    /// See `server_address`.
+    pub server_port: u16,
+}
+
 /// Receives every finished call. Implementations must be cheap and must not block: they run on
 /// the application's hot path.
 pub trait CallObserver: Send + Sync {
     /// Takes one finished call.
     fn observe(&self, call: &Call<'_>);
+
+    /// Takes one finished attempt (every attempt, the last one included). The default ignores
+    /// it, so an observer that only wants calls implements nothing more.
+    fn observe_attempt(&self, attempt: &Attempt<'_>) {
+        let _ = attempt;
+    }
 }
 
 static GLOBAL: OnceLock<Arc<dyn CallObserver>> = OnceLock::new();
@@ -59,6 +88,12 @@ impl CallObserver for Fanout {
     fn observe(&self, call: &Call<'_>) {
         for observer in &self.0 {
             observer.observe(call);
+        }
+    }
+
+    fn observe_attempt(&self, attempt: &Attempt<'_>) {
+        for observer in &self.0 {
+            observer.observe_attempt(attempt);
         }
     }
 }

@@ -148,19 +148,45 @@ pub const ALERT_STATE_LEFT_OUT: Metric = Metric {
     unit: "{alert}",
     kind: Kind::Counter,
 };
-/// Exported over OTLP only (our `/metrics` does not render it).
+/// One observation per HTTP attempt (a retry is an attempt of its own, as the HTTP conventions
+/// count resends), labelled by how that attempt ended: `error.type` / status carry a 429 that a
+/// retry absorbed. On `/metrics` and over OTLP.
 pub const HTTP_DURATION: Metric = Metric {
     otel: names::HTTP_CLIENT_REQUEST_DURATION,
     unit: "s",
     kind: Kind::Histogram,
 };
 
+/// Streamed calls only: from sending the request to the first output chunk.
+pub const TIME_TO_FIRST_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+/// Streamed calls only: mean time between output chunks, one observation per stream.
+pub const TIME_PER_OUTPUT_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+
+/// Tokens summed per disjoint kind (`callwatch.token.kind`): the cache hit share is
+/// `cache_read / (input + cache_read + cache_creation)`.
+pub const TOKENS: Metric = Metric {
+    otel: names::CALLWATCH_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+
 /// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
 /// agent only.
-pub const OTLP: [Metric; 18] = [
+pub const OTLP: [Metric; 21] = [
     COST,
     COST_CACHE_SAVINGS,
     COST_UNPRICED,
+    TOKENS,
+    TIME_TO_FIRST_CHUNK,
+    TIME_PER_OUTPUT_CHUNK,
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,

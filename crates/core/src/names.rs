@@ -9,6 +9,12 @@
 pub const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
 pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 pub const HTTP_CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+/// Streamed calls: from sending the request to the first output chunk (semconv v1.41+).
+pub const GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+/// Streamed calls: time between output chunks (semconv v1.41+).
+pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.operation.time_per_output_chunk";
 /// Logical calls, by status and error type (a counter; the histograms count them too, but a
 /// counter survives every backend's histogram handling).
 pub const CALLWATCH_CALLS: &str = "callwatch.calls";
@@ -30,6 +36,10 @@ pub const CALLWATCH_ALERTS_FIRING: &str = "callwatch.alerts.firing";
 pub const CALLWATCH_ENGINE_DROPPED: &str = "callwatch.engine.dropped";
 /// Notifications sent / failed / dropped per sink (counter).
 pub const CALLWATCH_NOTIFICATIONS: &str = "callwatch.notifications";
+/// Tokens per call summed, split into disjoint kinds (`callwatch.token.kind`: `input` uncached,
+/// `cache_read`, `cache_creation`, `output`): the GenAI token-usage histogram has only input
+/// (cache included) and output, so the cache hit share needs this (counter, `{token}`).
+pub const CALLWATCH_TOKENS: &str = "callwatch.tokens";
 /// Series that fell into the overflow series because a label was over its bound (counter).
 pub const CALLWATCH_SERIES_OVERFLOW: &str = "callwatch.series.overflow";
 /// Firing alerts the persisted alert state had no room for (counter): no resolve after a restart.
@@ -52,6 +62,10 @@ pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
 pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
 pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Whether the request asked for a streamed response (on spans).
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// Time to first chunk on a span, seconds (the span counterpart of the metric).
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 pub const ERROR_TYPE: &str = "error.type";
 pub const SERVER_ADDRESS: &str = "server.address";
 pub const SERVER_PORT: &str = "server.port";
@@ -69,6 +83,15 @@ pub const CALLWATCH_SINK: &str = "callwatch.sink";
 pub const CALLWATCH_RECEIVER: &str = "callwatch.receiver";
 pub const CALLWATCH_RESULT: &str = "callwatch.result";
 pub const CALLWATCH_LABEL: &str = "callwatch.label";
+/// Kind of `callwatch.tokens`: `input`, `cache_read`, `cache_creation` or `output`.
+pub const CALLWATCH_TOKEN_KIND: &str = "callwatch.token.kind";
+/// Span attributes for a call's usage (semconv v1.40+): input here is the total the API
+/// billed as input (uncached + cache read + cache creation), the cached parts on their own.
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
+    "gen_ai.usage.cache_creation.input_tokens";
 
 // --- values ---
 pub const PROVIDER_ANTHROPIC: &str = "anthropic";
@@ -80,6 +103,9 @@ pub const PROVIDER_VERTEX: &str = "gcp.vertex_ai";
 pub const OPERATION_CHAT: &str = "chat";
 pub const TOKEN_TYPE_INPUT: &str = "input";
 pub const TOKEN_TYPE_OUTPUT: &str = "output";
+/// `callwatch.token.kind` values beside `input` (uncached here) and `output`.
+pub const TOKEN_KIND_CACHE_READ: &str = "cache_read";
+pub const TOKEN_KIND_CACHE_CREATION: &str = "cache_creation";
 /// `error.type` fallback when nothing more specific is known.
 pub const ERROR_TYPE_OTHER: &str = "_OTHER";
 /// The value a bounded label takes once its bound is reached.

@@ -89,6 +89,8 @@ pub fn render(snapshot: &Snapshot) -> String {
         }
     }
 
+    render_token_kinds(&mut out, snapshot, &labels);
+
     let attempts = prometheus_name(names::CALLWATCH_ATTEMPTS, "{attempt}", false);
     header(
         &mut out,
@@ -168,6 +170,9 @@ pub fn render(snapshot: &Snapshot) -> String {
         );
     }
 
+    render_attempts(&mut out, snapshot);
+    render_streams(&mut out, snapshot, &labels);
+
     let overflow = prometheus_name(names::CALLWATCH_SERIES_OVERFLOW, "{call}", true);
     header(
         &mut out,
@@ -178,6 +183,106 @@ pub fn render(snapshot: &Snapshot) -> String {
     let _ = writeln!(out, "{overflow} {}", snapshot.overflowed_records);
     crate::cost::render_prometheus(&mut out, &snapshot.spend);
     out
+}
+
+/// `http.client.request.duration`: one observation per HTTP attempt, labelled by how that
+/// attempt ended, so a 429 or 529 that a retry absorbed is still counted (its `_count`).
+fn render_attempts(out: &mut String, snapshot: &Snapshot) {
+    let name = prometheus_name(names::HTTP_CLIENT_REQUEST_DURATION, "s", false);
+    header(
+        out,
+        &name,
+        "histogram",
+        "Duration of each HTTP attempt (retries are attempts of their own), by how it ended.",
+    );
+    for series in &snapshot.attempts {
+        let labels = attempt_labels(&series.labels);
+        let h = &series.latency_ms;
+        let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+            let ms = (le * 1000.0).round() as u64;
+            (*le, h.count_between(0, ms))
+        });
+        let sum = series.totals.latency_sum_us as f64 / 1e6;
+        histogram(out, &name, &labels, buckets, h.len(), sum);
+    }
+}
+
+/// `callwatch.tokens` by disjoint kind, for series that reported usage.
+fn render_token_kinds(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
+    let name = prometheus_name(names::CALLWATCH_TOKENS, "{token}", true);
+    header(
+        out,
+        &name,
+        "counter",
+        "Tokens by disjoint kind: uncached input, cache read, cache creation, output.",
+    );
+    for (series, labels) in snapshot.series.iter().zip(labels) {
+        let t = &series.totals;
+        if t.input_token_buckets.iter().all(|n| *n == 0) {
+            continue;
+        }
+        for (kind, value) in token_kinds(t) {
+            let key = label_key(names::CALLWATCH_TOKEN_KIND);
+            let _ = writeln!(out, "{name}{{{labels},{key}=\"{kind}\"}} {value}");
+        }
+    }
+}
+
+/// A series' tokens as disjoint kinds (uncached input is the total less the cached parts).
+pub fn token_kinds(t: &Totals) -> [(&'static str, u64); 4] {
+    let cached = t
+        .cache_tokens
+        .cache_read
+        .saturating_add(t.cache_tokens.cache_write);
+    [
+        (
+            names::TOKEN_TYPE_INPUT,
+            t.input_tokens.saturating_sub(cached),
+        ),
+        (names::TOKEN_KIND_CACHE_READ, t.cache_tokens.cache_read),
+        (names::TOKEN_KIND_CACHE_CREATION, t.cache_tokens.cache_write),
+        (names::TOKEN_TYPE_OUTPUT, t.output_tokens),
+    ]
+}
+
+/// Streamed calls' time to first chunk and time per output chunk (series that never streamed
+/// have no samples). `_sum` is each bucket's lowest value times its count: within 0.8%.
+fn render_streams(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
+    type Pick = fn(&crate::record::SeriesSnapshot) -> Option<&hdrhistogram::Histogram<u64>>;
+    let kinds: [(&str, &str, Pick); 2] = [
+        (
+            names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            "Streamed calls: time from sending the request to the first output chunk.",
+            |s| s.time_to_first_chunk_ms.as_ref(),
+        ),
+        (
+            names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+            "Streamed calls: mean time between output chunks, one observation per stream.",
+            |s| s.time_per_output_chunk_ms.as_ref(),
+        ),
+    ];
+    for (otel, help, pick) in kinds {
+        let name = prometheus_name(otel, "s", false);
+        header(out, &name, "histogram", help);
+        for (series, labels) in snapshot.series.iter().zip(labels) {
+            let Some(h) = pick(series) else { continue };
+            let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+                let ms = (le * 1000.0).round() as u64;
+                (*le, h.count_between(0, ms))
+            });
+            let sum_ms: u64 = h
+                .iter_recorded()
+                .map(|v| h.lowest_equivalent(v.value_iterated_to()) * v.count_at_value())
+                .sum();
+            histogram(out, &name, labels, buckets, h.len(), sum_ms as f64 / 1000.0);
+        }
+    }
+}
+
+/// An attempt series' labels: the call labels plus `http.request.method` (always `POST`).
+fn attempt_labels(labels: &SeriesLabels) -> String {
+    let method = join(&[(names::HTTP_REQUEST_METHOD, "POST".to_owned())]);
+    format!("{},{method}", series_labels(labels))
 }
 
 pub(crate) fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -284,4 +389,86 @@ pub(crate) fn join(pairs: &[(&str, String)]) -> String {
         let _ = write!(out, "{}=\"{}\"", label_key(key), escape_label_value(value));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::call::{Attempt, CallObserver};
+    use crate::classify::{Class, Outcome};
+    use crate::record::Recorder;
+
+    #[test]
+    fn tokens_are_split_into_disjoint_kinds_and_input_usage_keeps_the_cache() {
+        let recorder = Recorder::new();
+        let mut ok = Outcome::bare(Some(200), None, Class::Success);
+        ok.usage = Some(crate::classify::Usage {
+            input_tokens: 10,
+            cache_read_input_tokens: 800,
+            cache_creation_input_tokens: 40,
+            cache_creation_1h_input_tokens: 0,
+            output_tokens: 7,
+        });
+        recorder.record(&crate::call::Call {
+            operation: "chat",
+            model: "m",
+            key_id: "",
+            outcome: &ok,
+            attempts: 1,
+            latency: Duration::from_millis(5),
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        });
+        let text = super::render(&recorder.snapshot());
+        let value = |kind: &str| {
+            text.lines()
+                .find(|l| {
+                    l.starts_with("callwatch_tokens_total{")
+                        && l.contains(&format!("callwatch_token_kind=\"{kind}\""))
+                })
+                .unwrap_or_else(|| panic!("no {kind} tokens:\n{text}"))
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(value("input"), "10");
+        assert_eq!(value("cache_read"), "800");
+        assert_eq!(value("cache_creation"), "40");
+        assert_eq!(value("output"), "7");
+        // gen_ai.client.token.usage counts input as the API bills it: all three parts.
+        assert!(
+            text.contains("gen_ai_client_token_usage_sum{") && text.contains("} 850\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn each_attempt_is_an_http_request_with_its_own_error_type() {
+        let recorder = Recorder::new();
+        let limited = Outcome::bare(Some(429), Some("rate_limit_error"), Class::RateLimit);
+        recorder.observe_attempt(&Attempt {
+            operation: "chat",
+            model: "claude-sonnet-4-6",
+            key_id: "",
+            outcome: &limited,
+            number: 1,
+            latency: Duration::from_millis(30),
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        });
+        let text = super::render(&recorder.snapshot());
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("http_client_request_duration_seconds_count{"))
+            .expect("an attempt count line");
+        assert!(line.contains("error_type=\"rate_limit_error\""), "{line}");
+        assert!(line.contains("http_response_status_code=\"429\""), "{line}");
+        assert!(line.contains("http_request_method=\"POST\""), "{line}");
+        assert!(line.ends_with(" 1"), "{line}");
+        assert!(text.contains("http_client_request_duration_seconds_bucket{"));
+    }
 }

@@ -15,11 +15,13 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{ATTEMPTS, CALLS, COST, OPERATION_DURATION};
+use super::metrics::{
+    ATTEMPTS, CALLS, COST, HTTP_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK,
+};
 use super::rule_text::{fill, group_attribute};
 use callwatch_core::alert::Severity;
 use callwatch_core::names;
-use callwatch_rules::{format_duration, Matcher, Rule, RuleKind, RuleSet};
+use callwatch_rules::{format_duration, Matcher, Measure, Rule, RuleKind, RuleSet, Scope};
 
 /// Notification handles in every message; replace them with your own.
 pub const CRITICAL_HANDLES: &str = "@pagerduty-callwatch @slack-claude-api-alerts";
@@ -89,7 +91,16 @@ fn last(d: std::time::Duration) -> String {
 fn monitor(rule: &Rule) -> Value {
     let (by, tags) = by_clause(rule);
     let f = filter(&rule.matcher);
-    let calls = CALLS.datadog();
+    // What the rule counts: calls, or (`scope: attempts`) the per-attempt
+    // `http.client.request.duration` distribution's count.
+    let counted = match rule.scope {
+        Scope::Calls => format!("sum:{}", CALLS.datadog()),
+        Scope::Attempts => format!("count:{}", HTTP_DURATION.datadog()),
+    };
+    let durations = match rule.scope {
+        Scope::Calls => OPERATION_DURATION.datadog(),
+        Scope::Attempts => HTTP_DURATION.datadog(),
+    };
     let mut options = json!({
         "notify_no_data": false,
         "require_full_window": false,
@@ -111,7 +122,7 @@ fn monitor(rule: &Rule) -> Value {
         }
         RuleKind::ShareOverThreshold { window, threshold, min_calls, min_count, noise } => (
             format!(
-                "sum({w}):sum:{calls}{f}{by}.as_count() / clamp_min(sum:{calls}{{*}}{by}.as_count(), {min_calls}) >= {threshold}",
+                "sum({w}):{counted}{f}{by}.as_count() / clamp_min({counted}{{*}}{by}.as_count(), {min_calls}) >= {threshold}",
                 w = last(*window)
             ),
             thresholds(*threshold, rule.severity),
@@ -124,7 +135,7 @@ fn monitor(rule: &Rule) -> Value {
             options["threshold_windows"] = json!({"trigger_window": last(*window), "recovery_window": last(*window)});
             (
                 format!(
-                    "avg(last_4h):anomalies(sum:{calls}{f}{by}.as_count() / clamp_min(sum:{calls}{{*}}{by}.as_count(), 1), 'basic', 2, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
+                    "avg(last_4h):anomalies({counted}{f}{by}.as_count() / clamp_min({counted}{{*}}{by}.as_count(), 1), 'basic', 2, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
                     last(*window)
                 ),
                 json!({"critical": 1.0, "critical_recovery": 0.0}),
@@ -134,13 +145,13 @@ fn monitor(rule: &Rule) -> Value {
         RuleKind::BurstAfterEvent { within, window, min_count, min_share, noise, .. } => {
             let min_count = burst_floor(*min_count, noise.as_ref());
             (
-                format!("sum({}):sum:{calls}{f}{by}.as_count() >= {min_count}", last(*window)),
+                format!("sum({}):{counted}{f}{by}.as_count() >= {min_count}", last(*window)),
                 json!({"critical": min_count as f64, "critical_recovery": (min_count as f64 - 1.0).max(0.0)}),
                 format!("Datadog cannot see when a key id was first seen, so this fires on any burst of {min_count} matched calls per key id in {}; check whether a key rotated in the last {} (the engine requires it). The engine also requires the matched calls to be at least {min_share} of the key's calls{}; this monitor does not.", format_duration(*window), format_duration(*within), noise.map_or_else(String::new, |n| format!(" and improbable as stray failures at a {} share ({} nats of evidence)", n.share, n.min_evidence))),
             )
         }
         RuleKind::Any { quiet_for } => (
-            format!("sum({}):sum:{calls}{f}{by}.as_count() > 0", last(*quiet_for)),
+            format!("sum({}):{counted}{f}{by}.as_count() > 0", last(*quiet_for)),
             json!({"critical": 0.0}),
             format!("Same decision as the engine: any matched call in the last {} fires; it resolves once {} pass without one.", format_duration(*quiet_for), format_duration(*quiet_for)),
         ),
@@ -161,11 +172,18 @@ fn monitor(rule: &Rule) -> Value {
             Value::Null,
             "not exported (no metric carries the remaining credit)".to_owned(),
         ),
-        RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls } => {
+        RuleKind::LatencyPercentile { window, percentile, threshold_ms, min_calls, measure } => {
             let p = format!("p{}", percentile.round());
             let seconds = threshold_ms / 1000.0;
             (
-                format!("avg({}):{p}:{}{f}{by} >= {seconds}", last(*window), OPERATION_DURATION.datadog()),
+                format!(
+                    "avg({}):{p}:{}{f}{by} >= {seconds}",
+                    last(*window),
+                    match measure {
+                        Measure::Latency => durations,
+                        Measure::TimeToFirstChunk => TIME_TO_FIRST_CHUNK.datadog(),
+                    }
+                ),
                 thresholds(seconds, rule.severity),
                 format!("Datadog computes the percentile from the distribution's sketch (seconds), not the engine's HDR histogram; the volume guard of {min_calls} calls is not enforced."),
             )

@@ -147,6 +147,24 @@ impl Reply {
         self
     }
 
+    /// A streamed success waits this long before its first `content_block_delta` (headers and
+    /// `message_start` go out at once, as the API sends them before the first token).
+    pub fn first_chunk_delay(mut self, delay: Duration) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.first_delta_delay = delay;
+        }
+        self
+    }
+
+    /// A streamed success that ends cleanly after its content deltas, without `message_delta`
+    /// and `message_stop`: a stream cut short.
+    pub fn cut_before_message_stop(mut self) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.cut_before_stop = true;
+        }
+        self
+    }
+
     /// The model a success reports (default: the requested one).
     pub fn model(mut self, model: &str) -> Reply {
         if let ReplyKind::Success(spec) = &mut self.kind {

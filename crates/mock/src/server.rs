@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
@@ -158,6 +158,7 @@ pub(crate) async fn render(
                 sse(
                     status,
                     shapes::stream_events(spec, model, &message_id, None),
+                    spec.first_delta_delay,
                 )
             } else {
                 (status, Json(shapes::message_body(spec, model, &message_id))).into_response()
@@ -172,6 +173,7 @@ pub(crate) async fn render(
             sse(
                 status,
                 shapes::stream_events(&spec, model, &message_id, Some(error)),
+                Duration::ZERO,
             )
         }
     };
@@ -186,13 +188,36 @@ pub(crate) async fn render(
     response
 }
 
-/// An event stream delivered event by event, so clients see real chunked streaming.
-pub(crate) fn sse(status: StatusCode, events: Vec<String>) -> Response {
-    let chunks = stream::iter(
-        events
-            .into_iter()
-            .map(|e| Ok::<_, std::convert::Infallible>(Bytes::from(e))),
-    );
+/// An event stream delivered event by event, so clients see real chunked streaming. The first
+/// `content_block_delta` (the first output chunk) waits `first_delta_delay`, as a model takes
+/// its time to the first token after the headers and `message_start` went out.
+pub(crate) fn sse(
+    status: StatusCode,
+    events: Vec<String>,
+    first_delta_delay: Duration,
+) -> Response {
+    let mut delayed = false;
+    let paced: Vec<(Duration, String)> = events
+        .into_iter()
+        .map(|e| {
+            let first_delta = !delayed && e.starts_with("event: content_block_delta");
+            delayed |= first_delta;
+            (
+                if first_delta {
+                    first_delta_delay
+                } else {
+                    Duration::ZERO
+                },
+                e,
+            )
+        })
+        .collect();
+    let chunks = stream::iter(paced).then(|(delay, e)| async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        Ok::<_, std::convert::Infallible>(Bytes::from(e))
+    });
     (
         status,
         [

@@ -58,6 +58,10 @@ pub(crate) struct MessageSpec {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub text: Option<String>,
+    /// Streamed: the wait before the first `content_block_delta` (the first output chunk).
+    pub first_delta_delay: std::time::Duration,
+    /// Streamed: the stream ends after its deltas, before `message_delta` and `message_stop`.
+    pub cut_before_stop: bool,
 }
 
 impl Default for MessageSpec {
@@ -68,6 +72,8 @@ impl Default for MessageSpec {
             input_tokens: 12,
             output_tokens: 8,
             text: None,
+            first_delta_delay: std::time::Duration::ZERO,
+            cut_before_stop: false,
         }
     }
 }
@@ -148,6 +154,9 @@ pub(crate) fn stream_events(
             events.push(event("error", error.clone()));
             return events;
         }
+    }
+    if spec.cut_before_stop {
+        return events;
     }
     events.push(event(
         "content_block_stop",

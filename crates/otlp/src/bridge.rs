@@ -16,31 +16,22 @@ use opentelemetry::KeyValue;
 
 use super::attributes::{series_attributes, token_attributes};
 use callwatch_core::names::{self, TOKEN_BOUNDARIES};
-use callwatch_core::record::{Recorder, SeriesLabels, Snapshot, Totals, ATTEMPT_SLOTS};
+use callwatch_core::record::{
+    recorded_buckets, Recorder, SeriesLabels, SeriesSnapshot, Snapshot, Totals, ATTEMPT_SLOTS,
+};
 
 /// Attributes of one series, built once per series.
 struct SeriesAttributes {
     call: Vec<KeyValue>,
-    http: Vec<KeyValue>,
     input: Vec<KeyValue>,
     output: Vec<KeyValue>,
 }
 
+/// An attempt series' attributes: the call attributes (status and `error.type` of that attempt)
+/// plus `http.request.method`, the same labels `/metrics` shows.
 fn http_attributes(labels: &SeriesLabels) -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new(names::HTTP_REQUEST_METHOD, "POST"),
-        KeyValue::new(names::SERVER_ADDRESS, labels.server_address.clone()),
-        KeyValue::new(names::SERVER_PORT, i64::from(labels.server_port)),
-    ];
-    if let Some(status) = labels.status {
-        attributes.push(KeyValue::new(
-            names::HTTP_RESPONSE_STATUS_CODE,
-            i64::from(status),
-        ));
-    }
-    if let Some(error_type) = labels.exported_error_type() {
-        attributes.push(KeyValue::new(names::ERROR_TYPE, error_type.into_owned()));
-    }
+    let mut attributes = series_attributes(labels);
+    attributes.push(KeyValue::new(names::HTTP_REQUEST_METHOD, "POST"));
     attributes
 }
 
@@ -65,13 +56,21 @@ struct Previous {
     /// (lowest equivalent ms, count) of every non-empty HDR bucket, by value.
     latency: Vec<(u64, u64)>,
     totals: Totals,
+    /// The same for streamed calls' time to first chunk and time per output chunk.
+    time_to_first_chunk: Vec<(u64, u64)>,
+    time_per_output_chunk: Vec<(u64, u64)>,
 }
 
 struct State {
     current: Arc<Collected>,
     previous: HashMap<SeriesLabels, Previous>,
     attributes: HashMap<SeriesLabels, Arc<SeriesAttributes>>,
+    /// Per attempt series: its attributes and the latency buckets exported so far.
+    attempts: HashMap<SeriesLabels, AttemptExport>,
 }
+
+/// An attempt series' attributes and the latency buckets exported so far.
+type AttemptExport = (Vec<KeyValue>, Vec<(u64, u64)>);
 
 pub struct Bridge {
     recorder: Recorder,
@@ -80,6 +79,8 @@ pub struct Bridge {
     http_duration: Histogram<f64>,
     tokens: Histogram<u64>,
     attempts: Histogram<u64>,
+    time_to_first_chunk: Histogram<f64>,
+    time_per_output_chunk: Histogram<f64>,
 }
 
 impl Bridge {
@@ -93,7 +94,7 @@ impl Bridge {
         let http_duration = meter
             .f64_histogram(names::HTTP_CLIENT_REQUEST_DURATION)
             .with_unit("s")
-            .with_description("Duration of HTTP client requests (per logical call).")
+            .with_description("Duration of each HTTP attempt (retries are attempts of their own).")
             .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
             .build();
         let tokens = meter
@@ -108,8 +109,26 @@ impl Bridge {
             .with_description("HTTP attempts per logical call.")
             .with_boundaries(names::ATTEMPT_BOUNDARIES.to_vec())
             .build();
+        let time_to_first_chunk = meter
+            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
+            .with_unit("s")
+            .with_description(
+                "Streamed calls: time from sending the request to the first output chunk.",
+            )
+            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
+            .build();
+        let time_per_output_chunk = meter
+            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK)
+            .with_unit("s")
+            .with_description(
+                "Streamed calls: mean time between output chunks, one observation per stream.",
+            )
+            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
+            .build();
         Arc::new(Bridge {
             recorder,
+            time_to_first_chunk,
+            time_per_output_chunk,
             state: Mutex::new(State {
                 current: Arc::new(Collected {
                     snapshot: Snapshot {
@@ -117,11 +136,13 @@ impl Bridge {
                         headroom: Vec::new(),
                         overflowed_records: 0,
                         spend: Vec::new(),
+                        attempts: Vec::new(),
                     },
                     attributes: Vec::new(),
                 }),
                 previous: HashMap::new(),
                 attributes: HashMap::new(),
+                attempts: HashMap::new(),
             }),
             duration,
             http_duration,
@@ -138,6 +159,7 @@ impl Bridge {
         let State {
             previous,
             attributes,
+            attempts,
             ..
         } = &mut *state;
         let mut collected_attributes = Vec::with_capacity(snapshot.series.len());
@@ -145,32 +167,14 @@ impl Bridge {
             let attrs = attributes.entry(series.labels.clone()).or_insert_with(|| {
                 Arc::new(SeriesAttributes {
                     call: series_attributes(&series.labels),
-                    http: http_attributes(&series.labels),
                     input: token_attributes(&series.labels, names::TOKEN_TYPE_INPUT),
                     output: token_attributes(&series.labels, names::TOKEN_TYPE_OUTPUT),
                 })
             });
             collected_attributes.push(Arc::clone(attrs));
             let prev = previous.entry(series.labels.clone()).or_default();
-            let latency: Vec<(u64, u64)> = series
-                .latency_ms
-                .iter_recorded()
-                .map(|v| {
-                    // A bucket's lowest value: the same placement as the Prometheus renderer's
-                    // `count_between(0, le)`, so both exporters agree bucket for bucket. The
-                    // OTLP sum is therefore up to 0.8% under the exact one (2 significant
-                    // digits; see `record::atomic_hdr`); Prometheus' `_sum` is exact.
-                    let lowest = series.latency_ms.lowest_equivalent(v.value_iterated_to());
-                    (lowest, v.count_at_value())
-                })
-                .collect();
-            for (ms, n) in sparse_delta(&latency, &prev.latency) {
-                let seconds = ms as f64 / 1000.0;
-                for _ in 0..n {
-                    self.duration.record(seconds, &attrs.call);
-                    self.http_duration.record(seconds, &attrs.http);
-                }
-            }
+            let latency = latency_buckets(series);
+            record_latency(&self.duration, &attrs.call, &latency, &prev.latency);
             let (now, before) = (&series.totals, &prev.totals);
             record_attempts(&self.attempts, &attrs.call, now, before);
             record_tokens(
@@ -187,8 +191,28 @@ impl Bridge {
                 &before.output_token_buckets,
                 now.output_tokens.saturating_sub(before.output_tokens),
             );
+            if let Some(h) = &series.time_to_first_chunk_ms {
+                let now = recorded_buckets(h);
+                let before = &prev.time_to_first_chunk;
+                record_latency(&self.time_to_first_chunk, &attrs.call, &now, before);
+                prev.time_to_first_chunk = now;
+            }
+            if let Some(h) = &series.time_per_output_chunk_ms {
+                let now = recorded_buckets(h);
+                let before = &prev.time_per_output_chunk;
+                record_latency(&self.time_per_output_chunk, &attrs.call, &now, before);
+                prev.time_per_output_chunk = now;
+            }
             prev.latency = latency;
             prev.totals = series.totals.clone();
+        }
+        for series in &snapshot.attempts {
+            let (attrs, before) = attempts
+                .entry(series.labels.clone())
+                .or_insert_with(|| (http_attributes(&series.labels), Vec::new()));
+            let latency = latency_buckets(series);
+            record_latency(&self.http_duration, attrs, &latency, before);
+            *before = latency;
         }
         let collected = Arc::new(Collected {
             snapshot,
@@ -205,6 +229,28 @@ impl Bridge {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Each non-empty HDR bucket at its lowest value (see [`recorded_buckets`]): the OTLP sum is
+/// therefore up to 0.8% under the exact one (2 significant digits; see `record::atomic_hdr`);
+/// Prometheus' call-duration `_sum` is exact.
+fn latency_buckets(series: &SeriesSnapshot) -> Vec<(u64, u64)> {
+    recorded_buckets(&series.latency_ms)
+}
+
+/// Records, in seconds, every millisecond value whose count grew since `before`.
+fn record_latency(
+    histogram: &Histogram<f64>,
+    attrs: &[KeyValue],
+    now: &[(u64, u64)],
+    before: &[(u64, u64)],
+) {
+    for (ms, n) in sparse_delta(now, before) {
+        let seconds = ms as f64 / 1000.0;
+        for _ in 0..n {
+            histogram.record(seconds, attrs);
+        }
     }
 }
 

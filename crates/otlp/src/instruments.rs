@@ -7,6 +7,7 @@ use opentelemetry::KeyValue;
 
 use super::bridge::Bridge;
 use callwatch_core::names;
+use callwatch_core::prometheus::token_kinds;
 use callwatch_core::record::Recorder;
 
 /// Registers every instrument on `meter`. `callwatch.calls` is registered first: its callback
@@ -59,6 +60,27 @@ pub fn register(meter: &Meter, recorder: Recorder) {
         .with_callback(move |observer| {
             for (totals, attrs) in b.current().each() {
                 observer.observe(totals.truncated, attrs);
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .u64_observable_counter(names::CALLWATCH_TOKENS)
+        .with_unit("{token}")
+        .with_description(
+            "Tokens by disjoint kind: uncached input, cache read, cache creation, output.",
+        )
+        .with_callback(move |observer| {
+            for (totals, attrs) in b.current().each() {
+                if totals.input_token_buckets.iter().all(|n| *n == 0) {
+                    continue;
+                }
+                for (kind, value) in token_kinds(totals) {
+                    let mut attrs = attrs.to_vec();
+                    attrs.push(KeyValue::new(names::CALLWATCH_TOKEN_KIND, kind));
+                    observer.observe(value, &attrs);
+                }
             }
         })
         .build();

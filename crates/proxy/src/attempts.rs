@@ -2,14 +2,16 @@
 //! own and number each attempt in `x-stainless-retry-count`; the proxy sees each attempt as a
 //! separate request. An attempt that failed retryably is held open for a grace period in case
 //! the next attempt (count + 1, same key, model and path) arrives; otherwise the call ends
-//! with it. Successes and non-retryable failures end the call at once.
+//! with it. Successes and non-retryable failures end the call at once. Every attempt is also
+//! reported on its own the moment it ends, so the rate-limit and overload pressure that a
+//! retry absorbs is counted without waiting for the call.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use callwatch_core::attempts::AttemptLog;
-use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::call::{Attempt, Call, CallObserver};
 use callwatch_core::classify::Outcome;
 
 /// How long a retryable failure waits for the SDK's next attempt beyond its `retry-after`.
@@ -40,6 +42,14 @@ pub struct AttemptStart {
     open: Option<Open>,
     retry_count: u32,
     started: Instant,
+}
+
+impl AttemptStart {
+    /// When the request arrived (and went upstream): a stream's time to first chunk runs
+    /// from here.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
 }
 
 pub struct AttemptTracker {
@@ -98,9 +108,20 @@ impl AttemptTracker {
         }
     }
 
-    /// Called when an attempt's response (or failure) is complete.
+    /// Called when an attempt's response (or failure) is complete. The attempt is reported at
+    /// once; only the logical call waits for the SDK's next attempt.
     pub fn end(&self, start: AttemptStart, outcome: Outcome) {
         let now = Instant::now();
+        self.observer.observe_attempt(&Attempt {
+            operation: callwatch_core::names::OPERATION_CHAT,
+            model: &start.key.model,
+            key_id: &start.key.key_id,
+            outcome: &outcome,
+            number: start.retry_count.saturating_add(1),
+            latency: now.saturating_duration_since(start.started),
+            server_address: &self.server_address,
+            server_port: self.server_port,
+        });
         let mut open = start.open.unwrap_or_else(|| {
             let mut log = AttemptLog::default();
             // A continuation whose earlier attempts we never saw still made them.
@@ -261,7 +282,10 @@ mod tests {
     use callwatch_core::classify::Class;
 
     #[derive(Default)]
-    struct Collect(Mutex<Vec<(u32, Option<u16>, String)>>);
+    struct Collect(
+        Mutex<Vec<(u32, Option<u16>, String)>>,
+        Mutex<Vec<(u32, Option<u16>)>>,
+    );
 
     impl CallObserver for Collect {
         fn observe(&self, call: &Call<'_>) {
@@ -270,6 +294,13 @@ mod tests {
                 call.outcome.status,
                 call.model.to_owned(),
             ));
+        }
+
+        fn observe_attempt(&self, attempt: &Attempt<'_>) {
+            self.1
+                .lock()
+                .unwrap()
+                .push((attempt.number, attempt.outcome.status));
         }
     }
 
@@ -292,6 +323,11 @@ mod tests {
             vec![(3, Some(200), "m".to_owned())]
         );
         assert_eq!(tracker.open_calls(), 0);
+        assert_eq!(
+            *seen.1.lock().unwrap(),
+            vec![(1, Some(529)), (2, Some(529)), (3, Some(200))],
+            "every attempt, reported as it ended"
+        );
     }
 
     #[test]
@@ -302,6 +338,11 @@ mod tests {
         let a = tracker.begin("k-1", "m", "/v1/messages", 0);
         tracker.end(a, outcome(500, Class::Server));
         assert!(seen.0.lock().unwrap().is_empty());
+        assert_eq!(
+            *seen.1.lock().unwrap(),
+            vec![(1, Some(500))],
+            "the attempt does not wait for the grace period"
+        );
         tracker.sweep(Instant::now() + Duration::from_millis(1));
         assert_eq!(
             *seen.0.lock().unwrap(),

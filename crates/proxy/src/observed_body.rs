@@ -28,9 +28,10 @@ impl<S> ObservedBody<S> {
         start: AttemptStart,
         tracker: Arc<AttemptTracker>,
     ) -> Self {
+        let scan = BodyScan::new(status, headers).sent_at(start.started());
         ObservedBody {
             inner,
-            report: Some((BodyScan::new(status, headers), start, tracker)),
+            report: Some((scan, start, tracker)),
         }
     }
 

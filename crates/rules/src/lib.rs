@@ -14,7 +14,9 @@ pub use callwatch_core::duration::{format_duration, parse_duration};
 pub use engine::{ActiveInstance, Engine, EngineStats, FiringInstance, NotRestored};
 pub use load::{load_rules, LoadError, LoadErrors};
 pub use locate::{find_path, key_paths, Pos};
-pub use model::{GroupField, Matcher, NoiseTest, Rule, RuleKind, RuleSet, TriggerEvent};
+pub use model::{
+    GroupField, Matcher, Measure, NoiseTest, Rule, RuleKind, RuleSet, Scope, TriggerEvent,
+};
 pub use normalise::normalise_message;
 pub use replay::{Replay, ReplayTotals};
 pub use template::PLACEHOLDERS;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::locate::{Locator, Pos};
-use super::model::{GroupField, Matcher, NoiseTest, Rule, RuleKind, RuleSet, TriggerEvent};
+use super::model::{
+    GroupField, Matcher, Measure, NoiseTest, Rule, RuleKind, RuleSet, Scope, TriggerEvent,
+};
 use super::template::{placeholders, PLACEHOLDERS};
 use callwatch_core::alert::Severity;
 use callwatch_core::classify::Class;
@@ -108,6 +110,8 @@ struct RawRule {
     summary: Option<String>,
     description: Option<String>,
     runbook: Option<String>,
+    scope: Option<String>,
+    measure: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -151,7 +155,13 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "min_evidence",
         ],
         "any" => &["quiet_for"],
-        "latency_percentile" => &["window", "percentile", "threshold_ms", "min_calls"],
+        "latency_percentile" => &[
+            "window",
+            "percentile",
+            "threshold_ms",
+            "min_calls",
+            "measure",
+        ],
         "credit_runway" => &["short_window", "long_window", "below", "min_history"],
         "spend_over_baseline" => &[
             "window",
@@ -405,6 +415,7 @@ impl Validator<'_> {
                 );
             }
         }
+        let scope = self.scope(raw.scope.as_deref(), &raw.matcher);
         let summary = raw.summary.unwrap_or_else(|| format!("{name} is firing"));
         let description = raw.description.unwrap_or_default();
         let runbook = raw.runbook.unwrap_or_default();
@@ -460,17 +471,43 @@ impl Validator<'_> {
             summary,
             description,
             runbook,
+            scope,
         })
     }
 
+    fn scope(&mut self, raw: Option<&str>, matcher: &RawMatch) -> Scope {
+        let Some(raw) = raw else {
+            return Scope::Calls;
+        };
+        let Some(scope) = Scope::parse(raw) else {
+            self.error(
+                "scope",
+                format!(
+                    "unknown scope `{raw}` (allowed: {})",
+                    Scope::NAMES.join(", ")
+                ),
+            );
+            return Scope::Calls;
+        };
+        if scope == Scope::Attempts && matcher.min_attempts.is_some() {
+            self.error(
+                "match.min_attempts",
+                "`min_attempts` counts a call's attempts; it does not apply to `scope: attempts`"
+                    .into(),
+            );
+        }
+        scope
+    }
+
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 20] = [
+        let set: [(&str, bool); 21] = [
             ("short_window", raw.short_window.is_some()),
             ("long_window", raw.long_window.is_some()),
             ("below", raw.below.is_some()),
             ("min_history", raw.min_history.is_some()),
             ("min_ratio", raw.min_ratio.is_some()),
             ("min_spend_usd", raw.min_spend_usd.is_some()),
+            ("measure", raw.measure.is_some()),
             ("window", raw.window.is_some()),
             ("baseline_half_life", raw.baseline_half_life.is_some()),
             ("within", raw.within.is_some()),
@@ -611,6 +648,7 @@ impl Validator<'_> {
                         (0.0, 3_600_000.0),
                     ),
                     min_calls: raw.min_calls.unwrap_or(50),
+                    measure: self.measure(raw.measure.as_deref()),
                 }
             }
         }
@@ -664,6 +702,22 @@ impl Validator<'_> {
             min_history: duration(self, "min_history", &raw.min_history, 1800),
             min_spend_usd: self.number("min_spend_usd", raw.min_spend_usd, Some(0.0), (0.0, 1e9)),
         }
+    }
+
+    fn measure(&mut self, raw: Option<&str>) -> Measure {
+        let Some(raw) = raw else {
+            return Measure::Latency;
+        };
+        Measure::parse(raw).unwrap_or_else(|| {
+            self.error(
+                "measure",
+                format!(
+                    "unknown measure `{raw}` (allowed: {})",
+                    Measure::NAMES.join(", ")
+                ),
+            );
+            Measure::Latency
+        })
     }
 
     fn count(&mut self, key: &str, value: Option<u64>, default: u64) -> u64 {
@@ -722,6 +776,29 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    #[test]
+    fn scope_is_calls_or_attempts_and_attempts_take_no_min_attempts() {
+        let rule = |extra: &str| {
+            format!(
+                "rules:\n  - name: R\n    kind: any\n    match:\n      classes: [rate_limit]\n{extra}"
+            )
+        };
+        let set = load_rules("r.yaml", &rule("    scope: attempts\n")).unwrap();
+        assert_eq!(set.rules[0].scope, Scope::Attempts);
+        let set = load_rules("r.yaml", &rule("")).unwrap();
+        assert_eq!(set.rules[0].scope, Scope::Calls);
+        let e = errors(&rule("    scope: requests\n"));
+        assert!(
+            e.iter()
+                .any(|e| e.contains("unknown scope `requests` (allowed: calls, attempts)")),
+            "{e:?}"
+        );
+        let e = errors(
+            "rules:\n  - name: R\n    kind: any\n    scope: attempts\n    match:\n      min_attempts: 2\n",
+        );
+        assert!(e.iter().any(|e| e.contains("min_attempts")), "{e:?}");
     }
 
     #[test]

@@ -41,6 +41,41 @@ pub struct Rule {
     pub description: String,
     /// What to do about it.
     pub runbook: String,
+    /// What the rule counts: finished calls (the default) or every HTTP attempt.
+    pub scope: Scope,
+}
+
+/// What a rule counts. A call that got 429 and then succeeded on a retry is one successful call
+/// but two attempts, one of them rate limited: pressure that retries absorb is only visible at
+/// the attempt level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Each finished logical call, as it finally ended (retries included).
+    #[default]
+    Calls,
+    /// Each HTTP attempt, the moment it ends (the agent hears of it before the call ends). An
+    /// event line carries only the call, so `replay` and `callwatch test` count each call's
+    /// last attempt.
+    Attempts,
+}
+
+impl Scope {
+    pub const NAMES: [&'static str; 2] = ["calls", "attempts"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Calls => "calls",
+            Scope::Attempts => "attempts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "calls" => Some(Scope::Calls),
+            "attempts" => Some(Scope::Attempts),
+            _ => None,
+        }
+    }
 }
 
 /// How a rule decides, with the kind's own parameters.
@@ -94,6 +129,8 @@ pub enum RuleKind {
         percentile: f64,
         threshold_ms: f64,
         min_calls: u64,
+        /// Which latency: the whole call's, or (streamed calls only) the time to first chunk.
+        measure: Measure,
     },
     /// Remaining credit (or monthly spend limit) ÷ burn rate is below `below`. The burn rate is
     /// the lower of a short and a long trailing rate (docs/rules.md: a one-off batch raises
@@ -120,6 +157,37 @@ pub enum RuleKind {
         /// And the window's spend at least this many USD (pennies never page).
         min_spend_usd: f64,
     },
+}
+
+/// The latency a `latency_percentile` rule reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Measure {
+    /// The call's duration (`latency_ms`), retries included.
+    #[default]
+    Latency,
+    /// Streamed calls only: from sending the request to the first output chunk (`ttft_ms`);
+    /// calls without one (not streamed) are not counted, `min_calls` included.
+    TimeToFirstChunk,
+}
+
+impl Measure {
+    pub const NAMES: [&'static str; 2] = ["latency", "time_to_first_chunk"];
+
+    pub fn parse(s: &str) -> Option<Measure> {
+        match s {
+            "latency" => Some(Measure::Latency),
+            "time_to_first_chunk" => Some(Measure::TimeToFirstChunk),
+            _ => None,
+        }
+    }
+
+    /// The value of `call` this measure reads, in milliseconds.
+    pub fn of(self, call: &CallEvent<'_>) -> Option<f64> {
+        match self {
+            Measure::Latency => call.latency_ms,
+            Measure::TimeToFirstChunk => call.ttft_ms,
+        }
+    }
 }
 
 impl RuleKind {

@@ -93,6 +93,8 @@ struct CallSpec {
     cache_read_input_tokens: Option<u64>,
     cache_creation_input_tokens: Option<u64>,
     cache_creation_1h_input_tokens: Option<u64>,
+    /// A streamed call's time to first chunk.
+    ttft_ms: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +219,8 @@ fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> Result<CallEvent<'static>,
             cache_creation_1h_input_tokens: write_1h.min(write),
         });
     }
+    c.ttft_ms = spec.ttft_ms;
+    c.stream = spec.ttft_ms.map(|_| true);
     c.provider = provider;
     // As replay classifies a line: Bedrock and Vertex codes too.
     c.class = provider_class(ClassInput {

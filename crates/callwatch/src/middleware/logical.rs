@@ -14,7 +14,7 @@ use super::request::RequestInfo;
 use crate::span;
 use crate::watched::{CallContext, Exchange};
 use callwatch_core::attempts::AttemptLog;
-use callwatch_core::call::{Call, CallObserver};
+use callwatch_core::call::{Attempt, Call, CallObserver};
 use callwatch_core::classify::{redact_owned, Outcome};
 use callwatch_core::names;
 
@@ -42,12 +42,22 @@ struct Attempts {
     /// When the previous attempt ended: the gap to the next one is the retry wait, whichever
     /// layer slept.
     last_end: Option<Instant>,
+    /// When the last attempt was sent, while its body is still watched: the attempt is
+    /// reported (see [`CallObserver::observe_attempt`]) once the body says how it ended.
+    unsettled: Option<Instant>,
 }
 
 /// One attempt in flight: its start and the wait before it.
 pub(crate) struct AttemptStart {
     sent: Instant,
     wait_before: Duration,
+}
+
+impl AttemptStart {
+    /// When the request went out (a stream's time to first chunk runs from here).
+    pub fn sent(&self) -> Instant {
+        self.sent
+    }
 }
 
 impl CallHandle {
@@ -91,14 +101,29 @@ impl CallHandle {
         }
     }
 
-    /// Records an attempt that ended with `outcome` (for a stream: its status so far, settled
-    /// by [`CallHandle::settle`] when the stream ends).
+    /// Records an attempt that ended with `outcome` and reports it at once (see
+    /// [`CallHandle::end_attempt_unsettled`] for a body still being watched).
     pub fn end_attempt(&self, start: AttemptStart, outcome: &Outcome) {
+        let sent = start.sent;
         let outcome = self.0.redacted(outcome);
+        self.record_attempt(start, &outcome);
+        self.0.report_attempt(&outcome, sent.elapsed());
+    }
+
+    /// Records an attempt whose body is still being watched (a stream): `outcome` is its
+    /// status so far; the attempt is reported when [`CallHandle::settle`] says how it ended.
+    pub fn end_attempt_unsettled(&self, start: AttemptStart, outcome: &Outcome) {
+        let sent = start.sent;
+        self.record_attempt(start, &self.0.redacted(outcome));
+        self.0.attempts().unsettled = Some(sent);
+    }
+
+    /// Logs an attempt whose `outcome` is already redacted.
+    fn record_attempt(&self, start: AttemptStart, outcome: &Outcome) {
         let mut attempts = self.0.attempts();
         attempts
             .log
-            .record(&outcome, start.sent.elapsed(), start.wait_before);
+            .record(outcome, start.sent.elapsed(), start.wait_before);
         attempts.last_end = Some(Instant::now());
         let number = attempts.log.attempts().len();
         if let Some(a) = attempts.log.attempts().last() {
@@ -117,7 +142,14 @@ impl CallHandle {
     /// The last attempt's final outcome, once its body said how it ended.
     pub fn settle(&self, outcome: &Outcome) {
         let outcome = self.0.redacted(outcome);
-        self.0.attempts().log.settle_last(&outcome);
+        let sent = {
+            let mut attempts = self.0.attempts();
+            attempts.log.settle_last(&outcome);
+            attempts.unsettled.take()
+        };
+        if let Some(sent) = sent {
+            self.0.report_attempt(&outcome, sent.elapsed());
+        }
     }
 
     /// The last attempt's outcome, for a retry layer deciding whether to try again: classified
@@ -136,6 +168,26 @@ impl LogicalCall {
             .message
             .map(|m| redact_owned(m, self.own_key.as_deref()));
         outcome
+    }
+
+    /// Hands one ended attempt to the observer at once (not waiting for the logical call), so
+    /// a 429 a retry absorbs is counted. Also inside a `#[watch]` fn, which only owns the call.
+    fn report_attempt(&self, outcome: &Outcome, latency: Duration) {
+        let Some(observer) = crate::observer::current(self.observer.as_ref()) else {
+            return;
+        };
+        let number = self.attempts().log.attempts().len();
+        let info = &self.info;
+        observer.observe_attempt(&Attempt {
+            operation: &self.operation,
+            model: &info.facts.model,
+            key_id: &info.facts.key_id,
+            outcome,
+            number: u32::try_from(number).unwrap_or(u32::MAX),
+            latency,
+            server_address: &info.server_address,
+            server_port: info.server_port,
+        });
     }
 
     fn attempts(&self) -> std::sync::MutexGuard<'_, Attempts> {

@@ -162,8 +162,11 @@ async fn observe_attempt(
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let head = classify_provider_response(provider, status, &headers, b"");
-            call.end_attempt(attempt, &head);
-            let scan = BodyScan::new(status, headers).for_provider(provider);
+            let sent = attempt.sent();
+            call.end_attempt_unsettled(attempt, &head);
+            let scan = BodyScan::new(status, headers)
+                .for_provider(provider)
+                .sent_at(sent);
             Ok(stream::observe(response, scan, call))
         }
         Ok(response) => {
@@ -172,13 +175,14 @@ async fn observe_attempt(
             match buffer::buffer_prefix(response).await {
                 Ok(b) => {
                     let outcome = classify_provider_response(provider, status, &headers, &b.prefix);
-                    call.end_attempt(attempt, &outcome);
                     if b.overflowed && outcome.is_success() {
                         // Too large to parse up front: read usage from its end as it passes
                         // (the rebuilt body replays the head first).
+                        call.end_attempt_unsettled(attempt, &outcome);
                         let scan = BodyScan::new(status, headers).for_provider(provider);
                         return Ok(stream::observe(b.response, scan, call));
                     }
+                    call.end_attempt(attempt, &outcome);
                     Ok(b.response)
                 }
                 Err(e) => {

@@ -8,7 +8,7 @@ use tracing::{Instrument, Span};
 
 use super::context::{CallContext, CALL_CONTEXT};
 use crate::span;
-use callwatch_core::call::Call;
+use callwatch_core::call::{Attempt, Call};
 use callwatch_core::classify::{Outcome, UNKNOWN_MODEL};
 
 /// The running call the macro's generated code drives (`start`, `run`, `finish`).
@@ -63,6 +63,21 @@ impl WatchedCall {
         span::record_request(&self.span, &server_address, server_port, &key_id);
         span::record_outcome(&self.span, &outcome, attempts);
         if let Some(observer) = crate::observer::current(seen.observer.as_ref()) {
+            if seen.attempts == 0 {
+                // No middleware saw the exchange (another client, or none): the function's
+                // result is the one attempt anyone knows of. (With the middleware, it has
+                // reported each attempt as it ended.)
+                observer.observe_attempt(&Attempt {
+                    operation: self.operation,
+                    model: &model,
+                    key_id: &key_id,
+                    outcome: &outcome,
+                    number: 1,
+                    latency: self.started.elapsed(),
+                    server_address: &server_address,
+                    server_port,
+                });
+            }
             observer.observe(&Call {
                 operation: self.operation,
                 model: &model,

@@ -54,6 +54,18 @@ def metric_problems(case, model, text):
         problems.append(f"retries_futile={values.get('callwatch_retries_futile_total')} (want {futile})")
     if values.get("gen_ai_client_operation_duration_seconds_count") != 1:
         problems.append("duration histogram count is not 1")
+    # Every attempt is an HTTP request of its own, labelled by how it ended: a 429 the SDK's
+    # retry absorbed still shows with its error type.
+    attempts = {}
+    for name, labels, value in series:
+        if name == "http_client_request_duration_seconds_count":
+            kind = labels.get("error_type") or labels.get("http_response_status_code")
+            attempts[kind] = attempts.get(kind, 0) + value
+    if sum(attempts.values()) != want["attempts"]:
+        problems.append(f"attempt series {attempts} (want {want['attempts']} attempts in all)")
+    for error_type, count in want.get("attempt_error_types", {}).items():
+        if attempts.get(error_type) != count:
+            problems.append(f"attempts with error_type={error_type}: {attempts.get(error_type)} (want {count})")
     return problems
 
 

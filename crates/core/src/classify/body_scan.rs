@@ -6,12 +6,14 @@
 //! large success's `usage` and `stop_reason` come last), classified in its provider's shape.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use http::HeaderMap;
 
 use super::provider::{classify_provider_response, Provider};
 use super::redact::redact_owned;
 use super::response::{complete_from_ends, retryable, TransportFailure};
+use super::stream_timing::ChunkClock;
 use super::{Class, EventStreamScanner, Outcome, SseScanner, MAX_BODY_PREFIX};
 
 /// The content type of Bedrock's streamed responses.
@@ -40,6 +42,8 @@ pub struct BodyScan {
     provider: Provider,
     /// The request's own key: an upstream may echo it in its error message whatever its shape.
     own_key: Option<String>,
+    /// When output chunks of an event stream arrived.
+    clock: ChunkClock,
 }
 
 #[derive(Debug)]
@@ -79,7 +83,14 @@ impl BodyScan {
             kind,
             provider: Provider::Anthropic,
             own_key: None,
+            clock: ChunkClock::default(),
         }
+    }
+
+    /// When the attempt's request was sent: a stream's time to first chunk runs from here.
+    pub fn sent_at(mut self, sent: Instant) -> BodyScan {
+        self.clock.sent_at(sent);
+        self
     }
 
     /// Classifies in `provider`'s shape (Bedrock and Vertex errors differ from the API's).
@@ -97,7 +108,14 @@ impl BodyScan {
     /// Looks at the next chunk.
     pub fn feed(&mut self, chunk: &[u8]) {
         match &mut self.kind {
-            Kind::Sse(scanner) => scanner.feed(chunk),
+            Kind::Sse(scanner) => {
+                let before = scanner.output_chunks();
+                scanner.feed(chunk);
+                let after = scanner.output_chunks();
+                if after != before {
+                    self.clock.chunks_arrived(after, Instant::now());
+                }
+            }
             Kind::EventStream(scanner) => scanner.feed(chunk),
             Kind::Json {
                 head,
@@ -122,12 +140,17 @@ impl BodyScan {
     /// The outcome, given how the body ended.
     pub fn finish(self, end: BodyEnd) -> Outcome {
         let mut outcome = match self.kind {
-            Kind::Sse(scanner) => match end {
-                BodyEnd::Failed(failure) => {
-                    scanner.finish_interrupted(self.status, &self.headers, failure)
-                }
-                BodyEnd::Complete | BodyEnd::Dropped => scanner.finish(self.status, &self.headers),
-            },
+            Kind::Sse(scanner) => {
+                let mut outcome = match end {
+                    BodyEnd::Failed(failure) => {
+                        scanner.finish_interrupted(self.status, &self.headers, failure)
+                    }
+                    BodyEnd::Complete => scanner.finish(self.status, &self.headers),
+                    BodyEnd::Dropped => scanner.finish_dropped(self.status, &self.headers),
+                };
+                outcome.stream = Some(self.clock.timing());
+                outcome
+            }
             Kind::EventStream(scanner) => match end {
                 BodyEnd::Failed(failure) => {
                     scanner.finish_interrupted(self.status, &self.headers, failure)

@@ -119,7 +119,7 @@ impl EventStreamScanner {
 
     /// The outcome of a stream that ended with this HTTP status and headers.
     pub fn finish(self, status: u16, headers: &HeaderMap) -> Outcome {
-        let mut outcome = self.events.finish(status, headers);
+        let mut outcome = self.events.finish_lenient(status, headers);
         outcome.provider = Provider::Bedrock;
         if outcome.class == Class::Success {
             outcome.usage = outcome.usage.or(self.converse.usage);

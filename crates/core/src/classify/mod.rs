@@ -16,6 +16,7 @@ mod redact;
 mod request_head;
 mod response;
 mod sse;
+mod stream_timing;
 mod vertex;
 
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
@@ -34,7 +35,8 @@ pub use response::{
     classify_response, classify_response_at, classify_transport, complete_from_ends,
     TransportFailure, MAX_BODY_PREFIX,
 };
-pub use sse::SseScanner;
+pub use sse::{SseScanner, STREAM_INCOMPLETE};
+pub use stream_timing::StreamTiming;
 
 pub use bedrock::{class_of as bedrock_class, error_code as bedrock_error_code};
 #[doc(hidden)]

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::{Class, Provider};
+use super::{Class, Provider, StreamTiming};
 
 /// One attempt's (or the final attempt's) classified response.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +36,8 @@ pub struct Outcome {
     /// Where the call went (`gen_ai.provider.name`): the Anthropic API unless the request path
     /// or the upstream said Bedrock or Vertex.
     pub provider: Provider,
+    /// How a streamed (server-sent events) response arrived; `None` for any other response.
+    pub stream: Option<StreamTiming>,
 }
 
 impl Outcome {
@@ -55,6 +57,7 @@ impl Outcome {
             response_model: None,
             truncated: false,
             provider: Provider::Anthropic,
+            stream: None,
         }
     }
 

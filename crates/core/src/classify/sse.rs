@@ -11,6 +11,10 @@ use super::response::{classify_response, retryable};
 use super::{canonical_class, Class, ClassInput, Outcome, TransportFailure, Usage};
 use http::HeaderMap;
 
+/// `error.type` of a stream that ended before `message_stop` (and without an `error` event):
+/// the caller got part of an answer, so the call failed (class connection, retryable).
+pub const STREAM_INCOMPLETE: &str = "stream_incomplete";
+
 /// Longest SSE line kept. The events we read (`message_start`, `message_delta`, `error`) are
 /// small; a longer line is a content delta or garbage and is skipped (and counted).
 pub const MAX_SSE_LINE: usize = 16 * 1024;
@@ -31,6 +35,8 @@ pub struct SseScanner {
     stop_reason: Option<String>,
     error: Option<ErrorBody>,
     message_stopped: bool,
+    /// `content_block_delta` events seen (output chunks; see `stream_timing`).
+    output_chunks: u32,
 }
 
 impl SseScanner {
@@ -69,15 +75,34 @@ impl SseScanner {
         self.message_stopped || self.error.is_some()
     }
 
+    /// Output chunks (`content_block_delta` events) seen so far.
+    pub fn output_chunks(&self) -> u32 {
+        self.output_chunks
+    }
+
     /// Lines or events skipped because they were longer than the bound.
     pub fn skipped(&self) -> u64 {
         self.skipped
     }
 
     /// The outcome of a stream that ended (cleanly or not) with this HTTP status and headers.
-    pub fn finish(mut self, status: u16, headers: &HeaderMap) -> Outcome {
+    /// A 2xx stream that ended before `message_stop` (and without an `error` event) is a
+    /// failed call: class connection, `error.type` [`STREAM_INCOMPLETE`].
+    pub fn finish(self, status: u16, headers: &HeaderMap) -> Outcome {
+        self.finish_inner(status, headers, true)
+    }
+
+    /// As [`SseScanner::finish`], except that a stream ending before `message_stop` is judged
+    /// by what it said (for a caller that knows why it ended, or a container format that
+    /// checks its own completeness).
+    pub fn finish_lenient(self, status: u16, headers: &HeaderMap) -> Outcome {
+        self.finish_inner(status, headers, false)
+    }
+
+    fn finish_inner(mut self, status: u16, headers: &HeaderMap, judge_cut: bool) -> Outcome {
         self.flush();
         let mut outcome = classify_response(status, headers, b"");
+        let cut = judge_cut && !self.completed();
         if let Some(error) = self.error {
             outcome.class = canonical_class(ClassInput {
                 status: Some(status),
@@ -94,10 +119,21 @@ impl SseScanner {
             outcome.request_id = outcome.request_id.or(error.request_id);
             outcome.retryable = retryable(outcome.class, outcome.should_retry);
         }
+        if cut && outcome.class == Class::Success {
+            outcome.class = Class::Connection;
+            outcome.error_type = Some(STREAM_INCOMPLETE.to_owned());
+            outcome.retryable = retryable(outcome.class, None);
+        }
         outcome.usage = self.usage;
         outcome.response_model = self.model;
         outcome.truncated = self.stop_reason.as_deref() == Some("max_tokens");
         outcome
+    }
+
+    /// The outcome of a stream the caller stopped reading: its own choice, so not a failure of
+    /// the API even though `message_stop` never came.
+    pub fn finish_dropped(self, status: u16, headers: &HeaderMap) -> Outcome {
+        self.finish_lenient(status, headers)
     }
 
     /// The outcome of a stream whose body failed part-way (connection dropped, read timed out):
@@ -108,7 +144,7 @@ impl SseScanner {
         headers: &HeaderMap,
         failure: TransportFailure,
     ) -> Outcome {
-        let mut outcome = self.finish(status, headers);
+        let mut outcome = self.finish_lenient(status, headers);
         if outcome.class == Class::Success {
             outcome.class = match failure {
                 TransportFailure::Timeout => Class::Timeout,
@@ -188,6 +224,9 @@ impl SseScanner {
         let event = std::mem::take(&mut self.event);
         if std::mem::take(&mut self.data_too_long) {
             self.skipped += 1;
+        }
+        if event == "content_block_delta" {
+            self.output_chunks = self.output_chunks.saturating_add(1);
         }
         if self.data.is_empty() {
             return;

@@ -97,7 +97,28 @@ fn a_stream_cut_off_is_a_transport_failure_keeping_usage() {
 #[test]
 fn garbage_never_panics() {
     let o = scan_in(&[b"\xff\xfe\r\r\n:data\ndata\nevent: error\ndata: {not json\n\n"]);
-    assert_eq!(o.class, Class::Success);
+    // No message_stop ever came: an incomplete stream, not a success.
+    assert_eq!(o.class, Class::Connection);
+    assert_eq!(o.error_type.as_deref(), Some(STREAM_INCOMPLETE));
+}
+
+#[test]
+fn a_stream_that_ends_before_message_stop_failed_unless_the_caller_dropped_it() {
+    let body = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\"}\n\n";
+    let mut scanner = SseScanner::new();
+    scanner.feed(body.as_bytes());
+    assert_eq!(scanner.output_chunks(), 2);
+    let o = scanner.finish(200, &HeaderMap::new());
+    assert_eq!((o.status, o.class), (Some(200), Class::Connection));
+    assert_eq!(o.error_type.as_deref(), Some(STREAM_INCOMPLETE));
+    assert!(o.retryable);
+    let mut scanner = SseScanner::new();
+    scanner.feed(body.as_bytes());
+    assert!(scanner.finish_dropped(200, &HeaderMap::new()).is_success());
+    let mut scanner = SseScanner::new();
+    scanner.feed(body.as_bytes());
+    scanner.feed(b"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    assert!(scanner.finish(200, &HeaderMap::new()).is_success());
 }
 
 mod properties {

@@ -7,6 +7,9 @@
 //! {"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}
 //! ```
 //!
+//! A streamed call adds `"ttft_ms":312.4,"stream":true` after the contract fields (optional;
+//! other lines are unchanged).
+//!
 //! `replay` reads it, the agent writes it. Parsing borrows from the line (no allocation unless
 //! a string holds JSON escapes), and every call gets its canonical [`Class`] from the one
 //! decision table in [`crate::classify`].
@@ -66,6 +69,10 @@ pub struct CallEvent<'a> {
     /// Token usage (optional `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
     /// `cache_creation_input_tokens` fields): what spend rules price.
     pub usage: Option<Usage>,
+    /// Streamed calls: milliseconds from sending the request to the first output chunk.
+    pub ttft_ms: Option<f64>,
+    /// `Some(true)` for a streamed call (the line omits it otherwise).
+    pub stream: Option<bool>,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -97,6 +104,8 @@ impl<'a> CallEvent<'a> {
             message: None,
             provider: Provider::Anthropic,
             usage: None,
+            ttft_ms: None,
+            stream: None,
         };
         event.reclassify();
         event
@@ -134,6 +143,8 @@ impl<'a> CallEvent<'a> {
             message: own(self.message),
             provider: self.provider,
             usage: self.usage,
+            ttft_ms: self.ttft_ms,
+            stream: self.stream,
         }
     }
 }

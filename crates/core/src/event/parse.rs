@@ -53,6 +53,10 @@ struct Wire<'a> {
     cache_creation_input_tokens: Option<i64>,
     #[serde(default)]
     cache_creation_1h_input_tokens: Option<i64>,
+    #[serde(default)]
+    ttft_ms: Option<f64>,
+    #[serde(default)]
+    stream: Option<bool>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -153,6 +157,13 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
     }
     .usage()
     .map_err(fail)?;
+    if let Some(ms) = wire.ttft_ms {
+        if !(ms >= 0.0 && ms.is_finite()) {
+            return Err(fail(format!(
+                "`ttft_ms` {ms} is out of range (allowed: 0 or more)"
+            )));
+        }
+    }
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -178,6 +189,8 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         message,
         provider,
         usage,
+        ttft_ms: wire.ttft_ms,
+        stream: wire.stream,
     }))
 }
 

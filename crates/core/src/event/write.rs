@@ -30,6 +30,11 @@ struct CallLine<'e> {
     provider: Option<&'static str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     tokens: Option<super::tokens::TokenFields>,
+    // --- streaming (issue 14): only on streamed calls ---
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttft_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +70,8 @@ impl CallEvent<'_> {
             provider: (self.provider != crate::classify::Provider::Anthropic)
                 .then(|| self.provider.as_str()),
             tokens: self.usage.as_ref().map(super::tokens::TokenFields::of),
+            ttft_ms: self.ttft_ms.filter(|v| v.is_finite()),
+            stream: self.stream,
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()
@@ -161,6 +168,30 @@ mod tests {
         let line = call.to_line();
         assert!(line.ends_with(r#","provider":"gcp.vertex_ai"}"#), "{line}");
         assert_eq!(parse_line(&line, 1).unwrap(), Event::Call(call));
+    }
+
+    #[test]
+    fn a_streamed_call_adds_ttft_and_stream_after_the_contract_fields() {
+        let mut call = CallEvent::new(datetime!(2026-11-20 08:00:00 UTC), Some(200), None);
+        call.latency_ms = Some(900.0);
+        let plain = call.to_line();
+        assert_eq!(
+            plain,
+            r#"{"ts":"2026-11-20T08:00:00Z","status":200,"error_type":null,"attempts":1,"latency_ms":900.0}"#
+        );
+        call.ttft_ms = Some(312.5);
+        call.stream = Some(true);
+        let line = call.to_line();
+        assert_eq!(
+            line,
+            format!(
+                "{},\"ttft_ms\":312.5,\"stream\":true}}",
+                &plain[..plain.len() - 1]
+            )
+        );
+        assert_eq!(parse_line(&line, 1).unwrap(), Event::Call(call));
+        let bad = parse_line(r#"{"ts":"2026-11-20T08:00:00Z","ttft_ms":-1}"#, 7).unwrap_err();
+        assert!(bad.to_string().contains("ttft_ms"), "{bad}");
     }
 
     #[test]

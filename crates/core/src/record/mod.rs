@@ -50,9 +50,9 @@ pub use headroom::KINDS as HEADROOM_KINDS;
 pub use labels::{LabelsRef, SeriesLabels};
 pub use limits::Limits;
 pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
-pub use snapshot::{HeadroomGauge, SeriesSnapshot, Snapshot};
+pub use snapshot::{recorded_buckets, HeadroomGauge, SeriesSnapshot, Snapshot};
 
-use crate::call::{Call, CallObserver};
+use crate::call::{Attempt, Call, CallObserver};
 use crate::cost::PriceTable;
 use local::Lookup;
 use registry::Registry;
@@ -71,6 +71,11 @@ struct Shared {
     registry: Registry,
     /// Prices snapshots turn token counts into dollars with.
     prices: Arc<PriceTable>,
+    /// Attempts, each recorded as a one-attempt call in a label space of its own (its own
+    /// thread-cache id), so a 429 that a retry absorbed is a series of its own here while the
+    /// call series above only see how calls ended.
+    attempts_id: u64,
+    attempts: Registry,
 }
 
 static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
@@ -133,6 +138,8 @@ impl RecorderBuilder {
                 prices: self
                     .prices
                     .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
+                attempts_id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                attempts: Registry::new(self.limits),
             }),
         }
     }
@@ -149,6 +156,21 @@ fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     series.latency.record(millis(call.latency));
     shard.record(call);
     series.headroom.record(&call.outcome.rate_limit);
+    if let Some(stream) = &call.outcome.stream {
+        record_stream(series, stream);
+    }
+}
+
+/// Only streamed calls get here: their time to first chunk and time per output chunk.
+#[cold]
+fn record_stream(series: &Series, stream: &crate::classify::StreamTiming) {
+    let hdrs = series.stream();
+    if let Some(ttfc) = stream.time_to_first_chunk {
+        hdrs.time_to_first_chunk.record(millis(ttfc));
+    }
+    if let Some(per_chunk) = stream.time_per_output_chunk {
+        hdrs.time_per_output_chunk.record(millis(per_chunk));
+    }
 }
 
 impl Recorder {
@@ -165,20 +187,49 @@ impl Recorder {
     /// Records one finished call.
     #[inline]
     pub fn record(&self, call: &Call<'_>) {
+        self.record_in(self.shared.id, &self.shared.registry, call);
+    }
+
+    /// Records one finished attempt (into the attempt series, not the call series).
+    #[inline]
+    pub fn record_attempt(&self, attempt: &Attempt<'_>) {
+        let call = Call {
+            operation: attempt.operation,
+            model: attempt.model,
+            key_id: attempt.key_id,
+            outcome: attempt.outcome,
+            attempts: 1,
+            latency: attempt.latency,
+            retry_wait: Duration::ZERO,
+            futile_retries: 0,
+            server_address: attempt.server_address,
+            server_port: attempt.server_port,
+        };
+        self.record_in(self.shared.attempts_id, &self.shared.attempts, &call);
+    }
+
+    #[inline]
+    fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
         let labels = LabelsRef::of(call);
-        let lookup = local::with_entry(self.shared.id, &labels, |entry| {
+        let lookup = local::with_entry(id, &labels, |entry| {
             record_into(&entry.series, &entry.shard, call)
         });
         if !matches!(lookup, Lookup::Hit(())) {
-            self.record_slow(labels, call, matches!(lookup, Lookup::Miss));
+            self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
         }
     }
 
     /// First call of a series on this thread, an overflowed label, or a thread tearing down.
     #[cold]
-    fn record_slow(&self, labels: LabelsRef<'_>, call: &Call<'_>, cacheable: bool) {
-        let shared = &self.shared;
-        let uncached = shared.registry.resolve(labels, |resolved| {
+    fn record_slow(
+        &self,
+        id: u64,
+        registry: &Registry,
+        labels: LabelsRef<'_>,
+        call: &Call<'_>,
+        cacheable: bool,
+    ) {
+        let uncached = registry.resolve(labels, |resolved| {
             if cacheable && resolved.overflowed.is_none() {
                 return Some(Arc::clone(&resolved.series));
             }
@@ -188,10 +239,10 @@ impl Recorder {
             None
         });
         if let Some(series) = uncached {
-            let weak = Arc::downgrade(&shared.alive);
-            match local::insert(shared.id, &weak, Arc::clone(&series)) {
+            let weak = Arc::downgrade(&self.shared.alive);
+            match local::insert(id, &weak, Arc::clone(&series)) {
                 Some(shard) => record_into(&series, &shard, call),
-                None => shared.registry.resolve(labels, |resolved| {
+                None => registry.resolve(labels, |resolved| {
                     record_into(&resolved.series, &resolved.series.locked_shard, call)
                 }),
             }
@@ -201,16 +252,8 @@ impl Recorder {
     /// A cumulative copy of every series, the headroom gauges and the overflow count.
     pub fn snapshot(&self) -> Snapshot {
         let registry = &self.shared.registry;
-        let mut series: Vec<SeriesSnapshot> = registry
-            .all_series()
-            .iter()
-            .map(|s| SeriesSnapshot {
-                labels: s.labels.clone(),
-                totals: s.totals(),
-                latency_ms: s.latency.to_histogram(),
-            })
-            .collect();
-        series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        let series = series_snapshots(registry);
+        let attempts = series_snapshots(&self.shared.attempts);
         let mut headroom: Vec<HeadroomGauge> = registry
             .headroom_cells()
             .into_iter()
@@ -231,8 +274,10 @@ impl Recorder {
         Snapshot {
             series,
             headroom,
-            overflowed_records: registry.overflowed_records(),
             spend,
+            overflowed_records: registry.overflowed_records()
+                + self.shared.attempts.overflowed_records(),
+            attempts,
         }
     }
 
@@ -240,6 +285,26 @@ impl Recorder {
     pub fn prices(&self) -> &PriceTable {
         &self.shared.prices
     }
+}
+
+/// Every series of `registry`, sorted by labels.
+fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
+    let mut series: Vec<SeriesSnapshot> = registry
+        .all_series()
+        .iter()
+        .map(|s| SeriesSnapshot {
+            labels: s.labels.clone(),
+            totals: s.totals(),
+            latency_ms: s.latency.to_histogram(),
+            time_to_first_chunk_ms: s.stream.get().map(|h| h.time_to_first_chunk.to_histogram()),
+            time_per_output_chunk_ms: s
+                .stream
+                .get()
+                .map(|h| h.time_per_output_chunk.to_histogram()),
+        })
+        .collect();
+    series.sort_by(|a, b| a.labels.cmp(&b.labels));
+    series
 }
 
 impl Default for Recorder {
@@ -252,6 +317,11 @@ impl CallObserver for Recorder {
     #[inline]
     fn observe(&self, call: &Call<'_>) {
         self.record(call);
+    }
+
+    #[inline]
+    fn observe_attempt(&self, attempt: &Attempt<'_>) {
+        self.record_attempt(attempt);
     }
 }
 

@@ -1,7 +1,7 @@
 //! One series: its labels, the shared atomic latency histogram, the per-thread counter shards
 //! and what exited threads left behind.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::atomic_hdr::AtomicHdr;
 use super::headroom::HeadroomCell;
@@ -11,6 +11,9 @@ use super::shard::{SeriesShard, Totals};
 pub struct Series {
     pub labels: SeriesLabels,
     pub latency: AtomicHdr,
+    /// Streamed calls' timings, allocated by the series' first stream (most series never see
+    /// one, and a non-streamed call pays one branch).
+    pub stream: OnceLock<StreamHdrs>,
     pub headroom: Arc<HeadroomCell>,
     shards: Mutex<Shards>,
     /// Written only while the registry lock is held (calls that cannot use a thread's own
@@ -29,10 +32,19 @@ impl Series {
         Series {
             labels,
             latency: AtomicHdr::new(),
+            stream: OnceLock::new(),
             headroom,
             shards: Mutex::default(),
             locked_shard: SeriesShard::default(),
         }
+    }
+
+    /// The stream histograms, allocated on first use.
+    pub fn stream(&self) -> &StreamHdrs {
+        self.stream.get_or_init(|| StreamHdrs {
+            time_to_first_chunk: AtomicHdr::new(),
+            time_per_output_chunk: AtomicHdr::new(),
+        })
     }
 
     /// A new shard for the calling thread (its first call on this series).
@@ -67,4 +79,10 @@ impl Series {
         // The guarded data stays consistent at every step, so a poisoned lock is still usable.
         self.shards.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Time to first chunk and time per output chunk of a series' streamed calls (ms).
+pub struct StreamHdrs {
+    pub time_to_first_chunk: AtomicHdr,
+    pub time_per_output_chunk: AtomicHdr,
 }

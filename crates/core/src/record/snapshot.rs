@@ -12,10 +12,14 @@ pub struct Snapshot {
     pub series: Vec<SeriesSnapshot>,
     /// Last rate-limit headroom per (model, key id, kind), sorted.
     pub headroom: Vec<HeadroomGauge>,
-    /// Calls recorded into an overflow series because a label was over its bound.
+    /// Calls (and attempts) recorded into an overflow series because a label was over its bound.
     pub overflowed_records: u64,
     /// Cost per (model, key id, operation), from the token counters and the recorder's prices.
     pub spend: Vec<crate::cost::Spend>,
+    /// Every attempt series, sorted by labels: each attempt counted as a one-attempt call
+    /// (`totals.calls` = attempts, `latency_ms` = each attempt's own duration), labelled by how
+    /// that attempt ended. What `http.client.request.duration` exports.
+    pub attempts: Vec<SeriesSnapshot>,
 }
 
 #[derive(Clone, Debug)]
@@ -26,6 +30,11 @@ pub struct SeriesSnapshot {
     /// Call latency in milliseconds (1 ms … 10 min, 2 significant digits: exact below 256 ms,
     /// then buckets 0.8% of the value wide; see [`super::atomic_hdr`]).
     pub latency_ms: Histogram<u64>,
+    /// Streamed calls only (`None` until the series' first stream): time from sending the
+    /// request to the first output chunk, ms (same bounds as `latency_ms`).
+    pub time_to_first_chunk_ms: Option<Histogram<u64>>,
+    /// Streamed calls only: mean time between output chunks per stream, ms.
+    pub time_per_output_chunk_ms: Option<Histogram<u64>>,
 }
 
 impl SeriesSnapshot {
@@ -78,4 +87,18 @@ impl Snapshot {
     pub fn total_calls(&self) -> u64 {
         self.series.iter().map(|s| s.totals.calls).sum()
     }
+}
+
+/// (lowest equivalent ms, count) of every non-empty bucket of `h`, by value: what an exporter
+/// replays into an OpenTelemetry histogram (the same placement as the Prometheus renderer's
+/// `count_between(0, le)`, so both agree bucket for bucket).
+pub fn recorded_buckets(h: &Histogram<u64>) -> Vec<(u64, u64)> {
+    h.iter_recorded()
+        .map(|v| {
+            (
+                h.lowest_equivalent(v.value_iterated_to()),
+                v.count_at_value(),
+            )
+        })
+        .collect()
 }

@@ -241,3 +241,46 @@ fn interleaved_series_on_one_thread_each_get_their_own_calls() {
     assert_eq!(calls_of(models[2]), 20);
     assert_eq!(snapshot.total_calls(), 80);
 }
+
+#[test]
+fn attempts_are_series_of_their_own_and_keep_the_429_a_retry_absorbed() {
+    let recorder = Recorder::new();
+    let limited = Outcome::bare(Some(429), Some("rate_limit_error"), Class::RateLimit);
+    let ok = success();
+    let attempt = |outcome, number, latency_ms| crate::call::Attempt {
+        operation: "chat",
+        model: "claude-sonnet-4-6",
+        key_id: "k-0000abcd",
+        outcome,
+        number,
+        latency: Duration::from_millis(latency_ms),
+        server_address: "api.anthropic.com",
+        server_port: 443,
+    };
+    recorder.observe_attempt(&attempt(&limited, 1, 40));
+    recorder.observe_attempt(&attempt(&ok, 2, 900));
+    let mut c = call("claude-sonnet-4-6", &ok, 1500);
+    c.attempts = 2;
+    recorder.record(&c);
+
+    let snapshot = recorder.snapshot();
+    assert_eq!(snapshot.series.len(), 1, "the call ended in success only");
+    assert_eq!(snapshot.series[0].labels.status, Some(200));
+    let by_status = |status| {
+        snapshot
+            .attempts
+            .iter()
+            .find(|s| s.labels.status == Some(status))
+            .unwrap_or_else(|| panic!("no attempt series for {status}"))
+    };
+    let rate_limited = by_status(429);
+    assert_eq!(rate_limited.calls(), 1);
+    assert_eq!(
+        rate_limited.labels.error_type.as_deref(),
+        Some("rate_limit_error")
+    );
+    assert_eq!(rate_limited.latency_quantile_ms(0.5), 40);
+    assert_eq!(by_status(200).calls(), 1);
+    assert_eq!(snapshot.attempts.len(), 2);
+    assert_eq!(snapshot.total_calls(), 1, "attempts are not calls");
+}

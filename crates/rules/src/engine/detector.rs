@@ -106,7 +106,11 @@ impl Detector {
                 since: None,
             })),
             RuleKind::Any { .. } => Detector::Any,
-            RuleKind::LatencyPercentile { .. } => Detector::Latency(Box::new(Latency::new(w))),
+            RuleKind::LatencyPercentile { measure, .. } => {
+                let mut latency = Latency::new(w);
+                latency.measure = *measure;
+                Detector::Latency(Box::new(latency))
+            }
             RuleKind::CreditRunway { .. } => {
                 Detector::Runway(Box::new(Runway::new(kind, eval_end)))
             }
@@ -128,7 +132,7 @@ impl Detector {
             Detector::Burst(b) => b.ring.add(sec, c),
             Detector::Baseline(b) => b.add(sec, matched, call),
             Detector::Any => true,
-            Detector::Latency(l) => match call.latency_ms {
+            Detector::Latency(l) => match l.measure.of(call) {
                 Some(ms) if matched => l.add(sec, ms),
                 _ => true,
             },
@@ -396,6 +400,8 @@ pub struct Latency {
     slot_s: i64,
     window_s: i64,
     cached: Option<(i64, u64, f64)>,
+    /// Which latency of a call it reads.
+    measure: crate::model::Measure,
 }
 
 thread_local! {
@@ -417,6 +423,7 @@ impl Latency {
             slot_s,
             window_s,
             cached: None,
+            measure: crate::model::Measure::Latency,
         }
     }
 

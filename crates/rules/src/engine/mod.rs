@@ -32,7 +32,7 @@ use render::Facts;
 pub use restore::{FiringInstance, NotRestored};
 use rotation::Rotations;
 
-use super::model::{GroupField, Rule, RuleKind, RuleSet};
+use super::model::{GroupField, Rule, RuleKind, RuleSet, Scope};
 use super::normalise::normalise_message;
 use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::classify::Class;
@@ -117,6 +117,8 @@ pub struct Engine {
     stats: EngineStats,
     models: label_bound::LabelBound,
     spend: spend::SpendState,
+    /// Whether any rule has `scope: attempts` (else attempts are not even looked at).
+    has_attempt_rules: bool,
 }
 
 /// Removes up to `n` series that are neither pending nor firing, least recently seen first.
@@ -346,6 +348,7 @@ impl Engine {
             })
             .max()
             .unwrap_or(0);
+        let has_attempt_rules = rules.rules.iter().any(|r| r.scope == Scope::Attempts);
         Engine {
             rules,
             groups,
@@ -358,6 +361,7 @@ impl Engine {
             stats: EngineStats::default(),
             models: label_bound::LabelBound::new(callwatch_core::record::Limits::default().models),
             spend: spend::SpendState::default(),
+            has_attempt_rules,
         }
     }
 
@@ -381,10 +385,18 @@ impl Engine {
         self.eval_end.map(at_second)
     }
 
-    /// Any line of an event log.
+    /// Any line of an event log. A line carries the call only, so its last attempt stands for
+    /// its attempts: attempt-scoped rules count it too (the live agent instead feeds every
+    /// attempt with [`Engine::observe_attempt`] and each call with [`Engine::observe`]).
     pub fn observe_event(&mut self, event: &Event<'_>) -> Vec<Alert> {
         match event {
-            Event::Call(call) => self.observe(call),
+            Event::Call(call) => {
+                let mut fired = self.observe(call);
+                if self.has_attempt_rules {
+                    fired.extend(self.observe_scoped(call, Scope::Attempts));
+                }
+                fired
+            }
             Event::KeyRotated(r) => {
                 self.key_rotated(r);
                 Vec::new()
@@ -398,10 +410,28 @@ impl Engine {
         self.rotations.explicit(&rotation.key_id, rotation.ts);
     }
 
-    /// One finished call. Returns the `any` rules it fired (at the call's time).
+    /// One finished call (for rules of `scope: calls`). Returns the `any` rules it fired (at
+    /// the call's time).
     pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
-        // Priced under its own model name, before a model past the bound becomes `_overflow`.
-        let usd = self.spend.observe(call);
+        self.observe_scoped(call, Scope::Calls)
+    }
+
+    /// One finished HTTP attempt, as the call it belongs to would look had it ended there (for
+    /// rules of `scope: attempts`): a 429 that a retry will absorb is counted when it happens.
+    pub fn observe_attempt(&mut self, attempt: &CallEvent<'_>) -> Vec<Alert> {
+        if !self.has_attempt_rules {
+            return Vec::new();
+        }
+        self.observe_scoped(attempt, Scope::Attempts)
+    }
+
+    fn observe_scoped(&mut self, call: &CallEvent<'_>, scope: Scope) -> Vec<Alert> {
+        // Priced under its own model name, before a model past the bound becomes `_overflow`;
+        // an attempt is not spend of its own (its call is priced when it ends).
+        let usd = match scope {
+            Scope::Calls => self.spend.observe(call),
+            Scope::Attempts => Default::default(),
+        };
         let overflowed;
         let call = match call.model.as_deref() {
             Some(model) if !self.models.admits(model) => {
@@ -419,9 +449,11 @@ impl Engine {
         let sec = call.ts.unix_timestamp();
         let eval_end = *self.eval_end.get_or_insert(sec);
         self.last_call = self.last_call.max(sec);
-        self.stats.calls += 1;
-        if let Some(key) = call.key_id.as_deref() {
-            self.rotations.observe_key(key, call.ts);
+        if scope == Scope::Calls {
+            self.stats.calls += 1;
+            if let Some(key) = call.key_id.as_deref() {
+                self.rotations.observe_key(key, call.ts);
+            }
         }
         let mut fired = Vec::new();
         let mut late = false;
@@ -505,6 +537,9 @@ impl Engine {
             series.last_seen = series.last_seen.max(sec);
             for (pos, &rule_index) in group.rules.iter().enumerate() {
                 let rule = &rules.rules[rule_index];
+                if rule.scope != scope {
+                    continue;
+                }
                 let state = &mut series.states[pos];
                 let matched = rule.matcher.matches(call);
                 if !state.detector.add(sec, matched, call, usd) {
@@ -722,6 +757,48 @@ mod tests {
     use super::*;
     use crate::default_rules;
     use time::macros::datetime;
+
+    #[test]
+    fn rate_limit_pressure_counts_429_attempts_that_retries_absorbed() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        let with_model = |mut c: CallEvent<'static>| {
+            c.model = Some("m".into());
+            c
+        };
+        // Two minutes of 2 calls a second, each a 429 attempt and then a 200 attempt: every
+        // call succeeds, half the attempts were rate limited.
+        for s in 0..120 {
+            let t = t0 + TimeDuration::seconds(s);
+            e.tick(t);
+            for _ in 0..2 {
+                let limited = with_model(CallEvent::new(t, Some(429), Some("rate_limit_error")));
+                let ok = with_model(CallEvent::new(t, Some(200), None));
+                e.observe_attempt(&limited);
+                e.observe_attempt(&ok);
+                e.observe(&ok);
+            }
+        }
+        e.tick(t0 + TimeDuration::seconds(121));
+        let firing: Vec<&str> = e.firing().map(|a| a.rule.as_str()).collect();
+        assert_eq!(firing, ["RateLimitPressure"], "{firing:?}");
+        assert_eq!(e.stats().calls, 240, "attempts are not counted as calls");
+    }
+
+    #[test]
+    fn a_call_ending_in_429_alone_does_not_feed_an_attempt_scoped_rule_live() {
+        let mut e = Engine::new(default_rules());
+        let t0 = datetime!(2026-11-20 08:00:00 UTC);
+        for s in 0..120 {
+            let t = t0 + TimeDuration::seconds(s);
+            e.tick(t);
+            let mut c = CallEvent::new(t, Some(429), Some("rate_limit_error"));
+            c.model = Some("m".into());
+            e.observe(&c);
+        }
+        e.tick(t0 + TimeDuration::seconds(121));
+        assert_eq!(e.firing().count(), 0);
+    }
 
     #[test]
     fn ticks_without_calls_and_huge_gaps_do_not_panic() {
