@@ -136,7 +136,9 @@ pub enum InitError {
 }
 
 pub(crate) fn start(config: Config) -> Result<Guard, InitError> {
-    // `[prices]` and `[budget]` of CALLWATCH_CONFIG, and the CALLWATCH_* budget variables.
+    // `[prices]` and `[budget]` of CALLWATCH_CONFIG, and the CALLWATCH_* budget variables:
+    // read only where something exports or judges spend.
+    #[cfg(any(feature = "otlp", feature = "agent"))]
     let spend = match &config.notify_config {
         Some(path) => callwatch_core::cost::SpendConfig::load(path),
         None => callwatch_core::cost::SpendConfig::from_env(&|k| std::env::var(k).ok(), &|f| {
@@ -144,7 +146,10 @@ pub(crate) fn start(config: Config) -> Result<Guard, InitError> {
         }),
     }
     .map_err(|e| InitError::Notify(e.to_string()))?;
+    #[cfg(any(feature = "otlp", feature = "agent"))]
     let recorder = Recorder::builder().prices(spend.prices.clone()).build();
+    #[cfg(not(any(feature = "otlp", feature = "agent")))]
+    let recorder = Recorder::builder().build();
     #[cfg(feature = "otlp")]
     let export = export::Export::start(&config, &recorder)?;
     #[cfg(not(feature = "otlp"))]
@@ -156,7 +161,7 @@ pub(crate) fn start(config: Config) -> Result<Guard, InitError> {
     }
     #[cfg(feature = "agent")]
     let agent = agent::BackgroundAgent::start_if_configured(&config, &recorder, spend)?;
-    #[cfg(not(feature = "agent"))]
+    #[cfg(all(feature = "otlp", not(feature = "agent")))]
     let _ = spend;
     #[cfg(not(feature = "agent"))]
     if let Some(setting) = agent_settings(&config) {

@@ -15,18 +15,24 @@
 //! assert!((price.cost_usd(&TokenCounts::of(&usage)) - 0.0105).abs() < 1e-12);
 //! ```
 
+#[cfg(feature = "prices")]
 mod config;
+#[cfg(feature = "prices")]
 mod prices;
 mod prometheus;
 mod spend;
 
+#[cfg(feature = "prices")]
 pub use config::{
     parses_as_toml, Budget, Credit, SpendConfig, SpendConfigError, ENV_CREDIT_AS_OF,
     ENV_CREDIT_BALANCE_USD, ENV_MONTHLY_SPEND_LIMIT_USD, ENV_PRICES,
 };
+#[cfg(feature = "prices")]
 pub use prices::{parse_rows, Price, PriceError, PriceTable, EMBEDDED_PRICES, PRICE_UNIT};
 pub(crate) use prometheus::render_prometheus;
-pub use spend::{spend, warn_unpriced_once, Spend};
+pub use spend::Spend;
+#[cfg(feature = "prices")]
+pub use spend::{spend, warn_unpriced_once};
 
 use crate::classify::Usage;
 
@@ -66,5 +72,5 @@ impl TokenCounts {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "prices"))]
 mod tests;

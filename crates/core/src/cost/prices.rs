@@ -243,8 +243,14 @@ pub fn parse_rows(
 }
 
 fn parse_date(s: &str) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &format).ok()
+    // `YYYY-MM-DD`, nothing else (no time, no offset): a date is what the table is "as of".
+    let mut parts = s.trim().splitn(3, '-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
 }
 
 /// The 1-based line where `key` is first written as a key or inside a table header.

@@ -1,10 +1,15 @@
 //! Dollars per model, key id and operation, from a snapshot's token counters at collection
 //! time (never on the hot path). Counters only grow, so each row's `usd` is a counter too.
 
+#[cfg(feature = "prices")]
 use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "prices")]
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::{PriceTable, TokenCounts};
+#[cfg(feature = "prices")]
+use super::PriceTable;
+use super::TokenCounts;
+#[cfg(feature = "prices")]
 use crate::record::SeriesSnapshot;
 
 /// Spend of one (model, key id, operation).
@@ -23,6 +28,7 @@ pub struct Spend {
 }
 
 /// Sums every series into one row per (model, key id, operation), sorted.
+#[cfg(feature = "prices")]
 pub fn spend(series: &[SeriesSnapshot], prices: &PriceTable) -> Vec<Spend> {
     let mut rows: BTreeMap<(&str, &str, &str), Spend> = BTreeMap::new();
     for s in series {
@@ -57,9 +63,11 @@ pub fn spend(series: &[SeriesSnapshot], prices: &PriceTable) -> Vec<Spend> {
 }
 
 /// Models warned about, bounded (the recorder bounds model labels too).
+#[cfg(feature = "prices")]
 const MAX_WARNED: usize = 1024;
 
 /// One warning per model per process: the unpriced series keeps counting after it.
+#[cfg(feature = "prices")]
 pub fn warn_unpriced_once(model: &str) {
     static WARNED: OnceLock<Mutex<BTreeSet<String>>> = OnceLock::new();
     let mut warned = WARNED

@@ -53,6 +53,7 @@ pub use shard::{token_slot, Totals, ATTEMPT_SLOTS, TOKEN_SLOTS};
 pub use snapshot::{recorded_buckets, HeadroomGauge, SeriesSnapshot, Snapshot};
 
 use crate::call::{Attempt, Call, CallObserver};
+#[cfg(feature = "prices")]
 use crate::cost::PriceTable;
 use local::Lookup;
 use registry::Registry;
@@ -70,6 +71,7 @@ struct Shared {
     alive: Arc<()>,
     registry: Registry,
     /// Prices snapshots turn token counts into dollars with.
+    #[cfg(feature = "prices")]
     prices: Arc<PriceTable>,
     /// Attempts, each recorded as a one-attempt call in a label space of its own (its own
     /// thread-cache id), so a 429 that a retry absorbed is a series of its own here while the
@@ -84,6 +86,7 @@ static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone, Debug, Default)]
 pub struct RecorderBuilder {
     limits: Limits,
+    #[cfg(feature = "prices")]
     prices: Option<Arc<PriceTable>>,
 }
 
@@ -124,6 +127,7 @@ impl RecorderBuilder {
         self
     }
     /// The price table snapshots compute `callwatch.cost` with (default: the shipped one).
+    #[cfg(feature = "prices")]
     pub fn prices(mut self, prices: Arc<PriceTable>) -> Self {
         self.prices = Some(prices);
         self
@@ -135,6 +139,7 @@ impl RecorderBuilder {
                 id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
                 alive: Arc::new(()),
                 registry: Registry::new(self.limits),
+                #[cfg(feature = "prices")]
                 prices: self
                     .prices
                     .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
@@ -270,7 +275,11 @@ impl Recorder {
             })
             .collect();
         headroom.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        // Dollars need the price table (feature `prices`); without it, tokens are still counted.
+        #[cfg(feature = "prices")]
         let spend = crate::cost::spend(&series, &self.shared.prices);
+        #[cfg(not(feature = "prices"))]
+        let spend = Vec::new();
         Snapshot {
             series,
             headroom,
@@ -282,6 +291,7 @@ impl Recorder {
     }
 
     /// The prices snapshots use.
+    #[cfg(feature = "prices")]
     pub fn prices(&self) -> &PriceTable {
         &self.shared.prices
     }

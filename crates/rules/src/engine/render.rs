@@ -126,11 +126,16 @@ impl Facts<'_> {
                 ((v.runway_s? / 60.0).round() * 60.0) as u64,
             )),
             "exhausted_at" => {
-                let at = self.since + time::Duration::seconds(v.runway_s?.min(1e11) as i64);
-                at.format(time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute] UTC"
-                ))
-                .ok()?
+                let at = (self.since + time::Duration::seconds(v.runway_s?.min(1e11) as i64))
+                    .to_offset(time::UtcOffset::UTC);
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                    at.year(),
+                    u8::from(at.month()),
+                    at.day(),
+                    at.hour(),
+                    at.minute()
+                )
             }
             "burn_rate" => format!("${:.2}/h", v.rate_usd_per_s? * 3600.0),
             "remaining" => format!("${:.2}", v.remaining_usd?),
