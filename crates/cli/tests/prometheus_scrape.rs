@@ -21,6 +21,7 @@ const FAKE_KEYS: [&str; 2] = ["sk-ant-FAKE-scrape-0001", "sk-ant-FAKE-scrape-000
 fn substitute(expr: &str) -> String {
     expr.replace("$__rate_interval", "30s")
         .replace("$model", ".*")
+        .replace("$provider", ".*")
 }
 
 async fn drive(
