@@ -264,40 +264,8 @@ pub fn dashboard() -> Value {
                 "current": {},
                 "hide": 0
             },
-            {
-                "name": "provider",
-                "label": "Provider",
-                "type": "query",
-                "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                "definition": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_PROVIDER_NAME)),
-                "query": {
-                    "query": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_PROVIDER_NAME)),
-                    "refId": "PrometheusVariableQueryEditor-VariableQuery"
-                },
-                "refresh": 2,
-                "includeAll": true,
-                "multi": true,
-                "allValue": ".*",
-                "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
-                "sort": 1
-            },
-            {
-                "name": "model",
-                "label": "Model",
-                "type": "query",
-                "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                "definition": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_REQUEST_MODEL)),
-                "query": {
-                    "query": format!("label_values({}, {})", super::metrics::CALLS.prom(), promql::label(names::GEN_AI_REQUEST_MODEL)),
-                    "refId": "PrometheusVariableQueryEditor-VariableQuery"
-                },
-                "refresh": 2,
-                "includeAll": true,
-                "multi": true,
-                "allValue": ".*",
-                "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
-                "sort": 1
-            }
+            label_variable("provider", "Provider", names::GEN_AI_PROVIDER_NAME),
+            label_variable("model", "Model", names::GEN_AI_REQUEST_MODEL)
         ]},
         "panels": panels,
     })
@@ -347,4 +315,31 @@ fn panel(
         });
     }
     value
+}
+
+/// A multi-select dashboard variable over one label of the calls series, "All" by default
+/// (sent as `.*`, so every panel's `=~"$name"` matcher keeps every series).
+fn label_variable(name: &str, label: &str, attribute: &str) -> Value {
+    let query = format!(
+        "label_values({}, {})",
+        super::metrics::CALLS.prom(),
+        promql::label(attribute)
+    );
+    json!({
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        "definition": query,
+        "query": {
+            "query": query,
+            "refId": "PrometheusVariableQueryEditor-VariableQuery"
+        },
+        "refresh": 2,
+        "includeAll": true,
+        "multi": true,
+        "allValue": ".*",
+        "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
+        "sort": 1
+    })
 }
