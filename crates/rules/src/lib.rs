@@ -6,6 +6,7 @@ mod load;
 mod locate;
 mod model;
 mod normalise;
+mod reorder;
 pub mod replay;
 mod template;
 pub mod testing;

@@ -1,15 +1,18 @@
 //! The rules over an event log in event time, one line at a time: what `callwatch replay` does,
 //! as a library so the CLI and the replay bench run the same code.
 //!
-//! Lines may arrive a little out of order: every call is counted into its own second at once,
-//! and the engine's clock (ticks) trails the newest timestamp by [`REORDER_S`], so a call up to
-//! that late still lands before its second is evaluated. `any` rules fire at the call itself.
-//! At end of input ([`Replay::finish`]) the clock stops at the last event: nothing resolves that
-//! had not resolved in event time.
+//! Lines may arrive a little out of order: each event is held until the newest timestamp is
+//! [`REORDER_S`] past it and released in timestamp order (`crate::reorder`), and the engine's
+//! clock (ticks) trails the newest timestamp by the same slack, so a call up to that late lands
+//! before its second is evaluated and an `any` rule fires at the call that came first in time.
+//! A call later than that is still counted into its own second. At end of input
+//! ([`Replay::finish`]) every held event is released and the clock stops at the last event:
+//! nothing resolves that had not resolved in event time.
 
 use time::OffsetDateTime;
 
 use super::Engine;
+use crate::reorder::ReorderBuffer;
 use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::event::{parse_line, Event, EventError};
 
@@ -32,6 +35,7 @@ pub struct ReplayTotals {
 pub struct Replay {
     engine: Engine,
     newest: Option<i64>,
+    held: ReorderBuffer<Event<'static>>,
     totals: ReplayTotals,
 }
 
@@ -44,6 +48,7 @@ impl Replay {
         Replay {
             engine,
             newest: None,
+            held: ReorderBuffer::default(),
             totals: ReplayTotals::default(),
         }
     }
@@ -73,23 +78,38 @@ impl Replay {
             }),
         };
         let event = event.inspect_err(|_| self.totals.malformed += 1)?;
-        let sec = event.ts().unix_timestamp();
-        if self.newest.is_none_or(|n| sec > n) {
-            self.newest = Some(sec);
-            let alerts = self.engine.tick(at_second(sec - REORDER_S));
-            self.emit(alerts, out);
-        }
         match &event {
             Event::Call(_) => self.totals.calls += 1,
             Event::KeyRotated(_) => self.totals.rotations += 1,
         }
-        let alerts = self.engine.observe_event(&event);
-        self.emit(alerts, out);
+        let ts = event.ts();
+        let sec = ts.unix_timestamp();
+        let advanced = self.newest.is_none_or(|n| sec > n);
+        if advanced {
+            self.newest = Some(sec);
+        }
+        self.held
+            .push(ts.unix_timestamp_nanos(), event.into_owned());
+        let horizon = self.newest.unwrap_or(sec) - REORDER_S;
+        // Everything in the horizon's second or before it is due; then that second is evaluated.
+        let due_through = i128::from(horizon + 1) * 1_000_000_000 - 1;
+        while let Some(event) = self.held.pop_through(due_through) {
+            let alerts = self.engine.observe_event(&event);
+            self.emit(alerts, out);
+        }
+        if advanced {
+            let alerts = self.engine.tick(at_second(horizon));
+            self.emit(alerts, out);
+        }
         Ok(())
     }
 
     /// End of input: the clock moves to the last event's second (no invented resolutions).
     pub fn finish(&mut self, out: &mut Vec<Alert>) {
+        while let Some(event) = self.held.pop() {
+            let alerts = self.engine.observe_event(&event);
+            self.emit(alerts, out);
+        }
         if let Some(n) = self.newest {
             let alerts = self.engine.tick(at_second(n));
             self.emit(alerts, out);
@@ -108,5 +128,57 @@ impl Replay {
         } else {
             out.extend(alerts);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::default_rules;
+
+    fn call(ts: &str, status: u16, error_type: &str, request_id: &str) -> String {
+        format!(
+            r#"{{"attempts":1,"error_type":"{error_type}","key_id":"k-1","latency_ms":12.0,"model":"claude-sonnet-4-5","operation":"chat","request_id":"{request_id}","status":{status},"ts":"{ts}"}}"#
+        )
+    }
+
+    /// The held-out generator's finding: with the earlier billing call written second, the
+    /// outage was dated (and its request id named) from the later one.
+    #[test]
+    fn an_outage_fires_at_the_first_billing_call_in_time_not_in_the_file() {
+        let lines = [
+            call("2026-11-30T09:37:30.000Z", 200, "null", "req_ok"),
+            call(
+                "2026-11-30T09:37:32.827Z",
+                400,
+                "billing_error",
+                "req_second",
+            ),
+            call(
+                "2026-11-30T09:37:32.754Z",
+                400,
+                "billing_error",
+                "req_first",
+            ),
+            call("2026-11-30T09:37:40.000Z", 200, "null", "req_later"),
+        ];
+        let mut replay = Replay::new(Engine::new(default_rules()));
+        let mut alerts = Vec::new();
+        for line in &lines {
+            let line = line.replace(r#""error_type":"null""#, r#""error_type":null"#);
+            replay
+                .line(line.as_bytes(), &mut alerts)
+                .expect("valid line");
+        }
+        replay.finish(&mut alerts);
+        let firing: Vec<&Alert> = alerts
+            .iter()
+            .filter(|a| a.rule == "BillingOutage" && a.state == AlertState::Firing)
+            .collect();
+        assert_eq!(firing.len(), 1, "{alerts:?}");
+        assert_eq!(
+            firing[0].at,
+            time::macros::datetime!(2026-11-30 09:37:32.754 UTC)
+        );
     }
 }
