@@ -86,7 +86,13 @@ static PATTERNS: LazyLock<[Pattern; 5]> = LazyLock::new(|| {
                 r#"(?i)\b((?:x-)?api[_\-]?key|access[_\-]?token|auth[_\-]?token|secret|client[_\-]?secret|password|passwd|routing[_\-]?key)("?\s*:\s*"?)[^&\s"',;}]+"#,
             ),
             replacement: "$1$2<redacted>",
-            may_match: |t| t.contains(':') && names_a_secret(t),
+            // Only the compound names: `max_tokens: 9000 > 8192` must not pay for the regex.
+            may_match: |t| {
+                t.contains(':')
+                    && ["api", "access", "auth", "secret", "passw", "routing"]
+                        .iter()
+                        .any(|w| contains_ignore_case(t, w))
+            },
         },
     ]
 });
@@ -227,6 +233,11 @@ mod tests {
             Just("passwd".to_owned()),
             Just("Signature".to_owned()),
             Just("routing_key".to_owned()),
+            Just("Access-Token".to_owned()),
+            Just("auth_token".to_owned()),
+            Just("client-secret".to_owned()),
+            Just("password".to_owned()),
+            Just("max_tokens".to_owned()),
             "[A-Za-z0-9_./+ -]{0,12}",
         ];
         proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())

@@ -37,6 +37,7 @@ use super::normalise::normalise_message;
 use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::classify::Class;
 use callwatch_core::event::{CallEvent, Event, KeyRotation};
+use std::cell::OnceCell;
 
 /// Most series (distinct group-by values) per group. At the limit the idle series (neither
 /// pending nor firing) seen longest ago make room, a tenth at a time, so a flood of one-off key
@@ -203,7 +204,9 @@ impl RuleState {
         }
     }
 
-    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64) {
+    /// `normalised` is the call's normalised message, computed once per call for every rule
+    /// that matches it (normalising redacts, which is the costly part).
+    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: &OnceCell<String>) {
         self.last_match = Some(self.last_match.map_or(call.ts, |t| t.max(call.ts)));
         if self.phase.is_firing() {
             self.incident.matched += 1;
@@ -218,7 +221,8 @@ impl RuleState {
             self.error_types.add(t, sec);
         }
         if let Some(m) = call.message.as_deref() {
-            self.messages.add(&normalise_message(m), sec);
+            self.messages
+                .add(normalised.get_or_init(|| normalise_message(m)), sec);
         }
         if let Some(id) = call.request_id.as_deref() {
             if self.request_ids.len() < REQUEST_IDS {
@@ -457,6 +461,7 @@ impl Engine {
         }
         let mut fired = Vec::new();
         let mut late = false;
+        let normalised = OnceCell::new();
         let Engine {
             rules,
             groups,
@@ -548,7 +553,7 @@ impl Engine {
                 if !matched {
                     continue;
                 }
-                state.note_match(call, sec);
+                state.note_match(call, sec, &normalised);
                 if matches!(rule.kind, RuleKind::Any { .. }) && !state.phase.is_firing() {
                     let values = Values {
                         count: Some(1),
