@@ -229,6 +229,29 @@ async fn every_grafana_panel_query_returns_data_from_a_real_prometheus() {
     assert!(!firing.is_empty(), "BillingOutage not firing in Prometheus");
     assert!(firing.iter().all(|a| a["metric"]["severity"] == "critical"));
 
+    // What the streaming panels show (printed: `--nocapture` to read every panel's values).
+    let mut shown = std::collections::HashMap::new();
+    for (panel, expr) in &queries {
+        let values = finite_values(&query(&client, &base, &substitute(expr)).await.unwrap());
+        println!("{panel}: {values:?}");
+        shown
+            .entry(panel.as_str())
+            .or_insert_with(Vec::new)
+            .extend(values);
+    }
+    // The stream's first chunk comes 20 ms after the request: no quantile can be below that.
+    let ttft = &shown["Time to first token p50 / p95 / p99 by model"];
+    assert!(
+        ttft.iter().all(|s| *s >= 0.02),
+        "time to first token {ttft:?}"
+    );
+    // Per cycle: 800 cache-read tokens of 1200 + 800 + 100 (and the stream's 12 uncached).
+    let share = &shown["Cache hit share by model"];
+    assert!(
+        share.iter().all(|s| (0.3..0.45).contains(s)),
+        "cache hit share {share:?} (expected about 800 / 2112)"
+    );
+
     // No API key reached a label.
     let series = client
         .get(format!("http://127.0.0.1:{admin}/metrics"))
