@@ -105,6 +105,12 @@ pub const RATELIMIT_REMAINING: Metric = Metric {
     unit: "{unit}",
     kind: Kind::Gauge,
 };
+/// Seconds until a rate limit runs out at its current drain, per model, key id and kind.
+pub const RATELIMIT_EXHAUSTION: Metric = Metric {
+    otel: names::CALLWATCH_RATELIMIT_EXHAUSTION,
+    unit: "s",
+    kind: Kind::Gauge,
+};
 pub const SERIES_OVERFLOW: Metric = Metric {
     otel: names::CALLWATCH_SERIES_OVERFLOW,
     unit: "{call}",
@@ -181,7 +187,7 @@ pub const TOKENS: Metric = Metric {
 
 /// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
 /// agent only.
-pub const OTLP: [Metric; 21] = [
+pub const OTLP: [Metric; 22] = [
     COST,
     COST_CACHE_SAVINGS,
     COST_UNPRICED,
@@ -197,6 +203,7 @@ pub const OTLP: [Metric; 21] = [
     TRUNCATED,
     RATELIMIT_HEADROOM,
     RATELIMIT_REMAINING,
+    RATELIMIT_EXHAUSTION,
     SERIES_OVERFLOW,
     HTTP_DURATION,
     NOTIFICATIONS,

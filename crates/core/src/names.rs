@@ -30,6 +30,9 @@ pub const CALLWATCH_TRUNCATED: &str = "callwatch.responses.truncated";
 pub const CALLWATCH_RATELIMIT_HEADROOM: &str = "callwatch.ratelimit.headroom";
 /// Rate-limit remaining (gauge, absolute).
 pub const CALLWATCH_RATELIMIT_REMAINING: &str = "callwatch.ratelimit.remaining";
+/// Seconds until a rate limit is exhausted at its current net drain (gauge, `s`; only while
+/// draining; see `record::exhaustion`).
+pub const CALLWATCH_RATELIMIT_EXHAUSTION: &str = "callwatch.ratelimit.exhaustion";
 /// Alerts currently firing (gauge).
 pub const CALLWATCH_ALERTS_FIRING: &str = "callwatch.alerts.firing";
 /// Calls the rules engine's bounded queue dropped (counter).

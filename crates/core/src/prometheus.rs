@@ -190,6 +190,26 @@ pub fn render_with(snapshot: &Snapshot, convention: Convention) -> String {
         );
     }
 
+    let exhaustion = prometheus_name(names::CALLWATCH_RATELIMIT_EXHAUSTION, "s", false);
+    header(
+        &mut out,
+        &exhaustion,
+        "gauge",
+        "Seconds until the rate limit is exhausted at its current net drain (while draining).",
+    );
+    for e in &snapshot.exhaustion {
+        let labels = join(&[
+            (
+                names::GEN_AI_PROVIDER_NAME,
+                names::PROVIDER_ANTHROPIC.to_owned(),
+            ),
+            (names::GEN_AI_REQUEST_MODEL, e.model.clone()),
+            (names::CALLWATCH_KEY_ID, e.key_id.clone()),
+            (names::CALLWATCH_RATELIMIT_KIND, e.kind.to_owned()),
+        ]);
+        let _ = writeln!(out, "{exhaustion}{{{labels}}} {}", e.seconds);
+    }
+
     render_attempts(&mut out, snapshot);
     render_streams(&mut out, snapshot, &labels, convention);
 
@@ -441,6 +461,24 @@ mod tests {
     use crate::call::{Attempt, CallObserver};
     use crate::classify::{Class, Outcome};
     use crate::record::Recorder;
+
+    #[test]
+    fn the_time_to_rate_limit_exhaustion_is_a_gauge_in_seconds() {
+        let mut snapshot = Recorder::new().snapshot();
+        snapshot.exhaustion.push(crate::record::Exhaustion {
+            model: "claude-sonnet-4-6".into(),
+            key_id: "k-1".into(),
+            kind: "input_tokens",
+            seconds: 90.5,
+        });
+        let text = super::render(&snapshot);
+        assert!(text.contains("# TYPE callwatch_ratelimit_exhaustion_seconds gauge"));
+        assert!(text.contains(
+            "callwatch_ratelimit_exhaustion_seconds{gen_ai_provider_name=\"anthropic\",\
+             gen_ai_request_model=\"claude-sonnet-4-6\",callwatch_key_id=\"k-1\",\
+             callwatch_ratelimit_kind=\"input_tokens\"} 90.5"
+        ));
+    }
 
     #[test]
     fn tokens_are_split_into_disjoint_kinds_and_input_usage_keeps_the_cache() {

@@ -200,6 +200,7 @@ impl Bridge {
                     snapshot: Snapshot {
                         series: Vec::new(),
                         headroom: Vec::new(),
+                        exhaustion: Vec::new(),
                         overflowed_records: 0,
                         spend: Vec::new(),
                         attempts: Vec::new(),

@@ -114,6 +114,26 @@ pub fn register(meter: &Meter, recorder: Recorder, convention: Convention) {
         })
         .build();
 
+    let b = Arc::clone(&bridge);
+    meter
+        .f64_observable_gauge(names::CALLWATCH_RATELIMIT_EXHAUSTION)
+        .with_unit("s")
+        .with_description(
+            "Seconds until the rate limit is exhausted at its current net drain (while draining).",
+        )
+        .with_callback(move |observer| {
+            for e in &b.current().snapshot.exhaustion {
+                let attrs = [
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, names::PROVIDER_ANTHROPIC),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, e.model.clone()),
+                    KeyValue::new(names::CALLWATCH_KEY_ID, e.key_id.clone()),
+                    KeyValue::new(names::CALLWATCH_RATELIMIT_KIND, e.kind),
+                ];
+                observer.observe(e.seconds, &attrs);
+            }
+        })
+        .build();
+
     let b = bridge;
     meter
         .u64_observable_gauge(names::CALLWATCH_RATELIMIT_REMAINING)
