@@ -15,7 +15,7 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION};
+use super::metrics::{GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION, RATELIMIT_EXHAUSTION};
 use super::rule_text::{fill, group_attribute};
 use callwatch_core::alert::Severity;
 use callwatch_core::names;
@@ -172,6 +172,16 @@ fn monitor(rule: &Rule, genai: &GenAi) -> Value {
                 format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (3 deviations, above only) around each model and key's recent spend, instead of the engine's EWMA baseline (half-life {}) with a CUSUM of the per-minute log ratio and a {min_ratio}x floor.", format_duration(*baseline_half_life)),
             )
         }
+        RuleKind::RateLimitRunway { window, below } => (
+            format!(
+                "min({}):min:{}{{*}}{by} < {}",
+                last(*window),
+                RATELIMIT_EXHAUSTION.datadog(),
+                below.as_secs()
+            ),
+            json!({"critical": below.as_secs(), "critical_recovery": below.as_secs() * 2}),
+            "Each agent measures the drain over its last 2 min of snapshots; the engine over the rule's window of event time.".to_owned(),
+        ),
         RuleKind::CreditRunway { .. } => (
             String::new(),
             Value::Null,
@@ -302,6 +312,10 @@ fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
             format_duration(*window)
         ),
         RuleKind::CreditRunway { .. } => format!("{name}: the credit runway is short"),
+        RuleKind::RateLimitRunway { below, .. } => format!(
+            "{name}: a rate limit{group} runs out in {{{{value}}}} s at the current drain (alert under {} s)",
+            below.as_secs()
+        ),
         RuleKind::LatencyPercentile { window, percentile, threshold_ms, .. } => format!(
             "{name}: p{} latency of {calls} calls{group} is {{{{value}}}} s over the last {} (alert at {} s = {threshold_ms} ms)",
             percentile.round(),

@@ -11,7 +11,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::metrics::{prom_label, GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION};
+use super::metrics::{
+    prom_label, GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION, RATELIMIT_EXHAUSTION,
+};
 use super::promql::{selector, sum_by};
 use super::rule_text::{fill, group_attribute, snake};
 use callwatch_core::names;
@@ -196,6 +198,25 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
     let mut keep_firing_for = rule.keep_firing_for;
     let value_is_share;
     let expr = match &rule.kind {
+        RuleKind::RateLimitRunway { below, .. } => {
+            let left = format!("{prefix}:seconds_left");
+            let min = if by.is_empty() {
+                "min".to_owned()
+            } else {
+                format!("min by ({}) ", by.join(", "))
+            };
+            record(
+                &mut out,
+                &left,
+                &format!("{min}({})", selector(&RATELIMIT_EXHAUSTION.prom(), "")),
+            );
+            notes.push(format!(
+                "each agent measures the drain over the last {} of snapshots (callwatch.ratelimit.exhaustion); the engine over `window` of event time",
+                format_duration(callwatch_core::record::EXHAUSTION_WINDOW)
+            ));
+            value_is_share = false;
+            format!("{left} < {}", below.as_secs())
+        }
         RuleKind::CreditRunway { below, .. } => {
             let labels: Vec<String> = rule
                 .labels
@@ -503,6 +524,17 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
             ),
             "baseline" => read_back(baseline_record.clone(), "humanizePercentage"),
             "latency_ms" => Some("{{ $value | printf \"%.0f\" }}".into()),
+            // ratelimit_runway: the value is the seconds left on the tightest limit of the group
+            // (the record drops the kind to take the minimum over them).
+            "runway" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("{{ $value | humanizeDuration }}".into())
+            }
+            "constraint" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("tightest".into())
+            }
+            "exhausted_at" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("{{ $value | humanizeDuration }} from now".into())
+            }
             "spend_rate" => Some("{{ $value | printf \"$%.2f/min\" }}".into()),
             "baseline_rate" => read_back(
                 records

@@ -97,11 +97,19 @@ impl Trends {
 fn seconds_left(trail: &VecDeque<Sample>) -> Option<f64> {
     let (first, last) = (trail.front()?, trail.back()?);
     let span = last.at.saturating_duration_since(first.at);
-    if span < MIN_SPAN || last.remaining >= first.remaining {
+    time_left((0.0, first.remaining), (span.as_secs_f64(), last.remaining))
+}
+
+/// Seconds until `remaining` reaches zero, from its oldest and newest value in the window as
+/// (seconds, remaining): `remaining ÷ drain`, when the two span [`MIN_SPAN`] and it is
+/// draining. The recorder's gauges and the rules engine (in event time) both judge with this.
+pub fn time_left(oldest: (f64, u64), newest: (f64, u64)) -> Option<f64> {
+    let span = newest.0 - oldest.0;
+    if span < MIN_SPAN.as_secs_f64() || newest.1 >= oldest.1 {
         return None;
     }
-    let drain = (first.remaining - last.remaining) as f64 / span.as_secs_f64();
-    Some(last.remaining as f64 / drain)
+    let drain = (oldest.1 - newest.1) as f64 / span;
+    Some(newest.1 as f64 / drain)
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use cost_tokens::CacheTokens;
-pub use exhaustion::Exhaustion;
+pub use exhaustion::{time_left as ratelimit_time_left, Exhaustion, WINDOW as EXHAUSTION_WINDOW};
 pub use headroom::KINDS as HEADROOM_KINDS;
 pub use labels::{LabelsRef, SeriesLabels};
 pub use limits::Limits;
