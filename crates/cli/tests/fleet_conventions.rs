@@ -22,6 +22,20 @@ fn prometheus_names(convention: Convention) -> BTreeSet<String> {
     fleet_support::calls::record_varied(&recorder);
     let text = callwatch_core::prometheus::render_with(&recorder.snapshot(), convention);
     let (mut names, _) = exposition(&text);
+    // Families declared without a sample in this traffic (the exhaustion gauge needs a drain).
+    for line in text.lines() {
+        if let Some([name, kind]) = line
+            .strip_prefix("# TYPE ")
+            .map(|rest| rest.split(' ').collect::<Vec<_>>())
+            .and_then(|parts| <[&str; 2]>::try_from(parts).ok())
+        {
+            if kind == "histogram" {
+                names.extend(["bucket", "sum", "count"].map(|s| format!("{name}_{s}")));
+            } else {
+                names.insert(name.to_owned());
+            }
+        }
+    }
     let agent_only = [
         metrics::NOTIFICATIONS,
         metrics::ALERTS_FIRING,

@@ -104,3 +104,66 @@ impl RateLimitTrend {
         (shortest.is_some_and(|(s, _)| s < below_s), values)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use callwatch_core::classify::{Headroom, RateLimit};
+    use time::OffsetDateTime;
+
+    fn call(key: &str, limit: u64, remaining: u64) -> CallEvent<'static> {
+        let mut c = CallEvent::new(OffsetDateTime::UNIX_EPOCH, Some(200), None);
+        c.key_id = Some(Cow::Owned(key.to_owned()));
+        c.ratelimit = Some(RateLimit {
+            requests: Some(Headroom {
+                limit,
+                remaining,
+                reset: None,
+            }),
+            ..RateLimit::default()
+        });
+        c
+    }
+
+    #[test]
+    fn the_tightest_key_decides_and_old_samples_leave_the_window() {
+        let mut t = RateLimitTrend::new(120);
+        // k-1: 50 → 20 in 60 s (0.5/s, 40 s left); k-2: 50 → 45 (slow).
+        t.add(0, &call("k-1", 50, 50));
+        t.add(0, &call("k-2", 50, 50));
+        t.add(60, &call("k-1", 50, 20));
+        t.add(60, &call("k-2", 50, 45));
+        t.advance(60);
+        let (holds, values) = t.verdict(600.0);
+        assert!(holds);
+        assert_eq!(values.runway_s, Some(40.0));
+        assert_eq!(values.constraint, Some("requests"));
+        // Three minutes on with no new headers: nothing left in the window, nothing judged.
+        t.advance(240);
+        assert_eq!(
+            t.verdict(600.0),
+            (
+                false,
+                Values {
+                    threshold: Some(600.0),
+                    window_s: Some(120),
+                    ..Values::default()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn a_new_tier_restarts_the_trend_and_keys_are_bounded() {
+        let mut t = RateLimitTrend::new(120);
+        t.add(0, &call("k-1", 50, 50));
+        t.add(60, &call("k-1", 1000, 20)); // a higher limit: not a drain of 30
+        assert!(!t.verdict(600.0).0);
+        for i in 0..MAX_TRAILS + 10 {
+            t.add(61, &call(&format!("k-x{i}"), 50, 50));
+        }
+        assert_eq!(t.trails.len(), MAX_TRAILS);
+    }
+}
