@@ -309,9 +309,7 @@ fn render_streams(
         ),
     ];
     let kinds = kinds.into_iter().flat_map(|(v1_41, latest, help, pick)| {
-        per_convention(convention, v1_41, latest)
-            .into_iter()
-            .map(move |otel| (otel, help, pick))
+        per_convention(convention, v1_41, latest).map(move |otel| (otel, help, pick))
     });
     for (otel, help, pick) in kinds {
         let name = prometheus_name(otel, "s", false);
