@@ -2,11 +2,14 @@
 //! the operation's family (`chat`); `otel.name` carries `chat {model}`, which
 //! tracing-opentelemetry exports as the span name, as the GenAI conventions ask.
 
+use std::sync::OnceLock;
+
 use tracing::field::Empty;
 use tracing::Span;
 
 use callwatch_core::classify::Outcome;
 use callwatch_core::names;
+use callwatch_core::semconv::Convention;
 
 /// Opens the call span; request facts not known yet are left empty to record later.
 pub(crate) fn call_span(operation: &str, model: &str) -> Span {
@@ -31,6 +34,7 @@ pub(crate) fn call_span(operation: &str, model: &str) -> Span {
         { names::GEN_AI_USAGE_OUTPUT_TOKENS } = Empty,
         { names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS } = Empty,
         { names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS } = Empty,
+        { names::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS } = Empty,
         { names::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK } = Empty,
     )
 }
@@ -60,10 +64,20 @@ pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
             names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
             usage.cache_read_input_tokens,
         );
-        span.record(
-            names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-            usage.cache_creation_input_tokens,
-        );
+        // semantic-conventions-genai renamed cache creation to cache write.
+        let convention = convention();
+        if convention.emits_v1_41() {
+            span.record(
+                names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                usage.cache_creation_input_tokens,
+            );
+        }
+        if convention.emits_latest() {
+            span.record(
+                names::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+                usage.cache_creation_input_tokens,
+            );
+        }
     }
     if let Some(stream) = &outcome.stream {
         span.record(names::GEN_AI_REQUEST_STREAM, true);
@@ -84,6 +98,12 @@ pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
     if let Some(id) = &outcome.request_id {
         span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
     }
+}
+
+/// The GenAI convention spans follow (`OTEL_SEMCONV_STABILITY_OPT_IN`, read once).
+fn convention() -> Convention {
+    static CONVENTION: OnceLock<Convention> = OnceLock::new();
+    *CONVENTION.get_or_init(Convention::from_env)
 }
 
 /// `error.type` as the conventions want it: empty on success, the API's type, else the status,

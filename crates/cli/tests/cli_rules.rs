@@ -31,7 +31,7 @@ fn check_accepts_the_shipped_rules_and_points_at_bad_keys() {
     let (code, stdout, _) = callwatch(&["check"], "");
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("alerts/default.yaml: ok (12 rules)"),
+        stdout.contains("alerts/default.yaml: ok (13 rules)"),
         "{stdout}"
     );
 

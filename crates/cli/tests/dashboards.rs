@@ -133,6 +133,7 @@ fn datadog_queries_use_only_otlp_names_with_valid_aggregators_and_tags() {
         names::CALLWATCH_CLASS,
         names::CALLWATCH_KEY_ID,
         names::CALLWATCH_RATELIMIT_KIND,
+        names::CALLWATCH_TOKEN_KIND,
     ]
     .into();
     let mut queries = Vec::new();

@@ -16,6 +16,8 @@ use fleet_support::process::{free_port, spawn, wait_ready};
 use fleet_support::{binary, grafana_queries, repo_path};
 
 const FAKE_KEYS: [&str; 2] = ["sk-ant-FAKE-scrape-0001", "sk-ant-FAKE-scrape-0002"];
+/// In the script's retry-count column: send the request with `stream: true` (first attempt).
+const STREAM: u32 = u32::MAX;
 
 /// Grafana's variables as a dashboard user with "All" selected would send them.
 fn substitute(expr: &str) -> String {
@@ -30,10 +32,19 @@ async fn drive(
     proxy: String,
     stop: Arc<AtomicBool>,
 ) {
+    // A streamed success (time to first token) and cache reads and writes (cache hit share)
+    // feed the streaming panels. Keys alternate per request and the proxy takes a request with
+    // `x-stainless-retry-count` > 0 on the same key as a retry: keep the script's length even
+    // so each failure stays its own call.
     let script = || {
         [
-            (Reply::success().usage(1200, 300), 0),
-            (Reply::success().model("claude-haiku-4-5"), 0),
+            (Reply::success().usage(1200, 300).cache_usage(800, 100), 0),
+            (
+                Reply::success()
+                    .model("claude-haiku-4-5")
+                    .first_chunk_delay(Duration::from_millis(20)),
+                STREAM,
+            ),
             (Reply::error(500, "api_error", "Internal server error"), 0),
             (Reply::status(529), 1),
             (
@@ -50,15 +61,29 @@ async fn drive(
         for (reply, retry_count) in script() {
             mock.push(reply);
             n += 1;
-            let _ = client
+            let (retry_count, body) = if retry_count == STREAM {
+                (
+                    0,
+                    r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
+                )
+            } else {
+                (
+                    retry_count,
+                    r#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#,
+                )
+            };
+            let response = client
                 .post(format!("{proxy}/v1/messages"))
                 .header("x-api-key", FAKE_KEYS[n % 2])
                 .header("anthropic-version", "2023-06-01")
                 .header("content-type", "application/json")
                 .header("x-stainless-retry-count", retry_count.to_string())
-                .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#)
+                .body(body)
                 .send()
                 .await;
+            if let Ok(response) = response {
+                let _ = response.bytes().await; // a stream ends when it is read
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -203,6 +228,29 @@ async fn every_grafana_panel_query_returns_data_from_a_real_prometheus() {
     .unwrap();
     assert!(!firing.is_empty(), "BillingOutage not firing in Prometheus");
     assert!(firing.iter().all(|a| a["metric"]["severity"] == "critical"));
+
+    // What the streaming panels show (printed: `--nocapture` to read every panel's values).
+    let mut shown = std::collections::HashMap::new();
+    for (panel, expr) in &queries {
+        let values = finite_values(&query(&client, &base, &substitute(expr)).await.unwrap());
+        println!("{panel}: {values:?}");
+        shown
+            .entry(panel.as_str())
+            .or_insert_with(Vec::new)
+            .extend(values);
+    }
+    // The stream's first chunk comes 20 ms after the request: no quantile can be below that.
+    let ttft = &shown["Time to first token p50 / p95 / p99 by model"];
+    assert!(
+        ttft.iter().all(|s| *s >= 0.02),
+        "time to first token {ttft:?}"
+    );
+    // Per cycle: 800 cache-read tokens of 1200 + 800 + 100 (and the stream's 12 uncached).
+    let share = &shown["Cache hit share by model"];
+    assert!(
+        share.iter().all(|s| (0.3..0.45).contains(s)),
+        "cache hit share {share:?} (expected about 800 / 2112)"
+    );
 
     // No API key reached a label.
     let series = client

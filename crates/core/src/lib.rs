@@ -8,7 +8,8 @@
 //! - [`record`]: the recorder (lock-free HDR histograms and counters per bounded series).
 //! - `event`, `alert`, `duration` (feature `events`): the event line and alert line (JSON Lines
 //!   contracts) read by `replay` and written by the agent.
-//! - [`names`] and [`metrics`]: every metric and attribute name, in one place.
+//! - [`names`] and [`metrics`]: every metric and attribute name, in one place; [`semconv`]: which
+//!   GenAI convention version is emitted (`OTEL_SEMCONV_STABILITY_OPT_IN`).
 //! - [`prometheus`]: the text exposition of a recorder snapshot.
 //!
 //! Apps depend on the `callwatch` crate, which re-exports what they need from here.
@@ -27,3 +28,4 @@ pub mod metrics;
 pub mod names;
 pub mod prometheus;
 pub mod record;
+pub mod semconv;

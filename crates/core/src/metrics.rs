@@ -13,6 +13,7 @@
 //! with `send_aggregation_metrics`, which the dashboards and monitors do not rely on.
 
 use crate::names;
+use crate::semconv::Convention;
 
 /// How an instrument is exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +105,12 @@ pub const RATELIMIT_REMAINING: Metric = Metric {
     unit: "{unit}",
     kind: Kind::Gauge,
 };
+/// Seconds until a rate limit runs out at its current drain, per model, key id and kind.
+pub const RATELIMIT_EXHAUSTION: Metric = Metric {
+    otel: names::CALLWATCH_RATELIMIT_EXHAUSTION,
+    unit: "s",
+    kind: Kind::Gauge,
+};
 pub const SERIES_OVERFLOW: Metric = Metric {
     otel: names::CALLWATCH_SERIES_OVERFLOW,
     unit: "{call}",
@@ -180,7 +187,7 @@ pub const TOKENS: Metric = Metric {
 
 /// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
 /// agent only.
-pub const OTLP: [Metric; 21] = [
+pub const OTLP: [Metric; 22] = [
     COST,
     COST_CACHE_SAVINGS,
     COST_UNPRICED,
@@ -196,6 +203,7 @@ pub const OTLP: [Metric; 21] = [
     TRUNCATED,
     RATELIMIT_HEADROOM,
     RATELIMIT_REMAINING,
+    RATELIMIT_EXHAUSTION,
     SERIES_OVERFLOW,
     HTTP_DURATION,
     NOTIFICATIONS,
@@ -203,6 +211,118 @@ pub const OTLP: [Metric; 21] = [
     ENGINE_DROPPED,
     ALERT_STATE_LEFT_OUT,
 ];
+
+// --- the GenAI convention in force (`crate::semconv`) ---
+
+/// `gen_ai.client.inference.duration` (semantic-conventions-genai): the call duration.
+pub const INFERENCE_DURATION: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_DURATION,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+pub const INFERENCE_TIME_TO_FIRST_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+pub const INFERENCE_TIME_PER_OUTPUT_CHUNK: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+/// Token usage counters (semantic-conventions-genai), by `gen_ai.token.modality`.
+pub const USAGE_INPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+pub const USAGE_OUTPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+pub const USAGE_CACHE_READ_INPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+pub const USAGE_CACHE_WRITE_INPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Counter,
+};
+/// Tokens per operation (semantic-conventions-genai), for percentiles only.
+pub const OPERATION_INPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Histogram,
+};
+pub const OPERATION_OUTPUT_TOKENS: Metric = Metric {
+    otel: names::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
+    unit: "{token}",
+    kind: Kind::Histogram,
+};
+
+/// What only the v1.41 convention emits (all in [`OTLP`]).
+pub const V1_41_ONLY: [Metric; 4] = [
+    OPERATION_DURATION,
+    TOKEN_USAGE,
+    TIME_TO_FIRST_CHUNK,
+    TIME_PER_OUTPUT_CHUNK,
+];
+/// What only the semantic-conventions-genai convention emits, in its stead.
+pub const LATEST_ONLY: [Metric; 9] = [
+    INFERENCE_DURATION,
+    INFERENCE_TIME_TO_FIRST_CHUNK,
+    INFERENCE_TIME_PER_OUTPUT_CHUNK,
+    USAGE_INPUT_TOKENS,
+    USAGE_OUTPUT_TOKENS,
+    USAGE_CACHE_READ_INPUT_TOKENS,
+    USAGE_CACHE_WRITE_INPUT_TOKENS,
+    OPERATION_INPUT_TOKENS,
+    OPERATION_OUTPUT_TOKENS,
+];
+
+/// Every metric the OTLP exporter sends under `convention` ([`OTLP`] is the default's).
+pub fn otlp(convention: Convention) -> Vec<Metric> {
+    let mut out: Vec<Metric> = OTLP
+        .into_iter()
+        .filter(|m| convention.emits_v1_41() || !V1_41_ONLY.contains(m))
+        .collect();
+    if convention.emits_latest() {
+        out.extend(LATEST_ONLY);
+    }
+    out
+}
+
+/// The metrics queries read (rules, monitors, dashboards) where the names depend on the
+/// convention: under `/dup` the v1.41 names, which is what is already deployed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenAi {
+    pub convention: Convention,
+    pub operation_duration: Metric,
+    pub time_to_first_chunk: Metric,
+    pub time_per_output_chunk: Metric,
+}
+
+impl GenAi {
+    pub const fn queried(convention: Convention) -> GenAi {
+        match convention {
+            Convention::Latest => GenAi {
+                convention: Convention::Latest,
+                operation_duration: INFERENCE_DURATION,
+                time_to_first_chunk: INFERENCE_TIME_TO_FIRST_CHUNK,
+                time_per_output_chunk: INFERENCE_TIME_PER_OUTPUT_CHUNK,
+            },
+            Convention::V1_41 | Convention::Both => GenAi {
+                convention: Convention::V1_41,
+                operation_duration: OPERATION_DURATION,
+                time_to_first_chunk: TIME_TO_FIRST_CHUNK,
+                time_per_output_chunk: TIME_PER_OUTPUT_CHUNK,
+            },
+        }
+    }
+}
 
 /// An attribute key as a Prometheus label name.
 pub fn prom_label(key: &str) -> String {
@@ -212,6 +332,28 @@ pub fn prom_label(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_convention_exports_its_own_genai_names() {
+        let names = |c| -> Vec<&str> { otlp(c).iter().map(|m| m.otel).collect() };
+        let default = names(Convention::V1_41);
+        assert!(default.contains(&"gen_ai.client.operation.time_to_first_chunk"));
+        assert!(!default.contains(&"gen_ai.client.inference.time_to_first_chunk"));
+        let latest = names(Convention::Latest);
+        assert!(latest.contains(&"gen_ai.client.inference.time_to_first_chunk"));
+        assert!(!latest.contains(&"gen_ai.client.operation.duration"));
+        assert!(!latest.contains(&"gen_ai.client.token.usage"));
+        let both = names(Convention::Both);
+        assert_eq!(both.len(), OTLP.len() + LATEST_ONLY.len());
+        assert_eq!(
+            USAGE_CACHE_READ_INPUT_TOKENS.prom(),
+            "gen_ai_client_inference_usage_cache_read_input_tokens_total"
+        );
+        assert_eq!(
+            GenAi::queried(Convention::Both).operation_duration,
+            OPERATION_DURATION
+        );
+    }
 
     #[test]
     fn prometheus_names_have_the_translation_suffixes() {

@@ -30,6 +30,9 @@ pub const CALLWATCH_TRUNCATED: &str = "callwatch.responses.truncated";
 pub const CALLWATCH_RATELIMIT_HEADROOM: &str = "callwatch.ratelimit.headroom";
 /// Rate-limit remaining (gauge, absolute).
 pub const CALLWATCH_RATELIMIT_REMAINING: &str = "callwatch.ratelimit.remaining";
+/// Seconds until a rate limit is exhausted at its current net drain (gauge, `s`; only while
+/// draining; see `record::exhaustion`).
+pub const CALLWATCH_RATELIMIT_EXHAUSTION: &str = "callwatch.ratelimit.exhaustion";
 /// Alerts currently firing (gauge).
 pub const CALLWATCH_ALERTS_FIRING: &str = "callwatch.alerts.firing";
 /// Calls the rules engine's bounded queue dropped (counter).
@@ -92,6 +95,45 @@ pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
 pub const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: &str =
     "gen_ai.usage.cache_creation.input_tokens";
+
+// --- semantic-conventions-genai (emitted under `OTEL_SEMCONV_STABILITY_OPT_IN=
+// gen_ai_latest_experimental`, or beside the names above with `…/dup`; see `crate::semconv`).
+// From the repository's client-inference and token-metrics pages: inference operations get
+// their own metric names, and token usage is a counter per category (cache and reasoning are
+// subsets of input and output) plus a per-operation histogram for percentiles.
+/// Replaces `gen_ai.client.operation.duration` for inference operations (histogram, `s`).
+pub const GEN_AI_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
+/// Replaces `gen_ai.client.operation.time_to_first_chunk` (histogram, `s`).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.inference.time_to_first_chunk";
+/// Replaces `gen_ai.client.operation.time_per_output_chunk` (histogram, `s`).
+pub const GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.inference.time_per_output_chunk";
+/// Input tokens, cache reads and writes included (counter, `{token}`, by modality).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.input_tokens";
+/// Output tokens (counter, `{token}`, by modality).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.output_tokens";
+/// Input tokens served from the prompt cache, a subset of input (counter, `{token}`).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_read.input_tokens";
+/// Input tokens written to the prompt cache, a subset of input (counter, `{token}`).
+pub const GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.usage.cache_write.input_tokens";
+/// Input tokens per operation, for percentiles only (histogram, `{token}`).
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.input_tokens";
+/// Output tokens per operation, for percentiles only (histogram, `{token}`).
+pub const GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS: &str =
+    "gen_ai.client.inference.operation.output_tokens";
+/// Required on the usage counters.
+pub const GEN_AI_TOKEN_MODALITY: &str = "gen_ai.token.modality";
+/// The Messages API does not split usage by modality: the conventions say `unknown` then.
+pub const TOKEN_MODALITY_UNKNOWN: &str = "unknown";
+/// Span attribute that replaces `gen_ai.usage.cache_creation.input_tokens`.
+pub const GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: &str = "gen_ai.usage.cache_write.input_tokens";
+// (No reasoning-token counter: the Messages API does not report thinking tokens apart.)
 
 // --- values ---
 pub const PROVIDER_ANTHROPIC: &str = "anthropic";

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+mod latest;
+
 /// Content type of the text exposition format.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -13,9 +15,16 @@ use crate::names::{
     self, prometheus_name, ATTEMPT_BOUNDARIES, LATENCY_BOUNDARIES_S, TOKEN_BOUNDARIES,
 };
 use crate::record::{SeriesLabels, Snapshot, Totals};
+use crate::semconv::Convention;
 
-/// Renders every series, the headroom gauges and the overflow counter.
+/// Renders every series, the headroom gauges and the overflow counter, with the GenAI names
+/// `OTEL_SEMCONV_STABILITY_OPT_IN` selects ([`Convention::from_env`]).
 pub fn render(snapshot: &Snapshot) -> String {
+    render_with(snapshot, Convention::from_env())
+}
+
+/// [`render`] with the GenAI names of `convention`.
+pub fn render_with(snapshot: &Snapshot, convention: Convention) -> String {
     let mut out = String::new();
     let labels: Vec<String> = snapshot
         .series
@@ -23,21 +32,27 @@ pub fn render(snapshot: &Snapshot) -> String {
         .map(|s| series_labels(&s.labels))
         .collect();
 
-    let duration = prometheus_name(names::GEN_AI_CLIENT_OPERATION_DURATION, "s", false);
-    header(
-        &mut out,
-        &duration,
-        "histogram",
-        "Duration of GenAI client operations, retries included.",
-    );
-    for (series, labels) in snapshot.series.iter().zip(&labels) {
-        let h = &series.latency_ms;
-        let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
-            let ms = (le * 1000.0).round() as u64;
-            (*le, h.count_between(0, ms))
-        });
-        let sum = series.totals.latency_sum_us as f64 / 1e6;
-        histogram(&mut out, &duration, labels, buckets, h.len(), sum);
+    for otel in per_convention(
+        convention,
+        names::GEN_AI_CLIENT_OPERATION_DURATION,
+        names::GEN_AI_CLIENT_INFERENCE_DURATION,
+    ) {
+        let duration = prometheus_name(otel, "s", false);
+        header(
+            &mut out,
+            &duration,
+            "histogram",
+            "Duration of GenAI client operations, retries included.",
+        );
+        for (series, labels) in snapshot.series.iter().zip(&labels) {
+            let h = &series.latency_ms;
+            let buckets = LATENCY_BOUNDARIES_S.iter().map(|le| {
+                let ms = (le * 1000.0).round() as u64;
+                (*le, h.count_between(0, ms))
+            });
+            let sum = series.totals.latency_sum_us as f64 / 1e6;
+            histogram(&mut out, &duration, labels, buckets, h.len(), sum);
+        }
     }
 
     let calls = prometheus_name(names::CALLWATCH_CALLS, "{call}", true);
@@ -49,44 +64,49 @@ pub fn render(snapshot: &Snapshot) -> String {
     );
     counter(&mut out, &calls, snapshot, &labels, |t| t.calls as f64);
 
-    let tokens = prometheus_name(names::GEN_AI_CLIENT_TOKEN_USAGE, "{token}", false);
-    header(
-        &mut out,
-        &tokens,
-        "histogram",
-        "Tokens used per call, by token type.",
-    );
-    for (series, labels) in snapshot.series.iter().zip(&labels) {
-        let t = &series.totals;
-        for (kind, slots, sum) in [
-            (
-                names::TOKEN_TYPE_INPUT,
-                &t.input_token_buckets,
-                t.input_tokens,
-            ),
-            (
-                names::TOKEN_TYPE_OUTPUT,
-                &t.output_token_buckets,
-                t.output_tokens,
-            ),
-        ] {
-            let count: u64 = slots.iter().sum();
-            if count == 0 {
-                continue;
+    if convention.emits_v1_41() {
+        let tokens = prometheus_name(names::GEN_AI_CLIENT_TOKEN_USAGE, "{token}", false);
+        header(
+            &mut out,
+            &tokens,
+            "histogram",
+            "Tokens used per call, by token type.",
+        );
+        for (series, labels) in snapshot.series.iter().zip(&labels) {
+            let t = &series.totals;
+            for (kind, slots, sum) in [
+                (
+                    names::TOKEN_TYPE_INPUT,
+                    &t.input_token_buckets,
+                    t.input_tokens,
+                ),
+                (
+                    names::TOKEN_TYPE_OUTPUT,
+                    &t.output_token_buckets,
+                    t.output_tokens,
+                ),
+            ] {
+                let count: u64 = slots.iter().sum();
+                if count == 0 {
+                    continue;
+                }
+                let labels = format!(
+                    "{labels},{}=\"{kind}\"",
+                    label_key(names::GEN_AI_TOKEN_TYPE)
+                );
+                histogram(
+                    &mut out,
+                    &tokens,
+                    &labels,
+                    cumulative(&TOKEN_BOUNDARIES, slots),
+                    count,
+                    sum as f64,
+                );
             }
-            let labels = format!(
-                "{labels},{}=\"{kind}\"",
-                label_key(names::GEN_AI_TOKEN_TYPE)
-            );
-            histogram(
-                &mut out,
-                &tokens,
-                &labels,
-                cumulative(&TOKEN_BOUNDARIES, slots),
-                count,
-                sum as f64,
-            );
         }
+    }
+    if convention.emits_latest() {
+        latest::render_tokens(&mut out, snapshot, &labels);
     }
 
     render_token_kinds(&mut out, snapshot, &labels);
@@ -170,8 +190,28 @@ pub fn render(snapshot: &Snapshot) -> String {
         );
     }
 
+    let exhaustion = prometheus_name(names::CALLWATCH_RATELIMIT_EXHAUSTION, "s", false);
+    header(
+        &mut out,
+        &exhaustion,
+        "gauge",
+        "Seconds until the rate limit is exhausted at its current net drain (while draining).",
+    );
+    for e in &snapshot.exhaustion {
+        let labels = join(&[
+            (
+                names::GEN_AI_PROVIDER_NAME,
+                names::PROVIDER_ANTHROPIC.to_owned(),
+            ),
+            (names::GEN_AI_REQUEST_MODEL, e.model.clone()),
+            (names::CALLWATCH_KEY_ID, e.key_id.clone()),
+            (names::CALLWATCH_RATELIMIT_KIND, e.kind.to_owned()),
+        ]);
+        let _ = writeln!(out, "{exhaustion}{{{labels}}} {}", e.seconds);
+    }
+
     render_attempts(&mut out, snapshot);
-    render_streams(&mut out, snapshot, &labels);
+    render_streams(&mut out, snapshot, &labels, convention);
 
     let overflow = prometheus_name(names::CALLWATCH_SERIES_OVERFLOW, "{call}", true);
     header(
@@ -247,20 +287,30 @@ pub fn token_kinds(t: &Totals) -> [(&'static str, u64); 4] {
 
 /// Streamed calls' time to first chunk and time per output chunk (series that never streamed
 /// have no samples). `_sum` is each bucket's lowest value times its count: within 0.8%.
-fn render_streams(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
+fn render_streams(
+    out: &mut String,
+    snapshot: &Snapshot,
+    labels: &[String],
+    convention: Convention,
+) {
     type Pick = fn(&crate::record::SeriesSnapshot) -> Option<&hdrhistogram::Histogram<u64>>;
-    let kinds: [(&str, &str, Pick); 2] = [
+    let kinds: [(&str, &str, &str, Pick); 2] = [
         (
             names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            names::GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
             "Streamed calls: time from sending the request to the first output chunk.",
             |s| s.time_to_first_chunk_ms.as_ref(),
         ),
         (
             names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+            names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
             "Streamed calls: mean time between output chunks, one observation per stream.",
             |s| s.time_per_output_chunk_ms.as_ref(),
         ),
     ];
+    let kinds = kinds.into_iter().flat_map(|(v1_41, latest, help, pick)| {
+        per_convention(convention, v1_41, latest).map(move |otel| (otel, help, pick))
+    });
     for (otel, help, pick) in kinds {
         let name = prometheus_name(otel, "s", false);
         header(out, &name, "histogram", help);
@@ -277,6 +327,17 @@ fn render_streams(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
             histogram(out, &name, labels, buckets, h.len(), sum_ms as f64 / 1000.0);
         }
     }
+}
+
+/// The names emitted under `convention` for one instrument: (v1.41 name, latest name).
+fn per_convention(
+    convention: Convention,
+    v1_41: &'static str,
+    latest: &'static str,
+) -> impl Iterator<Item = &'static str> {
+    let v1_41 = convention.emits_v1_41().then_some(v1_41);
+    let latest = convention.emits_latest().then_some(latest);
+    v1_41.into_iter().chain(latest)
 }
 
 /// An attempt series' labels: the call labels plus `http.request.method` (always `POST`).
@@ -398,6 +459,24 @@ mod tests {
     use crate::call::{Attempt, CallObserver};
     use crate::classify::{Class, Outcome};
     use crate::record::Recorder;
+
+    #[test]
+    fn the_time_to_rate_limit_exhaustion_is_a_gauge_in_seconds() {
+        let mut snapshot = Recorder::new().snapshot();
+        snapshot.exhaustion.push(crate::record::Exhaustion {
+            model: "claude-sonnet-4-6".into(),
+            key_id: "k-1".into(),
+            kind: "input_tokens",
+            seconds: 90.5,
+        });
+        let text = super::render(&snapshot);
+        assert!(text.contains("# TYPE callwatch_ratelimit_exhaustion_seconds gauge"));
+        assert!(text.contains(
+            "callwatch_ratelimit_exhaustion_seconds{gen_ai_provider_name=\"anthropic\",\
+             gen_ai_request_model=\"claude-sonnet-4-6\",callwatch_key_id=\"k-1\",\
+             callwatch_ratelimit_kind=\"input_tokens\"} 90.5"
+        ));
+    }
 
     #[test]
     fn tokens_are_split_into_disjoint_kinds_and_input_usage_keeps_the_cache() {

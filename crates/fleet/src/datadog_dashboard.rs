@@ -6,23 +6,24 @@
 use serde_json::{json, Value};
 
 use super::metrics::{
-    ATTEMPTS, CALLS, COST, COST_CACHE_SAVINGS, COST_UNPRICED, OPERATION_DURATION,
-    RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE,
+    GenAi, ATTEMPTS, CALLS, COST, COST_CACHE_SAVINGS, COST_UNPRICED, RATELIMIT_HEADROOM,
+    RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE, USAGE_INPUT_TOKENS, USAGE_OUTPUT_TOKENS,
 };
 use callwatch_core::names;
+use callwatch_core::semconv::Convention;
 
 /// Trailing baseline window of the shares, in seconds (`moving_rollup`).
 const BASELINE_SECONDS: u32 = 3600;
 
-fn q(name: &str, query: String) -> Value {
+pub(crate) fn q(name: &str, query: String) -> Value {
     json!({"data_source": "metrics", "name": name, "query": query})
 }
 
-fn f(formula: &str, alias: &str) -> Value {
+pub(crate) fn f(formula: &str, alias: &str) -> Value {
     json!({"formula": formula, "alias": alias})
 }
 
-fn timeseries(title: &str, queries: Vec<Value>, formulas: Vec<Value>) -> Value {
+pub(crate) fn timeseries(title: &str, queries: Vec<Value>, formulas: Vec<Value>) -> Value {
     json!({"definition": {
         "title": title,
         "type": "timeseries",
@@ -37,7 +38,7 @@ fn timeseries(title: &str, queries: Vec<Value>, formulas: Vec<Value>) -> Value {
 }
 
 /// `agg:metric{$model,$provider,extra} by {keys}` plus a suffix such as `.as_count()`.
-fn query(agg: &str, metric: &str, extra: &str, by: &[&str], suffix: &str) -> String {
+pub(crate) fn query(agg: &str, metric: &str, extra: &str, by: &[&str], suffix: &str) -> String {
     let filter = if extra.is_empty() {
         "$model,$provider".to_owned()
     } else {
@@ -51,8 +52,14 @@ fn query(agg: &str, metric: &str, extra: &str, by: &[&str], suffix: &str) -> Str
     format!("{agg}:{metric}{{{filter}}}{by}{suffix}")
 }
 
-/// The dashboard as JSON.
+/// The dashboard as JSON, over the default (v1.41) GenAI names.
 pub fn dashboard() -> Value {
+    dashboard_for(Convention::V1_41)
+}
+
+/// The dashboard over the GenAI names `convention` emits ([`GenAi::queried`]).
+pub fn dashboard_for(convention: Convention) -> Value {
+    let genai = GenAi::queried(convention);
     let calls = CALLS.datadog();
     let mut widgets = vec![timeseries(
         "Calls by status and error type",
@@ -120,7 +127,7 @@ pub fn dashboard() -> Value {
             ]
         }]
     }}));
-    let duration = OPERATION_DURATION.datadog();
+    let duration = genai.operation_duration.datadog();
     widgets.push(timeseries(
         "Latency p50 / p95 / p99 (s)",
         ["p50", "p95", "p99"]
@@ -129,6 +136,18 @@ pub fn dashboard() -> Value {
             .collect(),
         vec![f("p50", "p50"), f("p95", "p95"), f("p99", "p99")],
     ));
+    // Streamed calls only: to the first content_block_delta (the first generated token).
+    let ttft = genai.time_to_first_chunk.datadog();
+    widgets.push(timeseries(
+        "Time to first token p50 / p95 / p99 by model (s)",
+        ["p50", "p95", "p99"]
+            .into_iter()
+            .map(|p| q(p, query(p, ttft, "", &[names::GEN_AI_REQUEST_MODEL], "")))
+            .collect(),
+        vec![f("p50", "p50"), f("p95", "p95"), f("p99", "p99")],
+    ));
+    widgets.push(super::datadog_pressure::pressure_widget());
+    widgets.push(super::datadog_pressure::cache_hit_share_widget());
     widgets.push(timeseries(
         "Attempts per call and retry amplification",
         vec![
@@ -162,20 +181,35 @@ pub fn dashboard() -> Value {
         )],
         vec![f("headroom", "remaining share")],
     ));
-    widgets.push(timeseries(
-        "Tokens",
-        vec![q(
-            "tokens",
-            query(
-                "sum",
-                TOKEN_USAGE.datadog(),
-                "",
-                &[names::GEN_AI_TOKEN_TYPE],
-                "",
-            ),
-        )],
-        vec![f("tokens", "tokens")],
-    ));
+    let (token_queries, token_formulas) = match genai.convention {
+        Convention::Latest => (
+            vec![
+                q(
+                    "input",
+                    query("sum", USAGE_INPUT_TOKENS.datadog(), "", &[], ".as_count()"),
+                ),
+                q(
+                    "output",
+                    query("sum", USAGE_OUTPUT_TOKENS.datadog(), "", &[], ".as_count()"),
+                ),
+            ],
+            vec![f("input", "input tokens"), f("output", "output tokens")],
+        ),
+        Convention::V1_41 | Convention::Both => (
+            vec![q(
+                "tokens",
+                query(
+                    "sum",
+                    TOKEN_USAGE.datadog(),
+                    "",
+                    &[names::GEN_AI_TOKEN_TYPE],
+                    "",
+                ),
+            )],
+            vec![f("tokens", "tokens")],
+        ),
+    };
+    widgets.push(timeseries("Tokens", token_queries, token_formulas));
     // Spend: USD per hour by model and key, what cache reads saved, calls nothing priced.
     widgets.push(timeseries(
         "Spend (USD per hour) by model and key",

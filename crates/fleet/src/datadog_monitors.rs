@@ -15,26 +15,31 @@
 
 use serde_json::{json, Value};
 
-use super::metrics::{
-    ATTEMPTS, CALLS, COST, HTTP_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK,
-};
+use super::metrics::{GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION, RATELIMIT_EXHAUSTION};
 use super::rule_text::{fill, group_attribute};
 use callwatch_core::alert::Severity;
 use callwatch_core::names;
+use callwatch_core::semconv::Convention;
 use callwatch_rules::{format_duration, Matcher, Measure, Rule, RuleKind, RuleSet, Scope};
 
 /// Notification handles in every message; replace them with your own.
 pub const CRITICAL_HANDLES: &str = "@pagerduty-callwatch @slack-claude-api-alerts";
 pub const WARNING_HANDLES: &str = "@slack-claude-api-alerts";
 
-/// The monitors for `rules`, as a JSON array.
+/// The monitors for `rules`, as a JSON array, over the default (v1.41) GenAI names.
 pub fn generate(rules: &RuleSet) -> Value {
+    generate_for(rules, Convention::V1_41)
+}
+
+/// The monitors for `rules`, over the GenAI names `convention` emits ([`GenAi::queried`]).
+pub fn generate_for(rules: &RuleSet, convention: Convention) -> Value {
+    let genai = GenAi::queried(convention);
     Value::Array(
         rules
             .rules
             .iter()
             .filter(|r| !matches!(r.kind, RuleKind::CreditRunway { .. }))
-            .map(monitor)
+            .map(|rule| monitor(rule, &genai))
             .collect(),
     )
 }
@@ -88,7 +93,7 @@ fn last(d: std::time::Duration) -> String {
     format!("last_{}", format_duration(d))
 }
 
-fn monitor(rule: &Rule) -> Value {
+fn monitor(rule: &Rule, genai: &GenAi) -> Value {
     let (by, tags) = by_clause(rule);
     let f = filter(&rule.matcher);
     // What the rule counts: calls, or (`scope: attempts`) the per-attempt
@@ -98,7 +103,7 @@ fn monitor(rule: &Rule) -> Value {
         Scope::Attempts => format!("count:{}", HTTP_DURATION.datadog()),
     };
     let durations = match rule.scope {
-        Scope::Calls => OPERATION_DURATION.datadog(),
+        Scope::Calls => genai.operation_duration.datadog(),
         Scope::Attempts => HTTP_DURATION.datadog(),
     };
     let mut options = json!({
@@ -167,6 +172,16 @@ fn monitor(rule: &Rule) -> Value {
                 format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (3 deviations, above only) around each model and key's recent spend, instead of the engine's EWMA baseline (half-life {}) with a CUSUM of the per-minute log ratio and a {min_ratio}x floor.", format_duration(*baseline_half_life)),
             )
         }
+        RuleKind::RateLimitRunway { window, below } => (
+            format!(
+                "min({}):min:{}{{*}}{by} < {}",
+                last(*window),
+                RATELIMIT_EXHAUSTION.datadog(),
+                below.as_secs()
+            ),
+            json!({"critical": below.as_secs(), "critical_recovery": below.as_secs() * 2}),
+            "Each agent measures the drain over its last 2 min of snapshots; the engine over the rule's window of event time.".to_owned(),
+        ),
         RuleKind::CreditRunway { .. } => (
             String::new(),
             Value::Null,
@@ -181,7 +196,7 @@ fn monitor(rule: &Rule) -> Value {
                     last(*window),
                     match measure {
                         Measure::Latency => durations,
-                        Measure::TimeToFirstChunk => TIME_TO_FIRST_CHUNK.datadog(),
+                        Measure::TimeToFirstChunk => genai.time_to_first_chunk.datadog(),
                     }
                 ),
                 thresholds(seconds, rule.severity),
@@ -297,6 +312,10 @@ fn headline(rule: &Rule, tags: &[(&'static str, &'static str)]) -> String {
             format_duration(*window)
         ),
         RuleKind::CreditRunway { .. } => format!("{name}: the credit runway is short"),
+        RuleKind::RateLimitRunway { below, .. } => format!(
+            "{name}: a rate limit{group} runs out in {{{{value}}}} s at the current drain (alert under {} s)",
+            below.as_secs()
+        ),
         RuleKind::LatencyPercentile { window, percentile, threshold_ms, .. } => format!(
             "{name}: p{} latency of {calls} calls{group} is {{{{value}}}} s over the last {} (alert at {} s = {threshold_ms} ms)",
             percentile.round(),

@@ -4,11 +4,13 @@
 use serde_json::{json, Value};
 
 use super::metrics::{
-    COST, COST_CACHE_SAVINGS, COST_UNPRICED, NOTIFICATIONS, RATELIMIT_HEADROOM, RETRIES_FUTILE,
-    RETRY_WAIT, TOKEN_USAGE,
+    GenAi, COST, COST_CACHE_SAVINGS, COST_UNPRICED, HTTP_DURATION, NOTIFICATIONS,
+    RATELIMIT_HEADROOM, RETRIES_FUTILE, RETRY_WAIT, TOKEN_USAGE, USAGE_INPUT_TOKENS,
+    USAGE_OUTPUT_TOKENS,
 };
 use super::promql::{self, calls, eq, matchers, model_var, re, selector, sum_by, sum_rate};
 use callwatch_core::names;
+use callwatch_core::semconv::Convention;
 
 const RANGE: &str = "$__rate_interval";
 /// Window of the shares (as the rules use) and of their trailing baseline.
@@ -24,8 +26,14 @@ fn target(legend: &'static str, expr: String) -> Target {
     Target { legend, expr }
 }
 
-/// The dashboard as JSON.
+/// The dashboard as JSON, over the default (v1.41) GenAI names.
 pub fn dashboard() -> Value {
+    dashboard_for(Convention::V1_41)
+}
+
+/// The dashboard over the GenAI names `convention` emits ([`GenAi::queried`]).
+pub fn dashboard_for(convention: Convention) -> Value {
+    let genai = GenAi::queried(convention);
     // Every query filters by the model and the provider variables.
     let model = promql::matchers(&[
         &model_var("$model"),
@@ -120,11 +128,80 @@ pub fn dashboard() -> Value {
         "Latency p50 / p95 / p99",
         "timeseries",
         "s",
-        "gen_ai.client.operation.duration quantiles (whole logical call, retries included).",
+        &format!(
+            "{} quantiles (whole logical call, retries included).",
+            genai.operation_duration.otel
+        ),
         [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
             .into_iter()
-            .map(|(legend, q)| target(legend, promql::latency_quantile(q, m, RANGE, &[])))
+            .map(|(legend, q)| {
+                let h = &genai.operation_duration;
+                target(legend, promql::quantile(q, h, m, RANGE, &[]))
+            })
             .collect(),
+    );
+    add(
+        "Time to first token p50 / p95 / p99 by model",
+        "timeseries",
+        "s",
+        &format!(
+            "{}: streamed calls only, from sending the request to the first \
+             content_block_delta (the first generated token), per model. \
+             TimeToFirstTokenHigh fires on the p95.",
+            genai.time_to_first_chunk.otel
+        ),
+        [
+            ("p50 {{gen_ai_request_model}}", 0.5),
+            ("p95 {{gen_ai_request_model}}", 0.95),
+            ("p99 {{gen_ai_request_model}}", 0.99),
+        ]
+        .into_iter()
+        .map(|(legend, q)| {
+            let h = &genai.time_to_first_chunk;
+            target(
+                legend,
+                promql::quantile(q, h, m, RANGE, &[names::GEN_AI_REQUEST_MODEL]),
+            )
+        })
+        .collect(),
+    );
+    let pressure = matchers(&[
+        m,
+        &re(names::ERROR_TYPE, "rate_limit_error|overloaded_error"),
+    ]);
+    add(
+        "429 / 529 pressure: per attempt vs per call",
+        "timeseries",
+        "reqps",
+        "Rate limits (429) and overloads (529) per second, counted per HTTP attempt \
+         (http.client.request.duration) and per logical call (callwatch.calls). The gap is the \
+         pressure retries absorbed: it builds before the calls start failing. \
+         RateLimitPressure counts attempts.",
+        vec![
+            target(
+                "per attempt {{error_type}}",
+                sum_rate(
+                    &selector(&HTTP_DURATION.prom_series("count"), &pressure),
+                    RANGE,
+                    &[names::ERROR_TYPE],
+                ),
+            ),
+            target(
+                "per call {{error_type}}",
+                sum_rate(&calls(&pressure), RANGE, &[names::ERROR_TYPE]),
+            ),
+        ],
+    );
+    add(
+        "Cache hit share by model",
+        "timeseries",
+        "percentunit",
+        "Share of input tokens read from the prompt cache: cache_read / (uncached input + \
+         cache_read + cache_creation), from callwatch.tokens, per model.",
+        vec![target(
+            "{{gen_ai_request_model}}",
+            promql::cache_hit_share(m, RANGE, &[names::GEN_AI_REQUEST_MODEL]),
+        )],
     );
     add(
         "Attempts per call and retry amplification",
@@ -160,12 +237,18 @@ pub fn dashboard() -> Value {
             ),
         )],
     );
-    add(
-        "Tokens per second",
-        "timeseries",
-        "short",
-        "gen_ai.client.token.usage by token type (input includes cache reads and writes).",
-        vec![target(
+    let tokens = match genai.convention {
+        Convention::Latest => vec![
+            target(
+                "input",
+                sum_rate(&selector(&USAGE_INPUT_TOKENS.prom(), m), RANGE, &[]),
+            ),
+            target(
+                "output",
+                sum_rate(&selector(&USAGE_OUTPUT_TOKENS.prom(), m), RANGE, &[]),
+            ),
+        ],
+        Convention::V1_41 | Convention::Both => vec![target(
             "{{gen_ai_token_type}}",
             sum_rate(
                 &selector(&TOKEN_USAGE.prom_series("sum"), m),
@@ -173,6 +256,13 @@ pub fn dashboard() -> Value {
                 &[names::GEN_AI_TOKEN_TYPE],
             ),
         )],
+    };
+    add(
+        "Tokens per second",
+        "timeseries",
+        "short",
+        "Input (cache reads and writes included) and output tokens per second.",
+        tokens,
     );
     add(
         "Firing alerts",

@@ -7,6 +7,7 @@
 
 pub mod datadog_dashboard;
 pub mod datadog_monitors;
+mod datadog_pressure;
 pub mod grafana;
 pub use callwatch_core::metrics;
 pub mod prometheus_rules;

@@ -12,11 +12,12 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::metrics::{
-    prom_label, ATTEMPTS, CALLS, COST, HTTP_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK,
+    prom_label, GenAi, ATTEMPTS, CALLS, COST, HTTP_DURATION, RATELIMIT_EXHAUSTION,
 };
 use super::promql::{selector, sum_by};
 use super::rule_text::{fill, group_attribute, snake};
 use callwatch_core::names;
+use callwatch_core::semconv::Convention;
 use callwatch_rules::{format_duration, Matcher, Measure, Rule, RuleKind, RuleSet, Scope};
 
 /// The header every generated file starts with.
@@ -30,14 +31,20 @@ pub struct ExportError {
     pub reason: String,
 }
 
-/// The rule file for `rules`.
+/// The rule file for `rules`, over the default (v1.41) GenAI names.
 pub fn generate(rules: &RuleSet) -> Result<String, ExportError> {
+    generate_for(rules, Convention::V1_41)
+}
+
+/// The rule file for `rules`, over the GenAI names `convention` emits ([`GenAi::queried`]).
+pub fn generate_for(rules: &RuleSet, convention: Convention) -> Result<String, ExportError> {
+    let genai = GenAi::queried(convention);
     let mut out = format!(
         "{HEADER}\n# Load with `rule_files:` in prometheus.yml; check with `promtool check rules`.\n\
          # Needs Prometheus >= 2.42 (keep_firing_for).\ngroups:\n  - name: callwatch\n    rules:\n"
     );
     for rule in &rules.rules {
-        out.push_str(&rule_entries(rule)?);
+        out.push_str(&rule_entries(rule, &genai)?);
     }
     Ok(out)
 }
@@ -152,16 +159,16 @@ fn counted(rule: &Rule) -> String {
 
 /// The latency histogram a rule reads (`_bucket`, `_count`): of what it counts, or the time to
 /// first chunk of streamed calls.
-fn durations(rule: &Rule, suffix: &str) -> String {
+fn durations(rule: &Rule, genai: &GenAi, suffix: &str) -> String {
     if let RuleKind::LatencyPercentile {
         measure: Measure::TimeToFirstChunk,
         ..
     } = rule.kind
     {
-        return TIME_TO_FIRST_CHUNK.prom_series(suffix);
+        return genai.time_to_first_chunk.prom_series(suffix);
     }
     match rule.scope {
-        Scope::Calls => OPERATION_DURATION.prom_series(suffix),
+        Scope::Calls => genai.operation_duration.prom_series(suffix),
         Scope::Attempts => HTTP_DURATION.prom_series(suffix),
     }
 }
@@ -181,7 +188,7 @@ fn rename(expr: String, renames: &[(&'static str, String)]) -> String {
     })
 }
 
-fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
+fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
     let g = group(rule);
     let by = by_str(&g.by);
     let prefix = format!("callwatch:{}", snake(&rule.name));
@@ -191,6 +198,25 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
     let mut keep_firing_for = rule.keep_firing_for;
     let value_is_share;
     let expr = match &rule.kind {
+        RuleKind::RateLimitRunway { below, .. } => {
+            let left = format!("{prefix}:seconds_left");
+            let min = if by.is_empty() {
+                "min".to_owned()
+            } else {
+                format!("min by ({}) ", by.join(", "))
+            };
+            record(
+                &mut out,
+                &left,
+                &format!("{min}({})", selector(&RATELIMIT_EXHAUSTION.prom(), "")),
+            );
+            notes.push(format!(
+                "each agent measures the drain over the last {} of snapshots (callwatch.ratelimit.exhaustion); the engine over `window` of event time",
+                format_duration(callwatch_core::record::EXHAUSTION_WINDOW)
+            ));
+            value_is_share = false;
+            format!("{left} < {}", below.as_secs())
+        }
         RuleKind::CreditRunway { below, .. } => {
             let labels: Vec<String> = rule
                 .labels
@@ -388,7 +414,7 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                     "histogram_quantile({}, {}(rate({}[{w}]))) * 1000",
                     percentile / 100.0,
                     sum_by(&by_le),
-                    selector(&durations(rule, "bucket"), &sel)
+                    selector(&durations(rule, genai, "bucket"), &sel)
                 ),
             );
             record(
@@ -397,7 +423,7 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
                 &format!(
                     "{}(increase({}[{w}]))",
                     sum_by(&by),
-                    selector(&durations(rule, "count"), &sel)
+                    selector(&durations(rule, genai, "count"), &sel)
                 ),
             );
             notes.push("the percentile is interpolated inside the exported buckets (doubling from 10 ms), not read from the engine's HDR histogram: expect up to one bucket of error".into());
@@ -498,6 +524,17 @@ fn rule_entries(rule: &Rule) -> Result<String, ExportError> {
             ),
             "baseline" => read_back(baseline_record.clone(), "humanizePercentage"),
             "latency_ms" => Some("{{ $value | printf \"%.0f\" }}".into()),
+            // ratelimit_runway: the value is the seconds left on the tightest limit of the group
+            // (the record drops the kind to take the minimum over them).
+            "runway" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("{{ $value | humanizeDuration }}".into())
+            }
+            "constraint" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("tightest".into())
+            }
+            "exhausted_at" if matches!(rule.kind, RuleKind::RateLimitRunway { .. }) => {
+                Some("{{ $value | humanizeDuration }} from now".into())
+            }
             "spend_rate" => Some("{{ $value | printf \"$%.2f/min\" }}".into()),
             "baseline_rate" => read_back(
                 records

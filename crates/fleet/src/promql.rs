@@ -1,7 +1,7 @@
 //! Small PromQL builders over the exported names, shared by the Grafana dashboard and the
 //! Prometheus rules so both say the same thing the same way.
 
-use super::metrics::{prom_label, ATTEMPTS, CALLS, OPERATION_DURATION};
+use super::metrics::{prom_label, Metric, ATTEMPTS, CALLS, TOKENS};
 use callwatch_core::names;
 
 /// `callwatch_calls_total{matchers}`.
@@ -59,17 +59,35 @@ pub fn share(hit: &str, base: &str, range: &str, by: &[&str]) -> String {
     )
 }
 
-/// The `q` latency quantile (seconds) from the duration buckets, per `by`.
-pub fn latency_quantile(q: f64, base: &str, range: &str, by: &[&str]) -> String {
+/// The `q` quantile of a histogram's buckets, per `by`.
+pub fn quantile(q: f64, histogram: &Metric, base: &str, range: &str, by: &[&str]) -> String {
     let mut by_le = vec!["le"];
     by_le.extend_from_slice(by);
     format!(
         "histogram_quantile({q}, {})",
         sum_rate(
-            &selector(&OPERATION_DURATION.prom_series("bucket"), base),
+            &selector(&histogram.prom_series("bucket"), base),
             range,
             &by_le
         )
+    )
+}
+
+/// Share of input tokens read from the prompt cache (`callwatch.tokens` kinds), per `by`.
+pub fn cache_hit_share(base: &str, range: &str, by: &[&str]) -> String {
+    let kind = |regex: &str| {
+        let m = matchers(&[base, &re(names::CALLWATCH_TOKEN_KIND, regex)]);
+        sum_rate(&selector(&TOKENS.prom(), &m), range, by)
+    };
+    format!(
+        "{} / {}",
+        kind(names::TOKEN_KIND_CACHE_READ),
+        kind(&format!(
+            "{}|{}|{}",
+            names::TOKEN_TYPE_INPUT,
+            names::TOKEN_KIND_CACHE_READ,
+            names::TOKEN_KIND_CACHE_CREATION
+        ))
     )
 }
 

@@ -46,6 +46,9 @@ pub struct ReplySpec {
     pub retry_after_secs: Option<u64>,
     #[serde(default)]
     pub should_retry: Option<bool>,
+    /// A streamed success holds its first `content_block_delta` back this long.
+    #[serde(default)]
+    pub first_chunk_delay_ms: Option<u64>,
 }
 
 impl ReplySpec {
@@ -91,6 +94,9 @@ impl ReplySpec {
         }
         if let Some(retry) = self.should_retry {
             reply = reply.should_retry(retry);
+        }
+        if let Some(ms) = self.first_chunk_delay_ms {
+            reply = reply.first_chunk_delay(std::time::Duration::from_millis(ms));
         }
         Ok(reply)
     }

@@ -196,4 +196,13 @@ impl Reply {
         }
         self
     }
+
+    /// Prompt-cache reads and writes a success reports (beside its uncached input).
+    pub fn cache_usage(mut self, read: u64, creation: u64) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.cache_read_input_tokens = read;
+            spec.cache_creation_input_tokens = creation;
+        }
+        self
+    }
 }

@@ -19,6 +19,7 @@ use callwatch_core::names::{self, TOKEN_BOUNDARIES};
 use callwatch_core::record::{
     recorded_buckets, Recorder, SeriesLabels, SeriesSnapshot, Snapshot, Totals, ATTEMPT_SLOTS,
 };
+use callwatch_core::semconv::Convention;
 
 /// Attributes of one series, built once per series.
 struct SeriesAttributes {
@@ -72,59 +73,124 @@ struct State {
 /// An attempt series' attributes and the latency buckets exported so far.
 type AttemptExport = (Vec<KeyValue>, Vec<(u64, u64)>);
 
+/// The instruments whose names depend on the GenAI convention in force: one per name emitted
+/// (two under `/dup`, fed the same values).
 pub struct Bridge {
     recorder: Recorder,
     state: Mutex<State>,
-    duration: Histogram<f64>,
+    duration: Vec<Histogram<f64>>,
     http_duration: Histogram<f64>,
-    tokens: Histogram<u64>,
+    /// `gen_ai.client.token.usage` (v1.41).
+    tokens: Option<Histogram<u64>>,
+    /// `gen_ai.client.inference.operation.{input,output}_tokens` (semantic-conventions-genai).
+    operation_tokens: Option<[Histogram<u64>; 2]>,
     attempts: Histogram<u64>,
-    time_to_first_chunk: Histogram<f64>,
-    time_per_output_chunk: Histogram<f64>,
+    time_to_first_chunk: Vec<Histogram<f64>>,
+    time_per_output_chunk: Vec<Histogram<f64>>,
+}
+
+/// A seconds histogram with the LLM latency boundaries.
+fn seconds_histogram(
+    meter: &Meter,
+    name: &'static str,
+    description: &'static str,
+) -> Histogram<f64> {
+    meter
+        .f64_histogram(name)
+        .with_unit("s")
+        .with_description(description)
+        .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
+        .build()
+}
+
+/// A `{token}` histogram with the conventions' power-of-4 boundaries.
+fn token_histogram(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
+    meter
+        .u64_histogram(name)
+        .with_unit("{token}")
+        .with_description(description)
+        .with_boundaries(TOKEN_BOUNDARIES.to_vec())
+        .build()
+}
+
+/// One histogram per name the convention emits: (v1.41 name, semantic-conventions-genai name).
+fn per_convention(
+    meter: &Meter,
+    convention: Convention,
+    (v1_41, latest): (&'static str, &'static str),
+    description: &'static str,
+) -> Vec<Histogram<f64>> {
+    let mut out = Vec::new();
+    if convention.emits_v1_41() {
+        out.push(seconds_histogram(meter, v1_41, description));
+    }
+    if convention.emits_latest() {
+        out.push(seconds_histogram(meter, latest, description));
+    }
+    out
 }
 
 impl Bridge {
-    pub fn new(meter: &Meter, recorder: Recorder) -> Arc<Bridge> {
-        let duration = meter
-            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_DURATION)
-            .with_unit("s")
-            .with_description("Duration of GenAI client operations, retries included.")
-            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
-            .build();
-        let http_duration = meter
-            .f64_histogram(names::HTTP_CLIENT_REQUEST_DURATION)
-            .with_unit("s")
-            .with_description("Duration of each HTTP attempt (retries are attempts of their own).")
-            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
-            .build();
-        let tokens = meter
-            .u64_histogram(names::GEN_AI_CLIENT_TOKEN_USAGE)
-            .with_unit("{token}")
-            .with_description("Tokens used per call, by token type.")
-            .with_boundaries(TOKEN_BOUNDARIES.to_vec())
-            .build();
+    pub fn new(meter: &Meter, recorder: Recorder, convention: Convention) -> Arc<Bridge> {
+        let duration = per_convention(
+            meter,
+            convention,
+            (
+                names::GEN_AI_CLIENT_OPERATION_DURATION,
+                names::GEN_AI_CLIENT_INFERENCE_DURATION,
+            ),
+            "Duration of GenAI client operations, retries included.",
+        );
+        let http_duration = seconds_histogram(
+            meter,
+            names::HTTP_CLIENT_REQUEST_DURATION,
+            "Duration of each HTTP attempt (retries are attempts of their own).",
+        );
+        let tokens = convention.emits_v1_41().then(|| {
+            token_histogram(
+                meter,
+                names::GEN_AI_CLIENT_TOKEN_USAGE,
+                "Tokens used per call, by token type.",
+            )
+        });
+        let operation_tokens = convention.emits_latest().then(|| {
+            [
+                token_histogram(
+                    meter,
+                    names::GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+                    "Input tokens per call, cache reads and writes included.",
+                ),
+                token_histogram(
+                    meter,
+                    names::GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
+                    "Output tokens per call.",
+                ),
+            ]
+        });
         let attempts = meter
             .u64_histogram(names::CALLWATCH_ATTEMPTS)
             .with_unit("{attempt}")
             .with_description("HTTP attempts per logical call.")
             .with_boundaries(names::ATTEMPT_BOUNDARIES.to_vec())
             .build();
-        let time_to_first_chunk = meter
-            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
-            .with_unit("s")
-            .with_description(
-                "Streamed calls: time from sending the request to the first output chunk.",
-            )
-            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
-            .build();
-        let time_per_output_chunk = meter
-            .f64_histogram(names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK)
-            .with_unit("s")
-            .with_description(
-                "Streamed calls: mean time between output chunks, one observation per stream.",
-            )
-            .with_boundaries(names::LATENCY_BOUNDARIES_S.to_vec())
-            .build();
+        let time_to_first_chunk = per_convention(
+            meter,
+            convention,
+            (
+                names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+                names::GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+            ),
+            "Streamed calls: time from sending the request to the first output chunk.",
+        );
+        let time_per_output_chunk = per_convention(
+            meter,
+            convention,
+            (
+                names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+                names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
+            ),
+            "Streamed calls: mean time between output chunks, one observation per stream.",
+        );
         Arc::new(Bridge {
             recorder,
             time_to_first_chunk,
@@ -134,6 +200,7 @@ impl Bridge {
                     snapshot: Snapshot {
                         series: Vec::new(),
                         headroom: Vec::new(),
+                        exhaustion: Vec::new(),
                         overflowed_records: 0,
                         spend: Vec::new(),
                         attempts: Vec::new(),
@@ -147,6 +214,7 @@ impl Bridge {
             duration,
             http_duration,
             tokens,
+            operation_tokens,
             attempts,
         })
     }
@@ -174,33 +242,52 @@ impl Bridge {
             collected_attributes.push(Arc::clone(attrs));
             let prev = previous.entry(series.labels.clone()).or_default();
             let latency = latency_buckets(series);
-            record_latency(&self.duration, &attrs.call, &latency, &prev.latency);
+            for histogram in &self.duration {
+                record_latency(histogram, &attrs.call, &latency, &prev.latency);
+            }
             let (now, before) = (&series.totals, &prev.totals);
             record_attempts(&self.attempts, &attrs.call, now, before);
-            record_tokens(
-                &self.tokens,
-                &attrs.input,
-                &now.input_token_buckets,
-                &before.input_token_buckets,
-                now.input_tokens.saturating_sub(before.input_tokens),
-            );
-            record_tokens(
-                &self.tokens,
-                &attrs.output,
-                &now.output_token_buckets,
-                &before.output_token_buckets,
-                now.output_tokens.saturating_sub(before.output_tokens),
-            );
+            // v1.41: one histogram split by `gen_ai.token.type`; semantic-conventions-genai:
+            // one histogram per direction, with the call's attributes.
+            let token_targets = self
+                .tokens
+                .iter()
+                .map(|h| [(h, &attrs.input), (h, &attrs.output)])
+                .chain(
+                    self.operation_tokens
+                        .iter()
+                        .map(|[input, output]| [(input, &attrs.call), (output, &attrs.call)]),
+                );
+            for [(input, input_attrs), (output, output_attrs)] in token_targets {
+                record_tokens(
+                    input,
+                    input_attrs,
+                    &now.input_token_buckets,
+                    &before.input_token_buckets,
+                    now.input_tokens.saturating_sub(before.input_tokens),
+                );
+                record_tokens(
+                    output,
+                    output_attrs,
+                    &now.output_token_buckets,
+                    &before.output_token_buckets,
+                    now.output_tokens.saturating_sub(before.output_tokens),
+                );
+            }
             if let Some(h) = &series.time_to_first_chunk_ms {
                 let now = recorded_buckets(h);
                 let before = &prev.time_to_first_chunk;
-                record_latency(&self.time_to_first_chunk, &attrs.call, &now, before);
+                for histogram in &self.time_to_first_chunk {
+                    record_latency(histogram, &attrs.call, &now, before);
+                }
                 prev.time_to_first_chunk = now;
             }
             if let Some(h) = &series.time_per_output_chunk_ms {
                 let now = recorded_buckets(h);
                 let before = &prev.time_per_output_chunk;
-                record_latency(&self.time_per_output_chunk, &attrs.call, &now, before);
+                for histogram in &self.time_per_output_chunk {
+                    record_latency(histogram, &attrs.call, &now, before);
+                }
                 prev.time_per_output_chunk = now;
             }
             prev.latency = latency;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::Temporality;
 
+use callwatch_core::semconv::Convention;
+
 /// OTLP transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
@@ -41,6 +43,7 @@ pub struct ExportConfig {
     pub(crate) service_name: Option<String>,
     pub(crate) resource_attributes: Vec<KeyValue>,
     pub(crate) traces: bool,
+    pub(crate) convention: Option<Convention>,
 }
 
 impl ExportConfig {
@@ -108,6 +111,18 @@ impl ExportConfig {
     pub fn traces(mut self, enabled: bool) -> Self {
         self.traces = enabled;
         self
+    }
+
+    /// Which GenAI convention names to emit. Default: `OTEL_SEMCONV_STABILITY_OPT_IN`
+    /// (`gen_ai_latest_experimental`, `gen_ai_latest_experimental/dup`), else v1.41.
+    pub fn convention(mut self, convention: Convention) -> Self {
+        self.convention = Some(convention);
+        self
+    }
+
+    /// The convention in force: code, then the environment, then v1.41.
+    pub(crate) fn resolved_convention(&self) -> Convention {
+        self.convention.unwrap_or_else(Convention::from_env)
     }
 
     /// The protocol in force: code, then the environment, then http/protobuf.

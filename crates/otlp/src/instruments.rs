@@ -8,13 +8,14 @@ use opentelemetry::KeyValue;
 use super::bridge::Bridge;
 use callwatch_core::names;
 use callwatch_core::prometheus::token_kinds;
-use callwatch_core::record::Recorder;
+use callwatch_core::record::{Recorder, Totals};
+use callwatch_core::semconv::Convention;
 
 /// Registers every instrument on `meter`. `callwatch.calls` is registered first: its callback
 /// is the one that refreshes the snapshot (the SDK runs callbacks in registration order; were
 /// that to change, the other instruments would only lag one collection behind).
-pub fn register(meter: &Meter, recorder: Recorder) {
-    let bridge = Bridge::new(meter, recorder);
+pub fn register(meter: &Meter, recorder: Recorder, convention: Convention) {
+    let bridge = Bridge::new(meter, recorder, convention);
 
     let b = Arc::clone(&bridge);
     meter
@@ -95,6 +96,10 @@ pub fn register(meter: &Meter, recorder: Recorder) {
         })
         .build();
 
+    if convention.emits_latest() {
+        register_usage_counters(meter, &bridge);
+    }
+
     super::cost::register(meter, &bridge);
 
     let b = Arc::clone(&bridge);
@@ -105,6 +110,26 @@ pub fn register(meter: &Meter, recorder: Recorder) {
         .with_callback(move |observer| {
             for gauge in &b.current().snapshot.headroom {
                 observer.observe(gauge.ratio(), &headroom_attributes(gauge));
+            }
+        })
+        .build();
+
+    let b = Arc::clone(&bridge);
+    meter
+        .f64_observable_gauge(names::CALLWATCH_RATELIMIT_EXHAUSTION)
+        .with_unit("s")
+        .with_description(
+            "Seconds until the rate limit is exhausted at its current net drain (while draining).",
+        )
+        .with_callback(move |observer| {
+            for e in &b.current().snapshot.exhaustion {
+                let attrs = [
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, names::PROVIDER_ANTHROPIC),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, e.model.clone()),
+                    KeyValue::new(names::CALLWATCH_KEY_ID, e.key_id.clone()),
+                    KeyValue::new(names::CALLWATCH_RATELIMIT_KIND, e.kind),
+                ];
+                observer.observe(e.seconds, &attrs);
             }
         })
         .build();
@@ -129,4 +154,54 @@ fn headroom_attributes(gauge: &callwatch_core::record::HeadroomGauge) -> [KeyVal
         KeyValue::new(names::CALLWATCH_KEY_ID, gauge.key_id.clone()),
         KeyValue::new(names::CALLWATCH_RATELIMIT_KIND, gauge.kind),
     ]
+}
+
+/// The semantic-conventions-genai usage counters: input (cache reads and writes included, the
+/// Anthropic rule), output, and the cache parts as subsets of input. The Messages API does not
+/// split usage by modality, so `gen_ai.token.modality` is `unknown`, as the conventions say.
+fn register_usage_counters(meter: &Meter, bridge: &Arc<Bridge>) {
+    type Pick = fn(&Totals) -> u64;
+    let counters: [(&'static str, &'static str, Pick); 4] = [
+        (
+            names::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+            "Input tokens, cache reads and writes included.",
+            |t| t.input_tokens,
+        ),
+        (
+            names::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+            "Output tokens.",
+            |t| t.output_tokens,
+        ),
+        (
+            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+            "Input tokens read from the prompt cache.",
+            |t| t.cache_tokens.cache_read,
+        ),
+        (
+            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+            "Input tokens written to the prompt cache.",
+            |t| t.cache_tokens.cache_write,
+        ),
+    ];
+    for (name, description, pick) in counters {
+        let b = Arc::clone(bridge);
+        meter
+            .u64_observable_counter(name)
+            .with_unit("{token}")
+            .with_description(description)
+            .with_callback(move |observer| {
+                for (totals, attrs) in b.current().each() {
+                    if totals.input_token_buckets.iter().all(|n| *n == 0) {
+                        continue;
+                    }
+                    let mut attrs = attrs.to_vec();
+                    attrs.push(KeyValue::new(
+                        names::GEN_AI_TOKEN_MODALITY,
+                        names::TOKEN_MODALITY_UNKNOWN,
+                    ));
+                    observer.observe(pick(totals), &attrs);
+                }
+            })
+            .build();
+    }
 }

@@ -142,6 +142,7 @@ pub fn install(config: ExportConfig, recorder: Recorder) -> Result<ExportGuard, 
     instruments::register(
         &opentelemetry::metrics::MeterProvider::meter(&meter_provider, "callwatch"),
         recorder,
+        config.resolved_convention(),
     );
 
     let tracer_provider = if config.traces {

@@ -163,6 +163,7 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "measure",
         ],
         "credit_runway" => &["short_window", "long_window", "below", "min_history"],
+        "ratelimit_runway" => &["window", "below"],
         "spend_over_baseline" => &[
             "window",
             "baseline_half_life",
@@ -627,6 +628,20 @@ impl Validator<'_> {
                 }
             }
             "credit_runway" | "spend_over_baseline" => self.spend_kind(kind, raw),
+            "ratelimit_runway" => {
+                let window = window(self, Some(120));
+                if window.as_secs() < 20 {
+                    self.error(
+                        "window",
+                        "`window` must be at least 20s (a drain needs samples 10s apart)".into(),
+                    );
+                }
+                let below = self.duration("below", raw.below.as_deref(), Some(600));
+                RuleKind::RateLimitRunway {
+                    window,
+                    below: self.positive("below", below),
+                }
+            }
             "any" => RuleKind::Any {
                 quiet_for: {
                     let d = self.duration("quiet_for", raw.quiet_for.as_deref(), Some(600));
@@ -882,7 +897,7 @@ mod tests {
         let errs = errors("rules:\n  - name: [\n");
         assert!(errs[0].starts_with("r.yaml:"), "{errs:?}");
         let errs = errors("rules:\n  - name: A\n    kind: nope\n");
-        assert_eq!(errs, ["r.yaml:3:5: unknown kind `nope` (allowed: share_over_threshold, share_over_baseline, burst_after_event, any, latency_percentile, credit_runway, spend_over_baseline)"]);
+        assert_eq!(errs, ["r.yaml:3:5: unknown kind `nope` (allowed: share_over_threshold, share_over_baseline, burst_after_event, any, latency_percentile, credit_runway, spend_over_baseline, ratelimit_runway)"]);
     }
 
     #[test]

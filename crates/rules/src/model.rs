@@ -157,6 +157,9 @@ pub enum RuleKind {
         /// And the window's spend at least this many USD (pennies never page).
         min_spend_usd: f64,
     },
+    /// The time until a rate limit runs out at its current drain (the trend of `remaining`
+    /// over `window`, per key and kind; engine/ratelimit.rs) is under `below`.
+    RateLimitRunway { window: Duration, below: Duration },
 }
 
 /// The latency a `latency_percentile` rule reads.
@@ -191,7 +194,7 @@ impl Measure {
 }
 
 impl RuleKind {
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "share_over_threshold",
         "share_over_baseline",
         "burst_after_event",
@@ -199,6 +202,7 @@ impl RuleKind {
         "latency_percentile",
         "credit_runway",
         "spend_over_baseline",
+        "ratelimit_runway",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -210,6 +214,7 @@ impl RuleKind {
             RuleKind::LatencyPercentile { .. } => "latency_percentile",
             RuleKind::CreditRunway { .. } => "credit_runway",
             RuleKind::SpendOverBaseline { .. } => "spend_over_baseline",
+            RuleKind::RateLimitRunway { .. } => "ratelimit_runway",
         }
     }
 
@@ -220,7 +225,8 @@ impl RuleKind {
             | RuleKind::ShareOverBaseline { window, .. }
             | RuleKind::BurstAfterEvent { window, .. }
             | RuleKind::LatencyPercentile { window, .. }
-            | RuleKind::SpendOverBaseline { window, .. } => *window,
+            | RuleKind::SpendOverBaseline { window, .. }
+            | RuleKind::RateLimitRunway { window, .. } => *window,
             RuleKind::CreditRunway { long_window, .. } => *long_window,
             RuleKind::Any { .. } => Duration::from_secs(1),
         }

@@ -95,6 +95,42 @@ struct CallSpec {
     cache_creation_1h_input_tokens: Option<u64>,
     /// A streamed call's time to first chunk.
     ttft_ms: Option<f64>,
+    /// The rate-limit headroom the response reported, by kind (the event line's `ratelimit`).
+    ratelimit: Option<RateLimitSpec>,
+}
+
+#[derive(Deserialize, Clone, Copy, Default)]
+#[serde(deny_unknown_fields)]
+struct RateLimitSpec {
+    requests: Option<HeadroomSpec>,
+    tokens: Option<HeadroomSpec>,
+    input_tokens: Option<HeadroomSpec>,
+    output_tokens: Option<HeadroomSpec>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct HeadroomSpec {
+    limit: u64,
+    remaining: u64,
+}
+
+impl RateLimitSpec {
+    fn rate_limit(self) -> callwatch_core::classify::RateLimit {
+        let h = |s: Option<HeadroomSpec>| {
+            s.map(|s| callwatch_core::classify::Headroom {
+                limit: s.limit,
+                remaining: s.remaining,
+                reset: None,
+            })
+        };
+        callwatch_core::classify::RateLimit {
+            requests: h(self.requests),
+            tokens: h(self.tokens),
+            input_tokens: h(self.input_tokens),
+            output_tokens: h(self.output_tokens),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -221,6 +257,7 @@ fn call_event(spec: &CallSpec, ts: OffsetDateTime) -> Result<CallEvent<'static>,
     }
     c.ttft_ms = spec.ttft_ms;
     c.stream = spec.ttft_ms.map(|_| true);
+    c.ratelimit = spec.ratelimit.map(RateLimitSpec::rate_limit);
     c.provider = provider;
     // As replay classifies a line: Bedrock and Vertex codes too.
     c.class = provider_class(ClassInput {

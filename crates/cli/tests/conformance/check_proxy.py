@@ -66,6 +66,12 @@ def metric_problems(case, model, text):
     for error_type, count in want.get("attempt_error_types", {}).items():
         if attempts.get(error_type) != count:
             problems.append(f"attempts with error_type={error_type}: {attempts.get(error_type)} (want {count})")
+    # A streamed call that got a 200 has its time to first chunk (the mock sends a delta before
+    # any mid-stream error); other calls have none.
+    ttft = values.get("gen_ai_client_operation_time_to_first_chunk_seconds_count", 0)
+    want_ttft = 1 if case["stream"] and want["status"] == "200" else 0
+    if ttft != want_ttft:
+        problems.append(f"time_to_first_chunk count={ttft} (want {want_ttft})")
     return problems
 
 

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use callwatch_core::call::Call;
-use callwatch_core::classify::{Class, Headroom, Outcome, RateLimit, Usage};
+use callwatch_core::call::{Attempt, Call};
+use callwatch_core::classify::{Class, Headroom, Outcome, RateLimit, StreamTiming, Usage};
 use callwatch_core::record::Recorder;
 
-/// Success with usage and rate-limit headers, a retried 5xx, a 400, a 401, a billing 403, a
-/// 429 and a timeout, for two models and two keys.
+/// Success with usage and rate-limit headers, a streamed success, a retried 5xx, a 400, a 401,
+/// a billing 403, a 429 and a timeout, for two models and two keys; each call's attempts too.
 pub fn record_varied(recorder: &Recorder) {
     let mut success = Outcome::bare(Some(200), None, Class::Success);
     success.usage = Some(Usage {
@@ -27,6 +27,12 @@ pub fn record_varied(recorder: &Recorder) {
         tokens: Some(headroom),
         ..RateLimit::default()
     };
+    let mut streamed = success.clone();
+    streamed.stream = Some(StreamTiming {
+        time_to_first_chunk: Some(Duration::from_millis(350)),
+        time_per_output_chunk: Some(Duration::from_millis(25)),
+        output_chunks: 12,
+    });
     let failures = [
         Outcome::bare(Some(500), Some("api_error"), Class::Server),
         Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded),
@@ -42,9 +48,21 @@ pub fn record_varied(recorder: &Recorder) {
     ];
     for model in ["claude-sonnet-4-6", "claude-haiku-4-5"] {
         for key_id in ["k-11111111", "k-22222222"] {
-            for (outcome, attempts) in
-                std::iter::once((&success, 1)).chain(failures.iter().map(|o| (o, 3)))
+            let successes = [(&success, 1), (&streamed, 1)];
+            for (outcome, attempts) in successes.into_iter().chain(failures.iter().map(|o| (o, 3)))
             {
+                for number in 1..=attempts {
+                    recorder.record_attempt(&Attempt {
+                        operation: "chat",
+                        model,
+                        key_id,
+                        outcome,
+                        number,
+                        latency: Duration::from_millis(200),
+                        server_address: "api.anthropic.com",
+                        server_port: 443,
+                    });
+                }
                 recorder.record(&Call {
                     operation: "chat",
                     model,

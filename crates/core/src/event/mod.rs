@@ -15,6 +15,7 @@
 //! decision table in [`crate::classify`].
 
 mod parse;
+mod ratelimit;
 mod timestamp;
 mod tokens;
 mod write;
@@ -76,6 +77,9 @@ pub struct CallEvent<'a> {
     pub ttft_ms: Option<f64>,
     /// `Some(true)` for a streamed call (the line omits it otherwise).
     pub stream: Option<bool>,
+    /// The rate-limit headroom the response reported (optional `ratelimit` field): what
+    /// `ratelimit_runway` rules read.
+    pub ratelimit: Option<crate::classify::RateLimit>,
 }
 
 /// An explicit rotation marker: `key_id` is the key now being rolled out.
@@ -109,6 +113,7 @@ impl<'a> CallEvent<'a> {
             usage: None,
             ttft_ms: None,
             stream: None,
+            ratelimit: None,
         };
         event.reclassify();
         event
@@ -148,6 +153,7 @@ impl<'a> CallEvent<'a> {
             usage: self.usage,
             ttft_ms: self.ttft_ms,
             stream: self.stream,
+            ratelimit: self.ratelimit,
         }
     }
 }

@@ -57,6 +57,8 @@ struct Wire<'a> {
     ttft_ms: Option<f64>,
     #[serde(default)]
     stream: Option<bool>,
+    #[serde(default)]
+    ratelimit: Option<super::ratelimit::RateLimitField>,
 }
 
 /// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
@@ -164,6 +166,11 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
             )));
         }
     }
+    let ratelimit = wire
+        .ratelimit
+        .map(super::ratelimit::RateLimitField::rate_limit)
+        .transpose()
+        .map_err(fail)?;
     let error_type = text(wire.error_type);
     // A recorded line may hold what an older writer (or another tool) did not redact.
     let message = text(wire.message).map(crate::classify::redact_cow);
@@ -191,6 +198,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         usage,
         ttft_ms: wire.ttft_ms,
         stream: wire.stream,
+        ratelimit,
     }))
 }
 

@@ -35,6 +35,9 @@ struct CallLine<'e> {
     ttft_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream: Option<bool>,
+    // --- rate-limit headroom (issue 14): only when the response carried the headers ---
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ratelimit: Option<super::ratelimit::RateLimitField>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +75,10 @@ impl CallEvent<'_> {
             tokens: self.usage.as_ref().map(super::tokens::TokenFields::of),
             ttft_ms: self.ttft_ms.filter(|v| v.is_finite()),
             stream: self.stream,
+            ratelimit: self
+                .ratelimit
+                .as_ref()
+                .and_then(super::ratelimit::RateLimitField::of),
         };
         // Strings and finite numbers always serialise.
         serde_json::to_string(&line).unwrap_or_default()

@@ -32,6 +32,7 @@
 pub mod atomic_hdr;
 mod bytes;
 mod cost_tokens;
+mod exhaustion;
 mod headroom;
 mod labels;
 mod limits;
@@ -46,6 +47,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use cost_tokens::CacheTokens;
+pub use exhaustion::{time_left as ratelimit_time_left, Exhaustion, WINDOW as EXHAUSTION_WINDOW};
 pub use headroom::KINDS as HEADROOM_KINDS;
 pub use labels::{LabelsRef, SeriesLabels};
 pub use limits::Limits;
@@ -78,6 +80,8 @@ struct Shared {
     /// call series above only see how calls ended.
     attempts_id: u64,
     attempts: Registry,
+    /// Recent headroom samples, for the time until each rate limit runs out.
+    exhaustion: exhaustion::Trends,
 }
 
 static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
@@ -145,6 +149,7 @@ impl RecorderBuilder {
                     .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
                 attempts_id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
                 attempts: Registry::new(self.limits),
+                exhaustion: exhaustion::Trends::default(),
             }),
         }
     }
@@ -275,6 +280,10 @@ impl Recorder {
             })
             .collect();
         headroom.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        let exhaustion = self
+            .shared
+            .exhaustion
+            .observe(&headroom, std::time::Instant::now());
         // Dollars need the price table (feature `prices`); without it, tokens are still counted.
         #[cfg(feature = "prices")]
         let spend = crate::cost::spend(&series, &self.shared.prices);
@@ -283,6 +292,7 @@ impl Recorder {
         Snapshot {
             series,
             headroom,
+            exhaustion,
             spend,
             overflowed_records: registry.overflowed_records()
                 + self.shared.attempts.overflowed_records(),

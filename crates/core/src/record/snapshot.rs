@@ -12,6 +12,8 @@ pub struct Snapshot {
     pub series: Vec<SeriesSnapshot>,
     /// Last rate-limit headroom per (model, key id, kind), sorted.
     pub headroom: Vec<HeadroomGauge>,
+    /// Seconds until each draining rate limit is exhausted (`record::exhaustion`).
+    pub exhaustion: Vec<super::Exhaustion>,
     /// Calls (and attempts) recorded into an overflow series because a label was over its bound.
     pub overflowed_records: u64,
     /// Cost per (model, key id, operation), from the token counters and the recorder's prices.

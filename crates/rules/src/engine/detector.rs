@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 
 use super::evidence;
 use super::messages::{MessageBaseline, Params, Reading};
+use super::ratelimit::RateLimitTrend;
 use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
 use super::spend::{Runway, SpendBaseline, SpendState};
@@ -87,6 +88,7 @@ pub enum Detector {
     Latency(Box<Latency>),
     Runway(Box<Runway>),
     SpendSpike(Box<SpendBaseline>),
+    RateLimit(Box<RateLimitTrend>),
 }
 
 fn share(c: Counts) -> Option<f64> {
@@ -117,6 +119,9 @@ impl Detector {
             RuleKind::SpendOverBaseline { .. } => {
                 Detector::SpendSpike(Box::new(SpendBaseline::new(kind, eval_end)))
             }
+            RuleKind::RateLimitRunway { window, .. } => {
+                Detector::RateLimit(Box::new(RateLimitTrend::new(window.as_secs() as i64)))
+            }
         }
     }
 
@@ -139,6 +144,12 @@ impl Detector {
             Detector::Runway(r) if matched => r.add(sec, usd),
             Detector::SpendSpike(s) if matched => s.add(sec, usd),
             Detector::Runway(_) | Detector::SpendSpike(_) => true,
+            Detector::RateLimit(r) => {
+                if matched {
+                    r.add(sec, call);
+                }
+                true
+            }
         }
     }
 
@@ -154,6 +165,7 @@ impl Detector {
             }
             Detector::Runway(r) => r.advance(end),
             Detector::SpendSpike(s) => s.advance(kind, end, firing),
+            Detector::RateLimit(r) => r.advance(end),
             Detector::Any | Detector::Latency(_) => {}
         }
     }
@@ -167,6 +179,14 @@ impl Detector {
         spend: &SpendState,
     ) -> Verdict {
         match (self, kind) {
+            (Detector::RateLimit(r), RuleKind::RateLimitRunway { below, .. }) => {
+                let (holds, values) = r.verdict(below.as_secs_f64());
+                Verdict {
+                    holds,
+                    values,
+                    slot: None,
+                }
+            }
             (Detector::Runway(r), kind) => {
                 let (holds, values) = r.verdict(kind, end, spend);
                 Verdict {

@@ -12,6 +12,7 @@ mod evidence;
 mod label_bound;
 mod lifecycle;
 mod messages;
+mod ratelimit;
 mod render;
 mod restore;
 mod ring;

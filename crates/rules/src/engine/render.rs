@@ -83,7 +83,9 @@ impl Facts<'_> {
             "baseline" => percent(v.baseline)?,
             "threshold" => match self.rule.kind {
                 RuleKind::LatencyPercentile { .. } => format!("{:.0} ms", v.threshold?),
-                RuleKind::CreditRunway { below, .. } => format_duration(below),
+                RuleKind::CreditRunway { below, .. } | RuleKind::RateLimitRunway { below, .. } => {
+                    format_duration(below)
+                }
                 RuleKind::SpendOverBaseline { .. } => format!("{:.1}×", v.threshold?),
                 RuleKind::BurstAfterEvent { .. } => format!("{:.0}", v.threshold?),
                 _ => percent(v.threshold)?,

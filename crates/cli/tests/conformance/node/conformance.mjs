@@ -49,22 +49,29 @@ function errorView(e) {
   };
 }
 
-async function call(kase, baseURL) {
+// For a stream, `ttft_ms` is when the first content_block_delta reached the caller (not compared).
+async function call(kase, baseURL, model) {
   await mockAdmin('/__mock/reset', {});
   await mockAdmin('/__mock/script', kase.replies);
   const client = new Anthropic({ apiKey: KEY, baseURL, maxRetries: kase.max_retries, timeout: 30_000 });
   const params = {
-    model: `${PREFIX}-${kase.name}`,
+    model: model ?? `${PREFIX}-${kase.name}`,
     max_tokens: 64,
     messages: [{ role: 'user', content: 'Say hello.' }],
   };
   let got;
   try {
     if (kase.stream) {
+      const started = performance.now();
       const { data: stream, response } = await client.messages.create({ ...params, stream: true }).withResponse();
       got = { status: response.status, headers: headersOf(response.headers), events: [] };
       try {
-        for await (const event of stream) got.events.push(event);
+        for await (const event of stream) {
+          if (event.type === 'content_block_delta' && got.ttft_ms === undefined) {
+            got.ttft_ms = performance.now() - started;
+          }
+          got.events.push(event);
+        }
       } catch (e) {
         if (!(e instanceof Anthropic.APIError)) throw e;
         got.stream_error = { error_class: e.constructor.name, message: e.message, body: e.error };
@@ -111,6 +118,36 @@ function differences(direct, proxied, path = '') {
     : [`${path}: direct ${JSON.stringify(direct)} != proxy ${JSON.stringify(proxied)}`];
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// Time to first token through the proxy against direct: the medians of `runs` more calls each
+// way (alternating, under their own model names so /metrics keeps one call per case).
+async function ttftProblems(kase, direct, proxied) {
+  const spec = kase.ttft;
+  if (!spec) return [];
+  const times = { direct: [direct.ttft_ms], proxy: [proxied.ttft_ms] };
+  for (let run = 0; run < spec.runs; run += 1) {
+    const model = `${PREFIX}-${kase.name}-run${run}`;
+    times.direct.push((await call(kase, MOCK, model)).ttft_ms);
+    times.proxy.push((await call(kase, PROXY, model)).ttft_ms);
+  }
+  if ([...times.direct, ...times.proxy].some((t) => t === undefined)) {
+    return [`no content_block_delta in some run: ${JSON.stringify(times)}`];
+  }
+  const d = median(times.direct);
+  const p = median(times.proxy);
+  console.log(`    time to first token, median of ${times.direct.length}: direct ${d.toFixed(1)} ms, proxy ${p.toFixed(1)} ms (difference ${(p - d >= 0 ? '+' : '')}${(p - d).toFixed(1)} ms)`);
+  const problems = [];
+  if (d < spec.at_least_ms) problems.push(`direct time to first token ${d.toFixed(1)} ms < the mock's ${spec.at_least_ms} ms`);
+  if (Math.abs(p - d) > spec.within_ms) {
+    problems.push(`time to first token through the proxy ${p.toFixed(1)} ms vs direct ${d.toFixed(1)} ms: more than ${spec.within_ms} ms apart`);
+  }
+  return problems;
+}
+
 function summary(got) {
   if ('error_class' in got) return `${got.status} ${got.error_class}`;
   if ('events' in got) {
@@ -126,7 +163,10 @@ console.log(`${'case'.padEnd(24)} ${'direct'.padEnd(34)} ${'proxy'.padEnd(34)} r
 for (const kase of suite.cases) {
   const direct = await call(kase, MOCK);
   const proxied = await call(kase, PROXY);
-  const problems = [...expectationProblems(kase, direct), ...differences(direct, proxied)];
+  const timing = await ttftProblems(kase, direct, proxied);
+  delete direct.ttft_ms;
+  delete proxied.ttft_ms;
+  const problems = [...expectationProblems(kase, direct), ...differences(direct, proxied), ...timing];
   const left = `${summary(direct)} (${direct.mock_saw.length} att)`;
   const right = `${summary(proxied)} (${proxied.mock_saw.length} att)`;
   console.log(`${kase.name.padEnd(24)} ${left.padEnd(34)} ${right.padEnd(34)} ${problems.length ? 'MISMATCH' : 'ok'}`);

@@ -6,7 +6,9 @@ PROXY_URL and CASE_PREFIX."""
 
 import json
 import os
+import statistics
 import sys
+import time
 import urllib.request
 
 import anthropic
@@ -55,25 +57,29 @@ def error_view(e):
     }
 
 
-def call(case, base_url):
-    """What the SDK received for this case from base_url, and what the mock saw."""
+def call(case, base_url, model=None):
+    """What the SDK received for this case from base_url, and what the mock saw; for a stream,
+    `ttft_ms` is when the first content_block_delta reached the SDK's caller (not compared)."""
     mock_admin("/__mock/reset", {})
     mock_admin("/__mock/script", case["replies"])
     client = anthropic.Anthropic(
         api_key=KEY, base_url=base_url, max_retries=case["max_retries"], timeout=30
     )
     params = {
-        "model": f"{PREFIX}-{case['name']}",
+        "model": model or f"{PREFIX}-{case['name']}",
         "max_tokens": 64,
         "messages": [{"role": "user", "content": "Say hello."}],
     }
     try:
         if case["stream"]:
+            started = time.perf_counter()
             raw = client.messages.with_raw_response.create(**params, stream=True)
             got = {"status": raw.status_code, "headers": headers_of(raw.headers)}
             events = []
             try:
                 for event in raw.parse():
+                    if event.type == "content_block_delta" and "ttft_ms" not in got:
+                        got["ttft_ms"] = (time.perf_counter() - started) * 1000
                     events.append(event.to_dict())
             except anthropic.APIStatusError as e:
                 got["stream_error"] = {
@@ -132,6 +138,31 @@ def differences(direct, proxied, path=""):
     return [] if direct == proxied else [f"{path}: direct {direct!r} != proxy {proxied!r}"]
 
 
+def ttft_problems(case, direct, proxied):
+    """Time to first token through the proxy against direct: the medians of `runs` more calls
+    each way (alternating, under their own model names so /metrics keeps one call per case)."""
+    spec = case.get("ttft")
+    if not spec:
+        return []
+    times = {"direct": [direct.get("ttft_ms")], "proxy": [proxied.get("ttft_ms")]}
+    for run in range(spec["runs"]):
+        model = f"{PREFIX}-{case['name']}-run{run}"
+        times["direct"].append(call(case, MOCK, model).get("ttft_ms"))
+        times["proxy"].append(call(case, PROXY, model).get("ttft_ms"))
+    if any(t is None for ts in times.values() for t in ts):
+        return [f"no content_block_delta in some run: {times}"]
+    d, p = statistics.median(times["direct"]), statistics.median(times["proxy"])
+    print(f"    time to first token, median of {len(times['direct'])}: direct {d:.1f} ms, "
+          f"proxy {p:.1f} ms (difference {p - d:+.1f} ms)")
+    problems = []
+    if d < spec["at_least_ms"]:
+        problems.append(f"direct time to first token {d:.1f} ms < the mock's {spec['at_least_ms']} ms")
+    if abs(p - d) > spec["within_ms"]:
+        problems.append(f"time to first token through the proxy {p:.1f} ms vs direct {d:.1f} ms: "
+                        f"more than {spec['within_ms']} ms apart")
+    return problems
+
+
 def summary(got):
     if "error_class" in got:
         return f"{got['status']} {got['error_class']}"
@@ -148,7 +179,10 @@ def main():
     for case in SUITE["cases"]:
         direct = call(case, MOCK)
         proxied = call(case, PROXY)
-        problems = expectation_problems(case, direct) + differences(direct, proxied)
+        timing = ttft_problems(case, direct, proxied)
+        direct.pop("ttft_ms", None)
+        proxied.pop("ttft_ms", None)
+        problems = expectation_problems(case, direct) + differences(direct, proxied) + timing
         left = f"{summary(direct)} ({len(direct['mock_saw'])} att)"
         right = f"{summary(proxied)} ({len(proxied['mock_saw'])} att)"
         verdict = "ok" if not problems else "MISMATCH"
