@@ -15,6 +15,9 @@
 //!   reaches `cusum_limit` and the window's rate is at least `min_ratio` × the baseline. The
 //!   baseline learns only from minutes outside an excursion, so a rise is not absorbed before
 //!   it is judged; the cap keeps one outsized call from firing alone.
+//!   An excursion freezes the baseline for at most two windows: a slow rise (a daily swell)
+//!   that has not fired by then is learned, else the frozen baseline falls ever further behind
+//!   it and steady traffic fires at 3× (the steady generator did, at 20 seeds).
 
 use std::sync::Arc;
 
@@ -268,6 +271,8 @@ pub struct SpendBaseline {
     var: f64,
     learned: u64,
     cusum: f64,
+    /// Completed minutes in a row with the CUSUM at half its limit or more.
+    excursion_minutes: u32,
 }
 
 /// The CUSUM's allowance per minute, in standard deviations: minutes within a deviation of
@@ -276,6 +281,8 @@ const DRIFT_SD: f64 = 1.0;
 /// One minute adds at most this many deviations: a single outsized call (a session writing a
 /// 100k-token cache) cannot fire alone; a rise must last.
 const MAX_STEP_SD: f64 = 6.0;
+/// The baseline stops learning during an excursion for at most this many windows.
+const FREEZE_WINDOWS: u32 = 2;
 /// The deviation is at least this share of the mean: a perfectly steady spend does not make
 /// every cent of noise a deviation.
 const MIN_SD_SHARE: f64 = 0.25;
@@ -293,6 +300,7 @@ impl SpendBaseline {
             var: 0.0,
             learned: 0,
             cusum: 0.0,
+            excursion_minutes: 0,
         }
     }
 
@@ -360,7 +368,18 @@ impl SpendBaseline {
         // counts at most three deviations above it, so a burst moves it little; the variance
         // takes the minute whole, so traffic that is bursty by nature (agent sessions, large
         // cached contexts) is judged against the spread it really has.
-        if !firing && self.cusum < cusum_limit / 2.0 {
+        // An excursion that has not fired within two windows is a slow rise (a daily swell the
+        // EWMA lags), not a jump: the baseline learns again. Frozen for good, it fell ever
+        // further behind the swell until steady traffic fired at 3×.
+        let in_excursion = self.cusum >= cusum_limit / 2.0;
+        self.excursion_minutes = if in_excursion {
+            self.excursion_minutes.saturating_add(1)
+        } else {
+            0
+        };
+        let young =
+            in_excursion && self.excursion_minutes <= FREEZE_WINDOWS * self.window_minutes();
+        if !firing && !young {
             let d = x - self.mean;
             self.mean += alpha * (x.min(self.mean + 3.0 * sd) - self.mean);
             self.var = (1.0 - alpha) * (self.var + alpha * d * d);
@@ -405,6 +424,13 @@ impl SpendBaseline {
             ..Values::default()
         };
         (holds, values)
+    }
+
+    /// The window's length in minutes (the ring's slots are minutes).
+    fn window_minutes(&self) -> u32 {
+        u32::try_from(self.window.window_s())
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 
     pub fn on_resolve(&mut self) {
