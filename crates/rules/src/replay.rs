@@ -82,6 +82,7 @@ impl Replay {
         match &event {
             Event::Call(_) => self.totals.calls += 1,
             Event::KeyRotated(_) => self.totals.rotations += 1,
+            Event::CreditBalance(_) => {}
         }
         let alerts = self.engine.observe_event(&event);
         self.emit(alerts, out);

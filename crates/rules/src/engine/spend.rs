@@ -116,6 +116,13 @@ impl SpendState {
         usd
     }
 
+    /// A balance read at `as_of` (a top-up, a `credit_balance` line) replaces the one set:
+    /// spend is counted from then on. Calls already counted were before it (event order).
+    pub fn set_credit(&mut self, balance_usd: f64, as_of: OffsetDateTime) {
+        self.budget.credit = Some(callwatch_core::cost::Credit { balance_usd, as_of });
+        self.spent_since_as_of = 0.0;
+    }
+
     /// What is left of each budget set, at `now`.
     pub fn remaining(&self, now: i64) -> Vec<Remaining> {
         let mut out = Vec::new();
