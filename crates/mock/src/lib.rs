@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 
 pub use behavior::{Behavior, Failure};
 pub use record::{RecordedRequest, MAX_RECORDED};
-pub use reply::Reply;
+pub use reply::{Reply, Tokens};
 
 /// Shared between the handle and the server.
 #[derive(Debug)]

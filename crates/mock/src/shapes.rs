@@ -57,6 +57,8 @@ pub(crate) struct MessageSpec {
     pub stop_reason: String,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
     pub text: Option<String>,
     /// Streamed: the wait before the first `content_block_delta` (the first output chunk).
     pub first_delta_delay: std::time::Duration,
@@ -71,6 +73,8 @@ impl Default for MessageSpec {
             stop_reason: "end_turn".to_owned(),
             input_tokens: 12,
             output_tokens: 8,
+            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: 0,
             text: None,
             first_delta_delay: std::time::Duration::ZERO,
             cut_before_stop: false,
@@ -109,7 +113,8 @@ pub(crate) fn message_body<'a>(
         stop_sequence: None,
         usage: json!({
             "input_tokens": spec.input_tokens, "output_tokens": spec.output_tokens,
-            "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0
+            "cache_creation_input_tokens": spec.cache_creation_input_tokens,
+            "cache_read_input_tokens": spec.cache_read_input_tokens
         }),
     }
 }
@@ -133,7 +138,8 @@ pub(crate) fn stream_events(
                 "id": id, "type": "message", "role": "assistant", "model": model,
                 "content": [], "stop_reason": null, "stop_sequence": null,
                 "usage": {"input_tokens": spec.input_tokens, "output_tokens": 1,
-                          "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+                          "cache_creation_input_tokens": spec.cache_creation_input_tokens,
+                          "cache_read_input_tokens": spec.cache_read_input_tokens}
             }}),
         ),
         event(
