@@ -6,6 +6,7 @@
 //!                 └─▶ EventTap ─(bounded queue)─▶ Runner: event log, Engine, Notifier
 //! ```
 
+pub mod admin_api;
 mod alert_state;
 mod board;
 mod clock;
