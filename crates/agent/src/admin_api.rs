@@ -317,3 +317,43 @@ impl Drift {
         (self.billed_usd > 0.0).then(|| self.usd() / self.billed_usd)
     }
 }
+
+/// The reconciliation loop (see [`crate::Agent::reconcile_credit`]): the balance the billed
+/// spend leaves, at the export's time, as a `credit_balance` event. A failed poll is logged
+/// (without the key) and retried at the next one; the runway keeps its own count meanwhile.
+pub(crate) async fn reconcile(
+    api: AdminApi,
+    credit: callwatch_core::cost::Credit,
+    every: Duration,
+    clock: crate::Clock,
+    tap: Arc<crate::EventTap>,
+) {
+    let mut last_export = None;
+    loop {
+        let now = clock.now();
+        match api.billed(credit.as_of, now).await {
+            Ok(Billed {
+                usd,
+                refreshed_at: Some(export),
+            }) if export > credit.as_of && Some(export) != last_export => {
+                last_export = Some(export);
+                let export = export.min(now);
+                let balance = (credit.balance_usd - usd).max(0.0);
+                tracing::info!(
+                    "callwatch: Admin API billed ${usd:.2} since {} (export at {}): the runway counts down from ${balance:.2}",
+                    credit.as_of.format(&Rfc3339).unwrap_or_default(),
+                    export.format(&Rfc3339).unwrap_or_default()
+                );
+                tap.send(callwatch_core::event::Event::CreditBalance(
+                    callwatch_core::event::CreditBalance {
+                        ts: export,
+                        balance_usd: balance,
+                    },
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("callwatch: credit reconciliation: {e}"),
+        }
+        tokio::time::sleep(clock.real(every)).await;
+    }
+}

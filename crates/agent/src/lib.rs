@@ -76,6 +76,8 @@ pub struct Agent {
     delivery: Option<StatsSource>,
     /// Firing alerts the persisted alert state had no room for.
     alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
+    /// Tasks beside the engine (Admin API reconciliation), stopped with it.
+    background: Vec<JoinHandle<()>>,
 }
 
 /// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
@@ -213,7 +215,22 @@ impl Agent {
             event_log: options.event_log,
             delivery,
             alert_state_left_out,
+            background: Vec::new(),
         })
+    }
+
+    /// Corrects the credit runway with billed spend: every `every`, reads what the Admin API
+    /// billed since the credit's `as_of` and tells the engine the balance left at the
+    /// export's time (a `credit_balance` event, in the event log too); the calls since then
+    /// count as before. See [`admin_api`].
+    pub fn reconcile_credit(
+        &mut self,
+        api: admin_api::AdminApi,
+        credit: callwatch_core::cost::Credit,
+        every: std::time::Duration,
+    ) {
+        let task = admin_api::reconcile(api, credit, every, self.clock, self.tap.clone());
+        self.background.push(tokio::spawn(task));
     }
 
     /// What the instrumentation reports to: the recorder and the rules engine both see it.
@@ -267,6 +284,9 @@ impl Agent {
     /// Stops the engine task after it drained its queue; shuts the notifier down, giving
     /// in-flight deliveries until `deadline`.
     pub async fn stop(mut self, deadline: tokio::time::Instant) -> AgentSummary {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -115,3 +115,94 @@ async fn a_refused_key_is_a_clear_error_and_the_admin_key_is_in_no_output() {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }
+
+#[tokio::test]
+async fn billed_spend_from_the_admin_api_becomes_the_balance_the_runway_counts_down_from() {
+    use callwatch_agent::{Agent, AgentOptions, Clock};
+    use callwatch_core::cost::{Budget, Credit, SpendConfig};
+
+    let now = OffsetDateTime::now_utc();
+    let hour = now
+        .replace_minute(0)
+        .unwrap()
+        .replace_second(0)
+        .unwrap()
+        .replace_nanosecond(0)
+        .unwrap();
+    let as_of = hour - Duration::hours(5);
+    let billed: Vec<BilledHour> = (0..5)
+        .map(|h| BilledHour {
+            starting_at: as_of + Duration::hours(h),
+            model: "claude-sonnet-4-6".into(),
+            usd: 2.0,
+            tokens: Tokens::default(),
+        })
+        .collect();
+    let mock = MockClaude::start().await.unwrap();
+    // The export reaches 3 of the 5 hours: $6 billed.
+    mock.set_billing(ADMIN_KEY, billed, as_of + Duration::hours(3));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.jsonl");
+    let credit = Credit {
+        balance_usd: 100.0,
+        as_of,
+    };
+    let mut agent = Agent::start_with_spend(
+        AgentOptions {
+            rules: callwatch_rules::default_rules(),
+            clock: Clock::system(),
+            event_log: Some(log.clone()),
+            notifier: None,
+            on_alert: None,
+            recorder: callwatch_core::record::Recorder::new(),
+        },
+        SpendConfig {
+            budget: Budget {
+                credit: Some(credit),
+                monthly_spend_limit_usd: None,
+            },
+            ..SpendConfig::default()
+        },
+    )
+    .unwrap();
+    agent.reconcile_credit(
+        AdminApi::new(&mock.base_url(), ADMIN_KEY),
+        credit,
+        std::time::Duration::from_secs(3600),
+    );
+    // The first poll is at once; wait for its request to reach the mock's report.
+    let mut line = None;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if mock
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("cost_report"))
+        {
+            // The answer, then the event through the engine's queue.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            break;
+        }
+    }
+    agent
+        .stop(tokio::time::Instant::now() + std::time::Duration::from_secs(2))
+        .await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    for l in text.lines() {
+        if l.contains("credit_balance") {
+            line = Some(l.to_owned());
+        }
+    }
+    let line = line.unwrap_or_else(|| panic!("no credit_balance line in:\n{text}"));
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["balance_usd"], 94.0, "{line}");
+    let export = (as_of + Duration::hours(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert_eq!(
+        v["ts"].as_str().unwrap().replace(".000", ""),
+        export.replace(".000", ""),
+        "{line}"
+    );
+    assert!(!text.contains("never-printed"));
+}

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::record::RecordedRequest;
 use super::server::Shared;
 use super::shapes::error_body;
 use super::{lock, Tokens};
@@ -90,10 +91,18 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Response {
 /// the error the API would answer.
 fn page(
     shared: &Shared,
+    path: &str,
     headers: &HeaderMap,
     p: &Params,
 ) -> Result<(Vec<(OffsetDateTime, Vec<BilledHour>)>, Value), Response> {
-    let billing = lock(shared).billing.clone();
+    let billing = {
+        let mut state = lock(shared);
+        // Recorded like any request (the key's fingerprint only).
+        state
+            .recorder
+            .push(RecordedRequest::new("GET", path, headers, &[]));
+        state.billing.clone()
+    };
     let sent = headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
@@ -202,7 +211,12 @@ async fn cost_report(
     headers: HeaderMap,
     Query(p): Query<Params>,
 ) -> Response {
-    match page(&shared, &headers, &p) {
+    match page(
+        &shared,
+        "/v1/organizations/analytics/cost_report",
+        &headers,
+        &p,
+    ) {
         Err(e) => e,
         Ok((buckets, paging)) => report(buckets, paging, |h| {
             let cents = format!("{:.4}", h.usd * 100.0);
@@ -220,7 +234,12 @@ async fn usage_report(
     headers: HeaderMap,
     Query(p): Query<Params>,
 ) -> Response {
-    match page(&shared, &headers, &p) {
+    match page(
+        &shared,
+        "/v1/organizations/analytics/usage_report",
+        &headers,
+        &p,
+    ) {
         Err(e) => e,
         Ok((buckets, paging)) => report(buckets, paging, |h| {
             json!({
