@@ -22,6 +22,8 @@ pub const ENV_ADMIN_KEY: &str = "CALLWATCH_ANTHROPIC_ADMIN_KEY";
 /// Where the Admin API is (tests point it at the mock).
 pub const ENV_ADMIN_BASE_URL: &str = "CALLWATCH_ANTHROPIC_ADMIN_BASE_URL";
 const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
+/// How often billed spend is read.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(15 * 60);
 /// Pages read per report before giving up (a month of hourly buckets is 5 pages of 168).
 const MAX_PAGES: usize = 32;
 

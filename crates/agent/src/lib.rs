@@ -219,6 +219,22 @@ impl Agent {
         })
     }
 
+    /// Starts [`Agent::reconcile_credit`] when `CALLWATCH_ANTHROPIC_ADMIN_KEY` is set and the
+    /// budget has a credit balance (every 15 minutes; the export itself moves every few
+    /// hours). A key without a balance is said once: there is nothing to correct.
+    pub fn reconcile_from_env(&mut self, budget: &callwatch_core::cost::Budget) {
+        let Some(api) = admin_api::AdminApi::from_env() else {
+            return;
+        };
+        match budget.credit {
+            Some(credit) => self.reconcile_credit(api, credit, admin_api::RECONCILE_EVERY),
+            None => tracing::warn!(
+                "callwatch: {} is set but no credit balance is (credit_balance_usd and as_of in [budget]): billed spend has nothing to correct",
+                admin_api::ENV_ADMIN_KEY
+            ),
+        }
+    }
+
     /// Corrects the credit runway with billed spend: every `every`, reads what the Admin API
     /// billed since the credit's `as_of` and tells the engine the balance left at the
     /// export's time (a `credit_balance` event, in the event log too); the calls since then
