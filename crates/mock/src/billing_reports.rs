@@ -79,13 +79,26 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn error(status: StatusCode, kind: &str, message: &str) -> Response {
-    (
-        status,
-        Json(error_body(kind, message, None, "req_mock_admin")),
-    )
-        .into_response()
+/// An error the API would answer: its status, `error.type` and message.
+struct Refusal(StatusCode, &'static str, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let Refusal(status, kind, message) = self;
+        (
+            status,
+            Json(error_body(kind, &message, None, "req_mock_admin")),
+        )
+            .into_response()
+    }
 }
+
+fn error(status: StatusCode, kind: &'static str, message: &str) -> Refusal {
+    Refusal(status, kind, message.to_owned())
+}
+
+/// Hourly buckets (their start), each with the hours billed in it.
+type Buckets = Vec<(OffsetDateTime, Vec<BilledHour>)>;
 
 /// The hourly buckets the request asks for, each with its hours, and the paging fields; or
 /// the error the API would answer.
@@ -94,7 +107,7 @@ fn page(
     path: &str,
     headers: &HeaderMap,
     p: &Params,
-) -> Result<(Vec<(OffsetDateTime, Vec<BilledHour>)>, Value), Response> {
+) -> Result<(Buckets, Value), Refusal> {
     let billing = {
         let mut state = lock(shared);
         // Recorded like any request (the key's fingerprint only).
@@ -114,7 +127,7 @@ fn page(
             "invalid x-api-key",
         ));
     }
-    let parse = |name: &str, v: &Option<String>| -> Result<Option<OffsetDateTime>, Response> {
+    let parse = |name: &str, v: &Option<String>| -> Result<Option<OffsetDateTime>, Refusal> {
         match v {
             None => Ok(None),
             Some(s) => OffsetDateTime::parse(s, &Rfc3339).map(Some).map_err(|_| {
@@ -187,11 +200,7 @@ fn page(
     Ok((buckets, paging))
 }
 
-fn report(
-    buckets: Vec<(OffsetDateTime, Vec<BilledHour>)>,
-    mut paging: Value,
-    row: impl Fn(&BilledHour) -> Value,
-) -> Response {
+fn report(buckets: Buckets, mut paging: Value, row: impl Fn(&BilledHour) -> Value) -> Response {
     let data: Vec<Value> = buckets
         .iter()
         .map(|(start, hours)| {
@@ -217,7 +226,7 @@ async fn cost_report(
         &headers,
         &p,
     ) {
-        Err(e) => e,
+        Err(e) => e.into_response(),
         Ok((buckets, paging)) => report(buckets, paging, |h| {
             let cents = format!("{:.4}", h.usd * 100.0);
             json!({
@@ -240,7 +249,7 @@ async fn usage_report(
         &headers,
         &p,
     ) {
-        Err(e) => e,
+        Err(e) => e.into_response(),
         Ok((buckets, paging)) => report(buckets, paging, |h| {
             json!({
                 "model": h.model,
