@@ -115,13 +115,20 @@ pub async fn run_worker(
     let in_flight = Arc::new(Semaphore::new(64));
     let mut tasks = JoinSet::new();
     let mut started = 0u64;
+    // Calls are due on a schedule in event time, and a late timer (a loaded machine, a fast
+    // `--speed`) catches up rather than slows the spend: the opening balance assumes the
+    // planned rate. At most a minute of calls is caught up at once.
+    let mut due = clock.now();
     loop {
         let per_min = if orders.borrow().conditions.runaway_loop {
             LOOP_CALLS_PER_MIN
         } else {
             WORKER_CALLS_PER_MIN
         };
-        let wait = clock.real(Duration::from_secs_f64(60.0 / per_min));
+        due += Duration::from_secs_f64(60.0 / per_min);
+        let now = clock.now();
+        due = due.max(now - Duration::from_secs(60));
+        let wait = clock.real((due - now).try_into().unwrap_or(Duration::ZERO));
         tokio::select! {
             _ = stop.changed() => break,
             _ = tokio::time::sleep(wait) => {}
