@@ -6,6 +6,7 @@
 //!                 └─▶ EventTap ─(bounded queue)─▶ Runner: event log, Engine, Notifier
 //! ```
 
+pub mod admin_api;
 mod alert_state;
 mod board;
 mod clock;
@@ -75,6 +76,8 @@ pub struct Agent {
     delivery: Option<StatsSource>,
     /// Firing alerts the persisted alert state had no room for.
     alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
+    /// Tasks beside the engine (Admin API reconciliation), stopped with it.
+    background: Vec<JoinHandle<()>>,
 }
 
 /// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
@@ -212,7 +215,38 @@ impl Agent {
             event_log: options.event_log,
             delivery,
             alert_state_left_out,
+            background: Vec::new(),
         })
+    }
+
+    /// Starts [`Agent::reconcile_credit`] when `CALLWATCH_ANTHROPIC_ADMIN_KEY` is set and the
+    /// budget has a credit balance (every 15 minutes; the export itself moves every few
+    /// hours). A key without a balance is said once: there is nothing to correct.
+    pub fn reconcile_from_env(&mut self, budget: &callwatch_core::cost::Budget) {
+        let Some(api) = admin_api::AdminApi::from_env() else {
+            return;
+        };
+        match budget.credit {
+            Some(credit) => self.reconcile_credit(api, credit, admin_api::RECONCILE_EVERY),
+            None => tracing::warn!(
+                "callwatch: {} is set but no credit balance is (credit_balance_usd and as_of in [budget]): billed spend has nothing to correct",
+                admin_api::ENV_ADMIN_KEY
+            ),
+        }
+    }
+
+    /// Corrects the credit runway with billed spend: every `every`, reads what the Admin API
+    /// billed since the credit's `as_of` and tells the engine the balance left at the
+    /// export's time (a `credit_balance` event, in the event log too); the calls since then
+    /// count as before. See [`admin_api`].
+    pub fn reconcile_credit(
+        &mut self,
+        api: admin_api::AdminApi,
+        credit: callwatch_core::cost::Credit,
+        every: std::time::Duration,
+    ) {
+        let task = admin_api::reconcile(api, credit, every, self.clock, self.tap.clone());
+        self.background.push(tokio::spawn(task));
     }
 
     /// What the instrumentation reports to: the recorder and the rules engine both see it.
@@ -266,6 +300,9 @@ impl Agent {
     /// Stops the engine task after it drained its queue; shuts the notifier down, giving
     /// in-flight deliveries until `deadline`.
     pub async fn stop(mut self, deadline: tokio::time::Instant) -> AgentSummary {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -10,7 +10,7 @@ pub struct Args {
     /// Event time per real second (60: an hour of incidents in a minute).
     #[arg(long, default_value_t = callwatch_demo::DEFAULT_SPEED, allow_negative_numbers = true)]
     speed: f64,
-    /// Length of the story in event time (e.g. 66m).
+    /// Length of the story in event time (default 84m).
     #[arg(long, value_parser = agent_setup::duration_arg)]
     duration: Option<Duration>,
     /// Calls per real second across the demo fleet.

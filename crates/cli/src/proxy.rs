@@ -78,9 +78,10 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         let telemetry = agent_setup::telemetry(&recorder)?;
         let notifier =
             agent_setup::notifier(args.config.as_deref(), false, true, &args.silence, 1.0)?;
+        let budget = spend.budget;
         // The firing alerts persist beside the spool: a restart neither loses a resolve nor
         // sends a second firing.
-        let agent = Agent::start_restoring_with_spend(
+        let mut agent = Agent::start_restoring_with_spend(
             AgentOptions {
                 rules,
                 clock: Clock::system(),
@@ -92,6 +93,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             spend,
         )
         .map_err(|e| UserError(e.to_string()))?;
+        agent.reconcile_from_env(&budget);
         if let Some(telemetry) = &telemetry {
             agent.export_health(&telemetry.meter());
         }

@@ -58,6 +58,29 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
             "{rule} never resolved:\n{stdout}"
         );
     }
+    // The credit story: the spend rules warned before the credits ran out, and said by how
+    // much (each line "… N min before").
+    let warned = stdout
+        .split("before the credits ran out (BillingOutage), the team was warned:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no credit warning summary:\n{stdout}"));
+    for alert in [
+        "SpendRateSpike (spend jumped)",
+        "CreditRunwayLow warning (runway under 24h)",
+        "CreditRunwayLow critical (runway under 2h)",
+    ] {
+        let line = warned
+            .lines()
+            .find(|l| l.trim_start().starts_with(alert))
+            .unwrap_or_else(|| panic!("{alert} missing from:\n{warned}"));
+        assert!(line.ends_with("min before"), "{line}");
+    }
+    for rule in ["SpendRateSpike", "CreditRunwayLow"] {
+        assert!(
+            stdout.contains(&format!("RESOLVED {rule}")),
+            "{rule}:\n{stdout}"
+        );
+    }
     // The demo's keys are fake, but even their text must never be printed.
     assert!(!stdout.contains("FAKE") && !stderr.contains("FAKE"));
     // Every call made reaches the rules engine or is counted as dropped; key rotation

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::credit_story::{LOOP_TOKENS, TOP_UP_USD, WORKER_KEY, WORKER_TOKENS};
 use super::fleet::{Orders, ORIGINAL_KEY, ROTATED_KEY};
 use super::timeline::{phase_at, Conditions, KeyState, Phase};
 use callwatch_agent::Clock;
-use callwatch_core::event::{Event, KeyRotation};
+use callwatch_core::event::{CreditBalance, Event, KeyRotation};
 use callwatch_mock::{Behavior, Failure, MockClaude};
 
 /// Typical generation time the mock API takes at the default speed (spread around it, with a
@@ -29,11 +30,18 @@ pub fn behavior_for(conditions: &Conditions, speed: f64) -> Behavior {
         .with_failure(Failure::RateLimited, conditions.rate_limit_rate)
         .billing(conditions.out_of_credits);
     behavior.latency_spread = true;
-    match conditions.keys {
-        KeyState::Original => behavior.accept_keys([ORIGINAL_KEY]),
+    // The agent worker's key is its own: the rotation does not touch it.
+    let behavior = match conditions.keys {
+        KeyState::Original => behavior.accept_keys([ORIGINAL_KEY, WORKER_KEY]),
         // The old key was revoked when the new one was issued.
-        KeyState::HalfRolled | KeyState::Rotated => behavior.accept_keys([ROTATED_KEY]),
-    }
+        KeyState::HalfRolled | KeyState::Rotated => behavior.accept_keys([ROTATED_KEY, WORKER_KEY]),
+    };
+    let worker_tokens = if conditions.runaway_loop {
+        LOOP_TOKENS
+    } else {
+        WORKER_TOKENS
+    };
+    behavior.usage_for_key(WORKER_KEY, worker_tokens)
 }
 
 /// Announces phases: called with each new phase.
@@ -66,6 +74,15 @@ impl Director<'_> {
                 (self.announce)(Event::KeyRotated(KeyRotation {
                     ts: self.clock.now(),
                     key_id: Cow::Owned(callwatch_core::classify::key_id(ROTATED_KEY)),
+                }));
+            }
+            // The operator tops the credits up once the outage is noticed; the rules count
+            // down from the new balance.
+            let was_out = current.is_some_and(|i| self.phases[i].conditions.out_of_credits);
+            if was_out && !phase.conditions.out_of_credits {
+                (self.announce)(Event::CreditBalance(CreditBalance {
+                    ts: self.clock.now(),
+                    balance_usd: TOP_UP_USD,
                 }));
             }
             on_phase(phase, elapsed);

@@ -21,6 +21,8 @@ pub const ORIGINAL_KEY: &str = "sk-ant-demo-FAKE-original";
 pub const ROTATED_KEY: &str = "sk-ant-demo-FAKE-rotated";
 
 pub const MODELS: [&str; 2] = ["claude-sonnet-4-6", "claude-haiku-4-5-20251001"];
+/// Each model's share of the fleet's calls.
+pub const MODEL_SHARES: [(&str, f64); 2] = [(MODELS[0], 0.7), (MODELS[1], 0.3)];
 
 /// What the director tells the fleet: the conditions and how far through the phase we are.
 #[derive(Clone, Debug)]
@@ -52,7 +54,7 @@ pub fn demo_retry_policy(speed: f64, seed: u64) -> RetryPolicy {
         .build()
 }
 
-fn client(
+pub(crate) fn client(
     config: &FleetConfig,
     observer: Arc<dyn CallObserver>,
     instance: usize,
@@ -160,7 +162,7 @@ pub async fn run(
             progress,
         } = orders.borrow().clone();
         let instance = rng.random_range(0..clients.len());
-        let model = MODELS[usize::from(rng.random_bool(0.3))];
+        let model = MODELS[usize::from(rng.random_bool(MODEL_SHARES[1].1))];
         let malformed = rng.random_bool(conditions.bad_request_share(progress).clamp(0.0, 1.0));
         let body = request_body(model, malformed, &mut rng);
         let request = clients[instance]

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+use super::credit_story::{self, Leads};
 use super::director::{behavior_for, Director};
 use super::fleet::{self, FleetConfig, Orders};
 use super::timeline::{script, Phase};
@@ -14,6 +15,7 @@ use callwatch_agent::{
     describe, render_line, render_screen, Agent, AgentOptions, AgentSummary, Clock, ViewState,
 };
 use callwatch_core::alert::{Alert, AlertState};
+use callwatch_core::cost::{Budget, Credit, SpendConfig};
 use callwatch_core::record::Recorder;
 use callwatch_mock::MockClaude;
 use callwatch_notify::Notifier;
@@ -50,6 +52,8 @@ pub struct DemoReport {
     pub summary: AgentSummary,
     /// Mandated rules that did not both fire and resolve.
     pub missing: Vec<&'static str>,
+    /// The spend alerts that came before the credits ran out.
+    pub leads: Leads,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,10 +134,13 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     let clock = Clock::compressed(origin, options.speed);
     // Where each alert goes, said on its line: the notifier moves into the agent below.
     let routing = options.notifier.as_ref().map(Notifier::routing);
+    let leads = Leads::default();
+    let seen = leads.clone();
     let on_alert: Option<callwatch_agent::AlertHook> = if terminal {
-        None
+        Some(Box::new(move |alert: &Alert| seen.observe(alert)))
     } else {
         Some(Box::new(move |alert: &Alert| {
+            seen.observe(alert);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", alert_line(alert));
             if let Some(routing) = &routing {
@@ -145,14 +152,30 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
             }
         }))
     };
-    let agent = Agent::start(AgentOptions {
-        rules: options.rules,
-        clock,
-        event_log: Some(options.event_log.clone()),
-        notifier: options.notifier,
-        on_alert,
-        recorder: options.recorder,
-    })?;
+    // The credits the story starts with (see credit_story): the spend rules count down from
+    // them, as they would from `[budget]` in callwatch.toml.
+    let fleet_calls_per_min = options.rate * 60.0 / options.speed;
+    let spend = SpendConfig {
+        prices: std::sync::Arc::new(options.recorder.prices().clone()),
+        budget: Budget {
+            credit: Some(Credit {
+                balance_usd: credit_story::opening_balance(fleet_calls_per_min),
+                as_of: origin,
+            }),
+            monthly_spend_limit_usd: None,
+        },
+    };
+    let agent = Agent::start_with_spend(
+        AgentOptions {
+            rules: options.rules,
+            clock,
+            event_log: Some(options.event_log.clone()),
+            notifier: options.notifier,
+            on_alert,
+            recorder: options.recorder,
+        },
+        spend,
+    )?;
     if let Some(meter) = &options.health_meter {
         agent.export_health(meter);
     }
@@ -167,14 +190,22 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         progress: 0.0,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
+    let fleet_config = || FleetConfig {
+        instances: 4,
+        rate: options.rate,
+        base_url: mock.base_url(),
+        speed: options.speed,
+        seed: options.seed,
+    };
+    let worker = tokio::spawn(credit_story::run_worker(
+        fleet_config(),
+        clock,
+        agent.observer(),
+        orders_rx.clone(),
+        stop_rx.clone(),
+    ));
     let fleet = tokio::spawn(fleet::run(
-        FleetConfig {
-            instances: 4,
-            rate: options.rate,
-            base_url: mock.base_url(),
-            speed: options.speed,
-            seed: options.seed,
-        },
+        fleet_config(),
         agent.observer(),
         orders_rx,
         stop_rx,
@@ -234,7 +265,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = stop_tx.send(true);
-    let calls_started = fleet.await.unwrap_or(0);
+    let calls_started = fleet.await.unwrap_or(0) + worker.await.unwrap_or(0);
     let summary = agent
         .stop(tokio::time::Instant::now() + Duration::from_secs(5))
         .await;
@@ -246,6 +277,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
         calls_started,
         summary,
         missing,
+        leads,
     })
 }
 
@@ -281,6 +313,7 @@ pub fn summary_text(report: &DemoReport) -> String {
             ));
         }
     }
+    out.push_str(&credit_warning_text(&report.leads));
     if report.missing.is_empty() {
         out.push_str("all four mandated alerts fired and resolved.\n");
     } else {
@@ -295,6 +328,23 @@ pub fn summary_text(report: &DemoReport) -> String {
             path.display(),
             path.display()
         ));
+    }
+    out
+}
+
+/// How much warning the spend rules gave before the credits ran out (BillingOutage fired).
+fn credit_warning_text(leads: &Leads) -> String {
+    if !leads.outage_fired() {
+        return "the credits never ran out (BillingOutage did not fire)\n".to_owned();
+    }
+    let mut out =
+        String::from("before the credits ran out (BillingOutage), the team was warned:\n");
+    for (label, lead) in leads.minutes_of_warning() {
+        match lead {
+            Some(m) if m > 0.0 => out.push_str(&format!("  {label:<44} {m:>5.1} min before\n")),
+            Some(m) => out.push_str(&format!("  {label:<44} {:>5.1} min AFTER it\n", -m)),
+            None => out.push_str(&format!("  {label:<44} never fired\n")),
+        }
     }
     out
 }

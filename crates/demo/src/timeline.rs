@@ -18,6 +18,9 @@ pub struct Conditions {
     pub bad_request_rate: (f64, f64),
     /// Credits are exhausted: every call is a billing error.
     pub out_of_credits: bool,
+    /// The fleet's agent worker is stuck in a loop: it calls without pause, its context
+    /// grown large (see `credit_story`).
+    pub runaway_loop: bool,
     /// The key rotation state of the fleet.
     pub keys: KeyState,
 }
@@ -51,12 +54,15 @@ const QUIET: Conditions = Conditions {
     rate_limit_rate: 0.01,
     bad_request_rate: (0.003, 0.003),
     out_of_credits: false,
+    runaway_loop: false,
     keys: KeyState::Original,
 };
 
 /// The story: a provider incident, a half-rolled key rotation, a deploy that breaks the
-/// request format, and credits running out — with quiet stretches between so each alert can
-/// resolve.
+/// request format, and a runaway agent loop that burns the credits until they run out — with
+/// quiet stretches between so each alert can resolve. The credit story is told by the spend
+/// rules before the outage: SpendRateSpike, then CreditRunwayLow (warning, then critical),
+/// and only then BillingOutage.
 pub fn script() -> Vec<Phase> {
     let rotated = Conditions {
         keys: KeyState::Rotated,
@@ -109,23 +115,40 @@ pub fn script() -> Vec<Phase> {
             conditions: rotated.clone(),
         },
         Phase {
-            name: "credits ran out",
-            starts: minutes(50),
+            name: "agent worker stuck in a loop: spend jumps",
+            starts: LOOP_STARTS,
             conditions: Conditions {
-                out_of_credits: true,
+                runaway_loop: true,
                 ..rotated.clone()
             },
         },
         Phase {
-            name: "credits topped up",
-            starts: minutes(54),
+            name: "credits ran out",
+            starts: CREDITS_OUT,
+            conditions: Conditions {
+                out_of_credits: true,
+                runaway_loop: true,
+                ..rotated.clone()
+            },
+        },
+        Phase {
+            name: "loop stopped, credits topped up",
+            starts: TOPPED_UP,
             conditions: rotated,
         },
     ]
 }
 
-/// The default length of the story in event time: the last phase plus time to resolve.
-pub const STORY_LENGTH: Duration = minutes(66);
+/// When the runaway loop starts: after the agent worker's spend has the 30 minutes of
+/// baseline SpendRateSpike needs, and after the deploy's incident resolved.
+pub const LOOP_STARTS: Duration = minutes(44);
+/// When the credits run out (the opening balance is set so the loop spends it by then).
+pub const CREDITS_OUT: Duration = minutes(60);
+pub const TOPPED_UP: Duration = minutes(64);
+
+/// The default length of the story in event time: the last phase plus time to resolve
+/// (CreditRunwayLow keeps firing 15 minutes after its runway recovers).
+pub const STORY_LENGTH: Duration = minutes(84);
 
 /// The phase in force at `elapsed`, and how far through it we are (0..1, for ramps).
 pub fn phase_at(phases: &[Phase], elapsed: Duration) -> (&Phase, f64) {
@@ -161,8 +184,10 @@ mod tests {
         assert!(phases.last().unwrap().starts < STORY_LENGTH);
         let (phase, _) = phase_at(&phases, minutes(8));
         assert!(phase.conditions.server_error_rate > 0.5);
-        let (phase, _) = phase_at(&phases, minutes(51));
+        let (phase, _) = phase_at(&phases, minutes(61));
         assert!(phase.conditions.out_of_credits);
+        let (phase, _) = phase_at(&phases, minutes(50));
+        assert!(phase.conditions.runaway_loop && !phase.conditions.out_of_credits);
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The mock's default behaviour when no scripted reply is queued: settable at run time so a
 //! demo can flip the "API" from healthy to overloaded, to billing failure, to a rotated key.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use rand::Rng;
 
-use super::Reply;
+use super::{Reply, Tokens};
 use callwatch_core::classify::key_id;
 
 /// A kind of failure the default behaviour injects at a rate.
@@ -61,6 +61,9 @@ pub struct Behavior {
     /// Every request fails with a billing shape, in turn: 400 credit balance, 402 and 403
     /// `billing_error`, 429 spend cap.
     pub billing: bool,
+    /// The usage a success reports to callers with this key fingerprint (default: the
+    /// mock's small fixed usage): lets a story make one caller's calls expensive.
+    pub usage_by_key: HashMap<String, Tokens>,
 }
 
 impl Behavior {
@@ -87,6 +90,13 @@ impl Behavior {
 
     pub fn billing(mut self, on: bool) -> Behavior {
         self.billing = on;
+        self
+    }
+
+    /// Successes for callers with `key` (given raw; only its fingerprint is kept) report
+    /// this usage.
+    pub fn usage_for_key(mut self, key: &str, tokens: Tokens) -> Behavior {
+        self.usage_by_key.insert(key_id(key), tokens);
         self
     }
 
@@ -132,6 +142,9 @@ impl Behavior {
                 return failure.reply();
             }
         }
-        Reply::success()
+        match key_id.and_then(|id| self.usage_by_key.get(id)) {
+            Some(tokens) => Reply::success().tokens(*tokens),
+            None => Reply::success(),
+        }
     }
 }

@@ -18,6 +18,7 @@
 
 mod admin;
 mod behavior;
+mod billing_reports;
 mod providers;
 mod record;
 mod reply;
@@ -35,8 +36,9 @@ use rand::SeedableRng;
 use tokio::task::JoinHandle;
 
 pub use behavior::{Behavior, Failure};
+pub use billing_reports::BilledHour;
 pub use record::{RecordedRequest, MAX_RECORDED};
-pub use reply::Reply;
+pub use reply::{Reply, Tokens};
 
 /// Shared between the handle and the server.
 #[derive(Debug)]
@@ -46,6 +48,7 @@ pub(crate) struct State {
     recorder: record::Recorder,
     rng: StdRng,
     served: u64,
+    billing: billing_reports::Billing,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -86,6 +89,7 @@ impl MockClaude {
             recorder: record::Recorder::default(),
             rng: StdRng::seed_from_u64(seed),
             served: 0,
+            billing: billing_reports::Billing::default(),
         }));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -133,6 +137,17 @@ impl MockClaude {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// Serves the Admin API's cost and usage reports (analytics endpoints) to `admin_key`
+    /// only: these billed hours, from an export made at `refreshed_at`.
+    pub fn set_billing(
+        &self,
+        admin_key: &str,
+        hours: Vec<BilledHour>,
+        refreshed_at: time::OffsetDateTime,
+    ) {
+        lock(&self.state).billing = billing_reports::Billing::new(admin_key, hours, refreshed_at);
     }
 
     /// Requests forgotten because the record was full.

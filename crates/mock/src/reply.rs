@@ -205,4 +205,24 @@ impl Reply {
         }
         self
     }
+
+    /// The full usage of a success, prompt-cache tokens included.
+    pub fn tokens(mut self, t: Tokens) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.input_tokens = t.input;
+            spec.output_tokens = t.output;
+            spec.cache_read_input_tokens = t.cache_read;
+            spec.cache_creation_input_tokens = t.cache_creation;
+        }
+        self
+    }
+}
+
+/// The token usage a success reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_creation: u64,
 }

@@ -37,6 +37,7 @@ pub(crate) async fn serve(listener: TcpListener, state: Shared) {
         .route("/model/{*rest}", post(super::providers::bedrock))
         .route("/v1/projects/{*rest}", post(super::providers::vertex))
         .merge(super::admin::routes())
+        .merge(super::billing_reports::routes())
         .with_state(state);
     // Connections live in the set, so aborting the server aborts them too.
     let mut connections = JoinSet::new();

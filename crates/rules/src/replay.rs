@@ -81,6 +81,7 @@ impl Replay {
         match &event {
             Event::Call(_) => self.totals.calls += 1,
             Event::KeyRotated(_) => self.totals.rotations += 1,
+            Event::CreditBalance(_) => {}
         }
         let ts = event.ts();
         let sec = ts.unix_timestamp();

@@ -14,8 +14,9 @@
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
 //! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
-//! (SpendRateSpike within 10 minutes, naming them). `SPEND_SEEDS=n` runs more seeds; the table
-//! printed (`--nocapture`) is what the report quotes.
+//! (SpendRateSpike within 10 minutes, naming them). The default `cargo test` runs 1 seed
+//! (CI time); `SPEND_SEEDS=20` runs the table the docs quote (`--release --nocapture`; the
+//! held-out generators with `--ignored`).
 
 use std::collections::BTreeMap;
 
@@ -35,7 +36,7 @@ fn seeds() -> u64 {
     std::env::var("SPEND_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(4)
+        .unwrap_or(1)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +255,9 @@ struct Tally {
     spike_delay_min: Vec<f64>,
     quiet_false_runway: u64,
     quiet_false_spike: u64,
+    /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
+    named_right: u64,
+    jumps: u64,
 }
 
 fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
@@ -411,6 +415,17 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
             ));
         }
     }
+    t.jumps += 1;
+    if fired
+        .iter()
+        .find(|a| (a.at - T0).as_seconds_f64() >= jump)
+        .is_some_and(|a| {
+            a.labels.get("model").map(String::as_str) == Some("claude-opus-4-6")
+                && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
+        })
+    {
+        t.named_right += 1;
+    }
     match fired.iter().find(|a| {
         (a.at - T0).as_seconds_f64() >= jump
             && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
@@ -464,8 +479,8 @@ fn run(g: Generator) -> Tally {
         println!("  {k}: {v}");
     }
     println!(
-        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {}",
-        t.quiet_false_runway, t.quiet_false_spike
+        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {}; jumps named right (model and key): {} of {}",
+        t.quiet_false_runway, t.quiet_false_spike, t.named_right, t.jumps
     );
     for f in &t.failures {
         println!("  FAIL {f}");
@@ -486,8 +501,18 @@ fn tuned_generator_steady() {
 /// minutes; it now takes each minute whole (the mean stays winsorised). Seen since: no longer
 /// held out (`Tenants` is). After the change (3 seeds): CreditRunwayLow unchanged; SpendRateSpike
 /// still fires falsely in 7 of 9 runs without a jump (windows 3.1–4.5× the baseline).
+///
+/// Session 20, 20 seeds, after the baseline's freeze was capped at two windows (found on
+/// `Steady`): CreditRunwayLow never fired falsely, warning 21.4–29.4 h and critical 94–132
+/// min ahead, but 11 of 40 runway figures were off by more than 10 % (up to 31 %) and 7 of 40
+/// leads fell outside the bands (critical 94 min ahead three times, one warning 29.4 h
+/// ahead): a heavy-tailed burn makes the 30-minute rate noisy; SpendRateSpike caught every jump in 2–7 min (19 of 20 named first right) and
+/// fired 57 false times in 60 runs, mostly on the sparse `k-batch` key (0.5 sessions a
+/// minute: a 5-minute window holds 2–3 sessions, so 3–5× windows are ordinary). A
+/// breadth test (4 of the window's 5 minutes above baseline + 1 sd) was tried and dropped:
+/// 56 false fires instead of 57, and 2 minutes slower on `Steady`.
 #[test]
-#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend at 3-4.5x its baseline; one runway said 11% long"]
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend at 3-5x its baseline (57 in 60 runs at 20 seeds); 11 of 40 runways said >10% off"]
 fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -500,8 +525,14 @@ fn seen_generator_sessions() {
 /// once per ~80 group-hours). The per-minute CUSUM trusts a variance the overdispersion
 /// outruns; a 6× jump is far from those windows, so the next step is evidence over the window
 /// rather than per minute, validated on a generator written after it.
+///
+/// Session 20, 20 seeds (still never tuned on; the breadth test was chosen on `Steady` and
+/// then dropped for doing little here): CreditRunwayLow held everywhere (warning 22.6–25.5 h,
+/// critical 104–127 min ahead, runway within 9 %, no false fire); SpendRateSpike caught every
+/// jump, named right 20 of 20, in 2–11 min (one over 10), and fired 32 false times in 60
+/// runs, most on the daily swell's rise (windows 3.1–5.8×). With the breadth test: 25.
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend at 3.1-3.7x; see the comment above"]
+#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend at 3.1-5.8x (32 in 60 runs at 20 seeds); see the comment above"]
 fn held_out_generator_tenants() {
     let t = run(Generator::Tenants);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);

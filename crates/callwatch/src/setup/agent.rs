@@ -129,14 +129,16 @@ fn run(
                 }
             }
         }
+        let budget = spend.budget;
         // The firing alerts persist beside the spool (as the proxy's do).
-        let agent = match Agent::start_restoring_with_spend(options, spend) {
+        let mut agent = match Agent::start_restoring_with_spend(options, spend) {
             Ok(agent) => agent,
             Err(e) => {
                 let _ = started.send(Err(e.to_string()));
                 return;
             }
         };
+        agent.reconcile_from_env(&budget);
         let _ = started.send(Ok((agent.observer(), agent.health())));
         let _ = stop.await;
         let summary = agent

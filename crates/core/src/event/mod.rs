@@ -5,7 +5,11 @@
 //!  "latency_ms":812.5,"model":"claude-sonnet-4-6","operation":"messages","key_id":"k-52e6b438",
 //!  "request_id":"req_011CSHoEeqs5C35K2UUqR7Fy","message":"Overloaded"}
 //! {"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}
+//! {"ts":"2026-11-20T10:00:00Z","event":"credit_balance","balance_usd":250.0}
 //! ```
+//!
+//! A `credit_balance` line is a balance read at its `ts` (a top-up, a reading from the
+//! Console): from then on the spend rules count down from it, as `[budget]` does from `as_of`.
 //!
 //! A streamed call adds `"ttft_ms":312.4,"stream":true` after the contract fields (optional;
 //! other lines are unchanged).
@@ -38,6 +42,14 @@ pub use write::EventWriter;
 pub enum Event<'a> {
     Call(CallEvent<'a>),
     KeyRotated(KeyRotation<'a>),
+    CreditBalance(CreditBalance),
+}
+
+/// The credit balance, read at `ts`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CreditBalance {
+    pub ts: OffsetDateTime,
+    pub balance_usd: f64,
 }
 
 impl Event<'_> {
@@ -45,6 +57,7 @@ impl Event<'_> {
         match self {
             Event::Call(c) => c.ts,
             Event::KeyRotated(r) => r.ts,
+            Event::CreditBalance(b) => b.ts,
         }
     }
 }
@@ -172,6 +185,7 @@ impl Event<'_> {
         match self {
             Event::Call(c) => Event::Call(c.into_owned()),
             Event::KeyRotated(r) => Event::KeyRotated(r.into_owned()),
+            Event::CreditBalance(b) => Event::CreditBalance(b),
         }
     }
 }

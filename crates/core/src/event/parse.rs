@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::{parse_rfc3339, CallEvent, Event, KeyRotation};
+use super::{parse_rfc3339, CallEvent, CreditBalance, Event, KeyRotation};
 use crate::classify::{provider_class, ClassInput, Provider};
 
 /// A line that could not be read: its 1-based number and what is wrong with it.
@@ -55,6 +55,9 @@ struct Wire<'a> {
     cache_creation_1h_input_tokens: Option<i64>,
     #[serde(default)]
     ttft_ms: Option<f64>,
+    // A `credit_balance` event's balance.
+    #[serde(default)]
+    balance_usd: Option<f64>,
     #[serde(default)]
     stream: Option<bool>,
     #[serde(default)]
@@ -106,9 +109,20 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
         ))
     })?;
     if let Some(kind) = text(wire.event) {
+        if kind == "credit_balance" {
+            return match wire.balance_usd {
+                Some(b) if b.is_finite() && b >= 0.0 => {
+                    Ok(Event::CreditBalance(CreditBalance { ts, balance_usd: b }))
+                }
+                Some(b) => Err(fail(format!(
+                    "`credit_balance` event: `balance_usd` {b} is not a balance (a number ≥ 0)"
+                ))),
+                None => Err(fail("`credit_balance` event without `balance_usd`".into())),
+            };
+        }
         if kind != "key_rotated" {
             return Err(fail(format!(
-                "unknown `event` {kind:?} (allowed: key_rotated; a call line has no `event`)"
+                "unknown `event` {kind:?} (allowed: key_rotated, credit_balance; a call line has no `event`)"
             )));
         }
         let key_id =
@@ -325,6 +339,32 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(e, Event::KeyRotated(KeyRotation { ref key_id, .. }) if key_id == "k-1"));
+    }
+
+    #[test]
+    fn credit_balance_reads_back_what_was_written_and_refuses_a_bad_balance() {
+        let line = r#"{"ts":"2026-11-20T08:00:00Z","event":"credit_balance","balance_usd":250.5}"#;
+        let e = parse_line(line, 1).unwrap();
+        assert!(
+            matches!(e, Event::CreditBalance(CreditBalance { balance_usd, .. }) if balance_usd == 250.5)
+        );
+        assert_eq!(e.to_line(), line);
+        for (bad, what) in [
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","event":"credit_balance"}"#,
+                "without `balance_usd`",
+            ),
+            (
+                r#"{"ts":"2026-11-20T08:00:00Z","event":"credit_balance","balance_usd":-3}"#,
+                "`balance_usd` -3 is not a balance",
+            ),
+        ] {
+            let err = parse_line(bad, 7).unwrap_err();
+            assert!(
+                err.to_string().starts_with("line 7: ") && err.what.contains(what),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -97,11 +97,36 @@ impl KeyRotation<'_> {
     }
 }
 
+#[derive(Serialize)]
+struct BalanceLine<'e> {
+    ts: &'e str,
+    event: &'static str,
+    balance_usd: f64,
+}
+
+impl super::CreditBalance {
+    pub fn to_line(&self) -> String {
+        let ts = rfc3339(self.ts);
+        let line = BalanceLine {
+            ts: &ts,
+            event: "credit_balance",
+            // Parsing refuses anything else; a NaN written here would not serialise.
+            balance_usd: if self.balance_usd.is_finite() {
+                self.balance_usd.max(0.0)
+            } else {
+                0.0
+            },
+        };
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+}
+
 impl Event<'_> {
     pub fn to_line(&self) -> String {
         match self {
             Event::Call(c) => c.to_line(),
             Event::KeyRotated(r) => r.to_line(),
+            Event::CreditBalance(b) => b.to_line(),
         }
     }
 }

@@ -406,6 +406,11 @@ impl Engine {
                 self.key_rotated(r);
                 Vec::new()
             }
+            Event::CreditBalance(b) => {
+                self.eval_end.get_or_insert(b.ts.unix_timestamp());
+                self.spend.set_credit(b.balance_usd, b.ts);
+                Vec::new()
+            }
         }
     }
 

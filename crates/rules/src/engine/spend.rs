@@ -15,6 +15,9 @@
 //!   reaches `cusum_limit` and the window's rate is at least `min_ratio` × the baseline. The
 //!   baseline learns only from minutes outside an excursion, so a rise is not absorbed before
 //!   it is judged; the cap keeps one outsized call from firing alone.
+//!   An excursion freezes the baseline for at most two windows: a slow rise (a daily swell)
+//!   that has not fired by then is learned, else the frozen baseline falls ever further behind
+//!   it and steady traffic fires at 3× (the steady generator did, at 20 seeds).
 
 use std::sync::Arc;
 
@@ -28,6 +31,10 @@ use callwatch_core::cost::{
 };
 use callwatch_core::event::CallEvent;
 
+/// How far back a balance read in the past can recount spend: the Admin API's export is
+/// typically 4 hours behind; two days leaves room (one entry per minute with spend).
+pub const LEDGER_MINUTES: i64 = 48 * 60;
+
 /// Dollars are kept as micro-dollars in the per-second rings (integer counts).
 const MICRO: f64 = 1e6;
 
@@ -38,6 +45,9 @@ pub struct SpendState {
     budget: Budget,
     /// Spend of calls at or after the credit's `as_of`.
     spent_since_as_of: f64,
+    /// Spend per minute over the last [`LEDGER_MINUTES`], oldest first: a balance read in
+    /// the past (billed spend is hours behind) recounts the calls since its time from here.
+    ledger: std::collections::VecDeque<(i64, f64)>,
     /// (year, month) of the latest call, and the spend of that month's calls.
     month: Option<(i32, u8)>,
     spent_this_month: f64,
@@ -69,6 +79,7 @@ impl SpendState {
             prices: config.prices,
             budget: config.budget,
             spent_since_as_of: 0.0,
+            ledger: std::collections::VecDeque::new(),
             month: None,
             spent_this_month: 0.0,
             unpriced_calls: 0,
@@ -101,6 +112,7 @@ impl SpendState {
         if self.budget.credit.is_some_and(|c| call.ts >= c.as_of) {
             self.spent_since_as_of += usd;
         }
+        self.book(call.ts.unix_timestamp().div_euclid(60), usd);
         let month = (call.ts.year(), call.ts.month() as u8);
         match self.month {
             Some(m) if m == month => self.spent_this_month += usd,
@@ -111,6 +123,50 @@ impl SpendState {
             }
         }
         usd
+    }
+
+    /// A balance read at `as_of` (a top-up, a `credit_balance` line, billed spend from the
+    /// Admin API) replaces the one set: spend of calls from then on is subtracted — those
+    /// already seen are recounted from the ledger (to the minute; at most
+    /// [`LEDGER_MINUTES`] back).
+    pub fn set_credit(&mut self, balance_usd: f64, as_of: OffsetDateTime) {
+        self.budget.credit = Some(callwatch_core::cost::Credit { balance_usd, as_of });
+        let from = as_of.unix_timestamp().div_euclid(60);
+        self.spent_since_as_of = self
+            .ledger
+            .iter()
+            .filter(|(m, _)| *m >= from)
+            .map(|(_, usd)| usd)
+            .sum();
+    }
+
+    fn book(&mut self, minute: i64, usd: f64) {
+        // Calls come nearly in order: the minute is the last one, or close behind it.
+        match self
+            .ledger
+            .iter_mut()
+            .rev()
+            .take(16)
+            .find(|(m, _)| *m == minute)
+        {
+            Some((_, total)) => *total += usd,
+            None => {
+                let at = self
+                    .ledger
+                    .iter()
+                    .rposition(|(m, _)| *m < minute)
+                    .map_or(0, |i| i + 1);
+                self.ledger.insert(at, (minute, usd));
+            }
+        }
+        let newest = self.ledger.back().map_or(minute, |(m, _)| *m);
+        while self
+            .ledger
+            .front()
+            .is_some_and(|(m, _)| *m < newest - LEDGER_MINUTES)
+        {
+            self.ledger.pop_front();
+        }
     }
 
     /// What is left of each budget set, at `now`.
@@ -268,6 +324,8 @@ pub struct SpendBaseline {
     var: f64,
     learned: u64,
     cusum: f64,
+    /// Completed minutes in a row with the CUSUM at half its limit or more.
+    excursion_minutes: u32,
 }
 
 /// The CUSUM's allowance per minute, in standard deviations: minutes within a deviation of
@@ -276,6 +334,8 @@ const DRIFT_SD: f64 = 1.0;
 /// One minute adds at most this many deviations: a single outsized call (a session writing a
 /// 100k-token cache) cannot fire alone; a rise must last.
 const MAX_STEP_SD: f64 = 6.0;
+/// The baseline stops learning during an excursion for at most this many windows.
+const FREEZE_WINDOWS: u32 = 2;
 /// The deviation is at least this share of the mean: a perfectly steady spend does not make
 /// every cent of noise a deviation.
 const MIN_SD_SHARE: f64 = 0.25;
@@ -293,6 +353,7 @@ impl SpendBaseline {
             var: 0.0,
             learned: 0,
             cusum: 0.0,
+            excursion_minutes: 0,
         }
     }
 
@@ -360,7 +421,18 @@ impl SpendBaseline {
         // counts at most three deviations above it, so a burst moves it little; the variance
         // takes the minute whole, so traffic that is bursty by nature (agent sessions, large
         // cached contexts) is judged against the spread it really has.
-        if !firing && self.cusum < cusum_limit / 2.0 {
+        // An excursion that has not fired within two windows is a slow rise (a daily swell the
+        // EWMA lags), not a jump: the baseline learns again. Frozen for good, it fell ever
+        // further behind the swell until steady traffic fired at 3×.
+        let in_excursion = self.cusum >= cusum_limit / 2.0;
+        self.excursion_minutes = if in_excursion {
+            self.excursion_minutes.saturating_add(1)
+        } else {
+            0
+        };
+        let young =
+            in_excursion && self.excursion_minutes <= FREEZE_WINDOWS * self.window_minutes();
+        if !firing && !young {
             let d = x - self.mean;
             self.mean += alpha * (x.min(self.mean + 3.0 * sd) - self.mean);
             self.var = (1.0 - alpha) * (self.var + alpha * d * d);
@@ -407,7 +479,64 @@ impl SpendBaseline {
         (holds, values)
     }
 
+    /// The window's length in minutes (the ring's slots are minutes).
+    fn window_minutes(&self) -> u32 {
+        u32::try_from(self.window.window_s())
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+
     pub fn on_resolve(&mut self) {
         self.cusum = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callwatch_core::classify::Usage;
+    use callwatch_core::cost::Credit;
+
+    /// A call of $0.0105 (sonnet-4-6, 1000 in, 500 out) at `minute`.
+    fn call(minute: i64) -> CallEvent<'static> {
+        let ts = OffsetDateTime::from_unix_timestamp(1_793_577_600 + minute * 60).unwrap();
+        let mut e = CallEvent::new(ts, Some(200), None);
+        e.model = Some("claude-sonnet-4-6".into());
+        e.usage = Some(Usage {
+            input_tokens: 1000,
+            output_tokens: 500,
+            ..Usage::default()
+        });
+        e
+    }
+
+    #[test]
+    fn a_balance_read_in_the_past_recounts_the_calls_seen_since_it() {
+        let t0 = OffsetDateTime::from_unix_timestamp(1_793_577_600).unwrap();
+        let mut spend = SpendState::new(SpendConfig {
+            budget: Budget {
+                credit: Some(Credit {
+                    balance_usd: 100.0,
+                    as_of: t0,
+                }),
+                monthly_spend_limit_usd: None,
+            },
+            ..SpendConfig::default()
+        });
+        // 300 minutes, one call each; one call arrives late, out of order.
+        for m in (0..300).filter(|m| *m != 150) {
+            spend.observe(&call(m));
+        }
+        spend.observe(&call(150));
+        let now = t0.unix_timestamp() + 300 * 60;
+        let left = spend.remaining(now)[0].usd;
+        assert!((left - (100.0 - 300.0 * 0.0105)).abs() < 1e-9, "{left}");
+        // Billed spend said $90 left at minute 180: the 120 calls since then still count.
+        spend.set_credit(90.0, t0 + time::Duration::minutes(180));
+        let left = spend.remaining(now)[0].usd;
+        assert!((left - (90.0 - 120.0 * 0.0105)).abs() < 1e-9, "{left}");
+        // A balance read now counts nothing seen yet.
+        spend.set_credit(50.0, t0 + time::Duration::minutes(300));
+        assert_eq!(spend.remaining(now)[0].usd, 50.0);
     }
 }
