@@ -8,6 +8,13 @@
 //! events instead (`messageStart` … `messageStop` with the `stopReason`, then `metadata` with
 //! the `usage`): those two are read directly.
 //!
+//! Output chunks (for time to first chunk, `stream_timing`) follow the Anthropic rule: a
+//! `chunk` frame counts when the event inside is a `content_block_delta`, and in
+//! `converse-stream` a `contentBlockDelta` event — the first frames that carry generated
+//! content. The frames before them (`message_start` / `messageStart`, `content_block_start` /
+//! `contentBlockStart`) go out as soon as Bedrock accepts the request, before any token exists:
+//! counting from them would time the response headers again, not the model's first token.
+//!
 //! Like the SSE scanner it keeps at most one bounded frame, whatever the stream's size, and
 //! gives the same outcome however the bytes are cut. CRCs are not checked: the scanner reads,
 //! it does not validate (the client's decoder does, and TLS protects the bytes); a frame whose
@@ -52,6 +59,8 @@ pub struct EventStreamScanner {
 
 #[derive(Debug, Default)]
 struct Converse {
+    /// `contentBlockDelta` events seen (output chunks).
+    deltas: u32,
     stopped: bool,
     stop_reason: Option<String>,
     usage: Option<super::Usage>,
@@ -110,6 +119,14 @@ impl EventStreamScanner {
     /// `error` event); a stream that ends before either was cut off.
     pub fn completed(&self) -> bool {
         self.exception.is_some() || self.events.completed() || self.converse.stopped
+    }
+
+    /// Output chunks seen so far: `content_block_delta` events inside `chunk` frames, or
+    /// `converse-stream`'s `contentBlockDelta` events.
+    pub fn output_chunks(&self) -> u32 {
+        self.events
+            .output_chunks()
+            .saturating_add(self.converse.deltas)
     }
 
     /// Frames skipped (too large, malformed headers) or the framing lost.
@@ -203,6 +220,9 @@ impl EventStreamScanner {
     fn apply(&mut self, headers: &FrameHeaders, payload: &[u8]) {
         match headers.message_type {
             Some("event") if headers.event_type == Some("chunk") => self.chunk(payload),
+            Some("event") if headers.event_type == Some("contentBlockDelta") => {
+                self.converse.deltas = self.converse.deltas.saturating_add(1);
+            }
             Some("event") if headers.event_type == Some("messageStop") => {
                 self.converse.stopped = true;
                 if let Some(wire) = super::body::parse(payload) {
@@ -240,7 +260,9 @@ impl EventStreamScanner {
     }
 
     /// `{"bytes":"<base64 Anthropic event>"}`: the event goes to the SSE scanner as one `data:`
-    /// line (a JSON text's raw newlines are whitespace, so they become spaces).
+    /// line (a JSON text's raw newlines are whitespace, so they become spaces), named by an
+    /// `event:` line with its `type` as the Anthropic API names its events: the SSE scanner
+    /// then counts output chunks by the same rule, and skips parsing content deltas.
     fn chunk(&mut self, payload: &[u8]) {
         #[derive(Default, Deserialize)]
         #[serde(default)]
@@ -265,10 +287,32 @@ impl EventStreamScanner {
                 *b = b' ';
             }
         }
+        if let Some(name) = event_name(&event) {
+            self.events.feed(b"event: ");
+            self.events.feed(name.as_bytes());
+            self.events.feed(b"\n");
+        }
         self.events.feed(b"data: ");
         self.events.feed(&event);
         self.events.feed(b"\n\n");
     }
+}
+
+/// The `type` of an Anthropic stream event, when it is a plain name (what an SSE `event:`
+/// line would carry); other fields are skipped, not read.
+fn event_name(event: &[u8]) -> Option<String> {
+    #[derive(Default, Deserialize)]
+    #[serde(default)]
+    struct Named<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Text<'a>,
+    }
+    let named: Named = serde_json::from_slice(event).ok()?;
+    let name = named.kind.0?;
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    plain.then(|| name.into_owned())
 }
 
 fn payload_message(payload: &[u8]) -> Option<String> {
