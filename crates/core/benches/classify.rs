@@ -270,6 +270,19 @@ fn bench_providers(c: &mut Criterion) {
             s.finish(200, &empty)
         })
     });
+    // The same in-band failure as the Bedrock case, with its message text (redaction's cost
+    // grows with the message): the event stream's own cost.
+    let sse_same = format!(
+        "event: message_start\ndata: {start}\n\nevent: error\ndata: {}\n\n",
+        r#"{"type":"error","error":{"type":"rate_limit_error","message":"Too many tokens, please wait before trying again."}}"#
+    );
+    group.bench_function("anthropic_sse_error_same_message", |b| {
+        b.iter(|| {
+            let mut s = callwatch_core::classify::SseScanner::new();
+            s.feed(black_box(sse_same.as_bytes()));
+            s.finish(200, &empty)
+        })
+    });
     group.bench_function("anthropic_sse_error", |b| {
         b.iter(|| {
             let mut s = callwatch_core::classify::SseScanner::new();
@@ -320,5 +333,23 @@ fn bench_providers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_classify, bench_providers);
+/// The redaction every kept message goes through (`classify/redact.rs`): its cost grows with
+/// the message's length and dominates the error cases above.
+fn bench_redact(c: &mut Criterion) {
+    let mut group = c.benchmark_group("redact");
+    for (name, text) in [
+        ("overloaded_10_chars", "Overloaded"),
+        (
+            "throttled_51_chars",
+            "Too many requests, please wait before trying again.",
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| callwatch_core::classify::redact(black_box(text)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_classify, bench_providers, bench_redact);
 criterion_main!(benches);

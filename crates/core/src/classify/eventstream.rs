@@ -55,6 +55,8 @@ pub struct EventStreamScanner {
     exception: Option<(String, Option<String>)>,
     /// `converse-stream`: what `messageStop` and `metadata` said.
     converse: Converse,
+    /// The decoded event of the current `chunk` (kept for its capacity, at most a frame's).
+    decoded: Vec<u8>,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +82,7 @@ impl Default for EventStreamScanner {
             events: SseScanner::new(),
             exception: None,
             converse: Converse::default(),
+            decoded: Vec::new(),
         }
     }
 }
@@ -270,18 +273,31 @@ impl EventStreamScanner {
             #[serde(borrow)]
             bytes: Text<'a>,
         }
-        let Ok(chunk) = serde_json::from_slice::<Chunk>(payload) else {
+        let parsed;
+        let encoded: &[u8] = match exact_chunk(payload) {
+            Some(encoded) => encoded,
+            None => {
+                let Ok(chunk) = serde_json::from_slice::<Chunk>(payload) else {
+                    self.skipped += 1;
+                    return;
+                };
+                let Some(encoded) = chunk.bytes.0 else {
+                    return;
+                };
+                parsed = encoded;
+                parsed.as_bytes()
+            }
+        };
+        let mut event = std::mem::take(&mut self.decoded);
+        event.clear();
+        if base64::engine::general_purpose::STANDARD
+            .decode_vec(encoded, &mut event)
+            .is_err()
+        {
             self.skipped += 1;
+            self.decoded = event;
             return;
-        };
-        let Some(encoded) = chunk.bytes.0 else {
-            return;
-        };
-        let Ok(mut event) = base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes())
-        else {
-            self.skipped += 1;
-            return;
-        };
+        }
         for b in &mut event {
             if *b == b'\n' || *b == b'\r' {
                 *b = b' ';
@@ -289,18 +305,41 @@ impl EventStreamScanner {
         }
         if let Some(name) = event_name(&event) {
             self.events.feed(b"event: ");
-            self.events.feed(name.as_bytes());
+            self.events.feed(name);
             self.events.feed(b"\n");
         }
         self.events.feed(b"data: ");
         self.events.feed(&event);
         self.events.feed(b"\n\n");
+        self.decoded = event;
     }
 }
 
+/// The base64 text of a payload that is exactly `{"bytes":"<base64>"}`, as Bedrock sends a
+/// `chunk`: read without a JSON parse (any other shape goes through one).
+fn exact_chunk(payload: &[u8]) -> Option<&[u8]> {
+    let encoded = payload
+        .strip_prefix(br#"{"bytes":""#)?
+        .strip_suffix(br#""}"#)?;
+    encoded
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .then_some(encoded)
+}
+
 /// The `type` of an Anthropic stream event, when it is a plain name (what an SSE `event:`
-/// line would carry); other fields are skipped, not read.
-fn event_name(event: &[u8]) -> Option<String> {
+/// line would carry). The events Bedrock relays begin with it (`{"type":"…"`), read without a
+/// parse; otherwise the JSON is parsed for it alone (other fields skipped, not read).
+fn event_name(event: &[u8]) -> Option<&[u8]> {
+    let plain = |name: &[u8]| {
+        !name.is_empty()
+            && name.len() <= 64
+            && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    if let Some(rest) = event.strip_prefix(br#"{"type":""#) {
+        let end = rest.iter().position(|&b| b == b'"')?;
+        return plain(&rest[..end]).then_some(&rest[..end]);
+    }
     #[derive(Default, Deserialize)]
     #[serde(default)]
     struct Named<'a> {
@@ -309,10 +348,11 @@ fn event_name(event: &[u8]) -> Option<String> {
     }
     let named: Named = serde_json::from_slice(event).ok()?;
     let name = named.kind.0?;
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    plain.then(|| name.into_owned())
+    // An escaped name is owned, and never plain.
+    match name {
+        std::borrow::Cow::Borrowed(name) if plain(name.as_bytes()) => Some(name.as_bytes()),
+        _ => None,
+    }
 }
 
 fn payload_message(payload: &[u8]) -> Option<String> {

@@ -319,3 +319,35 @@ proptest! {
         prop_assert_eq!(s.output_chunks(), want);
     }
 }
+
+#[test]
+fn a_chunk_with_padding_or_another_member_order_reads_the_same() {
+    use base64::Engine as _;
+    let b64 = |e: &str| base64::engine::general_purpose::STANDARD.encode(e);
+    // Bedrock's exact `{"bytes":"…"}` is read without a parse; any other shape with one.
+    let padded = |e: &str| format!(r#"{{"p":"abcdefgh","bytes":"{}"}}"#, b64(e));
+    let chunk_frame = |payload: String| {
+        frame(
+            &[(":event-type", "chunk"), (":message-type", "event")],
+            payload.as_bytes(),
+            None,
+        )
+    };
+    let reordered_delta =
+        r#"{"index":0,"type":"content_block_delta","delta":{"type":"text_delta","text":"Hi"}}"#;
+    let bytes: Vec<u8> = [START, reordered_delta, END, STOP]
+        .iter()
+        .map(|e| chunk_frame(padded(e)))
+        .collect::<Vec<_>>()
+        .concat();
+    let mut s = EventStreamScanner::new();
+    s.feed(&bytes);
+    assert_eq!(
+        s.output_chunks(),
+        1,
+        "a delta whose type is not first counts"
+    );
+    assert_eq!(s.skipped(), 0);
+    let o = s.finish(200, &HeaderMap::new());
+    assert_eq!(o, scan_in(&[&success()]), "same outcome as the exact shape");
+}
