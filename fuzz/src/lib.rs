@@ -153,17 +153,21 @@ fn stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usize])
     whole
 }
 
-/// A Bedrock event stream: the outcome must not depend on where the bytes are cut, and one that
-/// breaks off is a failure.
+/// A Bedrock event stream: the outcome and the output chunks counted for stream timings must
+/// not depend on where the bytes are cut (the count never goes down), and one that breaks off is
+/// a failure.
 fn aws_stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usize]) -> Outcome {
     let scan = |chunks: &mut dyn Iterator<Item = &[u8]>| {
         let mut scanner = EventStreamScanner::new();
         for chunk in chunks {
+            let before = scanner.output_chunks();
             scanner.feed(chunk);
+            assert!(scanner.output_chunks() >= before, "output chunks went down");
         }
+        let chunks = scanner.output_chunks();
         let mut outcome = scanner.finish(status, headers);
         outcome.retry_after = None; // read from the wall clock inside `finish`
-        outcome
+        (outcome, chunks)
     };
     let whole = scan(&mut std::iter::once(body));
     let mut offsets: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
@@ -185,6 +189,7 @@ fn aws_stream_outcome(status: u16, headers: &HeaderMap, body: &[u8], cuts: &[usi
         scan(&mut body.chunks(1)),
         "event-stream outcome differs byte by byte"
     );
+    let (whole, _) = whole;
     assert_eq!(whole.provider, Provider::Bedrock);
     let mut cut_off = EventStreamScanner::new();
     cut_off.feed(body);

@@ -50,6 +50,12 @@ pub struct Args {
     /// Request body MiB held in memory at once across all clients; beyond it: 503 + retry-after.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=65536))]
     body_budget_mib: u64,
+    /// Re-sign every request for the upstream with the proxy's own AWS credentials
+    /// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; region from a
+    /// bedrock-runtime.<region>.amazonaws.com upstream, else AWS_REGION): Bedrock clients then
+    /// need no AWS credentials of their own. Needs a build with the `aws-resign` feature.
+    #[arg(long)]
+    aws_resign: bool,
 }
 
 pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
@@ -65,6 +71,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             "--upstream {shown}: allowed schemes are http and https"
         )));
     }
+    let resign = aws_resign(args.aws_resign, &upstream)?;
     let rules = agent_setup::load_rules(args.rules.as_deref())?;
     let runtime = agent_setup::runtime()?;
     runtime.block_on(async move {
@@ -106,6 +113,7 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         }
         config.body_budget =
             usize::try_from(args.body_budget_mib * 1024 * 1024).unwrap_or(usize::MAX);
+        let resigning = resign.map(|signer| signer.apply(&mut config));
         let proxy = Proxy::new(&config, agent.observer())?;
         let agent_metrics = agent.metrics_source();
         let proxy_metrics = proxy.metrics_source();
@@ -123,6 +131,9 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
             admin_addr,
             config.limits.max_connections
         );
+        if let Some(resigning) = resigning {
+            eprintln!("callwatch proxy: {resigning}");
+        }
         let served = proxy.serve(listener, agent_setup::shutdown_signal()).await;
         admin_task.abort();
         let summary = agent
@@ -144,6 +155,56 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         served?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(feature = "aws-resign")]
+type AwsResign = std::sync::Arc<callwatch_proxy::AwsResign>;
+
+/// Built without the `aws-resign` feature: nothing to hold.
+#[cfg(not(feature = "aws-resign"))]
+enum AwsResign {}
+
+/// `--aws-resign`: the signer from the AWS variables, before anything starts.
+fn aws_resign(wanted: bool, upstream: &reqwest::Url) -> Result<Option<AwsResign>, UserError> {
+    if !wanted {
+        return Ok(None);
+    }
+    #[cfg(feature = "aws-resign")]
+    return callwatch_proxy::AwsResign::from_env(upstream)
+        .map(|signer| Some(std::sync::Arc::new(signer)))
+        .map_err(|e| UserError(e.to_string()));
+    #[cfg(not(feature = "aws-resign"))]
+    {
+        let _ = upstream;
+        Err(UserError(
+            "--aws-resign: this callwatch was built without the aws-resign feature (cargo \
+             install callwatch-cli --features aws-resign)"
+                .into(),
+        ))
+    }
+}
+
+trait ApplyResign {
+    /// Puts the signer in the proxy's config; says what the proxy signs with (region and the
+    /// access key id's fingerprint: never a credential).
+    fn apply(self, config: &mut ProxyConfig) -> String;
+}
+
+impl ApplyResign for AwsResign {
+    fn apply(self, config: &mut ProxyConfig) -> String {
+        #[cfg(feature = "aws-resign")]
+        {
+            let shown = format!(
+                "re-signing every request for AWS region {} with access key {}",
+                self.region(),
+                self.key_id()
+            );
+            config.aws_resign = Some(self);
+            shown
+        }
+        #[cfg(not(feature = "aws-resign"))]
+        match (self, config) {}
+    }
 }
 
 async fn bind_flag(flag: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, UserError> {

@@ -31,6 +31,7 @@ struct Seen {
     error_type: Option<String>,
     model: String,
     key_id: String,
+    stream: Option<callwatch_core::classify::StreamTiming>,
 }
 
 #[derive(Default)]
@@ -45,6 +46,7 @@ impl CallObserver for Collect {
             error_type: call.outcome.error_type.clone(),
             model: call.model.to_owned(),
             key_id: call.key_id.to_owned(),
+            stream: call.outcome.stream,
         });
     }
 }
@@ -258,6 +260,28 @@ async fn a_bedrock_stream_with_an_in_band_exception_passes_unchanged_and_fails_t
     assert_eq!(seen[1].status, Some(200));
     assert_eq!(seen[1].class, Class::RateLimit);
     assert_eq!(seen[1].error_type.as_deref(), Some("throttlingException"));
+}
+
+#[tokio::test]
+async fn a_bedrock_stream_through_the_proxy_has_its_time_to_first_chunk() {
+    let mock = MockClaude::start().await.unwrap();
+    let proxy = start_proxy(&mock.base_url()).await;
+    // The mock sends the headers, message_start and content_block_start at once, then holds
+    // back the first content_block_delta: the time to first chunk cannot be shorter.
+    let held_back = Duration::from_millis(300);
+    mock.push(Reply::success().first_chunk_delay(held_back));
+    let (status, _, body) = bedrock_call(&proxy.url, STREAM).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let seen = proxy.stop().await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].class, Class::Success);
+    let timing = seen[0].stream.expect("a Bedrock stream has stream timings");
+    assert!(timing.output_chunks >= 1, "{timing:?}");
+    let first = timing.time_to_first_chunk.expect("a first chunk arrived");
+    assert!(
+        first >= held_back,
+        "{first:?}: counted from a frame before the first delta"
+    );
 }
 
 #[tokio::test]

@@ -103,6 +103,13 @@ const BEDROCK_THROTTLED: &[u8] =
     br#"{"message":"Too many requests, please wait before trying again."}"#;
 const VERTEX_EXHAUSTED: &[u8] = br#"{"error":{"code":429,"message":"Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-claude-sonnet-4. Please submit a quota increase request.","status":"RESOURCE_EXHAUSTED"}}"#;
 
+const ANTHROPIC_SAME_MESSAGE: &[u8] = br#"{"type":"error","error":{"type":"rate_limit_error","message":"Too many requests, please wait before trying again."},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}"#;
+const VERTEX_SAME_MESSAGE: &[u8] = br#"{"error":{"code":429,"message":"Too many requests, please wait before trying again.","status":"RESOURCE_EXHAUSTED"}}"#;
+const BEDROCK_UNAVAILABLE: &[u8] = br#"{"message":"Bedrock is unable to process your request."}"#;
+const BEDROCK_DENIED: &[u8] =
+    br#"{"message":"You don't have access to the model with the specified model ID."}"#;
+const VERTEX_BILLING: &[u8] = br#"{"error":{"code":403,"message":"This API method requires billing to be enabled. Please enable billing on project #123456789 by visiting https://console.developers.google.com/billing/enable?project=123456789 then retry.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"BILLING_DISABLED","domain":"googleapis.com","metadata":{"consumer":"projects/123456789","service":"aiplatform.googleapis.com"}}]}}"#;
+
 /// The same question asked of Bedrock and Vertex errors (issue 16: no dearer than an Anthropic
 /// one): compare with `classify_response/529_overloaded` and `400_invalid_request` of the same run.
 fn bench_providers(c: &mut Criterion) {
@@ -125,7 +132,19 @@ fn bench_providers(c: &mut Criterion) {
         ("x-content-type-options", "nosniff"),
         ("alt-svc", "h3=\":443\"; ma=2592000"),
     ]);
+    let bedrock_with = |code: &str| {
+        let mut h = bedrock_headers.clone();
+        h.insert("x-amzn-errortype", code.parse().unwrap());
+        h
+    };
+    let bedrock_unavailable_headers = bedrock_with(
+        "ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+    );
+    let bedrock_denied_headers = bedrock_with(
+        "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+    );
     let overloaded_headers = api_headers(&[("x-should-retry", "true"), ("retry-after", "2")]);
+    let rate_limited_headers = api_headers(&[("x-should-retry", "true"), ("retry-after", "2")]);
     let cases = [
         (
             "bedrock_429_throttling",
@@ -150,6 +169,56 @@ fn bench_providers(c: &mut Criterion) {
             &overloaded_headers,
             OVERLOADED,
             Class::Overloaded,
+        ),
+        (
+            "bedrock_503_service_unavailable",
+            Provider::Bedrock,
+            503,
+            &bedrock_unavailable_headers,
+            BEDROCK_UNAVAILABLE,
+            Class::Overloaded,
+        ),
+        (
+            "bedrock_403_access_denied",
+            Provider::Bedrock,
+            403,
+            &bedrock_denied_headers,
+            BEDROCK_DENIED,
+            Class::Permission,
+        ),
+        (
+            "vertex_403_billing_disabled",
+            Provider::Vertex,
+            403,
+            &vertex_headers,
+            VERTEX_BILLING,
+            Class::Billing,
+        ),
+        // The three shapes with one message text: the shape's own cost, the message's
+        // redaction (which grows with its length) the same for all.
+        (
+            "same_message/anthropic_429",
+            Provider::Anthropic,
+            429,
+            &rate_limited_headers,
+            ANTHROPIC_SAME_MESSAGE,
+            Class::RateLimit,
+        ),
+        (
+            "same_message/bedrock_429",
+            Provider::Bedrock,
+            429,
+            &bedrock_headers,
+            BEDROCK_THROTTLED,
+            Class::RateLimit,
+        ),
+        (
+            "same_message/vertex_429",
+            Provider::Vertex,
+            429,
+            &vertex_headers,
+            VERTEX_SAME_MESSAGE,
+            Class::RateLimit,
         ),
         (
             "anthropic_529_via_dispatch",
@@ -201,6 +270,19 @@ fn bench_providers(c: &mut Criterion) {
             s.finish(200, &empty)
         })
     });
+    // The same in-band failure as the Bedrock case, with its message text (redaction's cost
+    // grows with the message): the event stream's own cost.
+    let sse_same = format!(
+        "event: message_start\ndata: {start}\n\nevent: error\ndata: {}\n\n",
+        r#"{"type":"error","error":{"type":"rate_limit_error","message":"Too many tokens, please wait before trying again."}}"#
+    );
+    group.bench_function("anthropic_sse_error_same_message", |b| {
+        b.iter(|| {
+            let mut s = callwatch_core::classify::SseScanner::new();
+            s.feed(black_box(sse_same.as_bytes()));
+            s.finish(200, &empty)
+        })
+    });
     group.bench_function("anthropic_sse_error", |b| {
         b.iter(|| {
             let mut s = callwatch_core::classify::SseScanner::new();
@@ -209,7 +291,65 @@ fn bench_providers(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // A whole successful stream with 20 content deltas (each an output chunk for the stream
+    // timings): Bedrock's event stream against the same events as SSE.
+    let delta = r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello, world. "}}"#;
+    let events: Vec<(&str, &str)> = std::iter::once(("message_start", start))
+        .chain(std::iter::repeat_n(("content_block_delta", delta), 20))
+        .chain([
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":60}}"#,
+            ),
+            ("message_stop", r#"{"type":"message_stop"}"#),
+        ])
+        .collect();
+    let frames: Vec<u8> = events
+        .iter()
+        .flat_map(|(_, data)| eventstream_encode::chunk(data, None))
+        .collect();
+    let sse: String = events
+        .iter()
+        .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
+        .collect();
+    let mut group = c.benchmark_group("stream_success_scan");
+    group.bench_function("bedrock_eventstream_20_deltas", |b| {
+        b.iter(|| {
+            let mut s = EventStreamScanner::new();
+            s.feed(black_box(&frames));
+            assert_eq!(s.output_chunks(), 20);
+            s.finish(200, &empty)
+        })
+    });
+    group.bench_function("anthropic_sse_20_deltas", |b| {
+        b.iter(|| {
+            let mut s = callwatch_core::classify::SseScanner::new();
+            s.feed(black_box(sse.as_bytes()));
+            assert_eq!(s.output_chunks(), 20);
+            s.finish(200, &empty)
+        })
+    });
+    group.finish();
 }
 
-criterion_group!(benches, bench_classify, bench_providers);
+/// The redaction every kept message goes through (`classify/redact.rs`): its cost grows with
+/// the message's length and dominates the error cases above.
+fn bench_redact(c: &mut Criterion) {
+    let mut group = c.benchmark_group("redact");
+    for (name, text) in [
+        ("overloaded_10_chars", "Overloaded"),
+        (
+            "throttled_51_chars",
+            "Too many requests, please wait before trying again.",
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| callwatch_core::classify::redact(black_box(text)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_classify, bench_providers, bench_redact);
 criterion_main!(benches);

@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callwatch_core::classify::{eventstream_encode, route};
-use futures_util::stream;
+use futures_util::{stream, StreamExt as _};
 use serde_json::json;
 
 use super::record::RecordedRequest;
@@ -252,20 +252,35 @@ fn event_stream(
     exception: Option<(&str, &str)>,
 ) -> Response {
     let failing = exception.map(|_| json!({"type": "error"}));
-    let mut frames: Vec<Vec<u8>> = shapes::stream_events(spec, model, id, failing)
-        .iter()
-        .filter_map(|event| event.split_once("data: ").map(|(_, data)| data.trim_end()))
-        .filter(|data| !data.contains(r#""type":"error""#))
-        .map(|data| eventstream_encode::chunk(data, Some(crc32)))
-        .collect();
+    // The first output chunk (`content_block_delta`) waits `first_delta_delay`, as on the
+    // Anthropic routes.
+    let mut delayed = false;
+    let mut frames: Vec<(std::time::Duration, Vec<u8>)> =
+        shapes::stream_events(spec, model, id, failing)
+            .iter()
+            .filter_map(|event| event.split_once("data: ").map(|(_, data)| data.trim_end()))
+            .filter(|data| !data.contains(r#""type":"error""#))
+            .map(|data| {
+                let first_delta = !delayed && data.contains(r#""type":"content_block_delta""#);
+                delayed |= first_delta;
+                let delay = if first_delta {
+                    spec.first_delta_delay
+                } else {
+                    std::time::Duration::ZERO
+                };
+                (delay, eventstream_encode::chunk(data, Some(crc32)))
+            })
+            .collect();
     if let Some((kind, message)) = exception {
-        frames.push(eventstream_encode::exception(kind, message, Some(crc32)));
+        let frame = eventstream_encode::exception(kind, message, Some(crc32));
+        frames.push((std::time::Duration::ZERO, frame));
     }
-    let chunks = stream::iter(
-        frames
-            .into_iter()
-            .map(|f| Ok::<_, std::convert::Infallible>(Bytes::from(f))),
-    );
+    let chunks = stream::iter(frames).then(|(delay, frame)| async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        Ok::<_, std::convert::Infallible>(Bytes::from(frame))
+    });
     (
         StatusCode::OK,
         [("content-type", EVENTSTREAM)],

@@ -31,6 +31,18 @@ pub struct Forwarder {
     pub tracker: Arc<AttemptTracker>,
     /// How long to wait for the upstream's response headers.
     pub response_timeout: Duration,
+    /// Re-signs requests with the proxy's AWS credentials (see `resign`).
+    #[cfg(feature = "aws-resign")]
+    pub aws_resign: Option<Arc<super::resign::AwsResign>>,
+}
+
+impl Forwarder {
+    fn resigns(&self) -> bool {
+        #[cfg(feature = "aws-resign")]
+        return self.aws_resign.is_some();
+        #[cfg(not(feature = "aws-resign"))]
+        false
+    }
 }
 
 pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Response {
@@ -52,6 +64,13 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
             )
         }
     };
+    let Some(headers) = outgoing_headers(&fwd, &parts.method, &url, &parts.headers, &body) else {
+        return error_reply(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "callwatch proxy: the request cannot be signed for the upstream",
+        );
+    };
     let start = fwd.tracker.begin(
         &info.key_id,
         &info.model,
@@ -59,13 +78,11 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
         info.retry_count,
     );
 
-    let mut upstream = fwd.client.request(parts.method, url).body(body);
-    let signed = provider_route::is_sigv4_signed(&parts.headers);
-    for (name, value) in &parts.headers {
-        if forwardable(name) || (signed && provider_route::kept_when_signed(name)) {
-            upstream = upstream.header(name, value);
-        }
-    }
+    let upstream = fwd
+        .client
+        .request(parts.method, url)
+        .headers(headers)
+        .body(body);
     match tokio::time::timeout(fwd.response_timeout, upstream.send()).await {
         Err(_) => {
             fwd.tracker
@@ -107,6 +124,38 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
             reply
         }
     }
+}
+
+/// The headers sent upstream: the client's, less hop-by-hop ones, `host` and
+/// `accept-encoding` (both kept as sent when the client's SigV4 signature covers them and is
+/// forwarded); with re-signing, the proxy's signature in place of the client's (`None`: the
+/// request cannot be signed).
+fn outgoing_headers(
+    fwd: &Forwarder,
+    method: &http::Method,
+    url: &reqwest::Url,
+    client: &HeaderMap,
+    body: &[u8],
+) -> Option<HeaderMap> {
+    let keep_signed = !fwd.resigns() && provider_route::is_sigv4_signed(client);
+    let mut headers = HeaderMap::with_capacity(client.len());
+    for (name, value) in client {
+        if forwardable(name) || (keep_signed && provider_route::kept_when_signed(name)) {
+            headers.append(name, value.clone());
+        }
+    }
+    #[cfg(feature = "aws-resign")]
+    if let Some(signer) = &fwd.aws_resign {
+        let now = std::time::SystemTime::now();
+        if let Err(e) = signer.sign(method, url, &mut headers, body, now) {
+            // The error names what could not be signed, never a credential.
+            tracing::warn!(error = %e, "callwatch proxy: cannot re-sign a request");
+            return None;
+        }
+    }
+    #[cfg(not(feature = "aws-resign"))]
+    let _ = (method, url, body);
+    Some(headers)
 }
 
 fn too_large() -> Response {

@@ -16,6 +16,8 @@ mod metrics;
 mod observed_body;
 mod provider_route;
 mod request_info;
+#[cfg(feature = "aws-resign")]
+mod resign;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,6 +34,8 @@ pub use fd_limit::connection_limit;
 pub use forward::read_request;
 pub use forward::MAX_REQUEST_BODY;
 pub use request_info::{RequestInfo, RETRY_COUNT_HEADER};
+#[cfg(feature = "aws-resign")]
+pub use resign::{AwsResign, ResignSetupError};
 
 use callwatch_core::call::CallObserver;
 
@@ -46,6 +50,10 @@ pub struct ProxyConfig {
     pub limits: ConnectionLimits,
     /// Request body bytes held in memory at once, across connections.
     pub body_budget: usize,
+    /// Re-sign every request for the upstream with these AWS credentials (Bedrock); `None`:
+    /// forward the client's own signature untouched.
+    #[cfg(feature = "aws-resign")]
+    pub aws_resign: Option<Arc<AwsResign>>,
 }
 
 impl ProxyConfig {
@@ -56,6 +64,8 @@ impl ProxyConfig {
             retry_grace: DEFAULT_GRACE,
             limits: ConnectionLimits::default(),
             body_budget: DEFAULT_BODY_BUDGET,
+            #[cfg(feature = "aws-resign")]
+            aws_resign: None,
         }
     }
 }
@@ -102,6 +112,8 @@ impl Proxy {
             upstream: config.upstream.clone(),
             tracker: tracker.clone(),
             response_timeout: config.response_timeout,
+            #[cfg(feature = "aws-resign")]
+            aws_resign: config.aws_resign.clone(),
         });
         let router = axum::Router::new()
             .fallback(forward::forward)

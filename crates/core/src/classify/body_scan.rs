@@ -116,7 +116,14 @@ impl BodyScan {
                     self.clock.chunks_arrived(after, Instant::now());
                 }
             }
-            Kind::EventStream(scanner) => scanner.feed(chunk),
+            Kind::EventStream(scanner) => {
+                let before = scanner.output_chunks();
+                scanner.feed(chunk);
+                let after = scanner.output_chunks();
+                if after != before {
+                    self.clock.chunks_arrived(after, Instant::now());
+                }
+            }
             Kind::Json {
                 head,
                 tail,
@@ -151,12 +158,18 @@ impl BodyScan {
                 outcome.stream = Some(self.clock.timing());
                 outcome
             }
-            Kind::EventStream(scanner) => match end {
-                BodyEnd::Failed(failure) => {
-                    scanner.finish_interrupted(self.status, &self.headers, failure)
-                }
-                BodyEnd::Complete | BodyEnd::Dropped => scanner.finish(self.status, &self.headers),
-            },
+            Kind::EventStream(scanner) => {
+                let mut outcome = match end {
+                    BodyEnd::Failed(failure) => {
+                        scanner.finish_interrupted(self.status, &self.headers, failure)
+                    }
+                    BodyEnd::Complete | BodyEnd::Dropped => {
+                        scanner.finish(self.status, &self.headers)
+                    }
+                };
+                outcome.stream = Some(self.clock.timing());
+                outcome
+            }
             Kind::Json {
                 head,
                 mut tail,
@@ -242,6 +255,32 @@ mod tests {
         let mut scan = BodyScan::new(200, json_headers());
         scan.feed(br#"{"type":"message","#);
         assert!(scan.finish(BodyEnd::Dropped).is_success());
+    }
+
+    #[test]
+    fn a_bedrock_event_stream_has_stream_timings() {
+        use crate::classify::eventstream_encode::chunk;
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", EVENTSTREAM.parse().unwrap());
+        let sent = Instant::now();
+        let mut scan = BodyScan::new(200, headers)
+            .sent_at(sent)
+            .for_provider(Provider::Bedrock);
+        for event in [
+            r#"{"type":"message_start","message":{"model":"claude-sonnet-4-5","usage":{"input_tokens":3,"output_tokens":1}}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo"}}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}"#,
+            r#"{"type":"message_stop"}"#,
+        ] {
+            scan.feed(&chunk(event, None));
+        }
+        let outcome = scan.finish(BodyEnd::Complete);
+        assert!(outcome.is_success());
+        let timing = outcome.stream.expect("a Bedrock stream has timings");
+        assert_eq!(timing.output_chunks, 2);
+        assert!(timing.time_to_first_chunk.is_some());
+        assert!(timing.time_per_output_chunk.is_some());
     }
 
     #[test]

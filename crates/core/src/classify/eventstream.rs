@@ -8,6 +8,13 @@
 //! events instead (`messageStart` … `messageStop` with the `stopReason`, then `metadata` with
 //! the `usage`): those two are read directly.
 //!
+//! Output chunks (for time to first chunk, `stream_timing`) follow the Anthropic rule: a
+//! `chunk` frame counts when the event inside is a `content_block_delta`, and in
+//! `converse-stream` a `contentBlockDelta` event — the first frames that carry generated
+//! content. The frames before them (`message_start` / `messageStart`, `content_block_start` /
+//! `contentBlockStart`) go out as soon as Bedrock accepts the request, before any token exists:
+//! counting from them would time the response headers again, not the model's first token.
+//!
 //! Like the SSE scanner it keeps at most one bounded frame, whatever the stream's size, and
 //! gives the same outcome however the bytes are cut. CRCs are not checked: the scanner reads,
 //! it does not validate (the client's decoder does, and TLS protects the bytes); a frame whose
@@ -48,10 +55,14 @@ pub struct EventStreamScanner {
     exception: Option<(String, Option<String>)>,
     /// `converse-stream`: what `messageStop` and `metadata` said.
     converse: Converse,
+    /// The decoded event of the current `chunk` (kept for its capacity, at most a frame's).
+    decoded: Vec<u8>,
 }
 
 #[derive(Debug, Default)]
 struct Converse {
+    /// `contentBlockDelta` events seen (output chunks).
+    deltas: u32,
     stopped: bool,
     stop_reason: Option<String>,
     usage: Option<super::Usage>,
@@ -71,6 +82,7 @@ impl Default for EventStreamScanner {
             events: SseScanner::new(),
             exception: None,
             converse: Converse::default(),
+            decoded: Vec::new(),
         }
     }
 }
@@ -110,6 +122,14 @@ impl EventStreamScanner {
     /// `error` event); a stream that ends before either was cut off.
     pub fn completed(&self) -> bool {
         self.exception.is_some() || self.events.completed() || self.converse.stopped
+    }
+
+    /// Output chunks seen so far: `content_block_delta` events inside `chunk` frames, or
+    /// `converse-stream`'s `contentBlockDelta` events.
+    pub fn output_chunks(&self) -> u32 {
+        self.events
+            .output_chunks()
+            .saturating_add(self.converse.deltas)
     }
 
     /// Frames skipped (too large, malformed headers) or the framing lost.
@@ -203,6 +223,9 @@ impl EventStreamScanner {
     fn apply(&mut self, headers: &FrameHeaders, payload: &[u8]) {
         match headers.message_type {
             Some("event") if headers.event_type == Some("chunk") => self.chunk(payload),
+            Some("event") if headers.event_type == Some("contentBlockDelta") => {
+                self.converse.deltas = self.converse.deltas.saturating_add(1);
+            }
             Some("event") if headers.event_type == Some("messageStop") => {
                 self.converse.stopped = true;
                 if let Some(wire) = super::body::parse(payload) {
@@ -240,7 +263,9 @@ impl EventStreamScanner {
     }
 
     /// `{"bytes":"<base64 Anthropic event>"}`: the event goes to the SSE scanner as one `data:`
-    /// line (a JSON text's raw newlines are whitespace, so they become spaces).
+    /// line (a JSON text's raw newlines are whitespace, so they become spaces), named by an
+    /// `event:` line with its `type` as the Anthropic API names its events: the SSE scanner
+    /// then counts output chunks by the same rule, and skips parsing content deltas.
     fn chunk(&mut self, payload: &[u8]) {
         #[derive(Default, Deserialize)]
         #[serde(default)]
@@ -248,26 +273,85 @@ impl EventStreamScanner {
             #[serde(borrow)]
             bytes: Text<'a>,
         }
-        let Ok(chunk) = serde_json::from_slice::<Chunk>(payload) else {
+        let parsed;
+        let encoded: &[u8] = match exact_chunk(payload) {
+            Some(encoded) => encoded,
+            None => {
+                let Ok(chunk) = serde_json::from_slice::<Chunk>(payload) else {
+                    self.skipped += 1;
+                    return;
+                };
+                let Some(encoded) = chunk.bytes.0 else {
+                    return;
+                };
+                parsed = encoded;
+                parsed.as_bytes()
+            }
+        };
+        let mut event = std::mem::take(&mut self.decoded);
+        event.clear();
+        if base64::engine::general_purpose::STANDARD
+            .decode_vec(encoded, &mut event)
+            .is_err()
+        {
             self.skipped += 1;
+            self.decoded = event;
             return;
-        };
-        let Some(encoded) = chunk.bytes.0 else {
-            return;
-        };
-        let Ok(mut event) = base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes())
-        else {
-            self.skipped += 1;
-            return;
-        };
+        }
         for b in &mut event {
             if *b == b'\n' || *b == b'\r' {
                 *b = b' ';
             }
         }
+        if let Some(name) = event_name(&event) {
+            self.events.feed(b"event: ");
+            self.events.feed(name);
+            self.events.feed(b"\n");
+        }
         self.events.feed(b"data: ");
         self.events.feed(&event);
         self.events.feed(b"\n\n");
+        self.decoded = event;
+    }
+}
+
+/// The base64 text of a payload that is exactly `{"bytes":"<base64>"}`, as Bedrock sends a
+/// `chunk`: read without a JSON parse (any other shape goes through one).
+fn exact_chunk(payload: &[u8]) -> Option<&[u8]> {
+    let encoded = payload
+        .strip_prefix(br#"{"bytes":""#)?
+        .strip_suffix(br#""}"#)?;
+    encoded
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .then_some(encoded)
+}
+
+/// The `type` of an Anthropic stream event, when it is a plain name (what an SSE `event:`
+/// line would carry). The events Bedrock relays begin with it (`{"type":"…"`), read without a
+/// parse; otherwise the JSON is parsed for it alone (other fields skipped, not read).
+fn event_name(event: &[u8]) -> Option<&[u8]> {
+    let plain = |name: &[u8]| {
+        !name.is_empty()
+            && name.len() <= 64
+            && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    if let Some(rest) = event.strip_prefix(br#"{"type":""#) {
+        let end = rest.iter().position(|&b| b == b'"')?;
+        return plain(&rest[..end]).then_some(&rest[..end]);
+    }
+    #[derive(Default, Deserialize)]
+    #[serde(default)]
+    struct Named<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Text<'a>,
+    }
+    let named: Named = serde_json::from_slice(event).ok()?;
+    let name = named.kind.0?;
+    // An escaped name is owned, and never plain.
+    match name {
+        std::borrow::Cow::Borrowed(name) if plain(name.as_bytes()) => Some(name.as_bytes()),
+        _ => None,
     }
 }
 

@@ -226,3 +226,128 @@ fn a_converse_stream_gives_its_usage_and_stop_reason_however_it_is_cut() {
     assert_eq!(s.skipped(), 0);
     assert!(!scan_in(&[&converse_stream("end_turn")]).truncated);
 }
+
+/// Feeds `bytes` one byte at a time; the offsets (of the byte just fed) at which the output
+/// chunk count grew, and the final count.
+fn chunk_arrivals(bytes: &[u8]) -> (Vec<usize>, u32) {
+    let mut s = EventStreamScanner::new();
+    let mut grew = Vec::new();
+    for (i, b) in bytes.iter().enumerate() {
+        let before = s.output_chunks();
+        s.feed(std::slice::from_ref(b));
+        if s.output_chunks() != before {
+            grew.push(i);
+        }
+    }
+    (grew, s.output_chunks())
+}
+
+#[test]
+fn an_output_chunk_is_a_content_delta_counted_when_its_frame_completes() {
+    const PING: &str = r#"{"type":"ping"}"#;
+    const BLOCK_START: &str =
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#;
+    let frames: Vec<Vec<u8>> = [START, PING, BLOCK_START, DELTA, DELTA, END, STOP]
+        .iter()
+        .map(|e| chunk(e, None))
+        .collect();
+    let ends: Vec<usize> = frames
+        .iter()
+        .scan(0, |at, f| {
+            *at += f.len();
+            Some(*at - 1)
+        })
+        .collect();
+    let (grew, total) = chunk_arrivals(&frames.concat());
+    // Not message_start, ping or content_block_start: the two deltas, each at its last byte.
+    assert_eq!(grew, [ends[3], ends[4]]);
+    assert_eq!(total, 2);
+    // The outcome is what it was without the event names.
+    let o = scan_in(&[&frames.concat()]);
+    assert_eq!(o.class, Class::Success);
+    assert_eq!(o.usage.map(|u| u.output_tokens), Some(15));
+}
+
+#[test]
+fn a_converse_stream_counts_its_content_block_deltas() {
+    let bytes = converse_stream("end_turn");
+    let (grew, total) = chunk_arrivals(&bytes);
+    assert_eq!(total, 1);
+    // messageStart (the first frame) went by without counting; the delta is the second frame.
+    let first_frame = u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize;
+    let second_frame =
+        u32::from_be_bytes(bytes[first_frame..first_frame + 4].try_into().unwrap()) as usize;
+    assert_eq!(grew, [first_frame + second_frame - 1]);
+}
+
+#[test]
+fn an_odd_event_type_is_not_made_an_event_name() {
+    // A `type` that is not a plain name is fed without an `event:` line, as before.
+    let odd = r#"{"type":"content_block_delta\nevent: message_stop","index":0}"#;
+    let mut s = EventStreamScanner::new();
+    s.feed(&chunk(odd, None));
+    assert_eq!(s.output_chunks(), 0);
+    assert!(!s.completed());
+}
+
+proptest! {
+    #[test]
+    fn output_chunks_do_not_depend_on_the_cuts(
+        deltas in 0usize..5,
+        cuts in proptest::collection::vec(any::<usize>(), 0..6),
+        converse in any::<bool>(),
+    ) {
+        let bytes: Vec<u8> = if converse {
+            converse_stream("end_turn")
+        } else {
+            std::iter::once(START)
+                .chain(std::iter::repeat_n(DELTA, deltas))
+                .chain([END, STOP])
+                .flat_map(|e| chunk(e, None))
+                .collect()
+        };
+        let mut at: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        at.sort_unstable();
+        at.push(bytes.len());
+        let mut s = EventStreamScanner::new();
+        let mut from = 0;
+        for to in at {
+            s.feed(&bytes[from..to]);
+            from = to;
+        }
+        let want = if converse { 1 } else { deltas as u32 };
+        prop_assert_eq!(s.output_chunks(), want);
+    }
+}
+
+#[test]
+fn a_chunk_with_padding_or_another_member_order_reads_the_same() {
+    use base64::Engine as _;
+    let b64 = |e: &str| base64::engine::general_purpose::STANDARD.encode(e);
+    // Bedrock's exact `{"bytes":"…"}` is read without a parse; any other shape with one.
+    let padded = |e: &str| format!(r#"{{"p":"abcdefgh","bytes":"{}"}}"#, b64(e));
+    let chunk_frame = |payload: String| {
+        frame(
+            &[(":event-type", "chunk"), (":message-type", "event")],
+            payload.as_bytes(),
+            None,
+        )
+    };
+    let reordered_delta =
+        r#"{"index":0,"type":"content_block_delta","delta":{"type":"text_delta","text":"Hi"}}"#;
+    let bytes: Vec<u8> = [START, reordered_delta, END, STOP]
+        .iter()
+        .map(|e| chunk_frame(padded(e)))
+        .collect::<Vec<_>>()
+        .concat();
+    let mut s = EventStreamScanner::new();
+    s.feed(&bytes);
+    assert_eq!(
+        s.output_chunks(),
+        1,
+        "a delta whose type is not first counts"
+    );
+    assert_eq!(s.skipped(), 0);
+    let o = s.finish(200, &HeaderMap::new());
+    assert_eq!(o, scan_in(&[&success()]), "same outcome as the exact shape");
+}

@@ -6,6 +6,10 @@ error type. Run by tests/conformance/run, which sets MOCK_URL, PROXY_URL and MET
 
 The mock verifies SigV4 signatures, so a proxy that changed a signed header fails every
 Bedrock case with 403 InvalidSignatureException, the success cases included.
+
+With RESIGN=1 the proxy re-signs with its own credentials (`--aws-resign`, the mock's): only
+the Bedrock cases run, and the SDK talks to the proxy with credentials the mock does not know,
+so a proxy that forwarded the client's signature would get 403 UnrecognizedClientException.
 """
 
 import json
@@ -24,6 +28,10 @@ METRICS = os.environ["METRICS_URL"]
 AWS_KEY = "AKIAMOCKCALLWATCH000"
 AWS_SECRET = "callwatch/mock/secret/not-a-real-key0000"
 VERTEX_TOKEN = "ya29.FAKE-conformance-token"
+RESIGN = os.environ.get("RESIGN") == "1"
+# An app's own credentials behind a re-signing proxy: unknown to the mock.
+APP_AWS_KEY = "AKIAFAKECONFAPP00000"
+APP_AWS_SECRET = "FAKE/app/secret/the/mock/does/not/know0"
 VOLATILE = {"date", "transfer-encoding", "connection", "keep-alive"}
 
 # name, stream, scripted reply, (bedrock status, class, error type), (vertex status, class, error type)
@@ -63,7 +71,8 @@ def headers_of(headers):
 
 def client(provider, base):
     if provider == "bedrock":
-        return anthropic.AnthropicBedrock(aws_access_key=AWS_KEY, aws_secret_key=AWS_SECRET,
+        key, secret = (APP_AWS_KEY, APP_AWS_SECRET) if RESIGN and base == PROXY else (AWS_KEY, AWS_SECRET)
+        return anthropic.AnthropicBedrock(aws_access_key=key, aws_secret_key=secret,
                                           aws_region="us-east-1", base_url=base, max_retries=0, timeout=30)
     return anthropic.AnthropicVertex(region="us-east5", project_id="p-mock", access_token=VERTEX_TOKEN,
                                      base_url=base + "/v1", max_retries=0, timeout=30)
@@ -120,7 +129,8 @@ def calls_in_metrics():
 def main():
     failures = []
     expected_series = []
-    for provider, provider_name in (("bedrock", "aws.bedrock"), ("vertex", "gcp.vertex_ai")):
+    providers = (("bedrock", "aws.bedrock"),) if RESIGN else (("bedrock", "aws.bedrock"), ("vertex", "gcp.vertex_ai"))
+    for provider, provider_name in providers:
         cases = [(n, s, r, b if provider == "bedrock" else v) for n, s, r, b, v in CASES]
         reply, want = MID_STREAM[provider]
         cases.append(("midstream", True, reply, want))
