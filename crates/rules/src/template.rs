@@ -2,12 +2,16 @@
 //! rejected when the rule file is loaded, so rendering never meets one it cannot fill.
 
 /// Every placeholder a template may use.
-pub const PLACEHOLDERS: [&str; 31] = [
+pub const PLACEHOLDERS: [&str; 33] = [
     // Spend rules: how long the money lasts, when it runs out, the burn rate, what is left
     // and of what; a spike's rate, its baseline and their ratio.
     "runway",
     "exhausted_at",
     "burn_rate",
+    // The same at the short window's rate alone: a runaway loop's real deadline, which the
+    // rule's decision (the lower of two rates) deliberately lags.
+    "recent_runway",
+    "recent_burn_rate",
     "remaining",
     "constraint",
     "spend_rate",

@@ -31,6 +31,9 @@ pub struct Values {
     // Spend rules (engine/spend.rs).
     pub runway_s: Option<f64>,
     pub rate_usd_per_s: Option<f64>,
+    /// The runway and rate over the short window alone (`credit_runway`).
+    pub recent_runway_s: Option<f64>,
+    pub recent_rate_usd_per_s: Option<f64>,
     pub remaining_usd: Option<f64>,
     /// What runs out: "credit balance" or "monthly spend limit".
     pub constraint: Option<&'static str>,

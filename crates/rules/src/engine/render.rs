@@ -124,9 +124,9 @@ impl Facts<'_> {
                 format!("{how} {} at {}", r.key_id, rfc3339(r.at))
             }
             "since" => rfc3339(self.since),
-            "runway" => format_duration(std::time::Duration::from_secs(
-                ((v.runway_s? / 60.0).round() * 60.0) as u64,
-            )),
+            "runway" => whole_minutes(v.runway_s?),
+            "recent_runway" => whole_minutes(v.recent_runway_s?),
+            "recent_burn_rate" => format!("${:.2}/h", v.recent_rate_usd_per_s? * 3600.0),
             "exhausted_at" => {
                 let at = (self.since + time::Duration::seconds(v.runway_s?.min(1e11) as i64))
                     .to_offset(time::UtcOffset::UTC);
@@ -158,4 +158,11 @@ impl Facts<'_> {
             f(&self.rule.runbook),
         )
     }
+}
+
+/// A runway as the alert shows it: to the minute.
+fn whole_minutes(seconds: f64) -> String {
+    format_duration(std::time::Duration::from_secs(
+        ((seconds.min(1e11) / 60.0).round() * 60.0) as u64,
+    ))
 }

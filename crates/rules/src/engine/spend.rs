@@ -298,10 +298,19 @@ impl Runway {
             return (false, Values::default());
         };
         let holds = runway < below.as_secs_f64();
+        let recent_runway = if r.usd <= 0.0 {
+            0.0
+        } else if short > 0.0 {
+            r.usd / short
+        } else {
+            f64::INFINITY
+        };
         let values = Values {
             threshold: Some(below.as_secs_f64()),
             runway_s: runway.is_finite().then_some(runway),
             rate_usd_per_s: Some(rate),
+            recent_runway_s: recent_runway.is_finite().then_some(recent_runway),
+            recent_rate_usd_per_s: Some(short),
             remaining_usd: Some(r.usd),
             constraint: Some(r.constraint),
             window_s: Some(self.short.window_s() as u64),
