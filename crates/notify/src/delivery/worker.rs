@@ -74,6 +74,7 @@ pub fn spawn_receiver_worker<S: Sink>(
         counters: counters.clone(),
         delivered: HashSet::new(),
         delivered_order: VecDeque::new(),
+        rejected_alike: (String::new(), 0),
     };
     let task = tokio::spawn(worker.run(rx, left_over.into()));
     WorkerHandle {
@@ -172,6 +173,10 @@ struct Worker<S> {
     counters: Arc<Counters>,
     delivered: HashSet<String>,
     delivered_order: VecDeque<String>,
+    /// The last permanent rejection's reason and how many in a row gave it: a receiver that
+    /// cannot work here (no session bus for desktop) is said once and then at 2, 4, 8, …
+    /// rejections, not once per alert. Each one is still counted and kept in dead/.
+    rejected_alike: (String, u64),
 }
 
 impl<S: Sink> Worker<S> {
@@ -251,7 +256,17 @@ impl<S: Sink> Worker<S> {
                 }
                 Err(SinkError::Permanent { reason }) => {
                     Counters::add(&self.counters.failed);
-                    tracing::error!("{name}: notification {} rejected ({reason}); moved to the spool's dead/ directory", n.id);
+                    let (last, times) = &mut self.rejected_alike;
+                    if *last == reason {
+                        *times += 1;
+                    } else {
+                        (*last, *times) = (reason.clone(), 1);
+                    }
+                    if *times == 1 {
+                        tracing::error!("{name}: notification {} rejected ({reason}); moved to the spool's dead/ directory", n.id);
+                    } else if times.is_power_of_two() {
+                        tracing::error!("{name}: {times} notifications in a row rejected for the same reason ({reason}); all in the spool's dead/ directory");
+                    }
                     self.spool.bury(&n.id);
                     self.counters.done();
                     return;
