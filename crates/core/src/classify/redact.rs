@@ -50,6 +50,36 @@ fn names_a_secret(text: &str) -> bool {
         .any(|w| contains_ignore_case(text, w))
 }
 
+/// Whether `text` holds a name the `name: value` pattern looks for: `secret`, `passw…`, or
+/// `api`/`access`/`auth`/`routing` followed (after an optional `_` or `-`) by `key`/`token`.
+/// Not `api` alone: Vertex AI's messages name `aiplatform.googleapis.com` in every quota error.
+fn names_a_compound_secret(text: &str) -> bool {
+    if contains_ignore_case(text, "secret") || contains_ignore_case(text, "passw") {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    [
+        ("api", "key"),
+        ("access", "token"),
+        ("auth", "token"),
+        ("routing", "key"),
+    ]
+    .iter()
+    .any(|(stem, tail)| {
+        bytes
+            .windows(stem.len())
+            .enumerate()
+            .filter(|(_, w)| w.eq_ignore_ascii_case(stem.as_bytes()))
+            .any(|(i, _)| {
+                let mut rest = &bytes[i + stem.len()..];
+                if let [b'_' | b'-', after @ ..] = rest {
+                    rest = after;
+                }
+                rest.len() >= tail.len() && rest[..tail.len()].eq_ignore_ascii_case(tail.as_bytes())
+            })
+    })
+}
+
 static PATTERNS: LazyLock<[Pattern; 5]> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("redaction pattern compiles");
     [
@@ -87,12 +117,7 @@ static PATTERNS: LazyLock<[Pattern; 5]> = LazyLock::new(|| {
             ),
             replacement: "$1$2<redacted>",
             // Only the compound names: `max_tokens: 9000 > 8192` must not pay for the regex.
-            may_match: |t| {
-                t.contains(':')
-                    && ["api", "access", "auth", "secret", "passw", "routing"]
-                        .iter()
-                        .any(|w| contains_ignore_case(t, w))
-            },
+            may_match: |t| t.contains(':') && names_a_compound_secret(t),
         },
     ]
 });
@@ -238,6 +263,14 @@ mod tests {
             Just("client-secret".to_owned()),
             Just("password".to_owned()),
             Just("max_tokens".to_owned()),
+            Just("googleapis.com".to_owned()),
+            Just("api".to_owned()),
+            Just("AUTH".to_owned()),
+            Just("access".to_owned()),
+            Just("_".to_owned()),
+            Just("-".to_owned()),
+            Just("Key".to_owned()),
+            Just("token".to_owned()),
             "[A-Za-z0-9_./+ -]{0,12}",
         ];
         proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
