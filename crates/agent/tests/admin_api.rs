@@ -7,7 +7,7 @@ use callwatch_core::cost::PriceTable;
 use callwatch_mock::{BilledHour, MockClaude, Tokens};
 use time::{Duration, OffsetDateTime};
 
-const ADMIN_KEY: &str = "sk-ant-admin01-TEST-never-printed";
+const ADMIN_KEY: &str = "sk-ant-admin01-NOTSHOWN";
 /// 2026-11-02t0()0:00:00Z.
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_793_577_600).unwrap()
@@ -90,7 +90,7 @@ async fn billed_spend_is_read_across_pages_up_to_the_export_and_priced_per_model
 async fn a_refused_key_is_a_clear_error_and_the_admin_key_is_in_no_output() {
     let mock = MockClaude::start().await.unwrap();
     mock.set_billing(ADMIN_KEY, hours(3), t0() + Duration::hours(3));
-    let wrong = "sk-ant-admin01-WRONG-never-printed";
+    let wrong = "sk-ant-admin01-WRONGONE";
     let api = AdminApi::new(&mock.base_url(), wrong);
     let err = api
         .billed(t0(), t0() + Duration::hours(3))
@@ -111,7 +111,7 @@ async fn a_refused_key_is_a_clear_error_and_the_admin_key_is_in_no_output() {
         .await
         .unwrap_err();
     let shown = format!("{shown} {right:?} {unreachable} {unreachable:?}");
-    for secret in [ADMIN_KEY, wrong, "never-printed"] {
+    for secret in [ADMIN_KEY, wrong, "NOTSHOWN"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }
@@ -204,5 +204,5 @@ async fn billed_spend_from_the_admin_api_becomes_the_balance_the_runway_counts_d
         export.replace(".000", ""),
         "{line}"
     );
-    assert!(!text.contains("never-printed"));
+    assert!(!text.contains("NOTSHOWN"));
 }

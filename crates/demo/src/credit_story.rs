@@ -27,7 +27,7 @@ use callwatch_core::cost::{PriceTable, TokenCounts};
 use callwatch_mock::Tokens;
 
 /// The worker's own key (fake; only its fingerprint ever leaves the process).
-pub const WORKER_KEY: &str = "sk-ant-demo-FAKE-agent-worker";
+pub const WORKER_KEY: &str = "sk-ant-demo-FAKE-worker";
 pub const WORKER_MODEL: &str = "claude-opus-4-6";
 /// Calls per event minute, normally and in the loop.
 const WORKER_CALLS_PER_MIN: f64 = 4.0;
