@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 mod latest;
+pub use latest::{UsageCounter, INFERENCE_USAGE_COUNTERS};
 
 /// Content type of the text exposition format.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";

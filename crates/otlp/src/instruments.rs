@@ -7,8 +7,8 @@ use opentelemetry::KeyValue;
 
 use super::bridge::Bridge;
 use callwatch_core::names;
-use callwatch_core::prometheus::token_kinds;
-use callwatch_core::record::{Recorder, Totals};
+use callwatch_core::prometheus::{token_kinds, INFERENCE_USAGE_COUNTERS};
+use callwatch_core::record::Recorder;
 use callwatch_core::semconv::Convention;
 
 /// Registers every instrument on `meter`. `callwatch.calls` is registered first: its callback
@@ -160,30 +160,7 @@ fn headroom_attributes(gauge: &callwatch_core::record::HeadroomGauge) -> [KeyVal
 /// Anthropic rule), output, and the cache parts as subsets of input. The Messages API does not
 /// split usage by modality, so `gen_ai.token.modality` is `unknown`, as the conventions say.
 fn register_usage_counters(meter: &Meter, bridge: &Arc<Bridge>) {
-    type Pick = fn(&Totals) -> u64;
-    let counters: [(&'static str, &'static str, Pick); 4] = [
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
-            "Input tokens, cache reads and writes included.",
-            |t| t.input_tokens,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
-            "Output tokens.",
-            |t| t.output_tokens,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
-            "Input tokens read from the prompt cache.",
-            |t| t.cache_tokens.cache_read,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
-            "Input tokens written to the prompt cache.",
-            |t| t.cache_tokens.cache_write,
-        ),
-    ];
-    for (name, description, pick) in counters {
+    for (name, description, pick) in INFERENCE_USAGE_COUNTERS {
         let b = Arc::clone(bridge);
         meter
             .u64_observable_counter(name)

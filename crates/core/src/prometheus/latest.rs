@@ -8,6 +8,34 @@ use super::{cumulative, header, histogram, label_key};
 use crate::names::{self, prometheus_name, TOKEN_BOUNDARIES};
 use crate::record::{Snapshot, Totals};
 
+/// A usage counter: its convention name, help text, and the total it counts.
+pub type UsageCounter = (&'static str, &'static str, fn(&Totals) -> u64);
+
+/// The `gen_ai.client.inference.usage.*` counters: one table for `/metrics` (here) and OTLP
+/// (`callwatch_otlp`'s instruments), so the two cannot drift.
+pub const INFERENCE_USAGE_COUNTERS: [UsageCounter; 4] = [
+    (
+        names::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+        "Input tokens, cache reads and writes included.",
+        |t| t.input_tokens,
+    ),
+    (
+        names::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+        "Output tokens.",
+        |t| t.output_tokens,
+    ),
+    (
+        names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+        "Input tokens read from the prompt cache.",
+        |t| t.cache_tokens.cache_read,
+    ),
+    (
+        names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+        "Input tokens written to the prompt cache.",
+        |t| t.cache_tokens.cache_write,
+    ),
+];
+
 /// `gen_ai.client.inference.operation.{input,output}_tokens` and the
 /// `gen_ai.client.inference.usage.*` counters, for series that reported usage.
 pub(super) fn render_tokens(out: &mut String, snapshot: &Snapshot, labels: &[String]) {
@@ -38,36 +66,13 @@ pub(super) fn render_tokens(out: &mut String, snapshot: &Snapshot, labels: &[Str
         }
     }
 
-    type Pick = fn(&Totals) -> u64;
-    let counters: [(&str, &str, Pick); 4] = [
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
-            "Input tokens, cache reads and writes included.",
-            |t| t.input_tokens,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
-            "Output tokens.",
-            |t| t.output_tokens,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
-            "Input tokens read from the prompt cache.",
-            |t| t.cache_tokens.cache_read,
-        ),
-        (
-            names::GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
-            "Input tokens written to the prompt cache.",
-            |t| t.cache_tokens.cache_write,
-        ),
-    ];
     // The Messages API does not split usage by modality: `unknown`, as the conventions say.
     let modality = format!(
         "{}=\"{}\"",
         label_key(names::GEN_AI_TOKEN_MODALITY),
         names::TOKEN_MODALITY_UNKNOWN
     );
-    for (otel, help, pick) in counters {
+    for (otel, help, pick) in INFERENCE_USAGE_COUNTERS {
         let name = prometheus_name(otel, "{token}", true);
         header(out, &name, "counter", help);
         for (series, labels) in snapshot.series.iter().zip(labels) {
