@@ -3,17 +3,16 @@
 //! request must arrive exactly as signed (the signed `host` and `accept-encoding` kept), answers
 //! must match direct ones, and each call must be recorded with its provider, class and raw type.
 
+mod provider_proxy;
+
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callwatch_core::call::{Call, CallObserver};
 use callwatch_core::classify::{key_id, Class, Provider};
 use callwatch_mock::sigv4::{sign, MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY};
 use callwatch_mock::{MockClaude, Reply};
-use callwatch_proxy::{bind, Proxy, ProxyConfig};
 use http::HeaderMap;
-use tokio::sync::oneshot;
+use provider_proxy::start_proxy;
 
 const MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 const INVOKE: &str = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke";
@@ -22,76 +21,6 @@ const STREAM: &str =
 const VERTEX: &str =
     "/v1/projects/p-mock/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514";
 const VERTEX_TOKEN: &str = "ya29.FAKE-vertex-access-token";
-
-#[derive(Debug, Clone, PartialEq)]
-struct Seen {
-    provider: Provider,
-    status: Option<u16>,
-    class: Class,
-    error_type: Option<String>,
-    model: String,
-    key_id: String,
-    stream: Option<callwatch_core::classify::StreamTiming>,
-}
-
-#[derive(Default)]
-struct Collect(Mutex<Vec<Seen>>);
-
-impl CallObserver for Collect {
-    fn observe(&self, call: &Call<'_>) {
-        self.0.lock().unwrap().push(Seen {
-            provider: call.outcome.provider,
-            status: call.outcome.status,
-            class: call.outcome.class,
-            error_type: call.outcome.error_type.clone(),
-            model: call.model.to_owned(),
-            key_id: call.key_id.to_owned(),
-            stream: call.outcome.stream,
-        });
-    }
-}
-
-struct Running {
-    url: String,
-    seen: Arc<Collect>,
-    stop: oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    async fn stop(self) -> Vec<Seen> {
-        let _ = self.stop.send(());
-        self.server.await.unwrap();
-        let seen = self.seen.0.lock().unwrap().clone();
-        seen
-    }
-}
-
-async fn start_proxy(upstream: &str) -> Running {
-    let seen = Arc::new(Collect::default());
-    let mut config = ProxyConfig::new(upstream.parse().unwrap());
-    // No retries follow in these tests: every call is reported as soon as it ends.
-    config.retry_grace = Duration::ZERO;
-    config.response_timeout = Duration::from_secs(5);
-    let proxy = Proxy::new(&config, seen.clone()).unwrap();
-    let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = oneshot::channel();
-    let server = tokio::spawn(async move {
-        proxy
-            .serve(listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-    });
-    Running {
-        url,
-        seen,
-        stop,
-        server,
-    }
-}
 
 fn bedrock_body() -> &'static [u8] {
     br#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#

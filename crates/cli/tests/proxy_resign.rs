@@ -5,16 +5,16 @@
 //! unsigned requests, or requests signed with credentials the upstream does not know: the
 //! proxy drops their signature and signs for the upstream host.
 
-use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod provider_proxy;
 
-use callwatch_core::call::{Call, CallObserver};
+use std::process::Command;
+use std::sync::Arc;
+
 use callwatch_core::classify::{key_id, Class, Provider};
 use callwatch_mock::sigv4::{MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY};
 use callwatch_mock::{MockClaude, Reply};
-use callwatch_proxy::{bind, AwsResign, Proxy, ProxyConfig};
-use tokio::sync::oneshot;
+use callwatch_proxy::AwsResign;
+use provider_proxy::{start_proxy_with, Running};
 
 const MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 const INVOKE: &str = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke";
@@ -24,72 +24,11 @@ const BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,
 /// A client's own key, unknown to the upstream (the mock knows only its own).
 const CLIENT_KEY: &str = "AKIACLIENTAPPFAKE001";
 
-#[derive(Debug, Clone, PartialEq)]
-struct Seen {
-    provider: Provider,
-    status: Option<u16>,
-    class: Class,
-    error_type: Option<String>,
-    model: String,
-    key_id: String,
-}
-
-#[derive(Default)]
-struct Collect(Mutex<Vec<Seen>>);
-
-impl CallObserver for Collect {
-    fn observe(&self, call: &Call<'_>) {
-        self.0.lock().unwrap().push(Seen {
-            provider: call.outcome.provider,
-            status: call.outcome.status,
-            class: call.outcome.class,
-            error_type: call.outcome.error_type.clone(),
-            model: call.model.to_owned(),
-            key_id: call.key_id.to_owned(),
-        });
-    }
-}
-
-struct Running {
-    url: String,
-    seen: Arc<Collect>,
-    stop: oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    async fn stop(self) -> Vec<Seen> {
-        let _ = self.stop.send(());
-        self.server.await.unwrap();
-        let seen = self.seen.0.lock().unwrap().clone();
-        seen
-    }
-}
-
 async fn start_resigning_proxy(upstream: &str, signer: AwsResign) -> Running {
-    let seen = Arc::new(Collect::default());
-    let mut config = ProxyConfig::new(upstream.parse().unwrap());
-    config.retry_grace = Duration::ZERO;
-    config.response_timeout = Duration::from_secs(5);
-    config.aws_resign = Some(Arc::new(signer));
-    let proxy = Proxy::new(&config, seen.clone()).unwrap();
-    let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = oneshot::channel();
-    let server = tokio::spawn(async move {
-        proxy
-            .serve(listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-    });
-    Running {
-        url,
-        seen,
-        stop,
-        server,
-    }
+    start_proxy_with(upstream, |config| {
+        config.aws_resign = Some(Arc::new(signer))
+    })
+    .await
 }
 
 /// A request as an app without AWS credentials of its own sends it, optionally carrying a
