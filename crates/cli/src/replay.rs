@@ -10,8 +10,6 @@ use super::UserError;
 use callwatch_core::alert::Alert;
 use callwatch_rules::{default_rules, Engine, Replay, ReplayTotals, RuleSet};
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Malformed lines reported one by one; the rest are only counted.
 const MAX_REPORTED: u64 = 100;
 
@@ -31,8 +29,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, UserError> {
     let rules = load_rule_set(args.rules.as_deref())?;
     let spend = super::agent_setup::spend_config(args.config.as_deref())?;
-    let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+    // `Send`: a second thread reads and parses (`callwatch_rules::pipeline`).
+    let input: Box<dyn BufRead + Send> = if args.file.as_os_str() == "-" {
+        Box::new(io::BufReader::with_capacity(1 << 20, io::stdin()))
     } else {
         if args.file.is_dir() {
             return Err(UserError(format!(
@@ -105,27 +104,15 @@ fn emit(alerts: &mut Vec<Alert>, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn replay(
-    mut input: impl BufRead,
+    input: impl BufRead + Send,
     engine: Engine,
     out: &mut impl Write,
 ) -> io::Result<ReplayTotals> {
     let mut replay = Replay::new(engine);
     let progress = io::stderr().is_terminal();
-    let mut buf = Vec::with_capacity(1024);
-    let mut alerts = Vec::new();
-    let mut first = true;
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        // Editors on Windows start a UTF-8 file with a byte-order mark.
-        let line = match buf.strip_prefix(UTF8_BOM) {
-            Some(rest) if first => rest,
-            _ => &buf[..],
-        };
-        first = false;
-        let result = replay.line(line, &mut alerts);
+    // Parsing runs on a second thread (`callwatch_rules::pipeline`); results come back in
+    // line order, so the messages and alerts below read as they would line by line.
+    callwatch_rules::pipeline::replay_lines(input, &mut replay, |replay, result, alerts| {
         let totals = replay.totals();
         if progress && totals.lines % 1_000_000 == 0 {
             eprint!("\rcallwatch: {} lines", totals.lines);
@@ -137,10 +124,8 @@ fn replay(
                 eprintln!("callwatch: more malformed lines; counting them only");
             }
         }
-        emit(&mut alerts, out)?;
-    }
-    replay.finish(&mut alerts);
-    emit(&mut alerts, out)?;
+        emit(alerts, out)
+    })?;
     let totals = replay.totals();
     if progress && totals.lines >= 1_000_000 {
         eprintln!();

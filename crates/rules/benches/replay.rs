@@ -1,8 +1,9 @@
 //! Replay throughput: `callwatch replay`'s own loop ([`callwatch_rules::Replay`]: parse the
 //! contract event line, classify, tick the engine in event time, observe under the default
 //! rules) over 1M generated lines held in memory, beside a plain
-//! `serde_json::from_str::<serde_json::Value>` of the same lines (parse only, no rules).
-//! Target ≥ 1M lines/s.
+//! `serde_json::from_str::<serde_json::Value>` of the same lines (parse only, no rules), and
+//! the same replay pipelined as `callwatch replay` runs it ([`callwatch_rules::pipeline`]:
+//! parsing on a second thread). Target ≥ 1M lines/s.
 //!
 //! Run: `cargo bench --bench replay -- --warm-up-time 1 --measurement-time 10`
 //! (under `cargo test --benches` it runs once over 10,000 lines).
@@ -12,6 +13,7 @@ mod events;
 
 use std::hint::black_box;
 
+use callwatch_rules::pipeline::replay_lines;
 use callwatch_rules::{default_rules, Engine, Replay};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -40,6 +42,19 @@ fn bench_replay(c: &mut Criterion) {
                 alerts.clear();
             }
             replay.finish(&mut alerts);
+            black_box(replay.totals())
+        })
+    });
+    // What `callwatch replay` runs: the same loop with parsing on a second thread.
+    group.bench_function("callwatch_replay_pipelined", |b| {
+        b.iter(|| {
+            let mut replay = Replay::new(Engine::new(default_rules()));
+            replay_lines(log.as_bytes(), &mut replay, |_, result, alerts| {
+                result.expect("generated lines parse");
+                alerts.clear();
+                Ok(())
+            })
+            .expect("in-memory input");
             black_box(replay.totals())
         })
     });

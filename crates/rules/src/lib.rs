@@ -6,6 +6,7 @@ mod load;
 mod locate;
 mod model;
 mod normalise;
+pub mod pipeline;
 mod reorder;
 pub mod replay;
 mod template;

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::Engine;
 use crate::reorder::ReorderBuffer;
 use callwatch_core::alert::{Alert, AlertState};
-use callwatch_core::event::{parse_line, Event, EventError};
+use callwatch_core::event::{parse_line, Event, EventError, PackedEvent};
 
 /// How far behind the newest timestamp the evaluation clock trails.
 pub const REORDER_S: i64 = 5;
@@ -35,8 +35,36 @@ pub struct ReplayTotals {
 pub struct Replay {
     engine: Engine,
     newest: Option<i64>,
-    held: ReorderBuffer<Event<'static>>,
+    held: ReorderBuffer<PackedEvent>,
     totals: ReplayTotals,
+}
+
+/// One line read: nothing, an event (owned, to be held), or what is wrong with it.
+#[derive(Debug)]
+pub enum Parsed {
+    Blank,
+    Event(PackedEvent),
+    Malformed(EventError),
+}
+
+/// Parses one line (surrounding whitespace ignored) numbered `line_no` (1-based): the part of
+/// [`Replay::line`] that needs no engine.
+pub fn parse(bytes: &[u8], line_no: u64) -> Parsed {
+    let bytes = bytes.trim_ascii();
+    if bytes.is_empty() {
+        return Parsed::Blank;
+    }
+    let event = match std::str::from_utf8(bytes) {
+        Ok(text) => parse_line(text, line_no),
+        Err(e) => Err(EventError {
+            line: line_no,
+            what: format!("not UTF-8 (byte {})", e.valid_up_to()),
+        }),
+    };
+    match event {
+        Ok(event) => Parsed::Event(PackedEvent::new(event)),
+        Err(e) => Parsed::Malformed(e),
+    }
 }
 
 fn at_second(sec: i64) -> OffsetDateTime {
@@ -65,37 +93,43 @@ impl Replay {
     /// caused are appended to `out`. A malformed line is counted and returned as the error;
     /// the replay goes on with the next line.
     pub fn line(&mut self, bytes: &[u8], out: &mut Vec<Alert>) -> Result<(), EventError> {
+        let parsed = parse(bytes, self.totals.lines + 1);
+        self.accept(parsed, out)
+    }
+
+    /// The next line, already [`parse`]d (with its 1-based line number; lines must come in
+    /// order): what [`Replay::line`] does after parsing. [`crate::pipeline`] parses on another
+    /// thread and hands the results here.
+    pub fn accept(&mut self, parsed: Parsed, out: &mut Vec<Alert>) -> Result<(), EventError> {
         self.totals.lines += 1;
-        let bytes = bytes.trim_ascii();
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let event = match std::str::from_utf8(bytes) {
-            Ok(text) => parse_line(text, self.totals.lines),
-            Err(e) => Err(EventError {
-                line: self.totals.lines,
-                what: format!("not UTF-8 (byte {})", e.valid_up_to()),
-            }),
+        let event = match parsed {
+            Parsed::Blank => return Ok(()),
+            Parsed::Malformed(e) => {
+                self.totals.malformed += 1;
+                return Err(e);
+            }
+            Parsed::Event(event) => event,
         };
-        let event = event.inspect_err(|_| self.totals.malformed += 1)?;
-        match &event {
-            Event::Call(_) => self.totals.calls += 1,
-            Event::KeyRotated(_) => self.totals.rotations += 1,
-            Event::CreditBalance(_) => {}
-        }
-        let ts = event.ts();
-        let sec = ts.unix_timestamp();
+        let (sec, at) = {
+            let event = event.event();
+            match &event {
+                Event::Call(_) => self.totals.calls += 1,
+                Event::KeyRotated(_) => self.totals.rotations += 1,
+                Event::CreditBalance(_) => {}
+            }
+            let ts = event.ts();
+            (ts.unix_timestamp(), ts.unix_timestamp_nanos())
+        };
         let advanced = self.newest.is_none_or(|n| sec > n);
         if advanced {
             self.newest = Some(sec);
         }
-        self.held
-            .push(ts.unix_timestamp_nanos(), event.into_owned());
+        self.held.push(at, event);
         let horizon = self.newest.unwrap_or(sec) - REORDER_S;
         // Everything in the horizon's second or before it is due; then that second is evaluated.
         let due_through = i128::from(horizon + 1) * 1_000_000_000 - 1;
         while let Some(event) = self.held.pop_through(due_through) {
-            let alerts = self.engine.observe_event(&event);
+            let alerts = self.engine.observe_event(&event.event());
             self.emit(alerts, out);
         }
         if advanced {
@@ -108,7 +142,7 @@ impl Replay {
     /// End of input: the clock moves to the last event's second (no invented resolutions).
     pub fn finish(&mut self, out: &mut Vec<Alert>) {
         while let Some(event) = self.held.pop() {
-            let alerts = self.engine.observe_event(&event);
+            let alerts = self.engine.observe_event(&event.event());
             self.emit(alerts, out);
         }
         if let Some(n) = self.newest {

@@ -83,15 +83,17 @@ fn names_a_compound_secret(text: &str) -> bool {
 /// One pass that clears most text at once (every model name, most messages): besides an
 /// `sk-ant-` key, each pattern needs a separator byte — whitespace, `%20` or `+` after
 /// bearer/basic, `:` in `://` and `name: value`, `=` in a parameter, `@` after userinfo
-/// (`regex-lite`'s `\s` is ASCII). Run for every model label of every replayed line.
+/// (`regex-lite`'s `\s` is ASCII). Run for every model label of every replayed line, so it is
+/// a plain byte loop: `str::contains` sets up a substring searcher per call, which costs more
+/// than the scan itself on a short name.
 fn may_hold_a_secret(text: &str) -> bool {
-    text.contains("sk-ant-")
-        || text.bytes().any(|b| {
-            matches!(
-                b,
-                b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b'%' | b'+' | b':' | b'=' | b'@'
-            )
-        })
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        matches!(
+            b,
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b'%' | b'+' | b':' | b'=' | b'@'
+        ) || (b == b's' && bytes[i..].starts_with(b"sk-ant-"))
+    })
 }
 
 static PATTERNS: LazyLock<[Pattern; 5]> = LazyLock::new(|| {
@@ -185,8 +187,7 @@ pub fn redact_cow(text: Cow<'_, str>) -> Cow<'_, str> {
 
 /// [`model_label`] of a `Cow`, keeping it borrowed when it is a model name.
 pub fn model_label_cow(model: Cow<'_, str>) -> Cow<'_, str> {
-    let kept = model_label(&model) == model.as_ref();
-    if kept {
+    if looks_like_a_model(&model) {
         model
     } else {
         Cow::Borrowed(REDACTED_MODEL)
@@ -237,19 +238,36 @@ pub fn without_values(message: &str) -> String {
 /// otherwise [`REDACTED_MODEL`]. A client that sends its key as `model` must not turn the key
 /// into a metric label.
 pub fn model_label(model: &str) -> Cow<'_, str> {
-    let looks_like_a_model = !model.is_empty()
-        && model.chars().count() <= MAX_MODEL_LABEL_CHARS
-        && model
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '@'))
-        && !model.starts_with("sk-")
-        && !model.contains("://")
-        && matches!(redact(model), Cow::Borrowed(_));
-    if looks_like_a_model {
+    if looks_like_a_model(model) {
         Cow::Borrowed(model)
     } else {
         Cow::Borrowed(REDACTED_MODEL)
     }
+}
+
+/// Short, no spaces, no secret shape. One byte pass: every allowed byte is ASCII, so the
+/// byte length is the character count, and only `:` or `@` (the allowed separators) or an
+/// `sk-ant-` inside can make [`redact`] change it.
+fn looks_like_a_model(model: &str) -> bool {
+    let bytes = model.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_MODEL_LABEL_CHARS || model.starts_with("sk-") {
+        return false;
+    }
+    let mut separator = false;
+    let mut key_shaped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b's' => key_shaped |= bytes[i..].starts_with(b"sk-ant-"),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {}
+            b':' | b'@' => separator = true,
+            _ => return false,
+        }
+    }
+    if separator && model.contains("://") {
+        return false;
+    }
+    // Without those, none of the patterns can match (see `may_hold_a_secret`).
+    !(separator || key_shaped) || matches!(redact(model), Cow::Borrowed(_))
 }
 
 #[cfg(test)]
@@ -305,6 +323,28 @@ mod tests {
                     prop_assert!(may_hold_a_secret(&text), "the first pass skipped {text:?}");
                 }
             }
+        }
+
+        /// The one-pass model check says what its plain definition says, on names, keys, URLs
+        /// and everything between.
+        #[test]
+        fn the_model_check_agrees_with_its_definition(
+            model in prop_oneof![
+                secretish_text(),
+                "[a-zA-Z0-9._:/@-]{0,70}",
+                "(sk-|claude-|anthropic\\.|https?://)[a-z0-9:@/._ -]{0,20}",
+                any::<String>(),
+            ]
+        ) {
+            let plain = !model.is_empty()
+                && model.chars().count() <= MAX_MODEL_LABEL_CHARS
+                && model.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '@')
+                })
+                && !model.starts_with("sk-")
+                && !model.contains("://")
+                && matches!(redact(&model), Cow::Borrowed(_));
+            prop_assert_eq!(looks_like_a_model(&model), plain, "{:?}", model);
         }
     }
     use super::*;

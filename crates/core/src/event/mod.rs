@@ -18,6 +18,7 @@
 //! a string holds JSON escapes), and every call gets its canonical [`Class`] from the one
 //! decision table in [`crate::classify`].
 
+mod packed;
 mod parse;
 mod ratelimit;
 mod timestamp;
@@ -30,6 +31,7 @@ use time::OffsetDateTime;
 
 use crate::classify::{Class, Provider, Usage};
 
+pub use packed::PackedEvent;
 pub use parse::{parse_line, EventError};
 pub use timestamp::parse_rfc3339;
 pub use write::EventWriter;

@@ -4,7 +4,9 @@
 //! [`callwatch_core::names::OVERFLOW_VALUE`] series — still evaluated, so nothing leaves alerting, and
 //! a million names cost 65 series rather than the engine's per-group bound of 10,000.
 
-use std::collections::HashSet;
+// hashbrown's default hasher (foldhash): every replayed call's model is looked up here, and
+// std's SipHash cost more than the lookup.
+use hashbrown::HashSet;
 
 pub(super) struct LabelBound {
     seen: HashSet<Box<str>>,

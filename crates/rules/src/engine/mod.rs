@@ -21,6 +21,7 @@ mod spend;
 
 use std::collections::BTreeMap;
 
+use hashbrown::hash_map::EntryRef;
 use hashbrown::HashMap;
 
 use time::{Duration as TimeDuration, OffsetDateTime};
@@ -105,6 +106,32 @@ struct Group {
     fields: Vec<GroupField>,
     rules: Vec<usize>,
     series: HashMap<String, Series>,
+    /// Which scopes its rules have: a group with no rule of a scope skips that scope's calls
+    /// (a replayed line is observed once per scope, and only one rule counts attempts).
+    scopes: ScopeSet,
+}
+
+/// The scopes some rule of a group has.
+#[derive(Clone, Copy, Default)]
+struct ScopeSet {
+    calls: bool,
+    attempts: bool,
+}
+
+impl ScopeSet {
+    fn add(&mut self, scope: Scope) {
+        match scope {
+            Scope::Calls => self.calls = true,
+            Scope::Attempts => self.attempts = true,
+        }
+    }
+
+    fn has(self, scope: Scope) -> bool {
+        match scope {
+            Scope::Calls => self.calls,
+            Scope::Attempts => self.attempts,
+        }
+    }
 }
 
 pub struct Engine {
@@ -121,6 +148,24 @@ pub struct Engine {
     spend: spend::SpendState,
     /// Whether any rule has `scope: attempts` (else attempts are not even looked at).
     has_attempt_rules: bool,
+}
+
+/// `n` in decimal, without the allocation of `to_string` (a status in a group key, per call).
+fn push_decimal(buf: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        buf.push(char::from(d));
+    }
 }
 
 /// Removes up to `n` series that are neither pending nor firing, least recently seen first.
@@ -317,12 +362,20 @@ impl Engine {
         let mut groups: Vec<Group> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
             match groups.iter_mut().find(|g| g.fields == rule.group_by) {
-                Some(g) => g.rules.push(i),
-                None => groups.push(Group {
-                    fields: rule.group_by.clone(),
-                    rules: vec![i],
-                    series: HashMap::new(),
-                }),
+                Some(g) => {
+                    g.rules.push(i);
+                    g.scopes.add(rule.scope);
+                }
+                None => {
+                    let mut scopes = ScopeSet::default();
+                    scopes.add(rule.scope);
+                    groups.push(Group {
+                        fields: rule.group_by.clone(),
+                        rules: vec![i],
+                        series: HashMap::new(),
+                        scopes,
+                    })
+                }
             }
         }
         let horizon_s = rules
@@ -477,13 +530,16 @@ impl Engine {
             ..
         } = self;
         for group in groups.iter_mut() {
+            if !group.scopes.has(scope) {
+                continue;
+            }
             key_buf.clear();
             for &field in &group.fields {
                 key_buf.push('\u{1f}');
                 match field {
                     GroupField::Status => {
                         if let Some(s) = call.status {
-                            key_buf.push_str(&s.to_string());
+                            push_decimal(key_buf, s);
                         }
                     }
                     GroupField::Class => key_buf.push_str(call.class.as_str()),
@@ -497,21 +553,27 @@ impl Engine {
                     },
                 }
             }
-            if !group.series.contains_key(key_buf.as_str()) {
-                if group.series.len() >= MAX_SERIES_PER_GROUP {
-                    let evicted = evict_idle(&mut group.series, EVICT_BATCH);
-                    if evicted > 0 {
-                        if stats.series_evicted == 0 {
-                            tracing::warn!(
-                                limit = MAX_SERIES_PER_GROUP,
-                                "callwatch: rules engine series limit reached; idle series are \
-                                 evicted to make room (many distinct key ids or models?)"
-                            );
-                        }
-                        stats.series_evicted += evicted as u64;
+            // Room is made before the lookup (rarely needed) so that the lookup itself is one
+            // probe of the table, whether the series exists or is created.
+            if group.series.len() >= MAX_SERIES_PER_GROUP
+                && !group.series.contains_key(key_buf.as_str())
+            {
+                let evicted = evict_idle(&mut group.series, EVICT_BATCH);
+                if evicted > 0 {
+                    if stats.series_evicted == 0 {
+                        tracing::warn!(
+                            limit = MAX_SERIES_PER_GROUP,
+                            "callwatch: rules engine series limit reached; idle series are \
+                             evicted to make room (many distinct key ids or models?)"
+                        );
                     }
+                    stats.series_evicted += evicted as u64;
                 }
-                if group.series.len() >= MAX_SERIES_PER_GROUP {
+            }
+            let full = group.series.len() >= MAX_SERIES_PER_GROUP;
+            let series = match group.series.entry_ref(key_buf.as_str()) {
+                EntryRef::Occupied(series) => series.into_mut(),
+                EntryRef::Vacant(_) if full => {
                     stats.series_overflow += 1;
                     if stats.series_overflow.is_power_of_two() {
                         tracing::warn!(
@@ -523,27 +585,23 @@ impl Engine {
                     }
                     continue;
                 }
-                let labels = group
-                    .fields
-                    .iter()
-                    .filter_map(|&f| field_value(f, call).map(|v| (f.as_str().to_string(), v)))
-                    .collect();
-                let states = group
-                    .rules
-                    .iter()
-                    .map(|&i| RuleState::new(&rules.rules[i], eval_end))
-                    .collect();
-                group.series.insert(
-                    key_buf.clone(),
-                    Series {
+                EntryRef::Vacant(slot) => {
+                    let labels = group
+                        .fields
+                        .iter()
+                        .filter_map(|&f| field_value(f, call).map(|v| (f.as_str().to_string(), v)))
+                        .collect();
+                    let states = group
+                        .rules
+                        .iter()
+                        .map(|&i| RuleState::new(&rules.rules[i], eval_end))
+                        .collect();
+                    slot.insert(Series {
                         labels,
                         states,
                         last_seen: sec,
-                    },
-                );
-            }
-            let Some(series) = group.series.get_mut(key_buf.as_str()) else {
-                continue;
+                    })
+                }
             };
             series.last_seen = series.last_seen.max(sec);
             for (pos, &rule_index) in group.rules.iter().enumerate() {

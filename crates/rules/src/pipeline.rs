@@ -1,0 +1,188 @@
+//! A replay over a reader, with parsing on a second thread: reading and parsing a line costs
+//! about as much as evaluating it, so on two cores the engine no longer waits for the parser.
+//! The engine still sees every line in input order, and each line's result (its alerts, or
+//! why it was skipped) reaches the caller in that order, exactly as [`Replay::line`] gives it.
+//!
+//! The reader runs at most [`BATCHES_AHEAD`] batches of [`BATCH_LINES`] lines ahead of the
+//! engine (bounded memory whatever the input's size); when the caller stops (an error from its
+//! callback), the reader stops at its next batch.
+
+use std::io::{self, BufRead};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use crate::replay::{parse, Parsed, Replay};
+use callwatch_core::alert::Alert;
+use callwatch_core::event::EventError;
+
+/// Lines per batch handed from the parser to the engine (one channel message each).
+pub const BATCH_LINES: usize = 512;
+
+/// Batches the parser may run ahead of the engine.
+pub const BATCHES_AHEAD: usize = 8;
+
+/// A byte-order mark, as editors on Windows start a UTF-8 file with.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the parser thread hands over: parsed lines, or the read error that ended the input.
+enum Batch {
+    Lines(Vec<Parsed>),
+    Failed(io::Error),
+}
+
+/// Replays every line of `input` into `replay`, then [`Replay::finish`]es it. After each line,
+/// `each(replay, result, alerts)` gets the line's result and the alerts it caused (drain them);
+/// after the end of input, the alerts `finish` released come with `Ok(())`. An error from
+/// `each` or from reading stops the replay and is returned.
+pub fn replay_lines<R, F>(input: R, replay: &mut Replay, mut each: F) -> io::Result<()>
+where
+    R: BufRead + Send,
+    F: FnMut(&Replay, Result<(), EventError>, &mut Vec<Alert>) -> io::Result<()>,
+{
+    let first_line = replay.totals().lines + 1;
+    let (tx, rx) = sync_channel(BATCHES_AHEAD);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_and_parse(input, first_line, tx));
+        // Leaving the scope joins the parser; `evaluate` drops `rx` when it returns, so a
+        // parser blocked on a full channel wakes with an error and stops.
+        evaluate(rx, replay, &mut each)
+    })?;
+    let mut alerts = Vec::new();
+    replay.finish(&mut alerts);
+    each(replay, Ok(()), &mut alerts)
+}
+
+fn evaluate<F>(rx: Receiver<Batch>, replay: &mut Replay, each: &mut F) -> io::Result<()>
+where
+    F: FnMut(&Replay, Result<(), EventError>, &mut Vec<Alert>) -> io::Result<()>,
+{
+    let mut alerts = Vec::new();
+    for batch in rx {
+        match batch {
+            Batch::Lines(lines) => {
+                for parsed in lines {
+                    let result = replay.accept(parsed, &mut alerts);
+                    each(replay, result, &mut alerts)?;
+                }
+            }
+            Batch::Failed(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The parser thread: reads lines, parses them in batches, and sends each batch; stops at end
+/// of input, at a read error (sent on), or when the engine side has hung up.
+fn read_and_parse(mut input: impl BufRead, first_line: u64, tx: SyncSender<Batch>) {
+    let mut buf = Vec::with_capacity(1024);
+    let mut line_no = first_line;
+    let mut batch = Vec::with_capacity(BATCH_LINES);
+    loop {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let sent = send(&tx, &mut batch).is_ok();
+                if sent {
+                    let _ = tx.send(Batch::Failed(e));
+                }
+                return;
+            }
+        }
+        let line = match buf.strip_prefix(UTF8_BOM) {
+            Some(rest) if line_no == first_line => rest,
+            _ => &buf[..],
+        };
+        batch.push(parse(line, line_no));
+        line_no += 1;
+        if batch.len() == BATCH_LINES && send(&tx, &mut batch).is_err() {
+            return;
+        }
+    }
+    let _ = send(&tx, &mut batch);
+}
+
+/// Sends the batch (if it holds anything) and starts a new one. `Err` when the engine side is
+/// gone.
+fn send(tx: &SyncSender<Batch>, batch: &mut Vec<Parsed>) -> Result<(), ()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_LINES));
+    tx.send(Batch::Lines(full)).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{default_rules, Engine};
+
+    fn line(ts: &str, status: u16, error_type: &str) -> String {
+        format!(
+            r#"{{"ts":"{ts}","status":{status},"error_type":"{error_type}","key_id":"k-1","model":"claude-sonnet-4-5","request_id":"req_{status}"}}"#
+        )
+    }
+
+    /// Lines across several batches, a blank, a malformed one, a BOM: the pipelined replay
+    /// gives each line the result and alerts the line-by-line replay gives.
+    #[test]
+    fn the_pipeline_gives_what_the_line_by_line_replay_gives() {
+        let mut text = String::from("\u{feff}");
+        for i in 0..(BATCH_LINES * 3 + 7) {
+            let (m, s) = (i / 60, i % 60);
+            let ts = format!("2026-11-30T09:{m:02}:{s:02}.000Z");
+            match i {
+                5 => text.push('\n'),
+                9 => text.push_str("{not json\n"),
+                _ if i % 97 == 0 => text.push_str(&(line(&ts, 402, "billing_error") + "\n")),
+                _ => text.push_str(&(line(&ts, 200, "null") + "\n")),
+            }
+        }
+        let text = text.replace(r#""error_type":"null""#, r#""error_type":null"#);
+
+        let mut by_line = Replay::new(Engine::new(default_rules()));
+        let mut expected = Vec::new();
+        let mut alerts = Vec::new();
+        for (i, l) in text.as_bytes().split_inclusive(|&b| b == b'\n').enumerate() {
+            let l = if i == 0 { &l[3..] } else { l };
+            let result = by_line.line(l, &mut alerts);
+            expected.push((result, std::mem::take(&mut alerts)));
+        }
+        by_line.finish(&mut alerts);
+        expected.push((Ok(()), alerts));
+
+        let mut piped = Replay::new(Engine::new(default_rules()));
+        let mut got = Vec::new();
+        replay_lines(text.as_bytes(), &mut piped, |_, result, alerts| {
+            got.push((result, std::mem::take(alerts)));
+            Ok(())
+        })
+        .expect("in-memory input");
+
+        assert_eq!(got, expected);
+        assert_eq!(piped.totals(), by_line.totals());
+        assert_eq!(piped.totals().malformed, 1);
+        assert!(piped.totals().firing > 0, "the billing calls fire");
+    }
+
+    /// A callback error stops the replay (and the parser thread) and comes back.
+    #[test]
+    fn an_error_from_the_caller_stops_the_replay() {
+        let text: String = (0..BATCH_LINES * (BATCHES_AHEAD + 4))
+            .map(|i| line(&format!("2026-11-30T09:00:{:02}.000Z", i % 60), 200, "x") + "\n")
+            .collect();
+        let mut replay = Replay::new(Engine::new(default_rules()));
+        let mut seen = 0;
+        let e = replay_lines(text.as_bytes(), &mut replay, |_, _, _| {
+            seen += 1;
+            if seen == 10 {
+                Err(io::Error::new(io::ErrorKind::BrokenPipe, "reader gone"))
+            } else {
+                Ok(())
+            }
+        })
+        .expect_err("the callback's error");
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(replay.totals().lines, 10);
+    }
+}
