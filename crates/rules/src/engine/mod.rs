@@ -8,6 +8,7 @@
 
 mod contributors;
 mod detector;
+mod dispersion;
 mod evidence;
 mod label_bound;
 mod lifecycle;
