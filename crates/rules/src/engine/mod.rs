@@ -378,6 +378,13 @@ impl Engine {
         self
     }
 
+    /// What the calls seen cost over `[from, to)`, to the minute; `None` past the spend ledger's
+    /// two days (the computed side of the drift against billed spend).
+    pub fn spent_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> Option<f64> {
+        self.spend
+            .spent_between(from.unix_timestamp(), to.unix_timestamp())
+    }
+
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }

@@ -142,6 +142,24 @@ impl SpendState {
             .sum();
     }
 
+    /// What the calls seen cost over `[from, to)` (unix seconds, to the minute), or `None` when
+    /// the ledger no longer reaches back to `from` ([`LEDGER_MINUTES`]): the computed side of
+    /// the drift against billed spend.
+    pub fn spent_between(&self, from: i64, to: i64) -> Option<f64> {
+        let (from, to) = (from.div_euclid(60), to.div_euclid(60));
+        let newest = self.ledger.back().map_or(from, |(m, _)| *m);
+        if from < newest - LEDGER_MINUTES {
+            return None;
+        }
+        Some(
+            self.ledger
+                .iter()
+                .filter(|(m, _)| *m >= from && *m < to)
+                .map(|(_, usd)| usd)
+                .sum(),
+        )
+    }
+
     fn book(&mut self, minute: i64, usd: f64) {
         // Calls come nearly in order: the minute is the last one, or close behind it.
         match self
@@ -598,6 +616,10 @@ mod tests {
         // A balance read now counts nothing seen yet.
         spend.set_credit(50.0, t0 + time::Duration::minutes(300));
         assert_eq!(spend.remaining(now)[0].usd, 50.0);
+        // What the calls of minutes 60..180 cost (the drift's computed side), to the minute.
+        let start = t0.unix_timestamp();
+        let spent = spend.spent_between(start + 3600, start + 3 * 3600).unwrap();
+        assert!((spent - 120.0 * 0.0105).abs() < 1e-9, "{spent}");
     }
 }
 
