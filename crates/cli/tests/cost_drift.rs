@@ -149,36 +149,37 @@ async fn billed_minus_computed_spend_is_a_gauge_on_metrics_and_otlp() {
 
     // The same gauges over OTLP.
     tokio::task::block_in_place(|| export.flush());
-    let received = receiver.lock();
-    let gauge = |name: &str| -> Vec<f64> {
-        received
-            .all_metrics()
-            .into_iter()
-            .filter(|m| m.name == name)
-            .filter_map(|m| match m.data {
-                opentelemetry_proto::tonic::metrics::v1::metric::Data::Gauge(g) => {
-                    Some(g.data_points.iter().map(number).collect::<Vec<_>>())
-                }
-                _ => None,
-            })
-            .flatten()
-            .collect()
-    };
-    for (name, want) in [
-        ("callwatch.cost.drift", 1.9),
-        ("callwatch.cost.drift.unseen", 1.2),
-    ] {
-        let got = gauge(name);
-        assert!(
-            got.iter().any(|v| (v - want).abs() < 1e-9),
-            "{name} over OTLP: {got:?}"
-        );
+    {
+        let received = receiver.lock();
+        let gauge = |name: &str| -> Vec<f64> {
+            received
+                .all_metrics()
+                .into_iter()
+                .filter(|m| m.name == name)
+                .filter_map(|m| match m.data {
+                    opentelemetry_proto::tonic::metrics::v1::metric::Data::Gauge(g) => {
+                        Some(g.data_points.iter().map(number).collect::<Vec<_>>())
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .collect()
+        };
+        for (name, want) in [
+            ("callwatch.cost.drift", 1.9),
+            ("callwatch.cost.drift.unseen", 1.2),
+        ] {
+            let got = gauge(name);
+            assert!(
+                got.iter().any(|v| (v - want).abs() < 1e-9),
+                "{name} over OTLP: {got:?}"
+            );
+        }
+        for raw in &received.raw {
+            let raw = String::from_utf8_lossy(raw);
+            assert!(!raw.contains("NOTSHOWN"), "the admin key went over OTLP");
+        }
     }
-    for raw in &received.raw {
-        let raw = String::from_utf8_lossy(raw);
-        assert!(!raw.contains("NOTSHOWN"), "the admin key went over OTLP");
-    }
-    drop(received);
     agent
         .stop(tokio::time::Instant::now() + StdDuration::from_secs(2))
         .await;
