@@ -8,6 +8,11 @@
 //!   every turn and is cached (a cache write on the first turn, 1-hour writes for some
 //!   sessions, cache reads after), so the cost per call is heavy-tailed and bursty. Held out
 //!   at first; its findings changed the spike baseline's variance, so it is "seen" now.
+//! * `Cascades` — written in session 21 after the overdispersed-Poisson statistic was frozen,
+//!   and run once: a self-exciting (Hawkes) process — each call sets off on average 0.6 more
+//!   (tool calls, retries, sub-agents) after exponential delays of 20 s, so calls come in
+//!   cascades of 2.5 on average with a long tail — and a two-point cost mixture: most calls
+//!   small, one in eight a large cached-context call (20k–80k tokens read, 1k–4k out).
 //! * `Tenants` — written after that change and held out: minute counts from a Poisson with a
 //!   Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread. Session 21 read its
 //!   run of the new spike statistic before two changes to it, so it is "seen" now too; the
@@ -48,6 +53,7 @@ enum Generator {
     Steady,
     Sessions,
     Tenants,
+    Cascades,
 }
 
 /// Standard normal draw (Box–Muller).
@@ -144,6 +150,56 @@ fn stream(
                     t += exp(rng, 60.0 / lambda.max(1e-9));
                 }
                 minute += 1.0;
+            }
+        }
+        Generator::Cascades => {
+            // Immigrants at (1 − branching) of the rate, so the whole process runs at the
+            // base rate; each call has Poisson(branching) children.
+            let branching = 0.6;
+            let mean_gap = 60.0 / (base_per_min * (1.0 - branching) * peak);
+            let mut s = start + exp(rng, mean_gap);
+            while s < end {
+                if rng.random::<f64>() < scale(s) / peak {
+                    let mut pending = vec![s];
+                    while let Some(t) = pending.pop() {
+                        if t >= end {
+                            continue;
+                        }
+                        let large = rng.random::<f64>() < 0.125;
+                        let usage = if large {
+                            Usage {
+                                input_tokens: rng.random_range(500..3000),
+                                output_tokens: rng.random_range(1000..4000),
+                                cache_read_input_tokens: rng.random_range(20_000..80_000),
+                                ..Usage::default()
+                            }
+                        } else {
+                            Usage {
+                                input_tokens: rng.random_range(200..2000),
+                                output_tokens: rng.random_range(100..600),
+                                ..Usage::default()
+                            }
+                        };
+                        out.push(Call {
+                            t,
+                            model,
+                            key,
+                            usage,
+                        });
+                        // Poisson(branching) children, by inversion.
+                        let (mut k, mut p, u) = (0, (-branching).exp(), rng.random::<f64>());
+                        let mut cdf = p;
+                        while u > cdf && k < 20 {
+                            k += 1;
+                            p *= branching / k as f64;
+                            cdf += p;
+                        }
+                        for _ in 0..k {
+                            pending.push(t + exp(rng, 20.0));
+                        }
+                    }
+                }
+                s += exp(rng, mean_gap);
             }
         }
         Generator::Sessions => {
@@ -553,5 +609,19 @@ fn seen_generator_sessions() {
 #[ignore = "findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend, 8 in 60 runs at 20 seeds (was 32); see the comment above"]
 fn held_out_generator_tenants() {
     let t = run(Generator::Tenants);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written after the overdispersed-Poisson statistic was frozen (session 21) and run once at
+/// 1 seed (a smoke run) and once at 20 seeds, with no change between or after: the held-out
+/// figure for SpendRateSpike. CreditRunwayLow: warning 22.8–29.4 h and critical 103–141 min
+/// ahead, runway said within 3 % (median, max 23 %), no false fire, 6 failures of the bands
+/// (as on `Sessions`). SpendRateSpike: 19 of 20 jumps caught in 3–11 min (two at 11), one
+/// missed, 19 of 20 named right, and 15 false fires in 60 runs — sparse keys at a swell's trough
+/// or cascades of large cached-context calls, windows of 3.2–9.5× the baseline.
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike fires falsely 15 times in 60 runs at 20 seeds; see the comment above"]
+fn held_out_generator_cascades() {
+    let t = run(Generator::Cascades);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
