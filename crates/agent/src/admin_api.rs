@@ -1,8 +1,9 @@
 //! Reconciliation with what Anthropic billed, where the user has an Admin API key
-//! (`CALLWATCH_ANTHROPIC_ADMIN_KEY`, optional). It reads the Usage and Cost Analytics API:
-//! `GET /v1/organizations/analytics/cost_report` (USD, as fractional cents in a string) and
-//! `GET /v1/organizations/analytics/usage_report` (tokens per model; the legacy
-//! `/v1/organizations/usage_report/messages` moved there), hourly buckets, paged with
+//! (`CALLWATCH_ANTHROPIC_ADMIN_KEY`, optional). It reads
+//! `GET /v1/organizations/analytics/cost_report` (USD, as fractional cents in a string; the
+//! path is in doubt: docs/rules.md, "Billed spend and the Admin API") and the Messages usage
+//! report `GET /v1/organizations/usage_report/messages` (tokens per model, `group_by[]=model`;
+//! documented as legacy but supported, with hourly buckets), paged with
 //! `has_more`/`next_page`, complete up to `data_refreshed_at` (typically every 4 hours).
 //!
 //! The admin key is a secret like the API key: it goes in the `x-api-key` header and nowhere
@@ -264,7 +265,7 @@ impl AdminApi {
         to: OffsetDateTime,
         prices: &PriceTable,
     ) -> Result<Vec<ModelUsage>, AdminApiError> {
-        const PATH: &str = "/v1/organizations/analytics/usage_report";
+        const PATH: &str = "/v1/organizations/usage_report/messages";
         let (rows, _) = self
             .pages::<UsageRow>(PATH, from, to, &[("group_by[]", "model")])
             .await?;
@@ -320,15 +321,29 @@ impl Drift {
     }
 }
 
+/// Where the reconciliation loop reads computed spend and leaves the drift.
+pub(crate) struct DriftSink {
+    pub ledger: crate::cost_drift::SpendLedger,
+    pub cell: crate::cost_drift::DriftCell,
+    /// When the agent started seeing calls.
+    pub seen_since: OffsetDateTime,
+    /// The prices the computed side used, for the billed tokens too.
+    pub prices: Arc<PriceTable>,
+}
+
 /// The reconciliation loop (see [`crate::Agent::reconcile_credit`]): the balance the billed
-/// spend leaves, at the export's time, as a `credit_balance` event. A failed poll is logged
-/// (without the key) and retried at the next one; the runway keeps its own count meanwhile.
+/// spend leaves, at the export's time, as a `credit_balance` event; and the drift between
+/// computed and billed spend over the whole hours both cover (from the first hour the agent
+/// saw whole, or the credit's `as_of`, to the export's last whole hour; at most the engine's
+/// two days). A failed poll is logged (without the key) and retried at the next one; the
+/// runway keeps its own count meanwhile.
 pub(crate) async fn reconcile(
     api: AdminApi,
     credit: callwatch_core::cost::Credit,
     every: Duration,
     clock: crate::Clock,
     tap: Arc<crate::EventTap>,
+    drift: DriftSink,
 ) {
     let mut last_export = None;
     loop {
@@ -352,10 +367,65 @@ pub(crate) async fn reconcile(
                         balance_usd: balance,
                     },
                 ));
+                if let Err(e) =
+                    measure_drift(&api, &drift, credit.as_of.max(drift.seen_since), export).await
+                {
+                    tracing::warn!("callwatch: cost drift: {e}");
+                }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!("callwatch: credit reconciliation: {e}"),
         }
         tokio::time::sleep(clock.real(every)).await;
     }
+}
+
+/// Billed against computed spend over the whole hours from `seen_from` to `export`.
+async fn measure_drift(
+    api: &AdminApi,
+    drift: &DriftSink,
+    seen_from: OffsetDateTime,
+    export: OffsetDateTime,
+) -> Result<(), AdminApiError> {
+    use crate::cost_drift::{ceil_hour, floor_hour, CostDrift};
+    let (from, to) = (ceil_hour(seen_from), floor_hour(export));
+    if from >= to {
+        return Ok(()); // not a whole hour seen by both yet
+    }
+    let billed = api.billed(from, to).await?;
+    let Some(computed) = drift.ledger.spent_between(from, to).await else {
+        return Ok(()); // the engine's ledger no longer reaches back: nothing to compare
+    };
+    // The billed tokens at callwatch's own prices: what callwatch would have computed had it
+    // seen every call. Against the computed spend, that is the part of the drift from calls it
+    // did not see; the rest is the price table's. Unknown when a billed model is unpriced.
+    let unseen_usd = match api.usage_by_model(from, to, &drift.prices).await {
+        Ok(models) => models
+            .iter()
+            .map(|m| m.priced_usd)
+            .sum::<Option<f64>>()
+            .map(|priced| priced - computed),
+        Err(e) => {
+            tracing::warn!("callwatch: cost drift, the usage report: {e}");
+            None
+        }
+    };
+    let reading = CostDrift {
+        drift: Drift {
+            computed_usd: computed,
+            billed_usd: billed.usd,
+        },
+        unseen_usd,
+        from,
+        to,
+    };
+    tracing::info!(
+        "callwatch: billed ${:.2} against ${computed:.2} computed from {} to {}: drift ${:.2}",
+        billed.usd,
+        from.format(&Rfc3339).unwrap_or_default(),
+        to.format(&Rfc3339).unwrap_or_default(),
+        reading.usd()
+    );
+    drift.cell.set(reading);
+    Ok(())
 }

@@ -25,6 +25,8 @@ pub struct Health {
     pub alert_state_left_out: u64,
     /// `None` when the agent runs without a notifier.
     pub delivery: Option<DeliveryStats>,
+    /// Billed minus computed spend, once the Admin API was read (`crate::cost_drift`).
+    pub cost_drift: Option<super::cost_drift::CostDrift>,
 }
 
 /// Each sink's results under the names `/metrics` and OTLP use.
@@ -45,6 +47,7 @@ pub struct HealthSource {
     pub(super) tap: Arc<EventTap>,
     pub(super) delivery: Option<StatsSource>,
     pub(super) alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
+    pub(super) drift: super::cost_drift::DriftCell,
 }
 
 impl HealthSource {
@@ -58,6 +61,7 @@ impl HealthSource {
                 .alert_state_left_out
                 .load(std::sync::atomic::Ordering::Relaxed),
             delivery: self.delivery.as_ref().map(StatsSource::read),
+            cost_drift: self.drift.get(),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! ```
 
 pub mod admin_api;
+mod cost_drift;
+pub use cost_drift::CostDrift;
 mod alert_state;
 mod board;
 mod clock;
@@ -78,6 +80,14 @@ pub struct Agent {
     alert_state_left_out: Arc<std::sync::atomic::AtomicU64>,
     /// Tasks beside the engine (Admin API reconciliation), stopped with it.
     background: Vec<JoinHandle<()>>,
+    /// Asks the engine task what the calls seen cost over a range.
+    spend_ledger: cost_drift::SpendLedger,
+    /// The latest computed-vs-billed drift (with an Admin API key).
+    drift: cost_drift::DriftCell,
+    /// When the engine started seeing calls: the drift compares the whole hours after it.
+    started: time::OffsetDateTime,
+    /// The prices the engine computes spend with.
+    prices: Arc<callwatch_core::cost::PriceTable>,
 }
 
 /// Exports an agent's health over OTLP (`callwatch.alerts.firing`, `callwatch.engine.dropped`,
@@ -177,10 +187,12 @@ impl Agent {
         let board = Arc::new(Mutex::new(AlertBoard::default()));
         let delivery = options.notifier.as_ref().map(Notifier::stats_source);
         let (stop, stop_rx) = oneshot::channel();
+        let (spend_ledger, spend_queries) = tokio::sync::mpsc::channel(cost_drift::QUERY_QUEUE);
         let alert_state_left_out = state
             .as_ref()
             .map(AlertStateStore::left_out_counter)
             .unwrap_or_default();
+        let prices = spend.prices.clone();
         let mut engine = Engine::new(options.rules).with_spend(spend);
         if let Some(state) = &mut state {
             restore::restore(
@@ -202,6 +214,7 @@ impl Agent {
             stop: stop_rx,
             tap: tap.clone(),
             state,
+            spend_queries,
         };
         let task = tokio::spawn(runner.run());
         Ok(Agent {
@@ -216,6 +229,10 @@ impl Agent {
             delivery,
             alert_state_left_out,
             background: Vec::new(),
+            spend_ledger: cost_drift::SpendLedger(spend_ledger),
+            drift: cost_drift::DriftCell::default(),
+            started: options.clock.now(),
+            prices,
         })
     }
 
@@ -245,7 +262,19 @@ impl Agent {
         credit: callwatch_core::cost::Credit,
         every: std::time::Duration,
     ) {
-        let task = admin_api::reconcile(api, credit, every, self.clock, self.tap.clone());
+        let task = admin_api::reconcile(
+            api,
+            credit,
+            every,
+            self.clock,
+            self.tap.clone(),
+            admin_api::DriftSink {
+                ledger: self.spend_ledger.clone(),
+                cell: self.drift.clone(),
+                seen_since: self.started,
+                prices: self.prices.clone(),
+            },
+        );
         self.background.push(tokio::spawn(task));
     }
 
@@ -274,6 +303,7 @@ impl Agent {
             tap: self.tap.clone(),
             delivery: self.delivery.clone(),
             alert_state_left_out: self.alert_state_left_out.clone(),
+            drift: self.drift.clone(),
         }
     }
 

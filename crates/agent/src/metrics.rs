@@ -5,7 +5,10 @@
 use std::fmt::Write;
 
 use super::health::{results, Health};
-use callwatch_core::metrics::{ALERTS_FIRING, ALERT_STATE_LEFT_OUT, ENGINE_DROPPED, NOTIFICATIONS};
+use callwatch_core::metrics::{
+    ALERTS_FIRING, ALERT_STATE_LEFT_OUT, COST_DRIFT, COST_DRIFT_UNSEEN, ENGINE_DROPPED,
+    NOTIFICATIONS,
+};
 use callwatch_core::names::{CALLWATCH_RECEIVER, CALLWATCH_RESULT, CALLWATCH_SINK};
 use callwatch_core::prometheus::escape_label_value;
 use callwatch_notify::DeliveryStats;
@@ -41,8 +44,30 @@ pub(super) fn render(health: &Health) -> String {
     if let Some(delivery) = &health.delivery {
         notifications(&mut out, delivery);
     }
+    if let Some(drift) = &health.cost_drift {
+        let name = COST_DRIFT.prom();
+        let _ = writeln!(
+            out,
+            "# HELP {name} {}\n# TYPE {name} gauge\n{name} {}",
+            DRIFT_HELP,
+            drift.usd()
+        );
+        if let Some(unseen) = drift.unseen_usd {
+            let name = COST_DRIFT_UNSEEN.prom();
+            let _ = writeln!(
+                out,
+                "# HELP {name} {UNSEEN_HELP}\n# TYPE {name} gauge\n{name} {unseen}"
+            );
+        }
+    }
     out
 }
+
+/// What `callwatch.cost.drift.unseen` means, for `/metrics` and OTLP alike.
+pub(super) const UNSEEN_HELP: &str = "The part of callwatch_cost_drift from calls callwatch did not see: the usage report's billed tokens at callwatch's prices minus the computed spend, USD (the rest is the price table's).";
+
+/// What `callwatch.cost.drift` means, for `/metrics` and OTLP alike.
+pub(super) const DRIFT_HELP: &str = "Billed minus computed spend, USD, over the whole hours the Admin API cost report and callwatch both cover: positive when Anthropic billed more than callwatch counted (calls it did not see, a price the table lacks or has wrong).";
 
 /// `callwatch_notifications_total{callwatch_receiver, callwatch_sink, callwatch_result}`: every
 /// result of every integration of every receiver, zeros included, so a rate over it exists from
@@ -85,6 +110,7 @@ mod tests {
             engine_dropped: dropped,
             alert_state_left_out: 0,
             delivery: delivery.cloned(),
+            cost_drift: None,
         })
     }
 

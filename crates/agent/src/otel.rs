@@ -32,6 +32,30 @@ pub(super) fn register(meter: &Meter, health: HealthSource) {
 
     let source = health.clone();
     meter
+        .f64_observable_gauge(names::CALLWATCH_COST_DRIFT)
+        .with_unit(names::UNIT_USD)
+        .with_description(super::metrics::DRIFT_HELP)
+        .with_callback(move |observer| {
+            if let Some(drift) = source.read().cost_drift {
+                observer.observe(drift.usd(), &[]);
+            }
+        })
+        .build();
+
+    let source = health.clone();
+    meter
+        .f64_observable_gauge(names::CALLWATCH_COST_DRIFT_UNSEEN)
+        .with_unit(names::UNIT_USD)
+        .with_description(super::metrics::UNSEEN_HELP)
+        .with_callback(move |observer| {
+            if let Some(unseen) = source.read().cost_drift.and_then(|d| d.unseen_usd) {
+                observer.observe(unseen, &[]);
+            }
+        })
+        .build();
+
+    let source = health.clone();
+    meter
         .u64_observable_counter(names::CALLWATCH_ENGINE_DROPPED)
         .with_unit("{call}")
         .with_description(

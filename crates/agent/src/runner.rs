@@ -33,6 +33,8 @@ pub struct Runner {
     pub tap: Arc<super::EventTap>,
     /// Where the firing alerts are persisted for the next start, if anywhere.
     pub state: Option<super::alert_state::AlertStateStore>,
+    /// Questions about the spend seen (the cost drift's computed side).
+    pub spend_queries: mpsc::Receiver<super::cost_drift::SpendQuery>,
 }
 
 /// What the task reports when it ends.
@@ -63,6 +65,10 @@ impl Runner {
                     Some(event) => self.observe(event, &mut report),
                     None => break,
                 },
+                // After the events queued: an answer counts the calls already sent.
+                Some(q) = self.spend_queries.recv() => {
+                    let _ = q.reply.send(self.engine.spent_between(q.from, q.to));
+                }
                 _ = ticker.tick() => {
                     let alerts = self.engine.tick(self.clock.now());
                     self.publish(alerts);

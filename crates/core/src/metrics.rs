@@ -133,6 +133,18 @@ pub const COST_UNPRICED: Metric = Metric {
     unit: "{call}",
     kind: Kind::Counter,
 };
+/// Billed minus computed spend over the hours both cover (an agent with an Admin API key).
+pub const COST_DRIFT: Metric = Metric {
+    otel: names::CALLWATCH_COST_DRIFT,
+    unit: names::UNIT_USD,
+    kind: Kind::Gauge,
+};
+/// The part of the drift from calls callwatch did not see (billed tokens at its prices).
+pub const COST_DRIFT_UNSEEN: Metric = Metric {
+    otel: names::CALLWATCH_COST_DRIFT_UNSEEN,
+    unit: names::UNIT_USD,
+    kind: Kind::Gauge,
+};
 /// The agent's health (`callwatch proxy`, or an app running [`crate::agent::Agent`]): on its
 /// `/metrics`, and over OTLP once [`crate::agent::Agent::export_health`] is called.
 pub const NOTIFICATIONS: Metric = Metric {
@@ -185,9 +197,9 @@ pub const TOKENS: Metric = Metric {
     kind: Kind::Counter,
 };
 
-/// Every metric the OTLP exporter sends (what Datadog can see); the last four come from an
-/// agent only.
-pub const OTLP: [Metric; 22] = [
+/// Every metric the OTLP exporter sends (what Datadog can see); the last six come from an
+/// agent only (the drifts only with an Admin API key).
+pub const OTLP: [Metric; 24] = [
     COST,
     COST_CACHE_SAVINGS,
     COST_UNPRICED,
@@ -210,6 +222,8 @@ pub const OTLP: [Metric; 22] = [
     ALERTS_FIRING,
     ENGINE_DROPPED,
     ALERT_STATE_LEFT_OUT,
+    COST_DRIFT,
+    COST_DRIFT_UNSEEN,
 ];
 
 // --- the GenAI convention in force (`crate::semconv`) ---

@@ -54,6 +54,15 @@ pub const CALLWATCH_COST: &str = "callwatch.cost";
 pub const CALLWATCH_COST_UNPRICED: &str = "callwatch.cost.unpriced";
 /// What cache reads saved against plain input, USD (counter, `{USD}`).
 pub const CALLWATCH_COST_CACHE_SAVINGS: &str = "callwatch.cost.cache_savings";
+/// Billed minus computed spend, USD, over the last whole hours the Admin API's cost report and
+/// callwatch both cover (gauge, `{USD}`; only with `CALLWATCH_ANTHROPIC_ADMIN_KEY`): positive
+/// when Anthropic billed more than callwatch counted (calls it did not see, a price the table
+/// lacks or has wrong).
+pub const CALLWATCH_COST_DRIFT: &str = "callwatch.cost.drift";
+/// The part of [`CALLWATCH_COST_DRIFT`] from calls callwatch did not see: the usage report's
+/// billed tokens at callwatch's prices minus the computed spend (gauge, `{USD}`; absent when
+/// a billed model is unpriced). The rest of the drift is the price table's.
+pub const CALLWATCH_COST_DRIFT_UNSEEN: &str = "callwatch.cost.drift.unseen";
 /// The unit of the cost counters: a UCUM annotation, so Prometheus adds no unit suffix.
 pub const UNIT_USD: &str = "{USD}";
 

@@ -160,16 +160,16 @@ fn monitor(rule: &Rule, genai: &GenAi) -> Value {
             json!({"critical": 0.0}),
             format!("Same decision as the engine: any matched call in the last {} fires; it resolves once {} pass without one.", format_duration(*quiet_for), format_duration(*quiet_for)),
         ),
-        RuleKind::SpendOverBaseline { window, baseline_half_life, min_ratio, .. } => {
+        RuleKind::SpendOverBaseline { window, baseline_half_life, min_ratio, deviations, min_calls, .. } => {
             options["threshold_windows"] = json!({"trigger_window": last(*window), "recovery_window": last(*window)});
             (
                 format!(
-                    "avg(last_4h):anomalies(sum:{}{{*}}{by}.as_count(), 'basic', 3, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
+                    "avg(last_4h):anomalies(sum:{}{{*}}{by}.as_count(), 'basic', {deviations}, direction='above', alert_window='{}', interval=60, count_default_zero='true') >= 1",
                     COST.datadog(),
                     last(*window)
                 ),
                 json!({"critical": 1.0, "critical_recovery": 0.0}),
-                format!("Datadog has no CUSUM/EWMA: this is a 'basic' anomaly band (3 deviations, above only) around each model and key's recent spend, instead of the engine's EWMA baseline (half-life {}) with a CUSUM of the per-minute log ratio and a {min_ratio}x floor.", format_duration(*baseline_half_life)),
+                format!("Datadog has no EWMA or per-call costs: this is a 'basic' anomaly band ({deviations} deviations of the spend's own recent spread, above only) around each model and key's recent spend. The engine judges the window as an overdispersed Poisson count: spend less its largest call at least {min_ratio}x an EWMA baseline (half-life {}) and {deviations} standard deviations above it (dispersion learnt from the calls and the windows, Farrington's skew correction), with at least {min_calls} calls.", format_duration(*baseline_half_life)),
             )
         }
         RuleKind::RateLimitRunway { window, below } => (

@@ -236,7 +236,8 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
             window,
             baseline_half_life,
             min_ratio,
-            cusum_limit,
+            deviations,
+            min_calls,
             min_spend_usd,
             ..
         } => {
@@ -248,9 +249,11 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
                     * 60,
             );
             let b = format_duration(span);
-            let (r, base) = (
+            let (r, base, dev, calls) = (
                 format!("{prefix}:usd_per_min:rate{w}"),
                 format!("{prefix}:usd_per_min:baseline{b}"),
+                format!("{prefix}:usd_per_min:stddev{b}"),
+                format!("{prefix}:calls:increase{w}"),
             );
             record(
                 &mut out,
@@ -266,13 +269,21 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
                 &base,
                 &format!("avg_over_time({r}[{b}] offset {w})"),
             );
+            // The spread of the window's rate itself (one sample per evaluation, windows
+            // overlapping): what the group's spend really shows, bursts and clusters included.
+            record(
+                &mut out,
+                &dev,
+                &format!("stddev_over_time({r}[{b}] offset {w})"),
+            );
+            record(&mut out, &calls, &total(rule, &w, &by));
             notes.push(format!(
-                "the engine keeps an EWMA baseline of each group's spend per minute (half-life {}) and a CUSUM of the per-minute log ratio (limit {cusum_limit}); PromQL has neither, so this compares the last {w}'s rate with its mean over the {b} before (same mean age) and fires at {min_ratio}x it. It fires on the first minutes of a rise the engine would wait on, and needs {b} of history",
+                "the engine keeps an EWMA baseline of each group's spend per minute (half-life {}) and judges the window as an overdispersed Poisson count: its spend less its largest call must clear {min_ratio}x the baseline and a bound {deviations} standard deviations up, the variance being a dispersion learnt from the calls and the window sums times the expected spend, with Farrington's 2/3-power skew correction. PromQL has no EWMA, no per-call costs and no largest call: this compares the last {w}'s rate with its mean over the {b} before (same mean age), at {min_ratio}x it and {deviations} standard deviations of that rate over the same span above it, with at least {min_calls} calls in the window. Without the skew correction and the largest call left out it fires sooner on a few very large calls, and it needs {b} of history",
                 format_duration(*baseline_half_life)
             ));
             value_is_share = false;
             let min_rate = min_spend_usd / (window.as_secs_f64() / 60.0);
-            format!("({r} >= {min_ratio} * {base}) and ({base} > 0) and ({r} >= {min_rate})")
+            format!("({r} >= {min_ratio} * {base}) and ({r} >= {base} + {deviations} * {dev}) and ({base} > 0) and ({r} >= {min_rate}) and ({calls} >= {min_calls})")
         }
         RuleKind::ShareOverThreshold {
             window,

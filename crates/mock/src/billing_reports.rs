@@ -1,6 +1,7 @@
-//! The Admin API's cost and usage reports, as the Usage and Cost Analytics API serves them
-//! (`GET /v1/organizations/analytics/cost_report` and `.../usage_report`; the legacy
-//! `/v1/organizations/usage_report/messages` moved there): hourly buckets, oldest first,
+//! The Admin API's cost and usage reports: `GET /v1/organizations/analytics/cost_report` (the
+//! path callwatch reads cost from; docs/rules.md says why it is in doubt) and the Messages
+//! usage report `GET /v1/organizations/usage_report/messages` (documented, legacy but
+//! supported, its rows as documented plus the analytics API's extra fields): hourly buckets, oldest first,
 //! `has_more`/`next_page` paging, `data_refreshed_at`, an `amount` in fractional cents as a
 //! string. Only the admin key set with [`MockClaude::set_billing`] is accepted; only its
 //! fingerprint is kept.
@@ -59,10 +60,7 @@ impl Billing {
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
         .route("/v1/organizations/analytics/cost_report", get(cost_report))
-        .route(
-            "/v1/organizations/analytics/usage_report",
-            get(usage_report),
-        )
+        .route("/v1/organizations/usage_report/messages", get(usage_report))
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +243,7 @@ async fn usage_report(
 ) -> Response {
     match page(
         &shared,
-        "/v1/organizations/analytics/usage_report",
+        "/v1/organizations/usage_report/messages",
         &headers,
         &p,
     ) {

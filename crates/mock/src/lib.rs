@@ -139,7 +139,7 @@ impl MockClaude {
             .collect()
     }
 
-    /// Serves the Admin API's cost and usage reports (analytics endpoints) to `admin_key`
+    /// Serves the Admin API's cost report and Messages usage report to `admin_key`
     /// only: these billed hours, from an export made at `refreshed_at`.
     pub fn set_billing(
         &self,

@@ -94,6 +94,8 @@ struct RawRule {
     min_share: Option<f64>,
     noise_share: Option<f64>,
     min_evidence: Option<f64>,
+    /// spend_over_baseline: standard deviations above the baseline.
+    deviations: Option<f64>,
     // credit_runway and spend_over_baseline
     short_window: Option<String>,
     long_window: Option<String>,
@@ -168,7 +170,8 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "window",
             "baseline_half_life",
             "min_ratio",
-            "cusum_limit",
+            "deviations",
+            "min_calls",
             "min_history",
             "min_spend_usd",
         ],
@@ -501,7 +504,8 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 21] = [
+        let set: [(&str, bool); 22] = [
+            ("deviations", raw.deviations.is_some()),
             ("short_window", raw.short_window.is_some()),
             ("long_window", raw.long_window.is_some()),
             ("below", raw.below.is_some()),
@@ -713,7 +717,8 @@ impl Validator<'_> {
             window,
             baseline_half_life: duration(self, "baseline_half_life", &raw.baseline_half_life, 3600),
             min_ratio: self.number("min_ratio", raw.min_ratio, Some(3.0), (1.1, 1000.0)),
-            cusum_limit: self.number("cusum_limit", raw.cusum_limit, Some(4.0), (0.5, 1000.0)),
+            deviations: self.number("deviations", raw.deviations, Some(4.0), (0.5, 100.0)),
+            min_calls: self.count("min_calls", raw.min_calls, 5),
             min_history: duration(self, "min_history", &raw.min_history, 1800),
             min_spend_usd: self.number("min_spend_usd", raw.min_spend_usd, Some(0.0), (0.0, 1e9)),
         }

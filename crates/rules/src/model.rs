@@ -142,16 +142,18 @@ pub enum RuleKind {
         /// Spend seen for at least this long before a runway is judged.
         min_history: Duration,
     },
-    /// Spend per minute of the group rises far above its own trailing baseline (a CUSUM of
-    /// standardised excess over an EWMA baseline, the rising-400 rule's method on dollars).
+    /// Spend of the group over `window` rises far above its own trailing baseline: an
+    /// overdispersed-Poisson bound over an EWMA baseline (engine/dispersion.rs, docs/rules.md).
     SpendOverBaseline {
         window: Duration,
         baseline_half_life: Duration,
         /// The window's rate must be at least this many times the baseline.
         min_ratio: f64,
-        /// Evidence needed to fire: the CUSUM of per-minute excess, in standard deviations
-        /// beyond one (each minute counts at most six).
-        cusum_limit: f64,
+        /// And above the baseline by this many standard deviations of the spend the group
+        /// really shows (its dispersion; with Farrington's skew correction).
+        deviations: f64,
+        /// And the window holds at least this many calls.
+        min_calls: u64,
         /// Minutes of baseline needed before judging.
         min_history: Duration,
         /// And the window's spend at least this many USD (pennies never page).

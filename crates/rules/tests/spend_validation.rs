@@ -1,5 +1,5 @@
 //! The spend rules over replayed event lines (tokens in the line, priced by the shipped
-//! table), over many seeds and two traffic generators:
+//! table), over many seeds and three traffic generators:
 //!
 //! * `Steady` — the generator the rules were tuned on: Poisson calls, each with its own token
 //!   counts drawn around a mean, a few models and keys.
@@ -8,15 +8,24 @@
 //!   every turn and is cached (a cache write on the first turn, 1-hour writes for some
 //!   sessions, cache reads after), so the cost per call is heavy-tailed and bursty. Held out
 //!   at first; its findings changed the spike baseline's variance, so it is "seen" now.
-//! * `Tenants` — written after that change and never tuned on: minute counts from a Poisson
-//!   with a Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread.
+//! * `Cascades` — written in session 21 after the overdispersed-Poisson statistic was frozen,
+//!   and run once: a self-exciting (Hawkes) process — each call sets off on average 0.6 more
+//!   (tool calls, retries, sub-agents) after exponential delays of 20 s, so calls come in
+//!   cascades of 2.5 on average with a long tail — and a two-point cost mixture: most calls
+//!   small, one in eight a large cached-context call (20k–80k tokens read, 1k–4k out).
+//! * `Tenants` — written after that change and held out: minute counts from a Poisson with a
+//!   Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread. Session 21 read its
+//!   run of the new spike statistic before two changes to it, so it is "seen" now too; the
+//!   next change to SpendRateSpike needs a generator written after it.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
 //! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
 //! (SpendRateSpike within 10 minutes, naming them). The default `cargo test` runs 1 seed
 //! (CI time); `SPEND_SEEDS=20` runs the table the docs quote (`--release --nocapture`; the
-//! held-out generators with `--ignored`).
+//! other generators with `--include-ignored`):
+//! `CARGO_TARGET_DIR=target-rel SPEND_SEEDS=20 cargo test --release -p callwatch-rules --test
+//! spend_validation -- --include-ignored --nocapture`.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +53,7 @@ enum Generator {
     Steady,
     Sessions,
     Tenants,
+    Cascades,
 }
 
 /// Standard normal draw (Box–Muller).
@@ -140,6 +150,56 @@ fn stream(
                     t += exp(rng, 60.0 / lambda.max(1e-9));
                 }
                 minute += 1.0;
+            }
+        }
+        Generator::Cascades => {
+            // Immigrants at (1 − branching) of the rate, so the whole process runs at the
+            // base rate; each call has Poisson(branching) children.
+            let branching = 0.6;
+            let mean_gap = 60.0 / (base_per_min * (1.0 - branching) * peak);
+            let mut s = start + exp(rng, mean_gap);
+            while s < end {
+                if rng.random::<f64>() < scale(s) / peak {
+                    let mut pending = vec![s];
+                    while let Some(t) = pending.pop() {
+                        if t >= end {
+                            continue;
+                        }
+                        let large = rng.random::<f64>() < 0.125;
+                        let usage = if large {
+                            Usage {
+                                input_tokens: rng.random_range(500..3000),
+                                output_tokens: rng.random_range(1000..4000),
+                                cache_read_input_tokens: rng.random_range(20_000..80_000),
+                                ..Usage::default()
+                            }
+                        } else {
+                            Usage {
+                                input_tokens: rng.random_range(200..2000),
+                                output_tokens: rng.random_range(100..600),
+                                ..Usage::default()
+                            }
+                        };
+                        out.push(Call {
+                            t,
+                            model,
+                            key,
+                            usage,
+                        });
+                        // Poisson(branching) children, by inversion.
+                        let (mut k, mut p, u) = (0, (-branching).exp(), rng.random::<f64>());
+                        let mut cdf = p;
+                        while u > cdf && k < 20 {
+                            k += 1;
+                            p *= branching / k as f64;
+                            cdf += p;
+                        }
+                        for _ in 0..k {
+                            pending.push(t + exp(rng, 20.0));
+                        }
+                    }
+                }
+                s += exp(rng, mean_gap);
             }
         }
         Generator::Sessions => {
@@ -508,11 +568,18 @@ fn tuned_generator_steady() {
 /// leads fell outside the bands (critical 94 min ahead three times, one warning 29.4 h
 /// ahead): a heavy-tailed burn makes the 30-minute rate noisy; SpendRateSpike caught every jump in 2–7 min (19 of 20 named first right) and
 /// fired 57 false times in 60 runs, mostly on the sparse `k-batch` key (0.5 sessions a
-/// minute: a 5-minute window holds 2–3 sessions, so 3–5× windows are ordinary). A
-/// breadth test (4 of the window's 5 minutes above baseline + 1 sd) was tried and dropped:
-/// 56 false fires instead of 57, and 2 minutes slower on `Steady`.
+/// minute: a 5-minute window holds 2–3 sessions, so 3–5× windows are ordinary).
+///
+/// Session 21, 20 seeds, SpendRateSpike judged as an overdispersed Poisson count (the window's
+/// spend less its largest call against a bound 4 sd up, the dispersion learnt from the calls
+/// and the windows, docs/rules.md). First version (the baseline learning each window before
+/// judging it): 3 false fires, but 10 of 20 jumps missed (the jump's own first minutes lifted
+/// the dispersion out of its reach). With a guard band (minutes learnt 10 minutes late, a
+/// fired rise never) and the dispersion at its upper 95 % bound, learnt over 24 h: 9 false
+/// fires in 60 runs (sparse keys, 3.4–8.4× windows), 18 of 20 jumps caught (3–11 min, 3 of
+/// them at 11), 2 missed. CreditRunwayLow unchanged (the runway figures above).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires on bursty session spend at 3-5x its baseline (57 in 60 runs at 20 seeds); 11 of 40 runways said >10% off"]
+#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 9 times in 60 runs and catches 18 of 20 jumps (3 at 11 min); 11 of 40 runways said >10% off"]
 fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -531,9 +598,30 @@ fn seen_generator_sessions() {
 /// critical 104–127 min ahead, runway within 9 %, no false fire); SpendRateSpike caught every
 /// jump, named right 20 of 20, in 2–11 min (one over 10), and fired 32 false times in 60
 /// runs, most on the daily swell's rise (windows 3.1–5.8×). With the breadth test: 25.
+///
+/// Session 21, 20 seeds, the overdispersed-Poisson statistic. Its first version, run once
+/// before any change: every jump caught in 1–10 min, named right 20 of 20, 7 false fires in
+/// 60 runs (3.1–5.6× windows, all on dense or swelling keys). That was the honest held-out
+/// figure; the guard band and the dispersion's confidence bound came after reading this run
+/// and the `Sessions` one, so this generator is no longer held out. With them: every jump
+/// caught in 2–10 min, 20 of 20 named right, 8 false fires in 60 runs (3.2–6.0× windows).
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend at 3.1-5.8x (32 in 60 runs at 20 seeds); see the comment above"]
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend, 8 in 60 runs at 20 seeds (was 32); see the comment above"]
 fn held_out_generator_tenants() {
     let t = run(Generator::Tenants);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written after the overdispersed-Poisson statistic was frozen (session 21) and run once at
+/// 1 seed (a smoke run) and once at 20 seeds, with no change between or after: the held-out
+/// figure for SpendRateSpike. CreditRunwayLow: warning 22.8–29.4 h and critical 103–141 min
+/// ahead, runway said within 3 % (median, max 23 %), no false fire, 6 failures of the bands
+/// (as on `Sessions`). SpendRateSpike: 19 of 20 jumps caught in 3–11 min (two at 11), one
+/// missed, 19 of 20 named right, and 15 false fires in 60 runs — sparse keys at a swell's trough
+/// or cascades of large cached-context calls, windows of 3.2–9.5× the baseline.
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike fires falsely 15 times in 60 runs at 20 seeds; see the comment above"]
+fn held_out_generator_cascades() {
+    let t = run(Generator::Cascades);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }

@@ -344,7 +344,6 @@ impl Detector {
                     *counts = Counts::default();
                 }
             }
-            Detector::SpendSpike(s) => s.on_resolve(),
             _ => {}
         }
     }

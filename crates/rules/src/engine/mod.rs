@@ -8,6 +8,7 @@
 
 mod contributors;
 mod detector;
+mod dispersion;
 mod evidence;
 mod label_bound;
 mod lifecycle;
@@ -428,6 +429,13 @@ impl Engine {
     pub fn with_spend(mut self, config: callwatch_core::cost::SpendConfig) -> Engine {
         self.spend = spend::SpendState::new(config);
         self
+    }
+
+    /// What the calls seen cost over `[from, to)`, to the minute; `None` past the spend ledger's
+    /// two days (the computed side of the drift against billed spend).
+    pub fn spent_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> Option<f64> {
+        self.spend
+            .spent_between(from.unix_timestamp(), to.unix_timestamp())
     }
 
     pub fn rules(&self) -> &RuleSet {

@@ -8,22 +8,24 @@
 //!   A steady burn has both rates equal to the truth, so the runway is exact. The price of that
 //!   safety is a slower start on a sudden sustained rise: the long rate catches up over hours
 //!   (SpendRateSpike covers the first minutes of such a rise).
-//! * [`SpendBaseline`] (`spend_over_baseline`): per-minute spend of one (model, key id) against
-//!   its own EWMA baseline (mean and variance), with a one-sided CUSUM (the rising-400 rule's
-//!   method, on dollars instead of a share): each minute adds its excess over the baseline in
-//!   standard deviations, less one, capped at six, floored at zero; it fires when the sum
-//!   reaches `cusum_limit` and the window's rate is at least `min_ratio` × the baseline. The
-//!   baseline learns only from minutes outside an excursion, so a rise is not absorbed before
-//!   it is judged; the cap keeps one outsized call from firing alone.
-//!   An excursion freezes the baseline for at most two windows: a slow rise (a daily swell)
-//!   that has not fired by then is learned, else the frozen baseline falls ever further behind
-//!   it and steady traffic fires at 3× (the steady generator did, at 20 seeds).
+//! * [`SpendBaseline`] (`spend_over_baseline`): the spend of one (model, key id) over the last
+//!   window against its own trailing baseline, judged as an overdispersed (quasi-Poisson)
+//!   count: the window fires when its spend, less its largest call, clears both `min_ratio` ×
+//!   the baseline and the upper bound `deviations` standard deviations up, where the variance
+//!   is the dispersion × the expected spend (engine/dispersion.rs). The dispersion is the
+//!   larger of the calls' own (`E[X²]/E[X]`) and the one the window sums really show, so
+//!   bursty spend (sessions writing large cached contexts, tenants coming and going) is judged
+//!   against the spread it has. The baseline learns a minute only once it is two windows old
+//!   (a guard band, as outbreak detection keeps one), and never the minutes of a rise that
+//!   fired: a jump is judged against a baseline it has not touched, while a slow rise (a
+//!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::detector::Values;
+use super::dispersion::{alpha_per_minute, upper_bound, Mean};
 use super::ring::{Counts, Ring};
 use crate::model::RuleKind;
 use callwatch_core::cost::{
@@ -138,6 +140,24 @@ impl SpendState {
             .filter(|(m, _)| *m >= from)
             .map(|(_, usd)| usd)
             .sum();
+    }
+
+    /// What the calls seen cost over `[from, to)` (unix seconds, to the minute), or `None` when
+    /// the ledger no longer reaches back to `from` ([`LEDGER_MINUTES`]): the computed side of
+    /// the drift against billed spend.
+    pub fn spent_between(&self, from: i64, to: i64) -> Option<f64> {
+        let (from, to) = (from.div_euclid(60), to.div_euclid(60));
+        let newest = self.ledger.back().map_or(from, |(m, _)| *m);
+        if from < newest - LEDGER_MINUTES {
+            return None;
+        }
+        Some(
+            self.ledger
+                .iter()
+                .filter(|(m, _)| *m >= from && *m < to)
+                .map(|(_, usd)| usd)
+                .sum(),
+        )
     }
 
     fn book(&mut self, minute: i64, usd: f64) {
@@ -322,73 +342,151 @@ impl Runway {
 
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
-    /// Spend per minute (the ring's slots are minutes, not seconds): a few hundred bytes per
-    /// (model, key id), however many keys a fleet has.
-    window: Ring,
+    /// Calls and spend per minute (the ring's slots are minutes, not seconds), back far
+    /// enough to learn a minute once it leaves the guard band: with `moments`, about 1.5 KB per
+    /// (model, key id) at a 5m window, however long the series runs.
+    ring: Ring,
+    /// Per minute, in slots like the ring's: (minute, Σ cost², the largest call's cost).
+    moments: Box<[(i64, f64, f64)]>,
+    /// The window judged, in minutes.
+    window: i64,
     /// The minute being filled.
     minute: i64,
-    /// Mean and variance of spend per minute: a plain running mean over the first
-    /// `min_history`, then an EWMA; both learn only from minutes outside an excursion.
-    mean: f64,
-    var: f64,
-    learned: u64,
-    cusum: f64,
-    /// Completed minutes in a row with the CUSUM at half its limit or more.
-    excursion_minutes: u32,
+    /// The next minute to learn from, once it is older than the guard band.
+    learn_next: i64,
+    /// Spend per minute: a running mean over the first `min_history`, then an EWMA.
+    mean: Mean,
+    /// Σ cost² and Σ cost per minute (slow EWMAs): their ratio is `E[X²] / E[X]`, the
+    /// dispersion calls arriving as a Poisson process would have.
+    sq: Mean,
+    lin: Mean,
+    /// Pearson's dispersion of the window sums, `(S − E)² / E` (slow EWMA): the dispersion
+    /// traffic really has (sessions cluster calls, tenants come and go).
+    pearson: Mean,
 }
 
-/// The CUSUM's allowance per minute, in standard deviations: minutes within a deviation of
-/// the baseline wear the sum down.
-const DRIFT_SD: f64 = 1.0;
-/// One minute adds at most this many deviations: a single outsized call (a session writing a
-/// 100k-token cache) cannot fire alone; a rise must last.
-const MAX_STEP_SD: f64 = 6.0;
-/// The baseline stops learning during an excursion for at most this many windows.
-const FREEZE_WINDOWS: u32 = 2;
-/// The deviation is at least this share of the mean: a perfectly steady spend does not make
-/// every cent of noise a deviation.
-const MIN_SD_SHARE: f64 = 0.25;
+/// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
+/// which changes slowly, not the traffic, which swells daily.
+const DISPERSION_HALF_LIVES: f64 = 24.0;
+/// The EWMA weight per minute of the dispersion.
+fn slow_alpha(baseline_half_life: &std::time::Duration) -> f64 {
+    alpha_per_minute(baseline_half_life.as_secs_f64() * DISPERSION_HALF_LIVES)
+}
+
+/// The guard band, in windows: the baseline learns a minute only once it is this old, so a
+/// rise is judged for that long against a baseline it has not touched (and, if it fires, is
+/// never learnt). A slow rise (a daily swell) is learnt that much later: nothing, beside the
+/// EWMA's own lag of an hour and a half.
+const GUARD_WINDOWS: i64 = 2;
+
+/// What one minute's window is judged on.
+struct Window {
+    /// Spend and calls over the window.
+    usd: f64,
+    calls: u64,
+    /// The window's spend without its largest call: a rise must not be one call.
+    usd_but_largest: f64,
+}
 
 impl SpendBaseline {
     pub fn new(kind: &RuleKind, eval_end: i64) -> SpendBaseline {
+        let window = (kind.window().as_secs() as i64 / 60).max(1);
+        let span = window * (1 + GUARD_WINDOWS);
+        let ring = Ring::new(span, eval_end.div_euclid(60));
+        let slots = span as usize + super::ring::SLACK_S as usize;
+        // The series starts mid-minute: its first whole minute is the next one.
+        let first = eval_end.div_euclid(60) + 1;
         SpendBaseline {
-            window: Ring::new(
-                (kind.window().as_secs() as i64 / 60).max(1),
-                eval_end.div_euclid(60),
-            ),
-            // The series starts mid-minute: its first whole minute is the next one.
-            minute: eval_end.div_euclid(60) + 1,
-            mean: 0.0,
-            var: 0.0,
-            learned: 0,
-            cusum: 0.0,
-            excursion_minutes: 0,
+            ring,
+            moments: vec![(i64::MIN, 0.0, 0.0); slots].into_boxed_slice(),
+            window,
+            minute: first,
+            learn_next: first,
+            mean: Mean::default(),
+            sq: Mean::default(),
+            lin: Mean::default(),
+            pearson: Mean::default(),
         }
     }
 
     pub fn add(&mut self, sec: i64, usd: f64) -> bool {
-        self.window.add(
-            sec.div_euclid(60),
+        let minute = sec.div_euclid(60);
+        let kept = self.ring.add(
+            minute,
             Counts {
                 total: 1,
                 matched: micro(usd),
             },
-        )
+        );
+        if kept {
+            let i = minute.rem_euclid(self.moments.len() as i64) as usize;
+            let slot = &mut self.moments[i];
+            if slot.0 != minute {
+                *slot = (minute, 0.0, 0.0);
+            }
+            slot.1 += usd * usd;
+            slot.2 = slot.2.max(usd);
+        }
+        kept
     }
 
-    fn sd(&self) -> f64 {
-        self.var.sqrt().max(MIN_SD_SHARE * self.mean)
+    fn moments_of(&self, minute: i64) -> (f64, f64) {
+        let (stamp, sq, max) = self.moments[minute.rem_euclid(self.moments.len() as i64) as usize];
+        if stamp == minute {
+            (sq, max)
+        } else {
+            (0.0, 0.0)
+        }
     }
 
-    /// Moves to `end`; each completed minute updates the CUSUM and (outside an excursion) the
-    /// baseline.
+    /// The window of whole minutes ending before `end_minute`.
+    fn window_before(&self, end_minute: i64) -> Window {
+        let (mut usd, mut calls, mut largest) = (0.0, 0, 0.0f64);
+        for m in end_minute - self.window..end_minute {
+            let c = self.ring.get(m);
+            usd += c.matched as f64 / MICRO;
+            calls += c.total;
+            largest = largest.max(self.moments_of(m).1);
+        }
+        Window {
+            usd,
+            calls,
+            usd_but_largest: (usd - largest).max(0.0),
+        }
+    }
+
+    /// The dispersion in USD: the larger of the calls' own and the window sums' observed one,
+    /// the latter at its upper 95 % confidence bound (as a variance estimated from `k`
+    /// independent windows is: × (1 + 1.645 √(2/k))), so a spread seen over a few windows
+    /// only is not trusted to be small.
+    fn dispersion(&self, slow: f64) -> f64 {
+        let calls = if self.lin.value > 0.0 {
+            self.sq.value / self.lin.value
+        } else {
+            0.0
+        };
+        // Windows overlap: one in `window` is independent; an EWMA remembers about 2/α.
+        let remembered = (self.pearson.seen as f64).min(2.0 / slow.max(1e-9));
+        let windows = (remembered / self.window as f64).max(1.0);
+        calls.max(self.pearson.value * (1.0 + 1.645 * (2.0 / windows).sqrt()))
+    }
+
+    /// The window's expected spend at the baseline, and the spend it must reach to fire.
+    fn bound(&self, deviations: f64, min_ratio: f64, slow: f64) -> (f64, f64) {
+        let expected = self.mean.value * self.window as f64;
+        let bound =
+            upper_bound(expected, self.dispersion(slow), deviations).max(min_ratio * expected);
+        (expected, bound)
+    }
+
+    /// Moves to `end`; each minute that leaves the guard band is learnt (none while firing).
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         let minute = end.div_euclid(60);
-        self.window.advance(minute);
+        self.ring.advance(minute);
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
-            min_history,
-            cusum_limit,
+            deviations,
+            min_ratio,
             ..
         } = kind
         else {
@@ -397,62 +495,47 @@ impl SpendBaseline {
         if minute <= self.minute {
             return;
         }
-        // The minute that just completed: its spend from the window ring.
-        let last = self.window.get(minute - 1).matched as f64 / MICRO;
-        let gap = (minute - self.minute).min(24 * 60);
         self.minute = minute;
-        let alpha = 1.0 - 0.5f64.powf(60.0 / baseline_half_life.as_secs_f64().max(60.0));
-        let warm_minutes = (min_history.as_secs() / 60).max(1);
-        // Minutes skipped without calls (a jump of the clock) were minutes of zero spend.
-        for _ in 1..gap {
-            self.learn(0.0, alpha, warm_minutes, *cusum_limit, firing);
-        }
-        self.learn(last, alpha, warm_minutes, *cusum_limit, firing);
-    }
-
-    fn learn(&mut self, x: f64, alpha: f64, warm_minutes: u64, cusum_limit: f64, firing: bool) {
-        if self.learned < warm_minutes {
-            // Welford's running mean and variance: the baseline starts from what was seen.
-            self.learned += 1;
-            let d = x - self.mean;
-            self.mean += d / self.learned as f64;
-            self.var += (d * (x - self.mean) - self.var) / self.learned as f64;
+        if firing {
+            // The minutes of the rise, the guard band's included, are never learnt.
+            self.learn_next = minute;
             return;
         }
-        let sd = self.sd();
-        if sd > 0.0 {
-            let z = ((x - self.mean) / sd).min(MAX_STEP_SD);
-            self.cusum = (self.cusum + z - DRIFT_SD).max(0.0);
+        let alpha = alpha_per_minute(baseline_half_life.as_secs_f64());
+        let slow = slow_alpha(baseline_half_life);
+        // Minutes skipped without calls (a jump of the clock) were minutes of zero spend; past
+        // a day of them the baseline has forgotten everything anyway.
+        let through = minute - GUARD_WINDOWS * self.window;
+        let from = self.learn_next.max(through - 24 * 60);
+        for m in from..through {
+            self.learn(m, alpha, slow, *deviations, *min_ratio);
         }
-        // Learn from every minute but those of an excursion under way (half the evidence to
-        // fire): learning only from minutes with no evidence at all would keep the quiet
-        // minutes and drop the busy ones, and drag the baseline down. For the mean a minute
-        // counts at most three deviations above it, so a burst moves it little; the variance
-        // takes the minute whole, so traffic that is bursty by nature (agent sessions, large
-        // cached contexts) is judged against the spread it really has.
-        // An excursion that has not fired within two windows is a slow rise (a daily swell the
-        // EWMA lags), not a jump: the baseline learns again. Frozen for good, it fell ever
-        // further behind the swell until steady traffic fired at 3×.
-        let in_excursion = self.cusum >= cusum_limit / 2.0;
-        self.excursion_minutes = if in_excursion {
-            self.excursion_minutes.saturating_add(1)
-        } else {
-            0
-        };
-        let young =
-            in_excursion && self.excursion_minutes <= FREEZE_WINDOWS * self.window_minutes();
-        if !firing && !young {
-            let d = x - self.mean;
-            self.mean += alpha * (x.min(self.mean + 3.0 * sd) - self.mean);
-            self.var = (1.0 - alpha) * (self.var + alpha * d * d);
-            self.learned += 1;
+        self.learn_next = self.learn_next.max(through);
+    }
+
+    /// Learns from minute `m`, out of the guard band.
+    fn learn(&mut self, m: i64, alpha: f64, slow: f64, deviations: f64, min_ratio: f64) {
+        let c = self.ring.get(m);
+        let x = c.matched as f64 / MICRO;
+        // The spread of the window ending with this minute, once the baseline has seen a
+        // whole window; none counts beyond the bound (one past it is judged, not learnt).
+        let (expected, bound) = self.bound(deviations, min_ratio, slow);
+        if self.mean.seen >= self.window as u64 && expected > 0.0 {
+            let d = self.window_before(m + 1).usd.min(bound) - expected;
+            self.pearson.learn(d * d / expected, slow);
         }
+        let (sq, _) = self.moments_of(m);
+        self.sq.learn(sq, slow);
+        self.lin.learn(x, slow);
+        self.mean.learn(x, alpha);
     }
 
     pub fn verdict(&self, kind: &RuleKind, firing: bool) -> (bool, Values) {
         let RuleKind::SpendOverBaseline {
+            baseline_half_life,
             min_ratio,
-            cusum_limit,
+            deviations,
+            min_calls,
             min_history,
             min_spend_usd,
             ..
@@ -460,43 +543,29 @@ impl SpendBaseline {
         else {
             return (false, Values::default());
         };
-        let window_s = self.window.window_s() * 60;
-        let window_usd = self.window.sum().matched as f64 / MICRO;
-        let rate_per_min = window_usd / (window_s as f64 / 60.0);
-        let warm = self.learned * 60 >= min_history.as_secs() && self.mean > 0.0;
-        let ratio = if self.mean > 0.0 {
-            rate_per_min / self.mean
-        } else {
-            0.0
-        };
+        let w = self.window_before(self.minute);
+        let rate_per_min = w.usd / self.window as f64;
+        let warm = self.mean.seen * 60 >= min_history.as_secs() && self.mean.value > 0.0;
+        let (expected, bound) = self.bound(*deviations, *min_ratio, slow_alpha(baseline_half_life));
+        let ratio = if warm { w.usd / expected } else { 0.0 };
         let holds = warm
-            && window_usd >= *min_spend_usd
+            && w.usd >= *min_spend_usd
             && if firing {
                 // Holds while the rate stays well above the frozen baseline.
                 ratio >= 1.0 + (min_ratio - 1.0) / 2.0
             } else {
-                self.cusum >= *cusum_limit && ratio >= *min_ratio
+                w.calls >= *min_calls && w.usd_but_largest >= bound
             };
         let values = Values {
-            threshold: Some(*min_ratio),
+            // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
+            threshold: Some(if warm { bound / expected } else { *min_ratio }),
             spend_per_min_usd: Some(rate_per_min),
-            baseline_per_min_usd: warm.then_some(self.mean),
+            baseline_per_min_usd: warm.then_some(self.mean.value),
             ratio: warm.then_some(ratio),
-            window_s: Some(window_s as u64),
+            window_s: Some(self.window as u64 * 60),
             ..Values::default()
         };
         (holds, values)
-    }
-
-    /// The window's length in minutes (the ring's slots are minutes).
-    fn window_minutes(&self) -> u32 {
-        u32::try_from(self.window.window_s())
-            .unwrap_or(u32::MAX)
-            .max(1)
-    }
-
-    pub fn on_resolve(&mut self) {
-        self.cusum = 0.0;
     }
 }
 
@@ -547,5 +616,78 @@ mod tests {
         // A balance read now counts nothing seen yet.
         spend.set_credit(50.0, t0 + time::Duration::minutes(300));
         assert_eq!(spend.remaining(now)[0].usd, 50.0);
+        // What the calls of minutes 60..180 cost (the drift's computed side), to the minute.
+        let start = t0.unix_timestamp();
+        let spent = spend.spent_between(start + 3600, start + 3 * 3600).unwrap();
+        assert!((spent - 120.0 * 0.0105).abs() < 1e-9, "{spent}");
+    }
+}
+
+#[cfg(test)]
+mod spike_tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn kind() -> RuleKind {
+        RuleKind::SpendOverBaseline {
+            window: Duration::from_secs(300),
+            baseline_half_life: Duration::from_secs(3600),
+            min_ratio: 3.0,
+            deviations: 4.0,
+            min_calls: 5,
+            min_history: Duration::from_secs(1800),
+            min_spend_usd: 0.01,
+        }
+    }
+
+    /// Feeds `calls_per_min` calls of `usd` a minute from `from` to `to` (minutes, starting
+    /// mid-minute); the first minute the rule holds, if any.
+    fn run(s: &mut SpendBaseline, k: &RuleKind, phases: &[(i64, i64, u32, f64)]) -> Option<i64> {
+        let mut fired = None;
+        for &(from, to, calls_per_min, usd) in phases {
+            for m in from..to {
+                for c in 0..calls_per_min {
+                    let sec = 30 + m * 60 + i64::from(c) * 60 / i64::from(calls_per_min);
+                    s.advance(k, sec, false);
+                    s.add(sec, usd);
+                }
+                s.advance(k, 30 + (m + 1) * 60, false);
+                if fired.is_none() && s.verdict(k, false).0 {
+                    fired = Some(m);
+                }
+            }
+        }
+        fired
+    }
+
+    #[test]
+    fn a_loop_on_a_key_with_a_short_steady_history_fires_within_minutes() {
+        // The demo's agent worker: 4 calls a minute at $0.0375 for 44 minutes, then a loop of
+        // 60 calls a minute at $0.40.
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 30);
+        let fired = run(&mut s, &k, &[(0, 44, 4, 0.0375), (44, 60, 60, 0.40)]);
+        assert!(
+            fired.is_some_and(|m| (44..48).contains(&m)),
+            "{fired:?} {:?}",
+            s.verdict(&k, false).1
+        );
+    }
+
+    #[test]
+    fn steady_spend_however_large_and_one_outsized_call_stay_quiet() {
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 30);
+        assert_eq!(run(&mut s, &k, &[(0, 240, 40, 0.2)]), None);
+        // One call costing 50 minutes of the usual spend.
+        let mut s = SpendBaseline::new(&k, 30);
+        assert_eq!(
+            run(
+                &mut s,
+                &k,
+                &[(0, 120, 10, 0.01), (120, 121, 1, 5.0), (121, 180, 10, 0.01)]
+            ),
+            None
+        );
     }
 }

@@ -1,0 +1,80 @@
+//! The overdispersed-Poisson (quasi-Poisson) upper bound that `spend_over_baseline` judges a
+//! window's spend against.
+//!
+//! Spend is a compound process: a number of calls times a cost per call that is heavy-tailed
+//! (a session writing a 100k-token cached context costs a hundred ordinary turns). Its
+//! variance is not its mean, as a Poisson count's is, but a multiple of it: over a window with
+//! expected spend `E`, `Var = D · E`, where the dispersion `D` (in dollars) is `E[X²] / E[X]`
+//! of the cost per call for Poisson arrivals, and more when calls come in clusters (agent
+//! sessions) or the call rate itself wanders (tenants coming and going). `D` scales with the
+//! cost of a call, not with the call rate, so it is learnt slowly while the mean follows the
+//! traffic.
+//!
+//! The bound is the one of Farrington et al. (1996), the outbreak-detection algorithm public
+//! health surveillance uses on overdispersed counts: a normal bound on the 2/3 power of the
+//! sum, which corrects the right skew of a sum made of few, heavy-tailed parts:
+//! `U = E · (1 + ⅔ · k · √(D / E))^{3/2}`. With many small calls (`D ≪ E`) it is the plain
+//! `E + k·√(D·E)`; with a few large ones it asks for more than that.
+
+/// The upper bound on a window's spend with expected spend `expected` and dispersion
+/// `dispersion` (both USD) at `k` standard deviations. `expected` itself when either is zero.
+pub fn upper_bound(expected: f64, dispersion: f64, k: f64) -> f64 {
+    if expected <= 0.0 || dispersion <= 0.0 {
+        return expected.max(0.0);
+    }
+    expected * (1.0 + 2.0 / 3.0 * k * (dispersion / expected).sqrt()).powf(1.5)
+}
+
+/// A mean that starts as a plain running mean and turns into an EWMA of weight `alpha` once it
+/// has seen `1 / alpha` values: the first values are not diluted by a made-up start.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mean {
+    pub value: f64,
+    pub seen: u64,
+}
+
+impl Mean {
+    pub fn learn(&mut self, x: f64, alpha: f64) {
+        self.seen += 1;
+        let w = alpha.max(1.0 / self.seen as f64);
+        self.value += w * (x - self.value);
+    }
+}
+
+/// The EWMA weight per minute of a half-life in seconds.
+pub fn alpha_per_minute(half_life_s: f64) -> f64 {
+    1.0 - 0.5f64.powf(60.0 / half_life_s.max(60.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_small_calls_give_the_normal_bound_and_few_large_ones_a_higher_one() {
+        // E = $100 made of $0.01 calls: D = 0.01, sd = 1: about E + 4 sd.
+        let u = upper_bound(100.0, 0.01, 4.0);
+        assert!((u - 104.0).abs() < 0.1, "{u}");
+        // E = $1 made of about two $0.5 sessions: sd = 0.71, E + 4 sd = 3.83; the skew
+        // correction asks for more.
+        let u = upper_bound(1.0, 0.5, 4.0);
+        assert!(u > 3.83 + 0.5, "{u}");
+        assert_eq!(upper_bound(0.0, 1.0, 4.0), 0.0);
+        assert_eq!(upper_bound(2.0, 0.0, 4.0), 2.0);
+    }
+
+    #[test]
+    fn the_mean_is_a_running_mean_then_an_ewma() {
+        let mut m = Mean::default();
+        for x in [1.0, 2.0, 3.0] {
+            m.learn(x, 0.01);
+        }
+        assert!((m.value - 2.0).abs() < 1e-12);
+        let mut m = Mean::default();
+        for _ in 0..1000 {
+            m.learn(1.0, 0.5);
+        }
+        m.learn(3.0, 0.5);
+        assert!((m.value - 2.0).abs() < 1e-12);
+    }
+}
