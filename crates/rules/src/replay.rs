@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::Engine;
 use crate::reorder::ReorderBuffer;
 use callwatch_core::alert::{Alert, AlertState};
-use callwatch_core::event::{parse_line, Event, EventError, PackedEvent};
+use callwatch_core::event::{parse_line, EventError, PackedEvent};
 
 /// How far behind the newest timestamp the evaluation clock trails.
 pub const REORDER_S: i64 = 5;
@@ -110,16 +110,13 @@ impl Replay {
             }
             Parsed::Event(event) => event,
         };
-        let (sec, at) = {
-            let event = event.event();
-            match &event {
-                Event::Call(_) => self.totals.calls += 1,
-                Event::KeyRotated(_) => self.totals.rotations += 1,
-                Event::CreditBalance(_) => {}
-            }
-            let ts = event.ts();
-            (ts.unix_timestamp(), ts.unix_timestamp_nanos())
-        };
+        if event.is_call() {
+            self.totals.calls += 1;
+        } else if event.is_rotation() {
+            self.totals.rotations += 1;
+        }
+        let ts = event.ts();
+        let (sec, at) = (ts.unix_timestamp(), ts.unix_timestamp_nanos());
         let advanced = self.newest.is_none_or(|n| sec > n);
         if advanced {
             self.newest = Some(sec);

@@ -60,6 +60,24 @@ impl PackedEvent {
         }))
     }
 
+    /// The event's time (without lending the whole event).
+    pub fn ts(&self) -> time::OffsetDateTime {
+        match &*self.0 {
+            Packed::Call(call) => call.rest.ts,
+            Packed::Other(event) => event.ts(),
+        }
+    }
+
+    /// Whether it is a call (not a rotation or a balance).
+    pub fn is_call(&self) -> bool {
+        matches!(&*self.0, Packed::Call(_))
+    }
+
+    /// Whether it is a key rotation.
+    pub fn is_rotation(&self) -> bool {
+        matches!(&*self.0, Packed::Other(Event::KeyRotated(_)))
+    }
+
     /// The event, borrowing its strings from the pack.
     pub fn event(&self) -> Event<'_> {
         match &*self.0 {
@@ -184,6 +202,9 @@ mod tests {
         let event = parse_line(line, 1).expect("valid line");
         let packed = PackedEvent::new(event.clone());
         assert_eq!(packed.event(), event, "{line}");
+        assert_eq!(packed.ts(), event.ts());
+        assert_eq!(packed.is_call(), matches!(event, Event::Call(_)));
+        assert_eq!(packed.is_rotation(), matches!(event, Event::KeyRotated(_)));
     }
 
     #[test]
