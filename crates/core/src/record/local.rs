@@ -10,6 +10,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use super::labels::LabelsRef;
 use super::series::Series;
 use super::shard::SeriesShard;
+use crate::call::Call;
 
 pub struct LocalEntry {
     hash: u64,
@@ -37,16 +38,24 @@ struct LocalCache {
 }
 
 impl LocalCache {
-    #[inline]
-    fn find(&self, labels: &LabelsRef<'_>) -> Option<&LocalEntry> {
-        let entries = &self.entries;
+    #[inline(always)]
+    fn find(&self, call: &Call<'_>) -> Option<&LocalEntry> {
         if self.repeating.get() {
-            if let Some(entry) = entries.get(self.last.get()) {
-                if entry.series.labels.as_ref().same_as(labels) {
+            if let Some(entry) = self.entries.get(self.last.get()) {
+                // Compared straight from the call: building its labels first kept a dozen
+                // values alive across the lookup (spilled to the stack on every call).
+                if entry.series.labels.matches(call) {
                     return Some(entry);
                 }
             }
         }
+        self.probe(&LabelsRef::of(call))
+    }
+
+    /// The series changed since the last call: hash and probe.
+    #[inline(never)]
+    fn probe(&self, labels: &LabelsRef<'_>) -> Option<&LocalEntry> {
+        let entries = &self.entries;
         let hash = labels.hash_with(&self.hasher);
         let position = *self
             .positions
@@ -84,7 +93,7 @@ pub enum Lookup<R> {
 #[inline]
 pub fn with_entry<R>(
     recorder_id: u64,
-    labels: &LabelsRef<'_>,
+    call: &Call<'_>,
     hit: impl FnOnce(&LocalEntry) -> R,
 ) -> Lookup<R> {
     CACHES
@@ -93,7 +102,7 @@ pub fn with_entry<R>(
             let Some(cache) = caches.iter().find(|c| c.recorder_id == recorder_id) else {
                 return Lookup::Miss;
             };
-            match cache.find(labels) {
+            match cache.find(call) {
                 Some(entry) => Lookup::Hit(hit(entry)),
                 None => Lookup::Miss,
             }

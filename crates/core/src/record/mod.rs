@@ -155,10 +155,14 @@ impl RecorderBuilder {
     }
 }
 
-/// Latency in whole milliseconds, rounded to nearest (the histogram's unit).
+/// Latency in whole milliseconds, rounded to nearest from whole microseconds (the histogram's
+/// unit). Ten minutes and more all land in the histogram's top bucket, so the seconds are
+/// capped there first: no overflow check on the hot path.
 #[inline]
 fn millis(latency: Duration) -> u64 {
-    shard::micros(latency).saturating_add(500) / 1000
+    const CAP_SECS: u64 = atomic_hdr::HIGHEST_MS / 1000;
+    let sub_micros = u64::from(latency.subsec_micros());
+    latency.as_secs().min(CAP_SECS) * 1000 + (sub_micros + 500) / 1000
 }
 
 #[inline]
@@ -220,11 +224,11 @@ impl Recorder {
 
     #[inline]
     fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
-        let labels = LabelsRef::of(call);
-        let lookup = local::with_entry(id, &labels, |entry| {
+        let lookup = local::with_entry(id, call, |entry| {
             record_into(&entry.series, &entry.shard, call)
         });
         if !matches!(lookup, Lookup::Hit(())) {
+            let labels = LabelsRef::of(call);
             self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
         }
     }
