@@ -224,9 +224,7 @@ impl Recorder {
 
     #[inline]
     fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
-        let lookup = local::with_entry(id, call, |entry| {
-            record_into(&entry.series, &entry.shard, call)
-        });
+        let lookup = local::with_entry(id, call, |series, shard| record_into(series, shard, call));
         if !matches!(lookup, Lookup::Hit(())) {
             let labels = LabelsRef::of(call);
             self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));

@@ -351,3 +351,48 @@ fn matches_agrees_with_same_as() {
         }
     }
 }
+
+/// A thread's hot series belongs to one recorder: recorders made and dropped on one thread
+/// (their thread caches dropped with them) each count only their own calls, and a label
+/// buffer rewritten in place between calls (same address, new bytes) finds its new series.
+#[test]
+fn hot_series_follow_their_recorder_and_the_label_bytes() {
+    let ok = success();
+    for round in 1..=4u64 {
+        let recorder = Recorder::new();
+        let mut model = String::from("claude-model-a");
+        for _ in 0..round * 10 {
+            recorder.record(&call(&model, &ok, 100));
+        }
+        // Same length, same buffer, one byte changed: a new series, not the hot one.
+        model.replace_range(13.., "b");
+        for _ in 0..round {
+            recorder.record(&call(&model, &ok, 100));
+        }
+        // Calls and attempts of one recorder alternate (as in the proxy).
+        let attempt = crate::call::Attempt {
+            operation: "chat",
+            model: &model,
+            key_id: "k-0000abcd",
+            outcome: &ok,
+            number: 1,
+            latency: Duration::from_millis(100),
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        };
+        for _ in 0..3 {
+            recorder.record_attempt(&attempt);
+            recorder.record(&call(&model, &ok, 100));
+        }
+        let snapshot = recorder.snapshot();
+        let calls_of = |m: &str| {
+            let series = snapshot.series.iter().find(|s| s.labels.model == m);
+            series.map_or(0, |s| s.calls())
+        };
+        assert_eq!(calls_of("claude-model-a"), round * 10);
+        assert_eq!(calls_of("claude-model-b"), round + 3);
+        assert_eq!(snapshot.attempts.len(), 1);
+        assert_eq!(snapshot.attempts[0].calls(), 3);
+        drop(recorder);
+    }
+}
