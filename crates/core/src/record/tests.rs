@@ -289,7 +289,13 @@ fn attempts_are_series_of_their_own_and_keep_the_429_a_retry_absorbed() {
 /// one (microseconds rounded to the nearest millisecond, saturating) did.
 #[test]
 fn capped_millis_land_in_the_same_bucket() {
-    let plain = |d: Duration| shard::micros(d).saturating_add(500) / 1000;
+    let plain = |d: Duration| {
+        let micros = d.as_secs().saturating_mul(1_000_000);
+        micros
+            .saturating_add(u64::from(d.subsec_micros()))
+            .saturating_add(500)
+            / 1000
+    };
     let mut durations = vec![
         Duration::ZERO,
         Duration::MAX,
