@@ -32,6 +32,7 @@ fn streamed() -> Outcome {
         time_to_first_chunk: Some(Duration::from_millis(300)),
         time_per_output_chunk: Some(Duration::from_millis(20)),
         output_chunks: 10,
+        ..StreamTiming::default()
     });
     outcome
 }

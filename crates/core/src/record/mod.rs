@@ -159,7 +159,7 @@ impl RecorderBuilder {
 /// unit). Ten minutes and more all land in the histogram's top bucket, so the seconds are
 /// capped there first: no overflow check on the hot path.
 #[inline]
-fn millis(latency: Duration) -> u64 {
+pub(crate) fn millis(latency: Duration) -> u64 {
     const CAP_SECS: u64 = atomic_hdr::HIGHEST_MS / 1000;
     let sub_micros = u64::from(latency.subsec_micros());
     latency.as_secs().min(CAP_SECS) * 1000 + (sub_micros + 500) / 1000
@@ -175,14 +175,19 @@ fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     }
 }
 
-/// Only streamed calls get here: their time to first chunk and time per output chunk.
+/// Only streamed calls get here: their time to first chunk and every gap between output
+/// chunks (the mean, once, for a timing that carries no gaps).
 #[cold]
 fn record_stream(series: &Series, stream: &crate::classify::StreamTiming) {
     let hdrs = series.stream();
     if let Some(ttfc) = stream.time_to_first_chunk {
         hdrs.time_to_first_chunk.record(millis(ttfc));
     }
-    if let Some(per_chunk) = stream.time_per_output_chunk {
+    if !stream.chunk_gaps.is_empty() {
+        for (index, count) in stream.chunk_gaps.buckets() {
+            hdrs.time_per_output_chunk.record_index_n(index, count);
+        }
+    } else if let Some(per_chunk) = stream.time_per_output_chunk {
         hdrs.time_per_output_chunk.record(millis(per_chunk));
     }
 }
