@@ -47,6 +47,15 @@ impl GapTally {
 }
 
 impl ChunkGaps {
+    /// The gaps of a stream read elsewhere (a timing built by hand, a test).
+    pub fn from_durations(gaps: impl IntoIterator<Item = Duration>) -> ChunkGaps {
+        let mut tally = GapTally::default();
+        for gap in gaps {
+            tally.add(gap, 1);
+        }
+        tally.gaps()
+    }
+
     /// Gaps noted so far.
     pub fn len(&self) -> u64 {
         self.buckets.iter().map(|&(_, n)| u64::from(n)).sum()
@@ -93,5 +102,7 @@ mod tests {
         let buckets: Vec<(usize, u64)> = gaps.buckets().collect();
         assert_eq!(buckets.len(), 4, "one entry per bucket: {buckets:?}");
         assert!(buckets.windows(2).all(|w| w[0].0 < w[1].0));
+        let same = ChunkGaps::from_durations([20, 80, 20, 0, 2_001, 20, 0, 0, 0].map(ms));
+        assert_eq!(same, gaps);
     }
 }
