@@ -2,7 +2,9 @@
 //!
 //! Recording is the application's hot path, so it takes no lock shared between threads and
 //! allocates nothing after a series' first call on a thread:
-//! - a thread-local cache maps the call's borrowed labels to its series (hash + compare);
+//! - a thread-local cache maps the call's borrowed labels to its series (hash + compare); while
+//!   a thread's calls repeat one series, a hot slot finds it with one compare of the call's
+//!   labels against it (`local.rs`);
 //! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`;
 //! - every other counter lives in a per-thread shard that only its thread writes (relaxed load
 //!   + store), summed by [`Recorder::snapshot`] and folded into a retired total at thread exit.
