@@ -97,9 +97,10 @@ pub fn call_event(call: &Call<'_>, clock: &Clock) -> CallEvent<'static> {
         usage: outcome.usage,
         ttft_ms: outcome
             .stream
+            .as_ref()
             .and_then(|s| s.time_to_first_chunk)
             .map(|d| d.as_secs_f64() * 1000.0),
-        stream: outcome.stream.map(|_| true),
+        stream: outcome.stream.as_ref().map(|_| true),
         ratelimit: (!outcome.rate_limit.is_empty()).then_some(outcome.rate_limit),
     }
 }

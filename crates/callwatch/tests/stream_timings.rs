@@ -84,6 +84,57 @@ async fn a_first_chunk_held_back_300_ms_is_the_time_to_first_chunk() {
     );
 }
 
+/// The mock waits 20, 20, 20 and 200 ms before the deltas after the first: the recorder's
+/// time per output chunk holds those four gaps per stream (the convention's one value per chunk
+/// after the first), not one mean per stream.
+#[tokio::test]
+async fn every_gap_between_output_chunks_is_in_the_histogram() {
+    let mock = MockClaude::start().await.unwrap();
+    let warm_up = Recorder::new();
+    let recorder = Recorder::new();
+    let client = client(&warm_up);
+    mock.push(Reply::success());
+    stream_with(&client, &mock).await;
+    let ms = Duration::from_millis;
+    const STREAMS: u64 = 3;
+    for _ in 0..STREAMS {
+        mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(200)]));
+    }
+    callwatch::with_observer(Arc::new(recorder.clone()), async {
+        for _ in 0..STREAMS {
+            let body = stream_with(&client, &mock).await;
+            assert!(body.contains("chunk 4"), "{body}");
+        }
+    })
+    .await;
+
+    let snapshot = recorder.snapshot();
+    let series = &snapshot.series[0];
+    let gaps = series
+        .time_per_output_chunk_ms
+        .as_ref()
+        .expect("a streamed call has its chunk gaps");
+    assert_eq!(
+        gaps.len(),
+        4 * STREAMS,
+        "one value per chunk after the first"
+    );
+    // A sleep never ends early: the 200 ms gaps are at 200 ms or more, the 20 ms ones well
+    // below (the slack allows for a loaded machine's late wake-ups).
+    let long = gaps
+        .iter_recorded()
+        .filter(|v| v.value_iterated_to() >= 200);
+    assert_eq!(long.map(|v| v.count_at_value()).sum::<u64>(), STREAMS);
+    let p50 = gaps.value_at_quantile(0.5);
+    assert!((20..=60).contains(&p50), "p50 gap {p50} ms");
+    let text = callwatch_core::prometheus::render(&snapshot);
+    let count = text
+        .lines()
+        .find(|l| l.starts_with("gen_ai_client_operation_time_per_output_chunk_seconds_count{"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(count.ends_with(&format!(" {}", 4 * STREAMS)), "{count}");
+}
+
 #[tokio::test]
 async fn a_non_streamed_call_has_no_stream_timings() {
     let mock = MockClaude::start().await.unwrap();

@@ -65,6 +65,63 @@ async fn ask(
     Ok(response.text().await?)
 }
 
+#[callwatch::watch(operation = "watched_stream")]
+async fn ask_streaming(
+    client: &ClientWithMiddleware,
+    url: &str,
+) -> Result<String, reqwest_middleware::Error> {
+    let body = json!({"model": "claude-sonnet-4-6", "max_tokens": 8, "stream": true,
+                      "messages": [{"role": "user", "content": "hi"}]});
+    let response = client
+        .post(url)
+        .header("x-api-key", KEY)
+        .body(body.to_string())
+        .send()
+        .await?;
+    Ok(response.text().await?)
+}
+
+/// A stream read inside a watched fn: the call the macro reports carries every gap between
+/// output chunks (the mock waits 20, 20, 20 and 200 ms before the deltas after the first), and
+/// a recorder fed that call holds the four of them.
+#[tokio::test]
+async fn a_watched_stream_reports_every_chunk_gap() {
+    collector();
+    let mock = MockClaude::start().await.unwrap();
+    let ms = Duration::from_millis;
+    mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(200)]));
+    let url = format!("{}/v1/messages", mock.base_url());
+    let text = ask_streaming(&client(), &url).await.unwrap();
+    assert!(text.contains("chunk 4"), "{text}");
+    let seen = calls("watched_stream");
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let stream = seen[0].outcome.stream.clone().expect("the call streamed");
+    let gaps: Vec<u64> = stream.chunk_gaps.values_ms().collect();
+    assert_eq!(gaps.len(), 4, "{gaps:?}");
+    // A sleep never ends early: the last gap is at 200 ms or more, the others below it.
+    assert!(gaps[3] >= 200 && gaps[2] < 200, "{gaps:?}");
+
+    let recorder = callwatch::Recorder::new();
+    recorder.record(&callwatch_core::call::Call {
+        operation: &seen[0].operation,
+        model: &seen[0].model,
+        key_id: &seen[0].key_id,
+        outcome: &seen[0].outcome,
+        attempts: seen[0].attempts,
+        latency: seen[0].latency,
+        retry_wait: seen[0].retry_wait,
+        futile_retries: seen[0].futile_retries,
+        server_address: &seen[0].server_address,
+        server_port: seen[0].server_port,
+    });
+    let snapshot = recorder.snapshot();
+    let recorded = snapshot.series[0]
+        .time_per_output_chunk_ms
+        .as_ref()
+        .unwrap();
+    assert_eq!(recorded.len(), 4);
+}
+
 #[tokio::test]
 async fn macro_and_middleware_make_one_call_with_every_attempt() {
     collector();

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use callwatch_core::call::Call;
-use callwatch_core::classify::{Class, Outcome, StreamTiming, Usage};
+use callwatch_core::classify::{ChunkGaps, Class, Outcome, StreamTiming, Usage};
 use callwatch_core::metrics::{self, Kind};
 use callwatch_core::names;
 use callwatch_core::record::Recorder;
@@ -18,7 +18,8 @@ use support::otlp_receiver::{attr, number, OtlpReceiver};
 
 const MODEL: &str = "claude-sonnet-4-6";
 
-/// A streamed success: first chunk after 300 ms, usage with cache reads and writes.
+/// A streamed success: first chunk after 300 ms, then 9 chunks 20 ms apart but the last, 200 ms
+/// after the one before; usage with cache reads and writes.
 fn streamed() -> Outcome {
     let mut outcome = Outcome::bare(Some(200), None, Class::Success);
     outcome.usage = Some(Usage {
@@ -32,6 +33,9 @@ fn streamed() -> Outcome {
         time_to_first_chunk: Some(Duration::from_millis(300)),
         time_per_output_chunk: Some(Duration::from_millis(20)),
         output_chunks: 10,
+        chunk_gaps: ChunkGaps::from_durations(
+            [20, 20, 20, 20, 20, 20, 20, 20, 200].map(Duration::from_millis),
+        ),
     });
     outcome
 }
@@ -98,6 +102,25 @@ fn assert_ttfc(receiver: &OtlpReceiver, name: &str) {
     );
 }
 
+/// The streamed calls' time per output chunk under `name`: every gap between chunks is one
+/// observation (9 per call), 3 of them (one per call) above 0.16 s.
+fn assert_chunk_gaps(receiver: &OtlpReceiver, name: &str) {
+    let received = receiver.lock();
+    let points = received.histogram_points(name);
+    let (_, point) = points
+        .last()
+        .unwrap_or_else(|| panic!("{name} not exported"));
+    assert_eq!(point.count, 27, "{name}: {point:?}");
+    let below = point
+        .explicit_bounds
+        .iter()
+        .zip(&point.bucket_counts)
+        .filter(|(bound, _)| **bound <= 0.16)
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    assert_eq!(below, 24, "{name}: {point:?}");
+}
+
 fn counter_value(receiver: &OtlpReceiver, name: &str) -> (f64, Option<String>) {
     let received = receiver.lock();
     let points = received.sum_points(name);
@@ -118,6 +141,10 @@ fn the_default_emits_the_v1_41_names_only() {
         &receiver,
         names::GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
     );
+    assert_chunk_gaps(
+        &receiver,
+        names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+    );
     for m in metrics::V1_41_ONLY {
         assert!(exported.iter().any(|n| n == m.otel), "{} missing", m.otel);
     }
@@ -133,6 +160,10 @@ fn gen_ai_latest_experimental_emits_the_new_names_instead() {
     assert_ttfc(
         &receiver,
         names::GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+    );
+    assert_chunk_gaps(
+        &receiver,
+        names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
     );
     for m in metrics::LATEST_ONLY {
         assert!(exported.iter().any(|n| n == m.otel), "{} missing", m.otel);
@@ -186,6 +217,10 @@ fn dup_emits_both_and_every_exported_name_is_in_the_catalogue() {
     assert_ttfc(
         &receiver,
         names::GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+    );
+    assert_chunk_gaps(
+        &receiver,
+        names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
     );
     let catalogue = metrics::otlp(Convention::Both);
     for name in &exported {

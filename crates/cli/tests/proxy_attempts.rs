@@ -153,3 +153,54 @@ async fn a_streamed_call_through_the_proxy_reports_time_to_first_chunk() {
     proxy.sigterm();
     proxy.finish(Duration::from_secs(30));
 }
+
+/// Through the proxy, every gap between a stream's output chunks is one observation of
+/// `gen_ai.client.operation.time_per_output_chunk` (the mock waits 20, 20, 20 and 200 ms
+/// before the deltas after the first): four observations, three of them below 0.16 s.
+#[tokio::test]
+async fn a_streamed_call_through_the_proxy_reports_every_chunk_gap() {
+    let mock = MockClaude::start().await.unwrap();
+    let ms = Duration::from_millis;
+    mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(200)]));
+    let (listen, admin) = (free_addr(), free_addr());
+    let mut cmd = command();
+    cmd.args(["proxy", "--upstream", &mock.base_url()])
+        .args(["--listen", &listen.to_string()])
+        .args(["--admin-listen", &admin.to_string()]);
+    let mut proxy = Running::spawn(cmd);
+    assert!(
+        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
+        "proxy did not start: {}",
+        proxy.stderr_so_far()
+    );
+    let client = reqwest::Client::new();
+    let body = client
+        .post(format!("http://{listen}/v1/messages"))
+        .header("x-api-key", FAKE_KEY)
+        .header("content-type", "application/json")
+        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("chunk 4"), "{body}");
+    let text = client
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let name = "gen_ai_client_operation_time_per_output_chunk_seconds";
+    let count = samples(&text, &format!("{name}_count"), &[]);
+    assert_eq!(count.len(), 1, "{text}");
+    assert!(count[0].ends_with(" 4"), "{text}");
+    let bucket = |le: &str| samples(&text, &format!("{name}_bucket"), &[&format!("le=\"{le}\"")]);
+    // A sleep never ends early: the 200 ms gap is above 0.16 s, the 20 ms ones below it.
+    assert!(bucket("0.16")[0].ends_with(" 3"), "{text}");
+    proxy.sigterm();
+    proxy.finish(Duration::from_secs(30));
+}

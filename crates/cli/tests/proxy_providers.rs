@@ -204,7 +204,10 @@ async fn a_bedrock_stream_through_the_proxy_has_its_time_to_first_chunk() {
     let seen = proxy.stop().await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].class, Class::Success);
-    let timing = seen[0].stream.expect("a Bedrock stream has stream timings");
+    let timing = seen[0]
+        .stream
+        .clone()
+        .expect("a Bedrock stream has stream timings");
     assert!(timing.output_chunks >= 1, "{timing:?}");
     let first = timing.time_to_first_chunk.expect("a first chunk arrived");
     assert!(

@@ -1,18 +1,25 @@
 //! Cost of recording one finished call, beside what the alternatives cost for the same job.
 //!
-//! - `callwatch`: `Recorder::record` (thread-local series lookup, one atomic HDR increment,
-//!   per-thread counters), 1 thread and 2 threads recording the same series at once, and 1
-//!   thread cycling through 4 series (every call resolved through the hash lookup).
+//! - `callwatch`: `Recorder::record` (the thread's hot series compared with the call, one
+//!   atomic HDR increment, per-thread counters, headroom gauges), 1 thread and 2 threads
+//!   recording the same series at once, and 1 thread cycling through 4 series (every call
+//!   resolved through the thread cache's hash lookup).
 //! - `otel_sdk`: an opentelemetry_sdk histogram `record` with the same 4 attributes, unbound.
 //! - `metrics_rs`: `metrics::histogram!` with 4 static labels into a metrics-util `Registry` of
 //!   `AtomicBucket` histograms (what metrics-exporter-prometheus users get).
 //!
-//! Run: `cargo bench --bench record -- --warm-up-time 1 --measurement-time 3`
+//! Run: `CARGO_PROFILE_BENCH_DEBUG=0 cargo bench -p callwatch-core --bench record --
+//! "record_one_call/callwatch/1_thread$|otel_sdk_histogram/1_thread$" --warm-up-time 1
+//! --measurement-time 4` (all of them: `cargo bench --bench record -- --warm-up-time 1
+//! --measurement-time 3`).
 //!
-//! Measured (2 shared vCPUs, load average 5–8 from other builds, so all figures are inflated;
-//! see BENCHMARKS.md): callwatch 28.4 ns (1 thread) / 30.3 ns (4 series in turn) / 48.8 ns
-//! (2 threads, same series *and* same latency bucket, the worst case for the one shared
-//! atomic); OTel SDK 168.2 / 166.0 / 445.5 ns; metrics-rs 134.4 / — / 344.0 ns.
+//! Measured 2026-11-30 after the hot-path rework (2 shared vCPUs, load average 2.3–5.6 from
+//! other builds, so wall times swing; see BENCHMARKS.md, "The record hot path"): callwatch
+//! 1 thread median 38.3 ns of 6 runs (27.5–64.6 ns; 22.5 ns on a core) against the OTel SDK's
+//! 192–289 ns in the same runs, 5.85× (the build before: 50.0 ns, 4.65×); 278 instructions
+//! per record under callgrind (was 405). Earlier, at load 5–8: 4 series in turn 30.3 ns,
+//! 2 threads 48.8 ns (same series *and* same latency bucket, the worst case for the one shared
+//! atomic); OTel SDK 166.0 / 445.5 ns; metrics-rs 134.4 / 344.0 ns.
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};

@@ -156,6 +156,15 @@ impl Reply {
         self
     }
 
+    /// A streamed success sends `gaps.len() + 1` content deltas, waiting `gaps[i]` before the
+    /// delta after the `i`-th (the gaps between output chunks a client then measures).
+    pub fn chunk_gaps(mut self, gaps: &[Duration]) -> Reply {
+        if let ReplyKind::Success(spec) = &mut self.kind {
+            spec.chunk_gaps = gaps.to_vec();
+        }
+        self
+    }
+
     /// A streamed success that ends cleanly after its content deltas, without `message_delta`
     /// and `message_stop`: a stream cut short.
     pub fn cut_before_message_stop(mut self) -> Reply {

@@ -160,6 +160,7 @@ pub(crate) async fn render(
                     status,
                     shapes::stream_events(spec, model, &message_id, None),
                     spec.first_delta_delay,
+                    &spec.chunk_gaps,
                 )
             } else {
                 (status, Json(shapes::message_body(spec, model, &message_id))).into_response()
@@ -175,6 +176,7 @@ pub(crate) async fn render(
                 status,
                 shapes::stream_events(&spec, model, &message_id, Some(error)),
                 Duration::ZERO,
+                &[],
             )
         }
     };
@@ -191,26 +193,27 @@ pub(crate) async fn render(
 
 /// An event stream delivered event by event, so clients see real chunked streaming. The first
 /// `content_block_delta` (the first output chunk) waits `first_delta_delay`, as a model takes
-/// its time to the first token after the headers and `message_start` went out.
+/// its time to the first token after the headers and `message_start` went out; the `i`-th
+/// delta after it waits `chunk_gaps[i]` (none when the list is shorter).
 pub(crate) fn sse(
     status: StatusCode,
     events: Vec<String>,
     first_delta_delay: Duration,
+    chunk_gaps: &[Duration],
 ) -> Response {
-    let mut delayed = false;
+    let mut deltas = 0usize;
     let paced: Vec<(Duration, String)> = events
         .into_iter()
         .map(|e| {
-            let first_delta = !delayed && e.starts_with("event: content_block_delta");
-            delayed |= first_delta;
-            (
-                if first_delta {
-                    first_delta_delay
-                } else {
-                    Duration::ZERO
-                },
-                e,
-            )
+            if !e.starts_with("event: content_block_delta") {
+                return (Duration::ZERO, e);
+            }
+            deltas += 1;
+            let wait = match deltas {
+                1 => first_delta_delay,
+                n => chunk_gaps.get(n - 2).copied().unwrap_or(Duration::ZERO),
+            };
+            (wait, e)
         })
         .collect();
     let chunks = stream::iter(paced).then(|(delay, e)| async move {

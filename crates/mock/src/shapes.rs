@@ -65,6 +65,9 @@ pub(crate) struct MessageSpec {
     pub first_delta_delay: std::time::Duration,
     /// Streamed: the stream ends after its deltas, before `message_delta` and `message_stop`.
     pub cut_before_stop: bool,
+    /// Streamed: the wait before each `content_block_delta` after the first (one more delta
+    /// than gaps); empty: two deltas, sent back to back.
+    pub chunk_gaps: Vec<std::time::Duration>,
 }
 
 impl Default for MessageSpec {
@@ -79,6 +82,7 @@ impl Default for MessageSpec {
             text: None,
             first_delta_delay: std::time::Duration::ZERO,
             cut_before_stop: false,
+            chunk_gaps: Vec::new(),
         }
     }
 }
@@ -150,8 +154,15 @@ pub(crate) fn stream_events(
         ),
         event("ping", json!({"type": "ping"})),
     ];
-    let (first, rest) = TEXT.split_at(6);
-    for piece in [first, rest] {
+    let pieces: Vec<String> = if spec.chunk_gaps.is_empty() {
+        let (first, rest) = TEXT.split_at(6);
+        vec![first.to_owned(), rest.to_owned()]
+    } else {
+        (0..=spec.chunk_gaps.len())
+            .map(|i| format!("chunk {i} "))
+            .collect()
+    };
+    for piece in &pieces {
         events.push(event(
             "content_block_delta",
             json!({"type": "content_block_delta", "index": 0,

@@ -32,6 +32,7 @@ pub fn record_varied(recorder: &Recorder) {
         time_to_first_chunk: Some(Duration::from_millis(350)),
         time_per_output_chunk: Some(Duration::from_millis(25)),
         output_chunks: 12,
+        ..StreamTiming::default()
     });
     let failures = [
         Outcome::bare(Some(500), Some("api_error"), Class::Server),

@@ -33,7 +33,7 @@ impl CallObserver for Collect {
             error_type: call.outcome.error_type.clone(),
             model: call.model.to_owned(),
             key_id: call.key_id.to_owned(),
-            stream: call.outcome.stream,
+            stream: call.outcome.stream.clone(),
         });
     }
 }

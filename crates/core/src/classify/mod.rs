@@ -5,6 +5,7 @@
 mod bedrock;
 mod body;
 mod body_scan;
+mod chunk_gaps;
 mod class;
 mod eventstream;
 mod headers;
@@ -21,6 +22,7 @@ mod vertex;
 
 pub use body::{bounded as bounded_text, MAX_MESSAGE_CHARS};
 pub use body_scan::{BodyEnd, BodyScan};
+pub use chunk_gaps::ChunkGaps;
 pub use class::{canonical_class, message_says_billing, Class, ClassInput, SPEND_CAP_ERROR_CODE};
 pub use key_id::{key_from_headers, key_id, own_key, SIGV4_ALGORITHM};
 pub use outcome::{Headroom, Outcome, RateLimit, Usage};

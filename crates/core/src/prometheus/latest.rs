@@ -108,6 +108,7 @@ mod tests {
             time_to_first_chunk: Some(Duration::from_millis(300)),
             time_per_output_chunk: Some(Duration::from_millis(20)),
             output_chunks: 10,
+            ..StreamTiming::default()
         });
         let recorder = Recorder::new();
         recorder.record(&Call {

@@ -88,6 +88,12 @@ impl AtomicHdr {
         self.counts[index_of(ms)].fetch_add(1, Relaxed);
     }
 
+    /// Adds `count` values to counter `index` (from [`index_of`]; an index past the end goes
+    /// to the last counter, as a value past [`HIGHEST_MS`] does).
+    pub fn record_index_n(&self, index: usize, count: u64) {
+        self.counts[index.min(LEN - 1)].fetch_add(count, Relaxed);
+    }
+
     /// The counts so far as a real histogram (for percentiles). Concurrent records may or may
     /// not be included; none is half-included.
     pub fn to_histogram(&self) -> Histogram<u64> {

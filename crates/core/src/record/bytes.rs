@@ -20,27 +20,30 @@ fn half(s: &[u8], i: usize) -> u64 {
 pub fn diff_same_len(a: &[u8], b: &[u8]) -> u64 {
     let n = a.len();
     debug_assert_eq!(n, b.len());
-    if n < 4 {
-        if n == 0 {
-            return 0;
+    let b = &b[..n]; // one check here, none per load below
+                     // Longest first: model names and server addresses are 17–32 bytes, key ids 10, so the
+                     // usual labels take two compares here, not four.
+    if n > 16 {
+        if n <= 32 {
+            return (word(a, 0) ^ word(b, 0))
+                | (word(a, 8) ^ word(b, 8))
+                | (word(a, n - 16) ^ word(b, n - 16))
+                | (word(a, n - 8) ^ word(b, n - 8));
         }
-        // 1..=3 bytes: the first, middle and last byte cover them all.
-        let m = n / 2;
-        return u64::from((a[0] ^ b[0]) | (a[m] ^ b[m]) | (a[n - 1] ^ b[n - 1]));
+        return long_diff(a, b);
     }
-    if n < 8 {
-        return (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4));
-    }
-    if n <= 16 {
+    if n >= 8 {
         return (word(a, 0) ^ word(b, 0)) | (word(a, n - 8) ^ word(b, n - 8));
     }
-    if n <= 32 {
-        return (word(a, 0) ^ word(b, 0))
-            | (word(a, 8) ^ word(b, 8))
-            | (word(a, n - 16) ^ word(b, n - 16))
-            | (word(a, n - 8) ^ word(b, n - 8));
+    if n >= 4 {
+        return (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4));
     }
-    long_diff(a, b)
+    if n == 0 {
+        return 0;
+    }
+    // 1..=3 bytes: the first, middle and last byte cover them all.
+    let m = n / 2;
+    u64::from((a[0] ^ b[0]) | (a[m] ^ b[m]) | (a[n - 1] ^ b[n - 1]))
 }
 
 /// Longer than 32 bytes: rare for a label, kept out of line.

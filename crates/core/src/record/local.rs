@@ -1,6 +1,7 @@
 //! The per-thread cache from a call's borrowed labels to its series and this thread's shard.
 //! After a series' first call on a thread, recording finds it here: a hash, a compare, no lock
-//! and no allocation.
+//! and no allocation; while the thread's calls repeat one series, its hot slot ([`HOT`]) finds
+//! it with the compare alone.
 
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Weak};
@@ -10,6 +11,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use super::labels::LabelsRef;
 use super::series::Series;
 use super::shard::SeriesShard;
+use crate::call::Call;
 
 pub struct LocalEntry {
     hash: u64,
@@ -29,37 +31,71 @@ struct LocalCache {
     positions: HashTable<usize>,
     /// Position of the entry the last lookup found.
     last: Cell<usize>,
-    /// Whether the last two lookups found the same entry. Calls of one thread mostly repeat
-    /// the series of the call before (same model, key and outcome): while they do, `last` is
-    /// compared first and a match skips hashing and probing. Threads that interleave series
-    /// keep this off and pay no failed compare.
-    repeating: Cell<bool>,
 }
 
 impl LocalCache {
+    /// Hash and probe; also says whether the entry is the one the last lookup found.
     #[inline]
-    fn find(&self, labels: &LabelsRef<'_>) -> Option<&LocalEntry> {
+    fn probe(&self, labels: &LabelsRef<'_>) -> Option<(&LocalEntry, bool)> {
         let entries = &self.entries;
-        if self.repeating.get() {
-            if let Some(entry) = entries.get(self.last.get()) {
-                if entry.series.labels.as_ref().same_as(labels) {
-                    return Some(entry);
-                }
-            }
-        }
         let hash = labels.hash_with(&self.hasher);
         let position = *self
             .positions
             .find(hash, |&i| entries[i].series.labels.as_ref().same_as(labels))?;
-        self.repeating.set(position == self.last.get());
+        let repeated = position == self.last.get();
         self.last.set(position);
-        Some(&entries[position])
+        Some((&entries[position], repeated))
     }
+}
+
+/// The series a thread's calls have been repeating, for one recorder: calls of one thread
+/// mostly repeat the series of the call before (same model, key and outcome), and while they
+/// do, a call is compared with this series first and a match skips the cache (its borrow,
+/// its recorder search, hashing and probing). Threads that interleave series leave it empty
+/// and pay no failed compare.
+#[derive(Clone, Copy)]
+struct Hot {
+    /// 0 (no recorder has it) when empty.
+    recorder_id: u64,
+    series: *const Series,
+    shard: *const SeriesShard,
+}
+
+impl Hot {
+    const EMPTY: Hot = Hot {
+        recorder_id: 0,
+        series: std::ptr::null(),
+        shard: std::ptr::null(),
+    };
+}
+
+thread_local! {
+    /// Two slots: a recorder's call series and attempt series have consecutive ids, so a
+    /// proxy thread recording an attempt then its call keeps both hot.
+    ///
+    /// Invariant (what makes dereferencing a slot sound): a slot whose `recorder_id` is not 0
+    /// points at a series and shard that an entry of this thread's cache for that recorder
+    /// holds (`Arc`s: the pointees do not move). Entries are never removed from a cache, and
+    /// a cache clears its slot when it is dropped ([`LocalCache`]'s `Drop`), before the
+    /// entries go. Recorder ids are never reused.
+    static HOT: [Cell<Hot>; 2] = const { [Cell::new(Hot::EMPTY), Cell::new(Hot::EMPTY)] };
+}
+
+#[inline(always)]
+fn hot_slot(recorder_id: u64) -> usize {
+    (recorder_id & 1) as usize
 }
 
 impl Drop for LocalCache {
     /// The thread is exiting (or the recorder is gone): hand this thread's counts to the series.
     fn drop(&mut self) {
+        // `HOT` needs no destructor, so it is still there while `CACHES` is torn down.
+        let _ = HOT.try_with(|hot| {
+            let slot = &hot[hot_slot(self.recorder_id)];
+            if slot.get().recorder_id == self.recorder_id {
+                slot.set(Hot::EMPTY);
+            }
+        });
         for entry in &self.entries {
             entry.series.retire(&entry.shard);
         }
@@ -80,12 +116,33 @@ pub enum Lookup<R> {
     Unavailable,
 }
 
-/// Runs `hit` on the cached entry for `labels`, if any.
+/// Runs `hit` on the cached series and shard for `call`'s labels, if any.
 #[inline]
 pub fn with_entry<R>(
     recorder_id: u64,
-    labels: &LabelsRef<'_>,
-    hit: impl FnOnce(&LocalEntry) -> R,
+    call: &Call<'_>,
+    hit: impl FnOnce(&Series, &SeriesShard) -> R,
+) -> Lookup<R> {
+    let slot = HOT.with(|hot| hot[hot_slot(recorder_id)].get());
+    if slot.recorder_id == recorder_id {
+        // SAFETY: a slot with this recorder's id points into this thread's live cache for
+        // it (the invariant at `HOT`); this thread is the one reading it.
+        let (series, shard) = unsafe { (&*slot.series, &*slot.shard) };
+        // Compared straight from the call: building its labels first kept a dozen values
+        // alive across the lookup (spilled to the stack on every call).
+        if series.labels.matches(call) {
+            return Lookup::Hit(hit(series, shard));
+        }
+    }
+    with_cache(recorder_id, call, hit)
+}
+
+/// The series changed since the last call (or none is hot yet): the cache.
+#[inline(never)]
+fn with_cache<R>(
+    recorder_id: u64,
+    call: &Call<'_>,
+    hit: impl FnOnce(&Series, &SeriesShard) -> R,
 ) -> Lookup<R> {
     CACHES
         .try_with(|caches| {
@@ -93,10 +150,25 @@ pub fn with_entry<R>(
             let Some(cache) = caches.iter().find(|c| c.recorder_id == recorder_id) else {
                 return Lookup::Miss;
             };
-            match cache.find(labels) {
-                Some(entry) => Lookup::Hit(hit(entry)),
-                None => Lookup::Miss,
-            }
+            let Some((entry, repeated)) = cache.probe(&LabelsRef::of(call)) else {
+                return Lookup::Miss;
+            };
+            let hot = if repeated {
+                Hot {
+                    recorder_id,
+                    series: Arc::as_ptr(&entry.series),
+                    shard: Arc::as_ptr(&entry.shard),
+                }
+            } else {
+                Hot::EMPTY
+            };
+            HOT.with(|slots| {
+                let slot = &slots[hot_slot(recorder_id)];
+                if repeated || slot.get().recorder_id == recorder_id {
+                    slot.set(hot);
+                }
+            });
+            Lookup::Hit(hit(&entry.series, &entry.shard))
         })
         .unwrap_or(Lookup::Unavailable)
 }
@@ -124,7 +196,6 @@ pub fn insert(
                         entries: Vec::new(),
                         positions: HashTable::new(),
                         last: Cell::new(0),
-                        repeating: Cell::new(false),
                     });
                     caches.len() - 1
                 }
@@ -143,7 +214,6 @@ pub fn insert(
                 .positions
                 .insert_unique(hash, position, |&i| entries[i].hash);
             cache.last.set(position);
-            cache.repeating.set(false);
             shard
         })
         .ok()

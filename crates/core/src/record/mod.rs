@@ -2,7 +2,9 @@
 //!
 //! Recording is the application's hot path, so it takes no lock shared between threads and
 //! allocates nothing after a series' first call on a thread:
-//! - a thread-local cache maps the call's borrowed labels to its series (hash + compare);
+//! - a thread-local cache maps the call's borrowed labels to its series (hash + compare); while
+//!   a thread's calls repeat one series, a hot slot finds it with one compare of the call's
+//!   labels against it (`local.rs`);
 //! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`;
 //! - every other counter lives in a per-thread shard that only its thread writes (relaxed load
 //!   + store), summed by [`Recorder::snapshot`] and folded into a retired total at thread exit.
@@ -155,10 +157,14 @@ impl RecorderBuilder {
     }
 }
 
-/// Latency in whole milliseconds, rounded to nearest (the histogram's unit).
+/// Latency in whole milliseconds, rounded to nearest from whole microseconds (the histogram's
+/// unit). Ten minutes and more all land in the histogram's top bucket, so the seconds are
+/// capped there first: no overflow check on the hot path.
 #[inline]
-fn millis(latency: Duration) -> u64 {
-    shard::micros(latency).saturating_add(500) / 1000
+pub(crate) fn millis(latency: Duration) -> u64 {
+    const CAP_SECS: u64 = atomic_hdr::HIGHEST_MS / 1000;
+    let sub_micros = u64::from(latency.subsec_micros());
+    latency.as_secs().min(CAP_SECS) * 1000 + (sub_micros + 500) / 1000
 }
 
 #[inline]
@@ -171,14 +177,19 @@ fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     }
 }
 
-/// Only streamed calls get here: their time to first chunk and time per output chunk.
+/// Only streamed calls get here: their time to first chunk and every gap between output
+/// chunks (the mean, once, for a timing that carries no gaps).
 #[cold]
 fn record_stream(series: &Series, stream: &crate::classify::StreamTiming) {
     let hdrs = series.stream();
     if let Some(ttfc) = stream.time_to_first_chunk {
         hdrs.time_to_first_chunk.record(millis(ttfc));
     }
-    if let Some(per_chunk) = stream.time_per_output_chunk {
+    if !stream.chunk_gaps.is_empty() {
+        for (index, count) in stream.chunk_gaps.buckets() {
+            hdrs.time_per_output_chunk.record_index_n(index, count);
+        }
+    } else if let Some(per_chunk) = stream.time_per_output_chunk {
         hdrs.time_per_output_chunk.record(millis(per_chunk));
     }
 }
@@ -220,11 +231,9 @@ impl Recorder {
 
     #[inline]
     fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
-        let labels = LabelsRef::of(call);
-        let lookup = local::with_entry(id, &labels, |entry| {
-            record_into(&entry.series, &entry.shard, call)
-        });
+        let lookup = local::with_entry(id, call, |series, shard| record_into(series, shard, call));
         if !matches!(lookup, Lookup::Hit(())) {
+            let labels = LabelsRef::of(call);
             self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
         }
     }

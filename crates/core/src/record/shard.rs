@@ -89,22 +89,27 @@ fn add(counter: &AtomicU64, n: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
 }
 
-/// Whole microseconds, saturating (without `as_micros`' u128 arithmetic).
-#[inline]
-pub fn micros(d: Duration) -> u64 {
-    d.as_secs()
-        .saturating_mul(1_000_000)
-        .saturating_add(u64::from(d.subsec_micros()))
-}
-
 /// The `TOKEN_BOUNDARIES` bucket of `tokens` (boundaries are 4^k, buckets are (prev, bound]).
 #[inline]
 pub fn token_slot(tokens: u64) -> usize {
-    if tokens <= 1 {
-        return 0;
-    }
-    let bits = 64 - (tokens - 1).leading_zeros() as usize; // ceil(log2(tokens))
+    // ceil(log2(tokens)), 0 for 0 and 1 alike (no branch).
+    let bits = 64 - tokens.saturating_sub(1).leading_zeros() as usize;
     bits.div_ceil(2).min(TOKEN_SLOTS - 1)
+}
+
+/// Whole microseconds for a sum: wrapping, like the sums themselves (a single duration only
+/// wraps past 584,000 years), so the hot path carries no overflow check.
+#[inline(always)]
+fn micros_for_sum(d: Duration) -> u64 {
+    d.as_secs()
+        .wrapping_mul(1_000_000)
+        .wrapping_add(u64::from(d.subsec_micros()))
+}
+
+/// Whether `d` is zero, in one branch (`Duration::is_zero` compares its two fields apart).
+#[inline(always)]
+fn is_zero(d: Duration) -> bool {
+    (d.as_secs() | u64::from(d.subsec_nanos())) == 0
 }
 
 impl SeriesShard {
@@ -112,12 +117,12 @@ impl SeriesShard {
     #[inline]
     pub fn record(&self, call: &Call<'_>) {
         add(&self.calls, 1);
-        add(&self.latency_sum_us, micros(call.latency));
+        add(&self.latency_sum_us, micros_for_sum(call.latency));
         let attempts = call.attempts as usize;
         add(&self.attempts[attempts.min(ATTEMPT_SLOTS - 1)], 1);
         add(&self.attempts_sum, u64::from(call.attempts));
-        if !call.retry_wait.is_zero() {
-            add(&self.retry_wait_us, micros(call.retry_wait));
+        if !is_zero(call.retry_wait) {
+            add(&self.retry_wait_us, micros_for_sum(call.retry_wait));
         }
         if call.futile_retries > 0 {
             add(&self.futile_retries, u64::from(call.futile_retries));

@@ -284,3 +284,121 @@ fn attempts_are_series_of_their_own_and_keep_the_429_a_retry_absorbed() {
     assert_eq!(snapshot.attempts.len(), 2);
     assert_eq!(snapshot.total_calls(), 1, "attempts are not calls");
 }
+
+/// The capped millisecond conversion lands every latency in the histogram bucket the plain
+/// one (microseconds rounded to the nearest millisecond, saturating) did.
+#[test]
+fn capped_millis_land_in_the_same_bucket() {
+    let plain = |d: Duration| {
+        let micros = d.as_secs().saturating_mul(1_000_000);
+        micros
+            .saturating_add(u64::from(d.subsec_micros()))
+            .saturating_add(500)
+            / 1000
+    };
+    let mut durations = vec![
+        Duration::ZERO,
+        Duration::MAX,
+        Duration::new(u64::MAX / 1000, 0),
+    ];
+    for secs in [0u64, 1, 59, 599, 600, 601, 3_600, 1 << 40] {
+        for nanos in [0u32, 499_999, 500_000, 999_499, 999_500, 999_999_999] {
+            durations.push(Duration::new(secs, nanos));
+        }
+    }
+    for d in durations {
+        assert_eq!(
+            atomic_hdr::index_of(millis(d)),
+            atomic_hdr::index_of(plain(d)),
+            "{d:?}"
+        );
+        if plain(d) < atomic_hdr::HIGHEST_MS {
+            assert_eq!(millis(d), plain(d), "{d:?}");
+        }
+    }
+}
+
+/// The repeat check read straight from the call agrees with the labels' own compare.
+#[test]
+fn matches_agrees_with_same_as() {
+    let ok = success();
+    let limited = Outcome::bare(Some(429), Some("rate_limit_error"), Class::RateLimit);
+    let overloaded = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
+    let other_kind = Outcome::bare(Some(429), Some("rate_limit_errox"), Class::RateLimit);
+    let calls = [
+        call("claude-sonnet-4-6", &ok, 1),
+        call("claude-sonnet-4-7", &ok, 1),
+        call("claude-haiku-4-5", &ok, 1),
+        call("claude-sonnet-4-6", &limited, 1),
+        call("claude-sonnet-4-6", &other_kind, 1),
+        call("claude-sonnet-4-6", &overloaded, 1),
+        Call {
+            key_id: "k-0000abce",
+            ..call("claude-sonnet-4-6", &ok, 1)
+        },
+        Call {
+            server_port: 8443,
+            ..call("claude-sonnet-4-6", &ok, 1)
+        },
+        Call {
+            operation: "chaT",
+            ..call("claude-sonnet-4-6", &ok, 1)
+        },
+        Call {
+            server_address: "api.anthropic.con",
+            ..call("claude-sonnet-4-6", &ok, 1)
+        },
+    ];
+    for a in &calls {
+        let series = LabelsRef::of(a).to_owned();
+        for b in &calls {
+            let expected = LabelsRef::of(a).same_as(&LabelsRef::of(b));
+            assert_eq!(series.matches(b), expected, "{a:?} vs {b:?}");
+        }
+    }
+}
+
+/// A thread's hot series belongs to one recorder: recorders made and dropped on one thread
+/// (their thread caches dropped with them) each count only their own calls, and a label
+/// buffer rewritten in place between calls (same address, new bytes) finds its new series.
+#[test]
+fn hot_series_follow_their_recorder_and_the_label_bytes() {
+    let ok = success();
+    for round in 1..=4u64 {
+        let recorder = Recorder::new();
+        let mut model = String::from("claude-model-a");
+        for _ in 0..round * 10 {
+            recorder.record(&call(&model, &ok, 100));
+        }
+        // Same length, same buffer, one byte changed: a new series, not the hot one.
+        model.replace_range(13.., "b");
+        for _ in 0..round {
+            recorder.record(&call(&model, &ok, 100));
+        }
+        // Calls and attempts of one recorder alternate (as in the proxy).
+        let attempt = crate::call::Attempt {
+            operation: "chat",
+            model: &model,
+            key_id: "k-0000abcd",
+            outcome: &ok,
+            number: 1,
+            latency: Duration::from_millis(100),
+            server_address: "api.anthropic.com",
+            server_port: 443,
+        };
+        for _ in 0..3 {
+            recorder.record_attempt(&attempt);
+            recorder.record(&call(&model, &ok, 100));
+        }
+        let snapshot = recorder.snapshot();
+        let calls_of = |m: &str| {
+            let series = snapshot.series.iter().find(|s| s.labels.model == m);
+            series.map_or(0, |s| s.calls())
+        };
+        assert_eq!(calls_of("claude-model-a"), round * 10);
+        assert_eq!(calls_of("claude-model-b"), round + 3);
+        assert_eq!(snapshot.attempts.len(), 1);
+        assert_eq!(snapshot.attempts[0].calls(), 3);
+        drop(recorder);
+    }
+}
