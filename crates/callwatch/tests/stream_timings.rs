@@ -84,7 +84,7 @@ async fn a_first_chunk_held_back_300_ms_is_the_time_to_first_chunk() {
     );
 }
 
-/// The mock waits 20, 20, 20 and 200 ms before the deltas after the first: the recorder's
+/// The mock waits 20, 20, 20 and 400 ms before the deltas after the first: the recorder's
 /// time per output chunk holds those four gaps per stream (the convention's one value per chunk
 /// after the first), not one mean per stream.
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn every_gap_between_output_chunks_is_in_the_histogram() {
     let ms = Duration::from_millis;
     const STREAMS: u64 = 3;
     for _ in 0..STREAMS {
-        mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(200)]));
+        mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(400)]));
     }
     callwatch::with_observer(Arc::new(recorder.clone()), async {
         for _ in 0..STREAMS {
@@ -119,14 +119,15 @@ async fn every_gap_between_output_chunks_is_in_the_histogram() {
         4 * STREAMS,
         "one value per chunk after the first"
     );
-    // A sleep never ends early: the 200 ms gaps are at 200 ms or more, the 20 ms ones well
-    // below (the slack allows for a loaded machine's late wake-ups).
+    // A gap is measured between two reads of the client, and either read can wake late on a
+    // loaded machine (two chunks read at once are 0 ms apart): the 400 ms gaps are split from
+    // the 20 ms ones at 200 ms, half-way, not at their own values.
     let long = gaps
         .iter_recorded()
         .filter(|v| v.value_iterated_to() >= 200);
     assert_eq!(long.map(|v| v.count_at_value()).sum::<u64>(), STREAMS);
     let p50 = gaps.value_at_quantile(0.5);
-    assert!((20..=60).contains(&p50), "p50 gap {p50} ms");
+    assert!(p50 < 200, "p50 gap {p50} ms");
     let text = callwatch_core::prometheus::render(&snapshot);
     let count = text
         .lines()

@@ -82,14 +82,14 @@ async fn ask_streaming(
 }
 
 /// A stream read inside a watched fn: the call the macro reports carries every gap between
-/// output chunks (the mock waits 20, 20, 20 and 200 ms before the deltas after the first), and
+/// output chunks (the mock waits 20, 20, 20 and 400 ms before the deltas after the first), and
 /// a recorder fed that call holds the four of them.
 #[tokio::test]
 async fn a_watched_stream_reports_every_chunk_gap() {
     collector();
     let mock = MockClaude::start().await.unwrap();
     let ms = Duration::from_millis;
-    mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(200)]));
+    mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(400)]));
     let url = format!("{}/v1/messages", mock.base_url());
     let text = ask_streaming(&client(), &url).await.unwrap();
     assert!(text.contains("chunk 4"), "{text}");
@@ -98,7 +98,7 @@ async fn a_watched_stream_reports_every_chunk_gap() {
     let stream = seen[0].outcome.stream.clone().expect("the call streamed");
     let gaps: Vec<u64> = stream.chunk_gaps.values_ms().collect();
     assert_eq!(gaps.len(), 4, "{gaps:?}");
-    // A sleep never ends early: the last gap is at 200 ms or more, the others below it.
+    // Split half-way (200 ms): either read around a gap can wake late on a loaded machine.
     assert!(gaps[3] >= 200 && gaps[2] < 200, "{gaps:?}");
 
     let recorder = callwatch::Recorder::new();
