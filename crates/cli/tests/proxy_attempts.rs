@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use callwatch_mock::{MockClaude, Reply};
@@ -35,11 +36,8 @@ fn samples<'a>(text: &'a str, name: &str, needles: &[&str]) -> Vec<&'a str> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
-    let mock = MockClaude::start().await.unwrap();
-    mock.push(Reply::status(429).retry_after_ms(10));
-    mock.push(Reply::success());
+/// The real proxy in front of `mock`: the process, its listen address and its admin address.
+fn start_proxy(mock: &MockClaude) -> (Running, SocketAddr, SocketAddr) {
     let (listen, admin) = (free_addr(), free_addr());
     let mut cmd = command();
     cmd.args(["proxy", "--upstream", &mock.base_url()])
@@ -51,23 +49,47 @@ async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
         "proxy did not start: {}",
         proxy.stderr_so_far()
     );
+    (proxy, listen, admin)
+}
+
+/// One streamed Messages call through the proxy at `listen`: the body as the client read it.
+async fn stream_through(listen: SocketAddr) -> String {
+    reqwest::Client::new()
+        .post(format!("http://{listen}/v1/messages"))
+        .header("x-api-key", FAKE_KEY)
+        .header("content-type", "application/json")
+        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The proxy's `/metrics` text.
+async fn metrics_text(admin: SocketAddr) -> String {
+    reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
+    let mock = MockClaude::start().await.unwrap();
+    mock.push(Reply::status(429).retry_after_ms(10));
+    mock.push(Reply::success());
+    let (proxy, listen, admin) = start_proxy(&mock);
     let client = reqwest::Client::new();
     let base = format!("http://{listen}");
-    let metrics = |client: reqwest::Client| async move {
-        client
-            .get(format!("http://{admin}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
 
     assert_eq!(post(&client, &base, 0).await, 429);
     // Before any retry and long before the retry grace (10 s) ends the call: the attempt is
     // already counted, the call not yet.
-    let text = metrics(client.clone()).await;
+    let text = metrics_text(admin).await;
     let limited = samples(
         &text,
         "http_client_request_duration_seconds_count",
@@ -84,7 +106,7 @@ async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
     );
 
     assert_eq!(post(&client, &base, 1).await, 200);
-    let text = metrics(client.clone()).await;
+    let text = metrics_text(admin).await;
     let calls = samples(&text, "callwatch_calls_total", &[]);
     assert_eq!(calls.len(), 1, "{text}");
     assert!(
@@ -109,38 +131,10 @@ async fn a_429_absorbed_by_a_retry_shows_in_metrics_at_once() {
 async fn a_streamed_call_through_the_proxy_reports_time_to_first_chunk() {
     let mock = MockClaude::start().await.unwrap();
     mock.push(Reply::success().first_chunk_delay(Duration::from_millis(300)));
-    let (listen, admin) = (free_addr(), free_addr());
-    let mut cmd = command();
-    cmd.args(["proxy", "--upstream", &mock.base_url()])
-        .args(["--listen", &listen.to_string()])
-        .args(["--admin-listen", &admin.to_string()]);
-    let mut proxy = Running::spawn(cmd);
-    assert!(
-        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
-        "proxy did not start: {}",
-        proxy.stderr_so_far()
-    );
-    let client = reqwest::Client::new();
-    let body = client
-        .post(format!("http://{listen}/v1/messages"))
-        .header("x-api-key", FAKE_KEY)
-        .header("content-type", "application/json")
-        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (proxy, listen, admin) = start_proxy(&mock);
+    let body = stream_through(listen).await;
     assert!(body.contains("message_stop"));
-    let text = client
-        .get(format!("http://{admin}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(admin).await;
     let bucket = |le: &str| {
         samples(
             &text,
@@ -162,38 +156,10 @@ async fn a_streamed_call_through_the_proxy_reports_every_chunk_gap() {
     let mock = MockClaude::start().await.unwrap();
     let ms = Duration::from_millis;
     mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(400)]));
-    let (listen, admin) = (free_addr(), free_addr());
-    let mut cmd = command();
-    cmd.args(["proxy", "--upstream", &mock.base_url()])
-        .args(["--listen", &listen.to_string()])
-        .args(["--admin-listen", &admin.to_string()]);
-    let mut proxy = Running::spawn(cmd);
-    assert!(
-        proxy.wait_for_stderr("listening on", Duration::from_secs(30)),
-        "proxy did not start: {}",
-        proxy.stderr_so_far()
-    );
-    let client = reqwest::Client::new();
-    let body = client
-        .post(format!("http://{listen}/v1/messages"))
-        .header("x-api-key", FAKE_KEY)
-        .header("content-type", "application/json")
-        .body(r#"{"model":"claude-sonnet-4-6","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (proxy, listen, admin) = start_proxy(&mock);
+    let body = stream_through(listen).await;
     assert!(body.contains("chunk 4"), "{body}");
-    let text = client
-        .get(format!("http://{admin}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(admin).await;
     let name = "gen_ai_client_operation_time_per_output_chunk_seconds";
     let count = samples(&text, &format!("{name}_count"), &[]);
     assert_eq!(count.len(), 1, "{text}");
