@@ -330,38 +330,34 @@ impl Runway {
     /// (Pearson's `Σ (b − m)² / m / (n − 1)`: sessions cluster calls). `None` without spend.
     fn dispersion(&self, end: i64, first: i64) -> Option<f64> {
         let from = (end - self.long.window_s()).max(first);
+        // The whole blocks in [from, end); those without calls are zeros.
+        let whole_from = from.div_euclid(BLOCK_S) + i64::from(from.rem_euclid(BLOCK_S) != 0);
+        let whole_to = end.div_euclid(BLOCK_S);
         let (mut sum, mut sq) = (0.0, 0.0);
-        let mut whole = Vec::new();
+        let (mut whole_sum, mut whole_sq) = (0.0, 0.0);
         for &(i, usd, usd_sq) in &self.blocks {
             if (i + 1) * BLOCK_S <= from || i * BLOCK_S >= end {
                 continue;
             }
             sum += usd;
             sq += usd_sq;
-            if i * BLOCK_S >= from && (i + 1) * BLOCK_S <= end {
-                whole.push(usd);
+            if (whole_from..whole_to).contains(&i) {
+                whole_sum += usd;
+                whole_sq += usd * usd;
             }
         }
         if sum <= 0.0 {
             return None;
         }
         let calls = sq / sum;
-        // The whole blocks in [from, end); those without calls are zeros.
-        let whole_from = from.div_euclid(BLOCK_S) + i64::from(from.rem_euclid(BLOCK_S) != 0);
-        let n = (end.div_euclid(BLOCK_S) - whole_from).max(0) as usize;
-        let n = n.max(whole.len());
+        let n = (whole_to - whole_from).max(0) as f64;
         // At its upper 95 % confidence bound (a variance from `n − 1` degrees of freedom:
         // × (1 + 1.645 √(2/(n − 1))), as the spike rule takes its own): the spread of a few
         // blocks is not trusted to be small.
-        let blocks = if n >= 2 {
-            let mean = whole.iter().sum::<f64>() / n as f64;
-            let ss: f64 = whole.iter().map(|b| (b - mean) * (b - mean)).sum::<f64>()
-                + (n - whole.len()) as f64 * mean * mean;
-            if mean > 0.0 {
-                ss / (n - 1) as f64 / mean * (1.0 + 1.645 * (2.0 / (n - 1) as f64).sqrt())
-            } else {
-                0.0
-            }
+        let blocks = if n >= 2.0 && whole_sum > 0.0 {
+            let mean = whole_sum / n;
+            let ss = (whole_sq - n * mean * mean).max(0.0);
+            ss / (n - 1.0) / mean * (1.0 + 1.645 * (2.0 / (n - 1.0)).sqrt())
         } else {
             0.0
         };
