@@ -259,6 +259,29 @@ const SHORT_EVIDENCE_SD: f64 = 2.0;
 /// minutes of a heavy-tailed history is not trusted to be as high as it looks.
 const LONG_EVIDENCE_SD: f64 = 1.645;
 
+/// Block sums in order: their total and the sum of squared successive differences.
+#[derive(Default)]
+struct Successive {
+    prev: Option<(i64, f64)>,
+    sum: f64,
+    squares: f64,
+}
+
+impl Successive {
+    fn step(&mut self, i: i64, usd: f64) {
+        if let Some((p, b)) = self.prev {
+            self.squares += if i == p + 1 {
+                (usd - b) * (usd - b)
+            } else {
+                // A gap of empty blocks: down to zero, then up from it.
+                b * b + usd * usd
+            };
+        }
+        self.sum += usd;
+        self.prev = Some((i, usd));
+    }
+}
+
 /// A burn rate and how sure of it the rule is.
 struct Burn {
     /// The rate the runway is said at (USD per second).
@@ -325,16 +348,17 @@ impl Runway {
     }
 
     /// The dispersion `D` (USD) of the spend over the long window, so that the spend `S` over
-    /// a span varies by `√(D · S)`: the larger of the calls' own (`Σ cost² / Σ cost`, what
-    /// calls arriving independently give) and the spread the whole blocks since `first` show
-    /// (Pearson's `Σ (b − m)² / m / (n − 1)`: sessions cluster calls). `None` without spend.
-    fn dispersion(&self, end: i64, first: i64) -> Option<f64> {
+    /// a span varies by `√(D · S)`: the calls' own (`Σ cost² / Σ cost`, what calls arriving
+    /// independently give), and the larger of that and the spread the whole blocks since
+    /// `first` show (sessions cluster calls). `None` without spend.
+    fn dispersion(&self, end: i64, first: i64) -> Option<(f64, f64)> {
         let from = (end - self.long.window_s()).max(first);
         // The whole blocks in [from, end); those without calls are zeros.
         let whole_from = from.div_euclid(BLOCK_S) + i64::from(from.rem_euclid(BLOCK_S) != 0);
         let whole_to = end.div_euclid(BLOCK_S);
         let (mut sum, mut sq) = (0.0, 0.0);
-        let (mut whole_sum, mut whole_sq) = (0.0, 0.0);
+        // The whole blocks in order, those without calls as zeros.
+        let mut whole = Successive::default();
         for &(i, usd, usd_sq) in &self.blocks {
             if (i + 1) * BLOCK_S <= from || i * BLOCK_S >= end {
                 continue;
@@ -342,26 +366,34 @@ impl Runway {
             sum += usd;
             sq += usd_sq;
             if (whole_from..whole_to).contains(&i) {
-                whole_sum += usd;
-                whole_sq += usd * usd;
+                if whole.prev.is_none() && i > whole_from {
+                    whole.step(whole_from, 0.0);
+                }
+                whole.step(i, usd);
             }
         }
+        if whole.prev.is_some_and(|(p, _)| p < whole_to - 1) {
+            whole.step(whole_to - 1, 0.0);
+        }
+        let (whole_sum, successive) = (whole.sum, whole.squares);
         if sum <= 0.0 {
             return None;
         }
         let calls = sq / sum;
         let n = (whole_to - whole_from).max(0) as f64;
-        // At its upper 95 % confidence bound (a variance from `n − 1` degrees of freedom:
-        // × (1 + 1.645 √(2/(n − 1))), as the spike rule takes its own): the spread of a few
-        // blocks is not trusted to be small.
+        // The blocks' variance by successive differences (von Neumann's mean square
+        // successive difference, `Σ (b_{i+1} − b_i)² / 2(n − 1)`): a level that moves (a
+        // loop starting, a daily swell) is not spread, as it is in the plain sample variance
+        // (which made a demo's runaway loop look so noisy its runway was decided on late). At
+        // its upper 95 % confidence bound (× (1 + 1.645 √(2/(n − 1))), as the spike rule
+        // takes its own): the spread of a few blocks is not trusted to be small.
         let blocks = if n >= 2.0 && whole_sum > 0.0 {
             let mean = whole_sum / n;
-            let ss = (whole_sq - n * mean * mean).max(0.0);
-            ss / (n - 1.0) / mean * (1.0 + 1.645 * (2.0 / (n - 1.0)).sqrt())
+            successive / (2.0 * (n - 1.0)) / mean * (1.0 + 1.645 * (2.0 / (n - 1.0)).sqrt())
         } else {
             0.0
         };
-        Some(calls.max(blocks))
+        Some((calls, calls.max(blocks)))
     }
 
     /// The burn rate: the long window's, lowered to the short window's only when the short
@@ -371,7 +403,7 @@ impl Runway {
     fn burn(&self, end: i64, first: i64) -> Burn {
         let short = Self::rate(&self.short, end, first);
         let long = Self::rate(&self.long, end, first);
-        let Some(d) = self.dispersion(end, first) else {
+        let Some((calls_d, d)) = self.dispersion(end, first) else {
             return Burn {
                 rate: short.min(long),
                 decide: short.min(long),
@@ -391,9 +423,11 @@ impl Runway {
         // the same rate would have: a young history (minutes or hours of spend) is discounted,
         // a whole window is decided on at face value (its error is the one every runway
         // carries, and discounting it would make every warning late).
+        // From the calls' own dispersion only: the blocks' counts a level that moved within a
+        // short history (a loop that started) as spread, and would hold a loop's page back.
         let rse = |spend: f64| {
             if spend > 0.0 {
-                (d / spend).sqrt()
+                (calls_d / spend).sqrt()
             } else {
                 0.0
             }
@@ -851,6 +885,33 @@ mod runway_tests {
         }
         r.advance(end);
         assert!(r.verdict(&k, end, &spend(220.0)).0);
+    }
+
+    #[test]
+    fn a_loop_starting_in_a_young_history_is_not_read_as_spread() {
+        // The demo's story: 44 minutes of 4 calls a minute at $0.0375, then a loop of 60
+        // calls a minute at $0.40 for 10 minutes: $247 in 54 minutes, $274/h. With $300 left
+        // the runway is 1.1 h at that rate: under 2 h, so the page must not wait (a discount
+        // from the blocks' spread, which the loop's start inflates, held it back minutes).
+        let k = RuleKind::CreditRunway {
+            short_window: Duration::from_secs(1800),
+            long_window: Duration::from_secs(6 * 3600),
+            below: Duration::from_secs(2 * 3600),
+            min_history: Duration::from_secs(1800),
+        };
+        let mut r = Runway::new(&k, 0);
+        for (from, to, per_min, usd) in [(0, 44, 4, 0.0375), (44, 54, 60, 0.40)] {
+            for m in from..to {
+                for c in 0..per_min {
+                    let t = m * 60 + c * 60 / per_min;
+                    r.advance(t);
+                    r.add(t, usd);
+                }
+            }
+        }
+        r.advance(54 * 60);
+        let (holds, v) = r.verdict(&k, 54 * 60, &spend(300.0));
+        assert!(holds, "{v:?}");
     }
 }
 
