@@ -324,7 +324,12 @@ fn cost(c: &Call) -> f64 {
 /// Replays `calls` as event lines; the alerts, in order.
 fn replay(calls: &mut [Call], budget: Budget) -> Vec<Alert> {
     calls.sort_by(|a, b| a.t.total_cmp(&b.t));
-    let engine = Engine::new(default_rules()).with_spend(SpendConfig {
+    // `SPEND_RULES`: another rule file (an experiment on a rule's parameters), else the default.
+    let rules = std::env::var_os("SPEND_RULES").map_or_else(default_rules, |path| {
+        callwatch_rules::load_rules_file(std::path::Path::new(&path))
+            .unwrap_or_else(|e| panic!("SPEND_RULES: {e}"))
+    });
+    let engine = Engine::new(rules).with_spend(SpendConfig {
         budget,
         ..SpendConfig::default()
     });
