@@ -133,8 +133,9 @@ pub enum RuleKind {
         measure: Measure,
     },
     /// Remaining credit (or monthly spend limit) ÷ burn rate is below `below`. The burn rate is
-    /// the lower of a short and a long trailing rate (docs/rules.md: a one-off batch raises
-    /// only the short one; a stop in spending lowers the short one at once).
+    /// the long trailing rate, lowered to the short one's only when the short window is evidence
+    /// the burn fell (docs/rules.md: a one-off batch raises only the short one; a stop in
+    /// spending soon lowers it).
     CreditRunway {
         short_window: Duration,
         long_window: Duration,

@@ -9,7 +9,7 @@ pub const PLACEHOLDERS: [&str; 33] = [
     "exhausted_at",
     "burn_rate",
     // The same at the short window's rate alone: a runaway loop's real deadline, which the
-    // rule's decision (the lower of two rates) deliberately lags.
+    // rule's decision (the long rate, lowered only on evidence) deliberately lags.
     "recent_runway",
     "recent_burn_rate",
     "remaining",

@@ -17,6 +17,8 @@
 //!   Gamma-mixed rate (overdispersed), tokens lognormal with a wide spread. Session 21 read its
 //!   run of the new spike statistic before two changes to it, so it is "seen" now too; the
 //!   next change to SpendRateSpike needs a generator written after it.
+//! * `Diurnal` — written in session 21 after both rules were final and run once: a day-shaped
+//!   rate, heavy tenants switching on and off, a work mix that shifts over the day.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
@@ -54,6 +56,7 @@ enum Generator {
     Sessions,
     Tenants,
     Cascades,
+    Diurnal,
 }
 
 /// Standard normal draw (Box–Muller).
@@ -202,6 +205,68 @@ fn stream(
                 s += exp(rng, mean_gap);
             }
         }
+        Generator::Diurnal => {
+            // A day-shaped rate (×0.5 at night to ×1.5 in the afternoon, on top of the
+            // scenario's own scale), two heavy tenants that switch on for ~40 minutes every
+            // ~3 hours and double the stream's rate while on (an on/off Markov-modulated
+            // Poisson process), and a work mix that shifts over the day: mornings long-context
+            // work (8k–40k tokens in, a third of it cache-read, long answers), evenings short
+            // chat turns. Each call's kind is drawn at its time of day.
+            let day = 86_400.0;
+            let diurnal =
+                |t: f64| 1.0 + 0.5 * (2.0 * std::f64::consts::PI * (t / day - 0.375)).sin();
+            let morning = |t: f64| {
+                let h = (t / 3600.0).rem_euclid(24.0);
+                if (6.0..12.0).contains(&h) {
+                    0.7
+                } else if (12.0..18.0).contains(&h) {
+                    0.35
+                } else {
+                    0.1
+                }
+            };
+            // Each heavy tenant's on-periods over [start, end).
+            let mut on: Vec<(f64, f64)> = Vec::new();
+            for _ in 0..2 {
+                let mut t = start + exp(rng, 3.0 * 3600.0);
+                while t < end {
+                    let len = exp(rng, 40.0 * 60.0);
+                    on.push((t, t + len));
+                    t += len + exp(rng, 3.0 * 3600.0);
+                }
+            }
+            let tenants_on = |t: f64| on.iter().filter(|(a, b)| (*a..*b).contains(&t)).count();
+            let top = peak * 1.5 * 3.0;
+            let mean_gap = 60.0 / (base_per_min * top);
+            let mut t = start + exp(rng, mean_gap);
+            while t < end {
+                let intensity = scale(t) * diurnal(t) * (1.0 + tenants_on(t) as f64);
+                if rng.random::<f64>() < intensity / top {
+                    let usage = if rng.random::<f64>() < morning(t) {
+                        let input: u64 = rng.random_range(8_000..40_000);
+                        Usage {
+                            input_tokens: input * 2 / 3,
+                            output_tokens: rng.random_range(800..3000),
+                            cache_read_input_tokens: input / 3,
+                            ..Usage::default()
+                        }
+                    } else {
+                        Usage {
+                            input_tokens: rng.random_range(300..1500),
+                            output_tokens: rng.random_range(50..400),
+                            ..Usage::default()
+                        }
+                    };
+                    out.push(Call {
+                        t,
+                        model,
+                        key,
+                        usage,
+                    });
+                }
+                t += exp(rng, mean_gap);
+            }
+        }
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -259,7 +324,12 @@ fn cost(c: &Call) -> f64 {
 /// Replays `calls` as event lines; the alerts, in order.
 fn replay(calls: &mut [Call], budget: Budget) -> Vec<Alert> {
     calls.sort_by(|a, b| a.t.total_cmp(&b.t));
-    let engine = Engine::new(default_rules()).with_spend(SpendConfig {
+    // `SPEND_RULES`: another rule file (an experiment on a rule's parameters), else the default.
+    let rules = std::env::var_os("SPEND_RULES").map_or_else(default_rules, |path| {
+        callwatch_rules::load_rules_file(std::path::Path::new(&path))
+            .unwrap_or_else(|e| panic!("SPEND_RULES: {e}"))
+    });
+    let engine = Engine::new(rules).with_spend(SpendConfig {
         budget,
         ..SpendConfig::default()
     });
@@ -343,6 +413,25 @@ fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
         }),
         monthly_spend_limit_usd: None,
     };
+    if std::env::var_os("SPEND_DEBUG").is_some() {
+        // What no estimate can know: how much the spend of the next 2 hours varies.
+        let sums: Vec<f64> = (0..20)
+            .map(|i| {
+                let (a, b) = (f64::from(i) * 7200.0, f64::from(i + 1) * 7200.0);
+                calls
+                    .iter()
+                    .filter(|c| (a..b).contains(&c.t))
+                    .map(cost)
+                    .sum()
+            })
+            .collect();
+        let mean = sums.iter().sum::<f64>() / 20.0;
+        let var = sums.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / 19.0;
+        println!(
+            "  {g:?} seed {seed}: 2 h spend ${mean:.2} ± {:.1} %",
+            100.0 * var.sqrt() / mean
+        );
+    }
     let alerts = replay(&mut calls, budget);
     t.runs += 1;
     let secs = |a: &Alert| (a.at - T0).as_seconds_f64();
@@ -363,6 +452,17 @@ fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
                 }
                 // What it said: the runway at the firing moment, against the truth.
                 let said = a.values.get("runway_s").copied().unwrap_or(f64::NAN);
+                if std::env::var_os("SPEND_DEBUG").is_some() {
+                    let mean = balance / true_end * 3600.0;
+                    println!(
+                        "  {g:?} seed {seed} {level}: at {:.2} h, lead {:.2} h, said {:.2} h, rate {:.2} $/h (mean to exhaustion {mean:.2}): {}",
+                        hours(secs(&a)),
+                        hours(lead),
+                        hours(said),
+                        a.values.get("burn_rate_usd_per_hour").copied().unwrap_or(f64::NAN),
+                        a.summary
+                    );
+                }
                 t.predicted_error.push((said - lead).abs() / lead);
                 if !(min_lead..=max_lead).contains(&lead) {
                     t.failures.push(format!(
@@ -458,6 +558,9 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
     ));
     let alerts = replay(&mut calls, Budget::default());
     t.runs += 1;
+    if std::env::var_os("SPEND_DEBUG").is_some() {
+        spike_windows(g, seed, &calls, jump, &alerts);
+    }
     let fired: Vec<&Alert> = alerts
         .iter()
         .filter(|a| a.rule == "SpendRateSpike" && a.state == AlertState::Firing)
@@ -505,6 +608,59 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
     }
 }
 
+/// Diagnosis (`SPEND_DEBUG`): the jumping key's windows after the jump, each as its spend less
+/// its largest call over the spend the two hours before expect, beside the bound a Poisson
+/// compound of those calls' own costs would ask for (4 sd, Farrington): the least the rule can
+/// ask (it takes the larger of that and the windows' observed spread).
+fn spike_windows(g: Generator, seed: u64, calls: &[Call], jump: f64, alerts: &[Alert]) {
+    let agent: Vec<(f64, f64)> = calls
+        .iter()
+        .filter(|c| c.key == "k-agent")
+        .map(|c| (c.t, cost(c)))
+        .collect();
+    let before: Vec<f64> = agent
+        .iter()
+        .filter(|(t, _)| (jump - 7200.0..jump).contains(t))
+        .map(|(_, x)| *x)
+        .collect();
+    let sum: f64 = before.iter().sum();
+    let expected = sum / 24.0; // per 5 minutes
+    let d = before.iter().map(|x| x * x).sum::<f64>() / sum.max(1e-12);
+    let bound = (1.0 + 2.0 / 3.0 * 4.0 * (d / expected).sqrt()).powf(1.5);
+    let fired = alerts
+        .iter()
+        .find(|a| {
+            a.rule == "SpendRateSpike"
+                && a.state == AlertState::Firing
+                && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
+                && (a.at - T0).as_seconds_f64() >= jump
+        })
+        .map(|a| {
+            (
+                ((a.at - T0).as_seconds_f64() - jump) / 60.0,
+                a.values.get("ratio").copied().unwrap_or(f64::NAN),
+                a.values.get("threshold").copied().unwrap_or(f64::NAN),
+            )
+        });
+    let windows: Vec<String> = (1..=12)
+        .map(|m| {
+            let end = jump + f64::from(m) * 60.0;
+            let xs: Vec<f64> = agent
+                .iter()
+                .filter(|(t, _)| (end - 300.0..end).contains(t))
+                .map(|(_, x)| *x)
+                .collect();
+            let largest = xs.iter().copied().fold(0.0, f64::max);
+            format!("{:.1}", (xs.iter().sum::<f64>() - largest) / expected)
+        })
+        .collect();
+    println!(
+        "  {g:?} seed {seed}: fired (after min, ratio, ratio asked) {fired:.1?}; 5m baseline ${expected:.2}, D/E {:.2}, calls' bound {bound:.1}x; windows less largest, min 1..12: {}",
+        d / expected,
+        windows.join(" ")
+    );
+}
+
 fn summary(v: &[f64]) -> String {
     if v.is_empty() {
         return "-".into();
@@ -519,12 +675,24 @@ fn summary(v: &[f64]) -> String {
     )
 }
 
+/// Whether `SPEND_ONLY` (a comma-separated list of `exhaustion`, `quiet`, `spike`; all
+/// without it) selects `scenario`: a diagnosis reruns one scenario, not the table.
+fn selected(scenario: &str) -> bool {
+    std::env::var("SPEND_ONLY").map_or(true, |only| only.split(',').any(|s| s == scenario))
+}
+
 fn run(g: Generator) -> Tally {
     let mut t = Tally::default();
     for seed in 0..seeds() {
-        exhaustion(g, seed, &mut t);
-        quiet(g, seed, &mut t);
-        spike(g, seed, &mut t);
+        if selected("exhaustion") {
+            exhaustion(g, seed, &mut t);
+        }
+        if selected("quiet") {
+            quiet(g, seed, &mut t);
+        }
+        if selected("spike") {
+            spike(g, seed, &mut t);
+        }
     }
     let mut table = BTreeMap::new();
     table.insert("warning lead (h)", summary(&t.leads_warning_h));
@@ -578,8 +746,15 @@ fn tuned_generator_steady() {
 /// fired rise never) and the dispersion at its upper 95 % bound, learnt over 24 h: 9 false
 /// fires in 60 runs (sparse keys, 3.4–8.4× windows), 18 of 20 jumps caught (3–11 min, 3 of
 /// them at 11), 2 missed. CreditRunwayLow unchanged (the runway figures above).
+///
+/// Session 21, CreditRunwayLow on the evidence-backed rate (docs/rules.md): warning 21.4–29.4 h
+/// and critical 96–133 min ahead, 9 of 40 runways said > 10 % off (was 11), 3 leads outside
+/// the bands (was 7). The rest is the future's own spread: this stream's next 2 hours vary by
+/// ±5.6–9.7 % (`SPEND_DEBUG`), and the rate at those pages was within 0–6 % of the truth. The
+/// late and missed jumps: the 6× session rate realises 3–10× windows, the key's bound asks
+/// 3.3–5.4× (docs/rules.md).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 9 times in 60 runs and catches 18 of 20 jumps (3 at 11 min); 11 of 40 runways said >10% off"]
+#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 9 times in 60 runs and catches 18 of 20 jumps (3 at 11 min); 9 of 40 runways said >10% off (the next 2 hours' own spread)"]
 fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -619,9 +794,29 @@ fn held_out_generator_tenants() {
 /// (as on `Sessions`). SpendRateSpike: 19 of 20 jumps caught in 3–11 min (two at 11), one
 /// missed, 19 of 20 named right, and 15 false fires in 60 runs — sparse keys at a swell's trough
 /// or cascades of large cached-context calls, windows of 3.2–9.5× the baseline.
+///
+/// CreditRunwayLow's evidence-backed rate came after that run (read for the runway, so seen
+/// for it now): warning 22.8–25.2 h, critical 105–141 min ahead, 1 of 40 runways said > 10 %
+/// off (was 4), 1 lead outside the bands. SpendRateSpike's figures are unchanged.
 #[test]
 #[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike fires falsely 15 times in 60 runs at 20 seeds; see the comment above"]
 fn held_out_generator_cascades() {
     let t = run(Generator::Cascades);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 21 after CreditRunwayLow's evidence-backed rate and the SpendRateSpike
+/// findings were final, different in shape from the four above (a day-shaped rate, heavy
+/// tenants switching on and off, a work mix that shifts over the day), and run once at 20
+/// seeds with no change after: the held-out figure for both rules. It fails both:
+/// CreditRunwayLow 23 false warnings in 60 quiet runs and 24 of 40 runways said > 10 % off
+/// (max 41 %) — the trailing 6h rate measures the mornings, which cost 3.5–4× the day's
+/// mean; SpendRateSpike 41 false fires in 60 runs (29 at the generator's abrupt 06:00 mix
+/// step, 12 at heavy tenants switching on), 15 of 20 jumps caught (11 in 2–10 min, 4 in
+/// 13–20), 5 missed, 15 of 20 named right first (docs/rules.md).
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): on day-shaped spend CreditRunwayLow fires falsely 23 times in 60 quiet runs and SpendRateSpike 41; see the comment above"]
+fn held_out_generator_diurnal() {
+    let t = run(Generator::Diurnal);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
