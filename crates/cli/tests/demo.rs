@@ -1,6 +1,6 @@
 //! `callwatch demo` as a new user runs it, compressed: the real binary, the mock API, the real
 //! instrumentation and rules. All four mandated alerts must fire and resolve, it must exit 0
-//! by itself, and its event log must replay to the same four alerts.
+//! by itself, and its event log must replay to the same four alerts and the credit story.
 
 use std::process::Command;
 
@@ -116,7 +116,10 @@ fn the_demo_fires_and_resolves_all_four_mandated_alerts_and_its_log_replays() {
         String::from_utf8_lossy(&replay.stderr)
     );
     let alerts = String::from_utf8_lossy(&replay.stdout);
-    for rule in MANDATED {
+    // The credit rules too: the log opens with the demo's balance (a `credit_balance` line),
+    // so the replay needs no configuration to tell the credit story.
+    let credit_rules = ["CreditRunwayLow", "SpendRateSpike"];
+    for rule in MANDATED.into_iter().chain(credit_rules) {
         let fired = alerts.lines().any(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             v["rule"] == rule && v["state"] == "firing"

@@ -16,6 +16,7 @@ use callwatch_agent::{
 };
 use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::cost::{Budget, Credit, SpendConfig};
+use callwatch_core::event::{CreditBalance, Event};
 use callwatch_core::record::Recorder;
 use callwatch_mock::MockClaude;
 use callwatch_notify::Notifier;
@@ -155,11 +156,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     // The credits the story starts with (see credit_story): the spend rules count down from
     // them, as they would from `[budget]` in callwatch.toml.
     let fleet_calls_per_min = options.rate * 60.0 / options.speed;
+    let opening_balance = credit_story::opening_balance(fleet_calls_per_min);
     let spend = SpendConfig {
         prices: std::sync::Arc::new(options.recorder.prices().clone()),
         budget: Budget {
             credit: Some(Credit {
-                balance_usd: credit_story::opening_balance(fleet_calls_per_min),
+                balance_usd: opening_balance,
                 as_of: origin,
             }),
             monthly_spend_limit_usd: None,
@@ -212,6 +214,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, DemoError> {
     ));
 
     let announce = |event| agent.key_rotated(event);
+    // The opening balance goes into the event log too, so `callwatch replay` of the log
+    // tells the credit story without the demo's configuration.
+    announce(Event::CreditBalance(CreditBalance {
+        ts: origin,
+        balance_usd: opening_balance,
+    }));
     let director = Director {
         phases: phases.clone(),
         clock,
