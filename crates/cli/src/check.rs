@@ -25,13 +25,19 @@ pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, UserError> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| UserError(format!("cannot read {}: {e}", path.display())))?
+    let mut files = yaml_files(path)?;
+    files.retain(|p| is_rule_file(p));
+    Ok(files)
+}
+
+/// The `*.yaml` / `*.yml` files directly in `dir`, sorted by name.
+pub(crate) fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, UserError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| UserError(format!("cannot read {}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
         })
-        .filter(|p| is_rule_file(p))
         .collect();
     files.sort();
     Ok(files)

@@ -26,3 +26,41 @@ fn shipped_rule_tests_pass() {
     );
     assert!(passed >= 10, "only {passed} rule tests ran");
 }
+
+/// `callwatch test alerts/tests`, as the README's users would type it: a directory runs every
+/// file in it, each named with its count.
+#[test]
+fn a_directory_of_rule_tests_runs_every_file_in_it() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callwatch"))
+        .arg("test")
+        .arg(root.join("alerts/tests"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["mandated.yaml", "spend.yaml", "generalise.yaml"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(file) && l.contains(", 0 failed")),
+            "{file} not run: {stdout}"
+        );
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callwatch"))
+        .arg("test")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no rule test files"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
