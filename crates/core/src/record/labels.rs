@@ -147,34 +147,28 @@ impl SeriesLabels {
     }
 
     /// Whether `call`'s labels are these: [`LabelsRef::same_as`] read straight from the call
-    /// (the thread cache's repeat check, the hot path's most frequent compare).
+    /// (the thread cache's repeat check, the hot path's most frequent compare). One string at a
+    /// time, each leaving at its first difference: folding every string's difference into one
+    /// word kept all eight pointers and lengths live at once, and spilled them to the stack.
     #[inline(always)]
     pub fn matches(&self, call: &Call<'_>) -> bool {
         let outcome = call.outcome;
-        if self.status != outcome.status
-            || self.class != outcome.class
-            || self.provider != outcome.provider
-            || self.server_port != call.server_port
-            || self.model.len() != call.model.len()
-            || self.key_id.len() != call.key_id.len()
-            || self.operation.len() != call.operation.len()
-            || self.server_address.len() != call.server_address.len()
-        {
-            return false;
-        }
-        let bytes = |a: &str, b: &str| diff_same_len(a.as_bytes(), b.as_bytes());
-        // Successes (most calls) carry no error type: one test of each side, no length.
-        let error_types = match (&self.error_type, &outcome.error_type) {
-            (None, None) => 0,
-            (Some(a), Some(b)) if a.len() == b.len() => bytes(a, b),
-            _ => return false,
-        };
-        let difference = bytes(&self.model, call.model)
-            | bytes(&self.key_id, call.key_id)
-            | bytes(&self.operation, call.operation)
-            | bytes(&self.server_address, call.server_address)
-            | error_types;
-        difference == 0
+        let same =
+            |a: &str, b: &str| a.len() == b.len() && diff_same_len(a.as_bytes(), b.as_bytes()) == 0;
+        self.status == outcome.status
+            && self.class == outcome.class
+            && self.provider == outcome.provider
+            && self.server_port == call.server_port
+            && same(&self.model, call.model)
+            && same(&self.key_id, call.key_id)
+            && same(&self.operation, call.operation)
+            && same(&self.server_address, call.server_address)
+            // Successes (most calls) carry no error type: one test of each side.
+            && match (&self.error_type, &outcome.error_type) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same(a, b),
+                _ => false,
+            }
     }
 
     /// `error.type` as exported: absent on success; else the raw type the API sent; else the

@@ -131,7 +131,11 @@ impl SeriesShard {
             add(&self.truncated, 1);
         }
         if let Some(usage) = &call.outcome.usage {
-            let input = usage.total_input();
+            // Wrapping like every sum here (`total_input` saturates: two more branches).
+            let input = usage
+                .input_tokens
+                .wrapping_add(usage.cache_read_input_tokens)
+                .wrapping_add(usage.cache_creation_input_tokens);
             add(&self.input_tokens, input);
             add(&self.output_tokens, usage.output_tokens);
             add(&self.input_token_buckets[token_slot(input)], 1);

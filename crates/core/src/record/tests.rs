@@ -353,6 +353,12 @@ fn matches_agrees_with_same_as() {
         let series = LabelsRef::of(a).to_owned();
         for b in &calls {
             let expected = LabelsRef::of(a).same_as(&LabelsRef::of(b));
+            // Both hand-written compares against plain field-by-field equality.
+            assert_eq!(
+                expected,
+                LabelsRef::of(a) == LabelsRef::of(b),
+                "{a:?} vs {b:?}"
+            );
             assert_eq!(series.matches(b), expected, "{a:?} vs {b:?}");
         }
     }
