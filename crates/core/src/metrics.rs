@@ -182,7 +182,7 @@ pub const TIME_TO_FIRST_CHUNK: Metric = Metric {
     unit: "s",
     kind: Kind::Histogram,
 };
-/// Streamed calls only: mean time between output chunks, one observation per stream.
+/// Streamed calls only: time between consecutive output chunks, one observation per gap.
 pub const TIME_PER_OUTPUT_CHUNK: Metric = Metric {
     otel: names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
     unit: "s",

@@ -305,7 +305,7 @@ fn render_streams(
         (
             names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
             names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
-            "Streamed calls: mean time between output chunks, one observation per stream.",
+            "Streamed calls: time between consecutive output chunks, one observation per gap.",
             |s| s.time_per_output_chunk_ms.as_ref(),
         ),
     ];

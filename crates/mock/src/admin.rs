@@ -49,7 +49,16 @@ pub struct ReplySpec {
     /// A streamed success holds its first `content_block_delta` back this long.
     #[serde(default)]
     pub first_chunk_delay_ms: Option<u64>,
+    /// A streamed success sends one delta more than this list is long, waiting `[i]` ms
+    /// before the delta after the `i`-th (the gaps between output chunks).
+    #[serde(default)]
+    pub chunk_gaps_ms: Option<Vec<u64>>,
 }
+
+/// Bounds on a scripted stream's pacing: a script cannot make the mock hold a connection for
+/// hours or build an unbounded reply.
+const MAX_CHUNK_GAPS: usize = 1_000;
+const MAX_WAIT_MS: u64 = 60_000;
 
 impl ReplySpec {
     /// The reply this spec describes, or what is wrong with it.
@@ -96,7 +105,30 @@ impl ReplySpec {
             reply = reply.should_retry(retry);
         }
         if let Some(ms) = self.first_chunk_delay_ms {
+            if ms > MAX_WAIT_MS {
+                return Err(format!(
+                    "first_chunk_delay_ms {ms} is over the {MAX_WAIT_MS} ms bound"
+                ));
+            }
             reply = reply.first_chunk_delay(std::time::Duration::from_millis(ms));
+        }
+        if let Some(gaps) = &self.chunk_gaps_ms {
+            if gaps.len() > MAX_CHUNK_GAPS {
+                return Err(format!(
+                    "chunk_gaps_ms has {} gaps (at most {MAX_CHUNK_GAPS})",
+                    gaps.len()
+                ));
+            }
+            if let Some((i, ms)) = gaps.iter().enumerate().find(|(_, ms)| **ms > MAX_WAIT_MS) {
+                return Err(format!(
+                    "chunk_gaps_ms[{i}] = {ms} is over the {MAX_WAIT_MS} ms bound"
+                ));
+            }
+            let gaps: Vec<_> = gaps
+                .iter()
+                .map(|ms| std::time::Duration::from_millis(*ms))
+                .collect();
+            reply = reply.chunk_gaps(&gaps);
         }
         Ok(reply)
     }
@@ -115,14 +147,17 @@ async fn script(
     Json(specs): Json<Vec<ReplySpec>>,
 ) -> (StatusCode, Json<Value>) {
     let mut replies = Vec::with_capacity(specs.len());
+    // Every bad reply is named, not only the first; nothing is queued unless all are good.
+    let mut errors = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         match spec.to_reply() {
             Ok(reply) => replies.push(reply),
-            Err(e) => {
-                let message = format!("reply {i}: {e}");
-                return (StatusCode::BAD_REQUEST, Json(json!({ "error": message })));
-            }
+            Err(e) => errors.push(format!("reply {i}: {e}")),
         }
+    }
+    if !errors.is_empty() {
+        let body = json!({ "error": errors.join("; "), "errors": errors });
+        return (StatusCode::BAD_REQUEST, Json(body));
     }
     let mut state = lock(&state);
     state.script.extend(replies);

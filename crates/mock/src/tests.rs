@@ -149,3 +149,55 @@ async fn requests_are_recorded_without_the_key() {
     );
     assert!(!format!("{recorded:?}").contains("FAKE"));
 }
+
+/// The script route, as the conformance suite drives it: a stream paced by `chunk_gaps_ms`
+/// arrives with those gaps, and a bad script names every bad reply and queues none.
+#[tokio::test]
+async fn scripted_chunk_gaps_pace_the_stream_and_bad_scripts_name_every_fault() {
+    let mock = MockClaude::start().await.unwrap();
+    let client = reqwest::Client::new();
+    let script = |body: Value| {
+        client
+            .post(format!("{}/__mock/script", mock.base_url()))
+            .json(&body)
+            .send()
+    };
+    let bad = script(json!([
+        {"kind": "success", "chunk_gaps_ms": [10, 60001]},
+        {"kind": "success"},
+        {"kind": "error", "status": 400},
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
+    let errors: Value = bad.json().await.unwrap();
+    let errors = errors["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0]
+        .as_str()
+        .unwrap()
+        .contains("chunk_gaps_ms[1] = 60001"));
+    assert!(errors[1].as_str().unwrap().starts_with("reply 2: "));
+
+    let ok = script(json!([{"kind": "success", "chunk_gaps_ms": [30, 250]}]))
+        .await
+        .unwrap();
+    assert_eq!(ok.json::<Value>().await.unwrap(), json!({"queued": 1}));
+    let mut response = post(&mock, KEY, true).await.unwrap();
+    let start = std::time::Instant::now();
+    let mut text = String::new();
+    let mut delta_at = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        let chunk = String::from_utf8(chunk.to_vec()).unwrap();
+        for _ in chunk.matches("event: content_block_delta") {
+            delta_at.push(start.elapsed());
+        }
+        text.push_str(&chunk);
+    }
+    assert_eq!(delta_at.len(), 3, "{text}");
+    // The server waits 30 then 250 ms; a late read can only merge the first two deltas, so
+    // first to last is at least the 250 ms gap.
+    let span = delta_at[2] - delta_at[0];
+    assert!(span >= Duration::from_millis(245), "{delta_at:?}");
+    assert!(text.contains("chunk 2 "), "{text}");
+}

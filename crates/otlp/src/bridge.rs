@@ -189,7 +189,7 @@ impl Bridge {
                 names::GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
                 names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
             ),
-            "Streamed calls: mean time between output chunks, one observation per stream.",
+            "Streamed calls: time between consecutive output chunks, one observation per gap.",
         );
         Arc::new(Bridge {
             recorder,

@@ -72,6 +72,20 @@ def metric_problems(case, model, text):
     want_ttft = 1 if case["stream"] and want["status"] == "200" else 0
     if ttft != want_ttft:
         problems.append(f"time_to_first_chunk count={ttft} (want {want_ttft})")
+    # Every gap between output chunks is an observation: the scripted gaps come out as that
+    # many, the long ones apart from the short ones.
+    gaps = want.get("chunk_gaps")
+    if gaps:
+        name = "gen_ai_client_operation_time_per_output_chunk_seconds"
+        count = values.get(f"{name}_count", 0)
+        if count != gaps["count"]:
+            problems.append(f"time_per_output_chunk count={count} (want {gaps['count']})")
+        split = gaps["split_s"]
+        short = sum(v for n, l, v in series if n == f"{name}_bucket" and l.get("le") == str(split))
+        if short != gaps["count"] - gaps["longer"]:
+            problems.append(
+                f"time_per_output_chunk at or under {split}s: {short} (want {gaps['count'] - gaps['longer']})"
+            )
     return problems
 
 

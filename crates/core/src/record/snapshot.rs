@@ -35,7 +35,7 @@ pub struct SeriesSnapshot {
     /// Streamed calls only (`None` until the series' first stream): time from sending the
     /// request to the first output chunk, ms (same bounds as `latency_ms`).
     pub time_to_first_chunk_ms: Option<Histogram<u64>>,
-    /// Streamed calls only: mean time between output chunks per stream, ms.
+    /// Streamed calls only: time between consecutive output chunks, one observation per gap, ms.
     pub time_per_output_chunk_ms: Option<Histogram<u64>>,
 }
 
