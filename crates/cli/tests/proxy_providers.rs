@@ -216,6 +216,27 @@ async fn a_bedrock_stream_through_the_proxy_has_its_time_to_first_chunk() {
     );
 }
 
+/// Bedrock's binary frames go through the same chunk clock as server-sent events: every gap
+/// between output chunks is one observation, the long one apart from the short ones.
+#[tokio::test]
+async fn a_bedrock_stream_through_the_proxy_has_every_chunk_gap() {
+    let mock = MockClaude::start().await.unwrap();
+    let proxy = start_proxy(&mock.base_url()).await;
+    let ms = Duration::from_millis;
+    mock.push(Reply::success().chunk_gaps(&[ms(20), ms(20), ms(20), ms(400)]));
+    let (status, _, body) = bedrock_call(&proxy.url, STREAM).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let seen = proxy.stop().await;
+    assert_eq!(seen.len(), 1);
+    let timing = seen[0].stream.clone().expect("stream timings");
+    let gaps: Vec<u64> = timing.chunk_gaps.values_ms().collect();
+    assert_eq!(gaps.len(), 4, "one gap per chunk after the first: {gaps:?}");
+    // A late read shortens one gap and lengthens the next, so the split is half-way.
+    let long = gaps.iter().filter(|&&g| g >= 200).count();
+    assert_eq!(long, 1, "{gaps:?}");
+    assert!(gaps.iter().all(|&g| g < 600), "{gaps:?}");
+}
+
 #[tokio::test]
 async fn vertex_errors_and_streams_are_recorded_as_vertex() {
     let (direct_mock, mock) = twin_mocks().await;

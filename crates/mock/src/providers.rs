@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::record::RecordedRequest;
 use super::reply::ReplyKind;
-use super::server::{insert, next_reply, render, Kill, Shared};
+use super::server::{delta_wait, insert, next_reply, render, Kill, Shared};
 use super::shapes::{self, MessageSpec};
 use super::sigv4;
 
@@ -252,19 +252,18 @@ fn event_stream(
     exception: Option<(&str, &str)>,
 ) -> Response {
     let failing = exception.map(|_| json!({"type": "error"}));
-    // The first output chunk (`content_block_delta`) waits `first_delta_delay`, as on the
-    // Anthropic routes.
-    let mut delayed = false;
+    // Output chunks (`content_block_delta`) are paced as on the Anthropic routes: the first
+    // waits `first_delta_delay`, later ones their scripted gaps.
+    let mut deltas = 0usize;
     let mut frames: Vec<(std::time::Duration, Vec<u8>)> =
         shapes::stream_events(spec, model, id, failing)
             .iter()
             .filter_map(|event| event.split_once("data: ").map(|(_, data)| data.trim_end()))
             .filter(|data| !data.contains(r#""type":"error""#))
             .map(|data| {
-                let first_delta = !delayed && data.contains(r#""type":"content_block_delta""#);
-                delayed |= first_delta;
-                let delay = if first_delta {
-                    spec.first_delta_delay
+                let delay = if data.contains(r#""type":"content_block_delta""#) {
+                    deltas += 1;
+                    delta_wait(spec.first_delta_delay, &spec.chunk_gaps, deltas)
                 } else {
                     std::time::Duration::ZERO
                 };

@@ -191,6 +191,20 @@ pub(crate) async fn render(
     response
 }
 
+/// How long the `n`-th content delta (from 1) waits before it goes out: the first waits
+/// `first_delta_delay`, each later one the gap scripted before it (none past the list's end).
+/// The Anthropic and Bedrock streams are paced alike.
+pub(crate) fn delta_wait(
+    first_delta_delay: Duration,
+    chunk_gaps: &[Duration],
+    n: usize,
+) -> Duration {
+    match n {
+        0 | 1 => first_delta_delay,
+        n => chunk_gaps.get(n - 2).copied().unwrap_or(Duration::ZERO),
+    }
+}
+
 /// An event stream delivered event by event, so clients see real chunked streaming. The first
 /// `content_block_delta` (the first output chunk) waits `first_delta_delay`, as a model takes
 /// its time to the first token after the headers and `message_start` went out; the `i`-th
@@ -209,11 +223,7 @@ pub(crate) fn sse(
                 return (Duration::ZERO, e);
             }
             deltas += 1;
-            let wait = match deltas {
-                1 => first_delta_delay,
-                n => chunk_gaps.get(n - 2).copied().unwrap_or(Duration::ZERO),
-            };
-            (wait, e)
+            (delta_wait(first_delta_delay, chunk_gaps, deltas), e)
         })
         .collect();
     let chunks = stream::iter(paced).then(|(delay, e)| async move {
