@@ -6,6 +6,8 @@
 //! as unpriced and warned about once — never priced at zero.
 //!
 //! ```
+//! # // The price table is behind the `prices` feature (on in every crate that prices calls).
+//! # #[cfg(feature = "prices")] {
 //! use callwatch_core::classify::Usage;
 //! use callwatch_core::cost::{PriceTable, TokenCounts};
 //!
@@ -13,6 +15,7 @@
 //! let price = PriceTable::embedded().price("claude-sonnet-4-6").unwrap();
 //! // 1000 × $3/MTok + 500 × $15/MTok
 //! assert!((price.cost_usd(&TokenCounts::of(&usage)) - 0.0105).abs() < 1e-12);
+//! # }
 //! ```
 
 #[cfg(feature = "prices")]
