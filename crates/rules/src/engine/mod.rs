@@ -133,6 +133,24 @@ impl ScopeSet {
             Scope::Attempts => self.attempts,
         }
     }
+
+    fn only(scope: Scope) -> ScopeSet {
+        let mut set = ScopeSet::default();
+        set.add(scope);
+        set
+    }
+
+    /// The scopes in both.
+    fn and(self, other: ScopeSet) -> ScopeSet {
+        ScopeSet {
+            calls: self.calls && other.calls,
+            attempts: self.attempts && other.attempts,
+        }
+    }
+
+    fn count(self) -> u64 {
+        u64::from(self.calls) + u64::from(self.attempts)
+    }
 }
 
 pub struct Engine {
@@ -457,11 +475,13 @@ impl Engine {
     pub fn observe_event(&mut self, event: &Event<'_>) -> Vec<Alert> {
         match event {
             Event::Call(call) => {
-                let mut fired = self.observe(call);
-                if self.has_attempt_rules {
-                    fired.extend(self.observe_scoped(call, Scope::Attempts));
-                }
-                fired
+                // One pass for both scopes: each group's series is found once, not once per
+                // scope, and the result is what a pass per scope gives.
+                let scopes = ScopeSet {
+                    calls: true,
+                    attempts: self.has_attempt_rules,
+                };
+                self.observe_scoped(call, scopes)
             }
             Event::KeyRotated(r) => {
                 self.key_rotated(r);
@@ -484,7 +504,7 @@ impl Engine {
     /// One finished call (for rules of `scope: calls`). Returns the `any` rules it fired (at
     /// the call's time).
     pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
-        self.observe_scoped(call, Scope::Calls)
+        self.observe_scoped(call, ScopeSet::only(Scope::Calls))
     }
 
     /// One finished HTTP attempt, as the call it belongs to would look had it ended there (for
@@ -493,20 +513,24 @@ impl Engine {
         if !self.has_attempt_rules {
             return Vec::new();
         }
-        self.observe_scoped(attempt, Scope::Attempts)
+        self.observe_scoped(attempt, ScopeSet::only(Scope::Attempts))
     }
 
-    fn observe_scoped(&mut self, call: &CallEvent<'_>, scope: Scope) -> Vec<Alert> {
+    /// The call counted by the rules of `scopes`; the alerts of call-scoped rules come before
+    /// those of attempt-scoped ones, and every counter moves once per scope, as when each
+    /// scope was a pass of its own.
+    fn observe_scoped(&mut self, call: &CallEvent<'_>, scopes: ScopeSet) -> Vec<Alert> {
         // Priced under its own model name, before a model past the bound becomes `_overflow`;
         // an attempt is not spend of its own (its call is priced when it ends).
-        let usd = match scope {
-            Scope::Calls => self.spend.observe(call),
-            Scope::Attempts => Default::default(),
+        let call_usd = if scopes.calls {
+            self.spend.observe(call)
+        } else {
+            Default::default()
         };
         let overflowed;
         let call = match call.model.as_deref() {
             Some(model) if !self.models.admits(model) => {
-                self.stats.model_overflow += 1;
+                self.stats.model_overflow += scopes.count();
                 overflowed = CallEvent {
                     model: Some(std::borrow::Cow::Borrowed(
                         callwatch_core::names::OVERFLOW_VALUE,
@@ -520,14 +544,15 @@ impl Engine {
         let sec = call.ts.unix_timestamp();
         let eval_end = *self.eval_end.get_or_insert(sec);
         self.last_call = self.last_call.max(sec);
-        if scope == Scope::Calls {
+        if scopes.calls {
             self.stats.calls += 1;
             if let Some(key) = call.key_id.as_deref() {
                 self.rotations.observe_key(key, call.ts);
             }
         }
         let mut fired = Vec::new();
-        let mut late = false;
+        let mut fired_attempts = Vec::new();
+        let mut late = ScopeSet::default();
         let normalised = OnceCell::new();
         let Engine {
             rules,
@@ -538,7 +563,8 @@ impl Engine {
             ..
         } = self;
         for group in groups.iter_mut() {
-            if !group.scopes.has(scope) {
+            let here = group.scopes.and(scopes);
+            if here.count() == 0 {
                 continue;
             }
             key_buf.clear();
@@ -582,14 +608,17 @@ impl Engine {
             let series = match group.series.entry_ref(key_buf.as_str()) {
                 EntryRef::Occupied(series) => series.into_mut(),
                 EntryRef::Vacant(_) if full => {
-                    stats.series_overflow += 1;
-                    if stats.series_overflow.is_power_of_two() {
-                        tracing::warn!(
-                            refused = stats.series_overflow,
-                            limit = MAX_SERIES_PER_GROUP,
-                            "callwatch: rules engine series limit reached with every series \
-                             active; calls of new series are not evaluated"
-                        );
+                    // Refused once per scope, as a pass per scope refused it.
+                    for _ in 0..here.count() {
+                        stats.series_overflow += 1;
+                        if stats.series_overflow.is_power_of_two() {
+                            tracing::warn!(
+                                refused = stats.series_overflow,
+                                limit = MAX_SERIES_PER_GROUP,
+                                "callwatch: rules engine series limit reached with every \
+                                 series active; calls of new series are not evaluated"
+                            );
+                        }
                     }
                     continue;
                 }
@@ -614,13 +643,17 @@ impl Engine {
             series.last_seen = series.last_seen.max(sec);
             for (pos, &rule_index) in group.rules.iter().enumerate() {
                 let rule = &rules.rules[rule_index];
-                if rule.scope != scope {
+                if !here.has(rule.scope) {
                     continue;
                 }
                 let state = &mut series.states[pos];
                 let matched = rule.matcher.matches(call);
+                let usd = match rule.scope {
+                    Scope::Calls => call_usd,
+                    Scope::Attempts => Default::default(),
+                };
                 if !state.detector.add(sec, matched, call, usd) {
-                    late = true;
+                    late.add(rule.scope);
                 }
                 if !matched {
                     continue;
@@ -642,13 +675,15 @@ impl Engine {
                     state.phase = Phase::Firing { last_true: call.ts };
                     state.incident.matched = 1;
                     state.alert = Some(alert.clone());
-                    fired.push(alert);
+                    match rule.scope {
+                        Scope::Calls => fired.push(alert),
+                        Scope::Attempts => fired_attempts.push(alert),
+                    }
                 }
             }
         }
-        if late {
-            self.stats.late_calls += 1;
-        }
+        self.stats.late_calls += late.count();
+        fired.extend(fired_attempts);
         fired
     }
 
