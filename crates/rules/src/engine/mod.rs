@@ -79,13 +79,40 @@ struct RuleState {
     detector: Detector,
     phase: Phase,
     alert: Option<Alert>,
-    last_match: Option<OffsetDateTime>,
+    last_match: Option<LastMatch>,
     statuses: Contributors,
     error_types: Contributors,
     messages: Contributors,
     request_ids: Vec<String>,
     next_request_id: usize,
     incident: Incident,
+}
+
+/// When a rule last matched. Taking the later of two `OffsetDateTime`s converts both to UTC,
+/// once per matched rule on every call; the instant as (second, nanosecond) compares directly
+/// (offsets are whole seconds, so the nanosecond is the same in UTC).
+#[derive(Clone, Copy)]
+struct LastMatch {
+    at: OffsetDateTime,
+    instant: (i64, u32),
+}
+
+impl LastMatch {
+    fn new(at: OffsetDateTime, sec: i64) -> LastMatch {
+        LastMatch {
+            at,
+            instant: (sec, at.nanosecond()),
+        }
+    }
+
+    /// The later of the two; `other` when they are the same instant (as `Ord::max`).
+    fn max(self, other: LastMatch) -> LastMatch {
+        if other.instant >= self.instant {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// What a firing instance has seen, for the totals its resolve carries.
@@ -272,7 +299,8 @@ impl RuleState {
     /// `normalised` is the call's normalised message, computed once per call for every rule
     /// that matches it (normalising redacts, which is the costly part).
     fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: &OnceCell<String>) {
-        self.last_match = Some(self.last_match.map_or(call.ts, |t| t.max(call.ts)));
+        let now = LastMatch::new(call.ts, sec);
+        self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
         if self.phase.is_firing() {
             self.incident.matched += 1;
         }
@@ -760,7 +788,7 @@ impl Engine {
                         // `None` past year 9999: a billing call stamped at the end of time never goes quiet.
                         let quiet_until = state
                             .last_match
-                            .and_then(|t| t.checked_add(std_to_time(quiet_for)));
+                            .and_then(|t| t.at.checked_add(std_to_time(quiet_for)));
                         if let (true, Some(until)) = (state.phase.is_firing(), quiet_until) {
                             if until <= at {
                                 state.phase = Phase::Inactive;
