@@ -24,8 +24,7 @@ pub(super) fn scan(line: &str) -> Option<Wire<'_>> {
     let mut seen = 0u32;
     s.byte(b'{')?;
     loop {
-        let field = Field::named(s.string()?)?;
-        s.byte(b':')?;
+        let field = s.key()?;
         // serde reports a repeated field; leave it the error.
         let bit = 1u32 << field as u32;
         if seen & bit != 0 {
@@ -67,31 +66,50 @@ enum Field {
 }
 
 impl Field {
-    fn named(name: &str) -> Option<Field> {
-        Some(match name {
-            "ts" => Field::Ts,
-            "status" => Field::Status,
-            "error_type" => Field::ErrorType,
-            "attempts" => Field::Attempts,
-            "latency_ms" => Field::LatencyMs,
-            "model" => Field::Model,
-            "operation" => Field::Operation,
-            "key_id" => Field::KeyId,
-            "request_id" => Field::RequestId,
-            "message" => Field::Message,
-            "event" => Field::Event,
-            "provider" => Field::Provider,
-            "input_tokens" => Field::InputTokens,
-            "output_tokens" => Field::OutputTokens,
-            "cache_read_input_tokens" => Field::CacheReadInputTokens,
-            "cache_creation_input_tokens" => Field::CacheCreationInputTokens,
-            "cache_creation_1h_input_tokens" => Field::CacheCreation1hInputTokens,
-            "ttft_ms" => Field::TtftMs,
-            "balance_usd" => Field::BalanceUsd,
-            "stream" => Field::Stream,
-            "ratelimit" => Field::Ratelimit,
-            _ => return None,
-        })
+    /// The fields whose key starts with `first`, each with its key as it appears on the line:
+    /// quoted, then the colon.
+    fn starting_with(first: u8) -> &'static [(&'static [u8], Field)] {
+        match first {
+            b't' => &[(b"\"ts\":", Field::Ts), (b"\"ttft_ms\":", Field::TtftMs)],
+            b's' => &[
+                (b"\"status\":", Field::Status),
+                (b"\"stream\":", Field::Stream),
+            ],
+            b'e' => &[
+                (b"\"error_type\":", Field::ErrorType),
+                (b"\"event\":", Field::Event),
+            ],
+            b'a' => &[(b"\"attempts\":", Field::Attempts)],
+            b'l' => &[(b"\"latency_ms\":", Field::LatencyMs)],
+            b'm' => &[
+                (b"\"model\":", Field::Model),
+                (b"\"message\":", Field::Message),
+            ],
+            b'o' => &[
+                (b"\"operation\":", Field::Operation),
+                (b"\"output_tokens\":", Field::OutputTokens),
+            ],
+            b'k' => &[(b"\"key_id\":", Field::KeyId)],
+            b'r' => &[
+                (b"\"request_id\":", Field::RequestId),
+                (b"\"ratelimit\":", Field::Ratelimit),
+            ],
+            b'p' => &[(b"\"provider\":", Field::Provider)],
+            b'i' => &[(b"\"input_tokens\":", Field::InputTokens)],
+            b'c' => &[
+                (b"\"cache_read_input_tokens\":", Field::CacheReadInputTokens),
+                (
+                    b"\"cache_creation_input_tokens\":",
+                    Field::CacheCreationInputTokens,
+                ),
+                (
+                    b"\"cache_creation_1h_input_tokens\":",
+                    Field::CacheCreation1hInputTokens,
+                ),
+            ],
+            b'b' => &[(b"\"balance_usd\":", Field::BalanceUsd)],
+            _ => &[],
+        }
     }
 }
 
@@ -129,6 +147,17 @@ impl<'a> Scanner<'a> {
             Field::Ratelimit => wire.ratelimit = self.ratelimit()?,
         }
         Some(())
+    }
+
+    /// A known field's `"name":`, compared in place: keys are most of a line's strings, and
+    /// comparing one costs less than searching it for its closing quote. `None` for any other
+    /// key (unknown, escaped, or followed by whitespace).
+    fn key(&mut self) -> Option<Field> {
+        let rest = self.rest();
+        let candidates = Field::starting_with(*rest.get(1)?);
+        let &(key, field) = candidates.iter().find(|(key, _)| rest.starts_with(key))?;
+        self.at += key.len();
+        Some(field)
     }
 
     fn rest(&self) -> &'a [u8] {

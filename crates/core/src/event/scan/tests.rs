@@ -139,7 +139,7 @@ fn written_line() -> impl Strategy<Value = String> {
     ]
 }
 
-const NAMES: [&str; 23] = [
+const NAMES: [&str; 25] = [
     "ts",
     "status",
     "error_type",
@@ -163,6 +163,8 @@ const NAMES: [&str; 23] = [
     "ratelimit",
     "extra",
     "Status",
+    "tsx",
+    "model_id",
 ];
 
 /// A JSON value of any type the fields may (or may not) hold.
@@ -228,7 +230,7 @@ fn assembled_line() -> impl Strategy<Value = String> {
         |(ts, members, space, tail)| {
             let body: Vec<String> = members
                 .iter()
-                .map(|(name, value)| format!("\"{}\":{space}{value}", NAMES[*name]))
+                .map(|(name, value)| format!("\"{}\"{space}:{space}{value}", NAMES[*name]))
                 .collect();
             let body = body.join(",");
             let ts = if body.is_empty() {
