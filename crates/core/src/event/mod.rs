@@ -21,8 +21,10 @@
 mod packed;
 mod parse;
 mod ratelimit;
+mod scan;
 mod timestamp;
 mod tokens;
+mod wire;
 mod write;
 
 use std::borrow::Cow;

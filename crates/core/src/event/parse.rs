@@ -1,9 +1,6 @@
 //! Reading one event line. Errors say which line and what is wrong; the caller skips the line.
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
-
+use super::wire::{text, Wire};
 use super::{parse_rfc3339, CallEvent, CreditBalance, Event, KeyRotation};
 use crate::classify::{provider_class, ClassInput, Provider};
 
@@ -15,92 +12,36 @@ pub struct EventError {
     pub what: String,
 }
 
-/// The line as JSON. Strings borrow from the line unless they hold escapes.
-#[derive(Deserialize)]
-struct Wire<'a> {
-    #[serde(borrow, default)]
-    ts: Option<Text<'a>>,
-    #[serde(default)]
-    status: Option<i64>,
-    #[serde(borrow, default)]
-    error_type: Option<Text<'a>>,
-    #[serde(default)]
-    attempts: Option<i64>,
-    #[serde(default)]
-    latency_ms: Option<f64>,
-    #[serde(borrow, default)]
-    model: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    operation: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    key_id: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    request_id: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    message: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    event: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    provider: Option<Text<'a>>,
-    // Token usage (optional), as the API's `usage` names it; read by [`super::tokens`].
-    #[serde(default)]
-    input_tokens: Option<i64>,
-    #[serde(default)]
-    output_tokens: Option<i64>,
-    #[serde(default)]
-    cache_read_input_tokens: Option<i64>,
-    #[serde(default)]
-    cache_creation_input_tokens: Option<i64>,
-    #[serde(default)]
-    cache_creation_1h_input_tokens: Option<i64>,
-    #[serde(default)]
-    ttft_ms: Option<f64>,
-    // A `credit_balance` event's balance.
-    #[serde(default)]
-    balance_usd: Option<f64>,
-    #[serde(default)]
-    stream: Option<bool>,
-    #[serde(default)]
-    ratelimit: Option<super::ratelimit::RateLimitField>,
-}
-
-/// A JSON string borrowed from the line when it holds no escapes (serde's own `Cow` support
-/// always copies inside an `Option`).
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-fn text(t: Option<Text<'_>>) -> Option<Cow<'_, str>> {
-    t.map(|t| t.0)
-}
-
 /// Parses one event line (`line_no` is 1-based, for the error).
 pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
+    // The scanner reads only what serde would read the same way, and leaves the rest (and
+    // every error) to serde, so the result is serde's either way.
+    let wire = match super::scan::scan(line) {
+        Some(wire) => wire,
+        None => read_json(line, line_no)?,
+    };
+    checked(wire, line_no)
+}
+
+/// [`parse_line`] without the scanner: what it is held to.
+#[cfg(test)]
+pub(super) fn parse_line_with_serde(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
+    checked(read_json(line, line_no)?, line_no)
+}
+
+fn read_json(line: &str, line_no: u64) -> Result<Wire<'_>, EventError> {
+    serde_json::from_str(line).map_err(|e| EventError {
+        line: line_no,
+        what: json_error(&e),
+    })
+}
+
+/// The event the fields make, or what is wrong with them.
+fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
     let fail = |what: String| EventError {
         line: line_no,
         what,
     };
-    let wire: Wire<'_> = serde_json::from_str(line).map_err(|e| fail(json_error(&e)))?;
     let ts_text = text(wire.ts)
         .ok_or_else(|| fail("missing `ts` (an RFC 3339 timestamp is required)".into()))?;
     let ts = parse_rfc3339(&ts_text).ok_or_else(|| {
@@ -235,6 +176,7 @@ fn json_error(e: &serde_json::Error) -> String {
 mod tests {
     use super::*;
     use crate::classify::Class;
+    use std::borrow::Cow;
     use time::macros::datetime;
 
     fn call(line: &str) -> CallEvent<'_> {

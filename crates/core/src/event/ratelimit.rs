@@ -12,19 +12,19 @@ use crate::classify::{Headroom, RateLimit};
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub(super) struct RateLimitField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    requests: Option<Pair>,
+    pub(super) requests: Option<Pair>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    tokens: Option<Pair>,
+    pub(super) tokens: Option<Pair>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    input_tokens: Option<Pair>,
+    pub(super) input_tokens: Option<Pair>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    output_tokens: Option<Pair>,
+    pub(super) output_tokens: Option<Pair>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-struct Pair {
-    limit: u64,
-    remaining: u64,
+pub(super) struct Pair {
+    pub(super) limit: u64,
+    pub(super) remaining: u64,
 }
 
 impl RateLimitField {

@@ -79,13 +79,40 @@ struct RuleState {
     detector: Detector,
     phase: Phase,
     alert: Option<Alert>,
-    last_match: Option<OffsetDateTime>,
+    last_match: Option<LastMatch>,
     statuses: Contributors,
     error_types: Contributors,
     messages: Contributors,
     request_ids: Vec<String>,
     next_request_id: usize,
     incident: Incident,
+}
+
+/// When a rule last matched. Taking the later of two `OffsetDateTime`s converts both to UTC,
+/// once per matched rule on every call; the instant as (second, nanosecond) compares directly
+/// (offsets are whole seconds, so the nanosecond is the same in UTC).
+#[derive(Clone, Copy)]
+struct LastMatch {
+    at: OffsetDateTime,
+    instant: (i64, u32),
+}
+
+impl LastMatch {
+    fn new(at: OffsetDateTime, sec: i64) -> LastMatch {
+        LastMatch {
+            at,
+            instant: (sec, at.nanosecond()),
+        }
+    }
+
+    /// The later of the two; `other` when they are the same instant (as `Ord::max`).
+    fn max(self, other: LastMatch) -> LastMatch {
+        if other.instant >= self.instant {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// What a firing instance has seen, for the totals its resolve carries.
@@ -132,6 +159,24 @@ impl ScopeSet {
             Scope::Calls => self.calls,
             Scope::Attempts => self.attempts,
         }
+    }
+
+    fn only(scope: Scope) -> ScopeSet {
+        let mut set = ScopeSet::default();
+        set.add(scope);
+        set
+    }
+
+    /// The scopes in both.
+    fn and(self, other: ScopeSet) -> ScopeSet {
+        ScopeSet {
+            calls: self.calls && other.calls,
+            attempts: self.attempts && other.attempts,
+        }
+    }
+
+    fn count(self) -> u64 {
+        u64::from(self.calls) + u64::from(self.attempts)
     }
 }
 
@@ -254,7 +299,8 @@ impl RuleState {
     /// `normalised` is the call's normalised message, computed once per call for every rule
     /// that matches it (normalising redacts, which is the costly part).
     fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: &OnceCell<String>) {
-        self.last_match = Some(self.last_match.map_or(call.ts, |t| t.max(call.ts)));
+        let now = LastMatch::new(call.ts, sec);
+        self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
         if self.phase.is_firing() {
             self.incident.matched += 1;
         }
@@ -457,11 +503,13 @@ impl Engine {
     pub fn observe_event(&mut self, event: &Event<'_>) -> Vec<Alert> {
         match event {
             Event::Call(call) => {
-                let mut fired = self.observe(call);
-                if self.has_attempt_rules {
-                    fired.extend(self.observe_scoped(call, Scope::Attempts));
-                }
-                fired
+                // One pass for both scopes: each group's series is found once, not once per
+                // scope, and the result is what a pass per scope gives.
+                let scopes = ScopeSet {
+                    calls: true,
+                    attempts: self.has_attempt_rules,
+                };
+                self.observe_scoped(call, scopes)
             }
             Event::KeyRotated(r) => {
                 self.key_rotated(r);
@@ -484,7 +532,7 @@ impl Engine {
     /// One finished call (for rules of `scope: calls`). Returns the `any` rules it fired (at
     /// the call's time).
     pub fn observe(&mut self, call: &CallEvent<'_>) -> Vec<Alert> {
-        self.observe_scoped(call, Scope::Calls)
+        self.observe_scoped(call, ScopeSet::only(Scope::Calls))
     }
 
     /// One finished HTTP attempt, as the call it belongs to would look had it ended there (for
@@ -493,20 +541,24 @@ impl Engine {
         if !self.has_attempt_rules {
             return Vec::new();
         }
-        self.observe_scoped(attempt, Scope::Attempts)
+        self.observe_scoped(attempt, ScopeSet::only(Scope::Attempts))
     }
 
-    fn observe_scoped(&mut self, call: &CallEvent<'_>, scope: Scope) -> Vec<Alert> {
+    /// The call counted by the rules of `scopes`; the alerts of call-scoped rules come before
+    /// those of attempt-scoped ones, and every counter moves once per scope, as when each
+    /// scope was a pass of its own.
+    fn observe_scoped(&mut self, call: &CallEvent<'_>, scopes: ScopeSet) -> Vec<Alert> {
         // Priced under its own model name, before a model past the bound becomes `_overflow`;
         // an attempt is not spend of its own (its call is priced when it ends).
-        let usd = match scope {
-            Scope::Calls => self.spend.observe(call),
-            Scope::Attempts => Default::default(),
+        let call_usd = if scopes.calls {
+            self.spend.observe(call)
+        } else {
+            Default::default()
         };
         let overflowed;
         let call = match call.model.as_deref() {
             Some(model) if !self.models.admits(model) => {
-                self.stats.model_overflow += 1;
+                self.stats.model_overflow += scopes.count();
                 overflowed = CallEvent {
                     model: Some(std::borrow::Cow::Borrowed(
                         callwatch_core::names::OVERFLOW_VALUE,
@@ -520,14 +572,15 @@ impl Engine {
         let sec = call.ts.unix_timestamp();
         let eval_end = *self.eval_end.get_or_insert(sec);
         self.last_call = self.last_call.max(sec);
-        if scope == Scope::Calls {
+        if scopes.calls {
             self.stats.calls += 1;
             if let Some(key) = call.key_id.as_deref() {
                 self.rotations.observe_key(key, call.ts);
             }
         }
         let mut fired = Vec::new();
-        let mut late = false;
+        let mut fired_attempts = Vec::new();
+        let mut late = ScopeSet::default();
         let normalised = OnceCell::new();
         let Engine {
             rules,
@@ -538,7 +591,8 @@ impl Engine {
             ..
         } = self;
         for group in groups.iter_mut() {
-            if !group.scopes.has(scope) {
+            let here = group.scopes.and(scopes);
+            if here.count() == 0 {
                 continue;
             }
             key_buf.clear();
@@ -582,14 +636,17 @@ impl Engine {
             let series = match group.series.entry_ref(key_buf.as_str()) {
                 EntryRef::Occupied(series) => series.into_mut(),
                 EntryRef::Vacant(_) if full => {
-                    stats.series_overflow += 1;
-                    if stats.series_overflow.is_power_of_two() {
-                        tracing::warn!(
-                            refused = stats.series_overflow,
-                            limit = MAX_SERIES_PER_GROUP,
-                            "callwatch: rules engine series limit reached with every series \
-                             active; calls of new series are not evaluated"
-                        );
+                    // Refused once per scope, as a pass per scope refused it.
+                    for _ in 0..here.count() {
+                        stats.series_overflow += 1;
+                        if stats.series_overflow.is_power_of_two() {
+                            tracing::warn!(
+                                refused = stats.series_overflow,
+                                limit = MAX_SERIES_PER_GROUP,
+                                "callwatch: rules engine series limit reached with every \
+                                 series active; calls of new series are not evaluated"
+                            );
+                        }
                     }
                     continue;
                 }
@@ -614,13 +671,17 @@ impl Engine {
             series.last_seen = series.last_seen.max(sec);
             for (pos, &rule_index) in group.rules.iter().enumerate() {
                 let rule = &rules.rules[rule_index];
-                if rule.scope != scope {
+                if !here.has(rule.scope) {
                     continue;
                 }
                 let state = &mut series.states[pos];
                 let matched = rule.matcher.matches(call);
+                let usd = match rule.scope {
+                    Scope::Calls => call_usd,
+                    Scope::Attempts => Default::default(),
+                };
                 if !state.detector.add(sec, matched, call, usd) {
-                    late = true;
+                    late.add(rule.scope);
                 }
                 if !matched {
                     continue;
@@ -642,13 +703,15 @@ impl Engine {
                     state.phase = Phase::Firing { last_true: call.ts };
                     state.incident.matched = 1;
                     state.alert = Some(alert.clone());
-                    fired.push(alert);
+                    match rule.scope {
+                        Scope::Calls => fired.push(alert),
+                        Scope::Attempts => fired_attempts.push(alert),
+                    }
                 }
             }
         }
-        if late {
-            self.stats.late_calls += 1;
-        }
+        self.stats.late_calls += late.count();
+        fired.extend(fired_attempts);
         fired
     }
 
@@ -725,7 +788,7 @@ impl Engine {
                         // `None` past year 9999: a billing call stamped at the end of time never goes quiet.
                         let quiet_until = state
                             .last_match
-                            .and_then(|t| t.checked_add(std_to_time(quiet_for)));
+                            .and_then(|t| t.at.checked_add(std_to_time(quiet_for)));
                         if let (true, Some(until)) = (state.phase.is_firing(), quiet_until) {
                             if until <= at {
                                 state.phase = Phase::Inactive;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::lifecycle::Phase;
-use super::{std_to_time, Engine, Incident, RuleState, Series, MAX_SERIES_PER_GROUP};
+use super::{std_to_time, Engine, Incident, LastMatch, RuleState, Series, MAX_SERIES_PER_GROUP};
 use crate::model::RuleKind;
 use callwatch_core::alert::{Alert, AlertState};
 
@@ -136,7 +136,7 @@ impl Engine {
             let state = &mut series.states[pos];
             state.phase = match rule.kind {
                 RuleKind::Any { .. } => {
-                    state.last_match = Some(now);
+                    state.last_match = Some(LastMatch::new(now, now.unix_timestamp()));
                     Phase::Firing { last_true: now }
                 }
                 // A last-seen-true time in the future: the rule's window (and `for`) to see

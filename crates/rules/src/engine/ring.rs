@@ -58,6 +58,7 @@ impl Ring {
     }
 
     /// Adds counts to `sec`. `false` if that second is too old to hold any more.
+    #[inline]
     pub fn add(&mut self, sec: i64, c: Counts) -> bool {
         if sec < self.eval_end - self.window {
             return false;
