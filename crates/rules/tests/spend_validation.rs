@@ -20,6 +20,11 @@
 //! * `Diurnal` — written in session 21 after both rules were final and run once: a day-shaped
 //!   rate, heavy tenants switching on and off, a work mix that shifts over the day.
 //!
+//! * `Fleet` — written in session 22 before any change to SpendRateSpike in that session and
+//!   never tuned on (tests/spend_fleet/mod.rs): an agent fleet of long tool-use chains with
+//!   retries, on a working week (a plateau, a lunch dip, a Saturday at half), a daily
+//!   evaluation sweep on one key, and two more keys.
+//!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
 //! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
@@ -57,7 +62,10 @@ enum Generator {
     Tenants,
     Cascades,
     Diurnal,
+    Fleet,
 }
+
+mod spend_fleet;
 
 /// Standard normal draw (Box–Muller).
 fn normal(rng: &mut StdRng) -> f64 {
@@ -267,6 +275,14 @@ fn stream(
                 t += exp(rng, mean_gap);
             }
         }
+        Generator::Fleet => out.extend(spend_fleet::stream(
+            rng,
+            (model, key),
+            start,
+            end,
+            base_per_min,
+            scale,
+        )),
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -371,6 +387,11 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
         ("claude-sonnet-4-6", "k-batch", 3.0),
     ] {
         calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+    }
+    if g == Generator::Fleet {
+        for (model, key, per_min) in spend_fleet::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
     }
     calls
 }
@@ -822,5 +843,16 @@ fn held_out_generator_cascades() {
 #[ignore = "findings (issue 15 stays open on them): on day-shaped spend SpendRateSpike fires falsely 41 times in 60 runs; CreditRunwayLow, since its warning reads 24h, is quiet (was 23 false) but says 32 of 40 runways >10% off; see the comment above"]
 fn held_out_generator_diurnal() {
     let t = run(Generator::Diurnal);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 22 before any change to SpendRateSpike in that session (committed on its
+/// own), never tuned on: agent runs of long tool-use chains with retries, a working week, a
+/// daily evaluation sweep (tests/spend_fleet/mod.rs). Run once at 20 seeds after the rule
+/// change; its figures are in docs/rules.md.
+#[test]
+#[ignore = "held out: run once at 20 seeds after the session-22 rule change; figures in docs/rules.md"]
+fn held_out_generator_fleet() {
+    let t = run(Generator::Fleet);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
