@@ -406,6 +406,9 @@ struct Tally {
     spike_delay_min: Vec<f64>,
     quiet_false_runway: u64,
     quiet_false_spike: u64,
+    /// Quiet runs (ample, swell) with a SpendRateSpike firing once the history has a day
+    /// (from 24 h on, first or not): where the same time of day on previous days is known.
+    quiet_false_spike_day2: u64,
     /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
     named_right: u64,
     jumps: u64,
@@ -550,6 +553,26 @@ fn quiet(g: Generator, seed: u64, t: &mut Tally) {
             ));
         }
         if case != "batch" {
+            if alerts.iter().any(|a| {
+                a.rule == "SpendRateSpike"
+                    && a.state == AlertState::Firing
+                    && (a.at - T0).as_seconds_f64() >= 24.0 * 3600.0
+            }) {
+                t.quiet_false_spike_day2 += 1;
+                if std::env::var_os("SPEND_DEBUG").is_some() {
+                    for a in alerts.iter().filter(|a| {
+                        a.rule == "SpendRateSpike"
+                            && a.state == AlertState::Firing
+                            && (a.at - T0).as_seconds_f64() >= 24.0 * 3600.0
+                    }) {
+                        println!(
+                            "  {g:?} seed {seed} {case}: from 24 h on, SpendRateSpike fired at {:.2} h: {}",
+                            hours((a.at - T0).as_seconds_f64()),
+                            a.summary
+                        );
+                    }
+                }
+            }
             if let Some(a) = first(&alerts, "SpendRateSpike", None) {
                 t.quiet_false_spike += 1;
                 t.failures.push(format!(
@@ -728,8 +751,8 @@ fn run(g: Generator) -> Tally {
         println!("  {k}: {v}");
     }
     println!(
-        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {}; jumps named right (model and key): {} of {}",
-        t.quiet_false_runway, t.quiet_false_spike, t.named_right, t.jumps
+        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {} (quiet runs firing from 24 h on, first or not: {}); jumps named right (model and key): {} of {}",
+        t.quiet_false_runway, t.quiet_false_spike, t.quiet_false_spike_day2, t.named_right, t.jumps
     );
     for f in &t.failures {
         println!("  FAIL {f}");
