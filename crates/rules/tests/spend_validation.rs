@@ -859,6 +859,10 @@ fn held_out_generator_cascades() {
 /// step, 12 at heavy tenants switching on), 15 of 20 jumps caught (11 in 2–10 min, 4 in
 /// 13–20), 5 missed, 15 of 20 named right first (docs/rules.md).
 ///
+/// Session 22, with the same-time-of-day reference (tuned here): the first day's 06:00 step
+/// still fires every run; quiet runs firing from 24 h on 40 → 18 of 40; 41 false fires in 60
+/// runs as before (the first), the jumps unchanged.
+///
 /// After that run (so no longer held out for the runway), the warning's long window became 24h,
 /// the critical page's staying 6h: 0 false warnings in 60 quiet runs (was 23), warnings
 /// 19.6–20.7 h ahead, 32 of 40 runways said > 10 % off; the other four generators unchanged.
@@ -872,9 +876,13 @@ fn held_out_generator_diurnal() {
 /// Written in session 22 before any change to SpendRateSpike in that session (committed on its
 /// own), never tuned on: agent runs of long tool-use chains with retries, a working week, a
 /// daily evaluation sweep (tests/spend_fleet/mod.rs). Run once at 20 seeds after the rule
-/// change; its figures are in docs/rules.md.
+/// change (the same-time-of-day reference), no change after. It fails both rules:
+/// SpendRateSpike 57 false fires (37 in the first 2 hours, the working day's first ramp on a
+/// history of minutes; 17 on the sparse planner key), 10 of 20 jumps within 10 minutes (7
+/// missed, 3 at 11–14), 13 of 20 named right; CreditRunwayLow 16 false warnings (swell runs,
+/// 8.7–10.3 h), warnings 28.1–29.0 h ahead (Saturday burns at half), critical 55–111 min.
 #[test]
-#[ignore = "held out: run once at 20 seeds after the session-22 rule change; figures in docs/rules.md"]
+#[ignore = "held-out findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 57 times in 60 runs and catches 10 of 20 jumps in time; CreditRunwayLow warns falsely in 16 of 60; see the comment above and docs/rules.md"]
 fn held_out_generator_fleet() {
     let t = run(Generator::Fleet);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
