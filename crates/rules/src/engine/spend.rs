@@ -21,7 +21,10 @@
 //!   against the spread it has. The baseline learns a minute only once it is two windows old
 //!   (a guard band, as outbreak detection keeps one), and never the minutes of a rise that
 //!   fired: a jump is judged against a baseline it has not touched, while a slow rise (a
-//!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag.
+//!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag. Once the
+//!   history has a day, the spend expected is the larger of the trailing baseline's and the
+//!   one the same time of day had on previous days (engine/day_profile.rs): a rise that
+//!   comes every day at this time is expected, not a spike.
 
 use std::sync::Arc;
 
