@@ -169,7 +169,7 @@ fn monitor(rule: &Rule, genai: &GenAi) -> Value {
                     last(*window)
                 ),
                 json!({"critical": 1.0, "critical_recovery": 0.0}),
-                format!("Datadog has no EWMA or per-call costs: this is a 'basic' anomaly band ({deviations} deviations of the spend's own recent spread, above only) around each model and key's recent spend. The engine judges the window as an overdispersed Poisson count: spend less its largest call at least {min_ratio}x an EWMA baseline (half-life {}) and {deviations} standard deviations above it (dispersion learnt from the calls and the windows, Farrington's skew correction), with at least {min_calls} calls.", format_duration(*baseline_half_life)),
+                format!("Datadog has no EWMA or per-call costs: this is a 'basic' anomaly band ({deviations} deviations of the spend's own recent spread, above only) around each model and key's recent spend. The engine judges the window as an overdispersed Poisson count: spend less its largest call at least {min_ratio}x an EWMA baseline (half-life {}) and {deviations} standard deviations above it (dispersion learnt from the calls and the windows, Farrington's skew correction), with at least {min_calls} calls, against the larger of that baseline and the spend the same time of day had on previous days (within 30 minutes, once it has a day of history): a rise that comes every day at the same time fires this band, not the engine.", format_duration(*baseline_half_life)),
             )
         }
         RuleKind::RateLimitRunway { window, below } => (

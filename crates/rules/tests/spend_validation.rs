@@ -20,6 +20,11 @@
 //! * `Diurnal` — written in session 21 after both rules were final and run once: a day-shaped
 //!   rate, heavy tenants switching on and off, a work mix that shifts over the day.
 //!
+//! * `Fleet` — written in session 22 before any change to SpendRateSpike in that session and
+//!   never tuned on (tests/spend_fleet/mod.rs): an agent fleet of long tool-use chains with
+//!   retries, on a working week (a plateau, a lunch dip, a Saturday at half), a daily
+//!   evaluation sweep on one key, and two more keys.
+//!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
 //! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
@@ -57,7 +62,10 @@ enum Generator {
     Tenants,
     Cascades,
     Diurnal,
+    Fleet,
 }
+
+mod spend_fleet;
 
 /// Standard normal draw (Box–Muller).
 fn normal(rng: &mut StdRng) -> f64 {
@@ -267,6 +275,14 @@ fn stream(
                 t += exp(rng, mean_gap);
             }
         }
+        Generator::Fleet => out.extend(spend_fleet::stream(
+            rng,
+            (model, key),
+            start,
+            end,
+            base_per_min,
+            scale,
+        )),
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -372,6 +388,11 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
     ] {
         calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
     }
+    if g == Generator::Fleet {
+        for (model, key, per_min) in spend_fleet::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
     calls
 }
 
@@ -385,6 +406,9 @@ struct Tally {
     spike_delay_min: Vec<f64>,
     quiet_false_runway: u64,
     quiet_false_spike: u64,
+    /// Quiet runs (ample, swell) with a SpendRateSpike firing once the history has a day
+    /// (from 24 h on, first or not): where the same time of day on previous days is known.
+    quiet_false_spike_day2: u64,
     /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
     named_right: u64,
     jumps: u64,
@@ -529,6 +553,26 @@ fn quiet(g: Generator, seed: u64, t: &mut Tally) {
             ));
         }
         if case != "batch" {
+            if alerts.iter().any(|a| {
+                a.rule == "SpendRateSpike"
+                    && a.state == AlertState::Firing
+                    && (a.at - T0).as_seconds_f64() >= 24.0 * 3600.0
+            }) {
+                t.quiet_false_spike_day2 += 1;
+                if std::env::var_os("SPEND_DEBUG").is_some() {
+                    for a in alerts.iter().filter(|a| {
+                        a.rule == "SpendRateSpike"
+                            && a.state == AlertState::Firing
+                            && (a.at - T0).as_seconds_f64() >= 24.0 * 3600.0
+                    }) {
+                        println!(
+                            "  {g:?} seed {seed} {case}: from 24 h on, SpendRateSpike fired at {:.2} h: {}",
+                            hours((a.at - T0).as_seconds_f64()),
+                            a.summary
+                        );
+                    }
+                }
+            }
             if let Some(a) = first(&alerts, "SpendRateSpike", None) {
                 t.quiet_false_spike += 1;
                 t.failures.push(format!(
@@ -707,8 +751,8 @@ fn run(g: Generator) -> Tally {
         println!("  {k}: {v}");
     }
     println!(
-        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {}; jumps named right (model and key): {} of {}",
-        t.quiet_false_runway, t.quiet_false_spike, t.named_right, t.jumps
+        "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {} (quiet runs firing from 24 h on, first or not: {}); jumps named right (model and key): {} of {}",
+        t.quiet_false_runway, t.quiet_false_spike, t.quiet_false_spike_day2, t.named_right, t.jumps
     );
     for f in &t.failures {
         println!("  FAIL {f}");
@@ -815,6 +859,10 @@ fn held_out_generator_cascades() {
 /// step, 12 at heavy tenants switching on), 15 of 20 jumps caught (11 in 2–10 min, 4 in
 /// 13–20), 5 missed, 15 of 20 named right first (docs/rules.md).
 ///
+/// Session 22, with the same-time-of-day reference (tuned here): the first day's 06:00 step
+/// still fires every run; quiet runs firing from 24 h on 40 → 18 of 40; 41 false fires in 60
+/// runs as before (the first), the jumps unchanged.
+///
 /// After that run (so no longer held out for the runway), the warning's long window became 24h,
 /// the critical page's staying 6h: 0 false warnings in 60 quiet runs (was 23), warnings
 /// 19.6–20.7 h ahead, 32 of 40 runways said > 10 % off; the other four generators unchanged.
@@ -822,5 +870,20 @@ fn held_out_generator_cascades() {
 #[ignore = "findings (issue 15 stays open on them): on day-shaped spend SpendRateSpike fires falsely 41 times in 60 runs; CreditRunwayLow, since its warning reads 24h, is quiet (was 23 false) but says 32 of 40 runways >10% off; see the comment above"]
 fn held_out_generator_diurnal() {
     let t = run(Generator::Diurnal);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 22 before any change to SpendRateSpike in that session (committed on its
+/// own), never tuned on: agent runs of long tool-use chains with retries, a working week, a
+/// daily evaluation sweep (tests/spend_fleet/mod.rs). Run once at 20 seeds after the rule
+/// change (the same-time-of-day reference), no change after. It fails both rules:
+/// SpendRateSpike 57 false fires (37 in the first 2 hours, the working day's first ramp on a
+/// history of minutes; 17 on the sparse planner key), 10 of 20 jumps within 10 minutes (7
+/// missed, 3 at 11–14), 13 of 20 named right; CreditRunwayLow 16 false warnings (swell runs,
+/// 8.7–10.3 h), warnings 28.1–29.0 h ahead (Saturday burns at half), critical 55–111 min.
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 57 times in 60 runs and catches 10 of 20 jumps in time; CreditRunwayLow warns falsely in 16 of 60; see the comment above and docs/rules.md"]
+fn held_out_generator_fleet() {
+    let t = run(Generator::Fleet);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }

@@ -7,6 +7,7 @@
 //!   O(series × rules) per second, whatever the call volume.
 
 mod contributors;
+mod day_profile;
 mod detector;
 mod dispersion;
 mod evidence;

@@ -21,12 +21,16 @@
 //!   against the spread it has. The baseline learns a minute only once it is two windows old
 //!   (a guard band, as outbreak detection keeps one), and never the minutes of a rise that
 //!   fired: a jump is judged against a baseline it has not touched, while a slow rise (a
-//!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag.
+//!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag. Once the
+//!   history has a day, the spend expected is the larger of the trailing baseline's and the
+//!   one the same time of day had on previous days (engine/day_profile.rs): a rise that
+//!   comes every day at this time is expected, not a spike.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use super::day_profile::DayProfile;
 use super::detector::Values;
 use super::dispersion::{alpha_per_minute, upper_bound, Mean};
 use super::ring::{Counts, Ring};
@@ -537,6 +541,11 @@ pub struct SpendBaseline {
     /// Pearson's dispersion of the window sums, `(S − E)² / E` (slow EWMA): the dispersion
     /// traffic really has (sessions cluster calls, tenants come and go).
     pearson: Mean,
+    /// The spend at each time of day on previous days, and the next minute it learns: every
+    /// minute once complete, a fired rise's too (one that comes back every day is the day's
+    /// shape, not a spike).
+    day: DayProfile,
+    day_next: i64,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -580,6 +589,8 @@ impl SpendBaseline {
             sq: Mean::default(),
             lin: Mean::default(),
             pearson: Mean::default(),
+            day: DayProfile::default(),
+            day_next: first,
         }
     }
 
@@ -645,9 +656,18 @@ impl SpendBaseline {
         calls.max(self.pearson.value * (1.0 + 1.645 * (2.0 / windows).sqrt()))
     }
 
-    /// The window's expected spend at the baseline, and the spend it must reach to fire.
-    fn bound(&self, deviations: f64, min_ratio: f64, slow: f64) -> (f64, f64) {
-        let expected = self.mean.value * self.window as f64;
+    /// The spend expected over the window ending before `end_minute`: the larger of the
+    /// trailing baseline's and the one the same time of day had on previous days (once the
+    /// history has a day there), so a rise is a spike only if it is far above both.
+    fn expected(&self, end_minute: i64) -> f64 {
+        let trailing = self.mean.value * self.window as f64;
+        let seasonal = self.day.expected(end_minute - self.window, end_minute);
+        trailing.max(seasonal.unwrap_or(0.0))
+    }
+
+    /// The window's expected spend, and the spend it must reach to fire.
+    fn bound(&self, end_minute: i64, deviations: f64, min_ratio: f64, slow: f64) -> (f64, f64) {
+        let expected = self.expected(end_minute);
         let bound =
             upper_bound(expected, self.dispersion(slow), deviations).max(min_ratio * expected);
         (expected, bound)
@@ -670,6 +690,14 @@ impl SpendBaseline {
             return;
         }
         self.minute = minute;
+        // Complete minutes, one kept back for calls a little late; past a day of them the
+        // profile has forgotten nothing it would use, and the ring holds the recent ones.
+        let complete = minute - 1;
+        for m in self.day_next.max(complete - 24 * 60)..complete {
+            let x = self.ring.get(m).matched as f64 / MICRO;
+            self.day.learn(m, x);
+        }
+        self.day_next = self.day_next.max(complete);
         if firing {
             // The minutes of the rise, the guard band's included, are never learnt.
             self.learn_next = minute;
@@ -693,7 +721,7 @@ impl SpendBaseline {
         let x = c.matched as f64 / MICRO;
         // The spread of the window ending with this minute, once the baseline has seen a
         // whole window; none counts beyond the bound (one past it is judged, not learnt).
-        let (expected, bound) = self.bound(deviations, min_ratio, slow);
+        let (expected, bound) = self.bound(m + 1, deviations, min_ratio, slow);
         if self.mean.seen >= self.window as u64 && expected > 0.0 {
             let d = self.window_before(m + 1).usd.min(bound) - expected;
             self.pearson.learn(d * d / expected, slow);
@@ -720,7 +748,12 @@ impl SpendBaseline {
         let w = self.window_before(self.minute);
         let rate_per_min = w.usd / self.window as f64;
         let warm = self.mean.seen * 60 >= min_history.as_secs() && self.mean.value > 0.0;
-        let (expected, bound) = self.bound(*deviations, *min_ratio, slow_alpha(baseline_half_life));
+        let (expected, bound) = self.bound(
+            self.minute,
+            *deviations,
+            *min_ratio,
+            slow_alpha(baseline_half_life),
+        );
         let ratio = if warm { w.usd / expected } else { 0.0 };
         let holds = warm
             && w.usd >= *min_spend_usd
@@ -734,7 +767,7 @@ impl SpendBaseline {
             // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
             threshold: Some(if warm { bound / expected } else { *min_ratio }),
             spend_per_min_usd: Some(rate_per_min),
-            baseline_per_min_usd: warm.then_some(self.mean.value),
+            baseline_per_min_usd: warm.then_some(expected / self.window as f64),
             ratio: warm.then_some(ratio),
             window_s: Some(self.window as u64 * 60),
             ..Values::default()
@@ -981,5 +1014,55 @@ mod spike_tests {
             ),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn kind() -> RuleKind {
+        RuleKind::SpendOverBaseline {
+            window: Duration::from_secs(300),
+            baseline_half_life: Duration::from_secs(3600),
+            min_ratio: 3.0,
+            deviations: 4.0,
+            min_calls: 5,
+            min_history: Duration::from_secs(1800),
+            min_spend_usd: 0.01,
+        }
+    }
+
+    /// Minutes the rule holds in, over `days` days of 10 calls a minute costing `night` from
+    /// 18:00 to 06:00 and `day` from 06:00 to 18:00.
+    fn fires(days: i64, night: f64, day: f64) -> Vec<i64> {
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 0);
+        let mut firing = false;
+        let mut out = Vec::new();
+        for m in 0..days * 1440 {
+            let h = m.rem_euclid(1440) / 60;
+            let usd = if (6..18).contains(&h) { day } else { night };
+            for c in 0..10 {
+                let sec = m * 60 + c * 6 + 3;
+                s.advance(&k, sec, firing);
+                s.add(sec, usd);
+            }
+            s.advance(&k, (m + 1) * 60, firing);
+            let holds = s.verdict(&k, firing).0;
+            if holds && !firing {
+                out.push(m);
+            }
+            firing = holds;
+        }
+        out
+    }
+
+    #[test]
+    fn a_step_that_comes_every_day_fires_the_first_day_only() {
+        let f = fires(3, 0.01, 0.08);
+        assert!(f.iter().any(|m| (360..380).contains(m)), "{f:?}");
+        assert!(f.iter().all(|m| *m < 1440), "{f:?}");
     }
 }

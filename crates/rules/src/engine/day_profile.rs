@@ -1,0 +1,147 @@
+//! The same time of day on previous days: one group's spend in 5-minute slots of the UTC day,
+//! so that `spend_over_baseline` expects a rise that comes every day at this time (a working
+//! day starting, a nightly job, a shift in the work mix) instead of reading it as a spike.
+//!
+//! Each slot keeps the spend of its 5 minutes on previous days, each new day moving it halfway
+//! (a half-life of one day: yesterday counts most, a one-off day fades in a few). What a window
+//! is expected to spend is the mean rate over the window widened by [`SPAN_MIN`] on each side:
+//! a daily rise comes a few minutes early or late, and on a sparse key one slot is noise.
+//! A slot not yet seen on a previous day (the first day of a group's history) gives no
+//! reference: the trailing baseline judges alone until the history has a day.
+
+/// Minutes per slot.
+const SLOT_MIN: i64 = 5;
+const MINUTES_PER_DAY: i64 = 1440;
+const SLOTS: usize = (MINUTES_PER_DAY / SLOT_MIN) as usize;
+/// How far a new day moves a slot (a half-life of one day).
+const DAY_WEIGHT: f32 = 0.5;
+/// Minutes of the previous days averaged on each side of the window judged.
+const SPAN_MIN: i64 = 30;
+
+/// One slot: the day it was last filled, that day's spend so far, and the previous days'
+/// (USD over the slot's 5 minutes; `None` before a day has completed it).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    day: i32,
+    today: f32,
+    previous: Option<f32>,
+}
+
+const EMPTY: Slot = Slot {
+    day: i32::MIN,
+    today: 0.0,
+    previous: None,
+};
+
+impl Slot {
+    /// The previous days' spend as of `day`: the slot's own day counts once it is over.
+    fn before(&self, day: i32) -> Option<f32> {
+        if self.day == EMPTY.day {
+            None
+        } else if self.day < day {
+            Some(self.folded())
+        } else {
+            self.previous
+        }
+    }
+
+    fn folded(&self) -> f32 {
+        match self.previous {
+            Some(p) => p + DAY_WEIGHT * (self.today - p),
+            None => self.today,
+        }
+    }
+}
+
+/// About 3.5 KB per group, allocated at the first minute learnt.
+#[derive(Debug, Default)]
+pub struct DayProfile {
+    slots: Option<Box<[Slot]>>,
+}
+
+fn day_of(minute: i64) -> i32 {
+    minute.div_euclid(MINUTES_PER_DAY) as i32
+}
+
+fn slot_of(minute: i64) -> usize {
+    (minute.rem_euclid(MINUTES_PER_DAY) / SLOT_MIN) as usize
+}
+
+impl DayProfile {
+    /// Learns the spend of minute `minute` (minutes come in order, each once).
+    pub fn learn(&mut self, minute: i64, usd: f64) {
+        let slots = self
+            .slots
+            .get_or_insert_with(|| vec![EMPTY; SLOTS].into_boxed_slice());
+        let day = day_of(minute);
+        let slot = &mut slots[slot_of(minute)];
+        if slot.day != day {
+            if slot.day != EMPTY.day {
+                slot.previous = Some(slot.folded());
+            }
+            slot.day = day;
+            slot.today = 0.0;
+        }
+        slot.today += usd as f32;
+    }
+
+    /// The spend the minutes `[from, to)` had at the same time of day on previous days (at the
+    /// mean rate of the span widened by [`SPAN_MIN`] each side), or `None` while any slot of
+    /// that span has no previous day.
+    pub fn expected(&self, from: i64, to: i64) -> Option<f64> {
+        let slots = self.slots.as_ref()?;
+        let (start, end) = (from - SPAN_MIN, to + SPAN_MIN);
+        // Minute by minute, each at its slot's rate: a slot the span touches in part counts
+        // in part.
+        let mut sum = 0.0f64;
+        for m in start..end {
+            sum += f64::from(slots[slot_of(m)].before(day_of(m))?);
+        }
+        let minutes = (end - start).max(1) as f64;
+        Some(sum / SLOT_MIN as f64 / minutes * (to - from) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `days` days of a key spending `night` a minute, and `day` from 06:00 to 18:00.
+    fn profile(days: i64, night: f64, day: f64) -> DayProfile {
+        let mut p = DayProfile::default();
+        for m in 0..days * MINUTES_PER_DAY {
+            let h = m.rem_euclid(MINUTES_PER_DAY) / 60;
+            p.learn(m, if (6..18).contains(&h) { day } else { night });
+        }
+        p
+    }
+
+    #[test]
+    fn a_day_of_history_expects_the_same_time_of_day() {
+        let p = profile(1, 0.1, 1.0);
+        let noon = MINUTES_PER_DAY + 12 * 60;
+        let e = p.expected(noon - 5, noon).unwrap();
+        assert!((e - 5.0).abs() < 1e-4, "{e}");
+        // At 06:00 the widened span (05:30–06:35) is 30 minutes of night, 35 of day.
+        let six = MINUTES_PER_DAY + 6 * 60;
+        let e = p.expected(six, six + 5).unwrap();
+        assert!((e - 5.0 * (0.1 * 30.0 + 35.0) / 65.0).abs() < 1e-3, "{e}");
+    }
+
+    #[test]
+    fn no_reference_before_a_day_and_yesterday_counts_most() {
+        let mut p = DayProfile::default();
+        for m in 0..600 {
+            p.learn(m, 1.0);
+        }
+        // Minute 600 has been seen today only: no previous day.
+        assert_eq!(p.expected(595, 600), None);
+        // Two days at 1.0 then a day at 3.0: halfway and more towards the last.
+        let mut p = profile(2, 1.0, 1.0);
+        for m in 2 * MINUTES_PER_DAY..3 * MINUTES_PER_DAY {
+            p.learn(m, 3.0);
+        }
+        let e = p.expected(3 * MINUTES_PER_DAY + 600, 3 * MINUTES_PER_DAY + 601);
+        assert!(e.is_some_and(|e| (e - 2.0).abs() < 1e-4), "{e:?}");
+    }
+}
