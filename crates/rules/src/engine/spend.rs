@@ -953,7 +953,7 @@ mod spike_tests {
     use super::*;
     use std::time::Duration;
 
-    fn kind() -> RuleKind {
+    pub(super) fn kind() -> RuleKind {
         RuleKind::SpendOverBaseline {
             window: Duration::from_secs(300),
             baseline_half_life: Duration::from_secs(3600),
@@ -1019,20 +1019,8 @@ mod spike_tests {
 
 #[cfg(test)]
 mod day_tests {
+    use super::spike_tests::kind;
     use super::*;
-    use std::time::Duration;
-
-    fn kind() -> RuleKind {
-        RuleKind::SpendOverBaseline {
-            window: Duration::from_secs(300),
-            baseline_half_life: Duration::from_secs(3600),
-            min_ratio: 3.0,
-            deviations: 4.0,
-            min_calls: 5,
-            min_history: Duration::from_secs(1800),
-            min_spend_usd: 0.01,
-        }
-    }
 
     /// Minutes the rule holds in, over `days` days of 10 calls a minute costing `night` from
     /// 18:00 to 06:00 and `day` from 06:00 to 18:00.

@@ -27,7 +27,7 @@ fn text() -> impl Strategy<Value = String> {
         4 => "[a-zA-Z0-9_.:/-]{0,24}",
         1 => "[ -~]{0,16}",
         1 => "[a-z\"\\\\\u{0}-\u{1f}\u{7f}é€😀 ]{0,12}",
-        1 => Just("sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789".to_string()),
+        1 => Just("sk-ant-api03-FAKE-0000".to_string()),
     ]
 }
 
