@@ -1,11 +1,18 @@
-//! A replay over a reader, with parsing on a second thread: reading and parsing a line costs
-//! about as much as evaluating it, so on two cores the engine no longer waits for the parser.
-//! The engine still sees every line in input order, and each line's result (its alerts, or
-//! why it was skipped) reaches the caller in that order, exactly as [`Replay::line`] gives it.
+//! A replay over a reader: every line read, parsed and evaluated in input order, each line's
+//! result (its alerts, or why it was skipped) handed to the caller in that order, exactly as
+//! [`Replay::line`] gives it. A UTF-8 byte-order mark before the first line is skipped.
 //!
-//! The reader runs at most [`BATCHES_AHEAD`] batches of [`BATCH_LINES`] lines ahead of the
-//! engine (bounded memory whatever the input's size); when the caller stops (an error from its
-//! callback), the reader stops at its next batch.
+//! [`replay_lines`] does it all on the calling thread; [`replay_lines_on_two_threads`] parses on
+//! a second thread. The second was written when parsing cost as much as evaluating (session 21:
+//! 16 % less wall time on a 218 MB file). Since the event-line scanner, one thread is the faster
+//! on this project's 2-vCPU machines (1M lines: 1.50–1.80 s against 2.20–2.46 s, 3 runs each,
+//! the same output): the hand-over costs more than it saves. `callwatch replay` uses
+//! [`replay_lines`]; the threaded one stays so the replay bench keeps comparing the two on
+//! whatever machine it runs.
+//!
+//! The threaded reader runs at most [`BATCHES_AHEAD`] batches of [`BATCH_LINES`] lines ahead of
+//! the engine (bounded memory whatever the input's size); when the caller stops (an error from
+//! its callback), the reader stops at its next batch.
 
 use std::io::{self, BufRead};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -33,7 +40,42 @@ enum Batch {
 /// `each(replay, result, alerts)` gets the line's result and the alerts it caused (drain them);
 /// after the end of input, the alerts `finish` released come with `Ok(())`. An error from
 /// `each` or from reading stops the replay and is returned.
-pub fn replay_lines<R, F>(input: R, replay: &mut Replay, mut each: F) -> io::Result<()>
+pub fn replay_lines<R, F>(mut input: R, replay: &mut Replay, mut each: F) -> io::Result<()>
+where
+    R: BufRead,
+    F: FnMut(&Replay, Result<(), EventError>, &mut Vec<Alert>) -> io::Result<()>,
+{
+    let first_line = replay.totals().lines + 1;
+    let mut buf = Vec::with_capacity(1024);
+    let mut alerts = Vec::new();
+    for line_no in first_line.. {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let parsed = parse(without_bom(&buf, line_no == first_line), line_no);
+        let result = replay.accept(parsed, &mut alerts);
+        each(replay, result, &mut alerts)?;
+    }
+    replay.finish(&mut alerts);
+    each(replay, Ok(()), &mut alerts)
+}
+
+/// The input's first line without a byte-order mark.
+fn without_bom(line: &[u8], first: bool) -> &[u8] {
+    match line.strip_prefix(UTF8_BOM) {
+        Some(rest) if first => rest,
+        _ => line,
+    }
+}
+
+/// [`replay_lines`] with reading and parsing on a second thread (see the module's note on
+/// when that pays).
+pub fn replay_lines_on_two_threads<R, F>(
+    input: R,
+    replay: &mut Replay,
+    mut each: F,
+) -> io::Result<()>
 where
     R: BufRead + Send,
     F: FnMut(&Replay, Result<(), EventError>, &mut Vec<Alert>) -> io::Result<()>,
@@ -89,11 +131,7 @@ fn read_and_parse(mut input: impl BufRead, first_line: u64, tx: SyncSender<Batch
                 return;
             }
         }
-        let line = match buf.strip_prefix(UTF8_BOM) {
-            Some(rest) if line_no == first_line => rest,
-            _ => &buf[..],
-        };
-        batch.push(parse(line, line_no));
+        batch.push(parse(without_bom(&buf, line_no == first_line), line_no));
         line_no += 1;
         if batch.len() == BATCH_LINES && send(&tx, &mut batch).is_err() {
             return;
@@ -123,8 +161,8 @@ mod tests {
         )
     }
 
-    /// Lines across several batches, a blank, a malformed one, a BOM: the pipelined replay
-    /// gives each line the result and alerts the line-by-line replay gives.
+    /// Lines across several batches, a blank, a malformed one, a BOM: both replays over a
+    /// reader give each line the result and alerts the line-by-line replay gives.
     #[test]
     fn the_pipeline_gives_what_the_line_by_line_replay_gives() {
         let mut text = String::from("\u{feff}");
@@ -151,18 +189,25 @@ mod tests {
         by_line.finish(&mut alerts);
         expected.push((Ok(()), alerts));
 
-        let mut piped = Replay::new(Engine::new(default_rules()));
-        let mut got = Vec::new();
-        replay_lines(text.as_bytes(), &mut piped, |_, result, alerts| {
-            got.push((result, std::mem::take(alerts)));
-            Ok(())
-        })
-        .expect("in-memory input");
+        for threaded in [false, true] {
+            let mut piped = Replay::new(Engine::new(default_rules()));
+            let mut got = Vec::new();
+            let each = |_: &Replay, result, alerts: &mut Vec<Alert>| {
+                got.push((result, std::mem::take(alerts)));
+                Ok(())
+            };
+            if threaded {
+                replay_lines_on_two_threads(text.as_bytes(), &mut piped, each)
+            } else {
+                replay_lines(text.as_bytes(), &mut piped, each)
+            }
+            .expect("in-memory input");
 
-        assert_eq!(got, expected);
-        assert_eq!(piped.totals(), by_line.totals());
-        assert_eq!(piped.totals().malformed, 1);
-        assert!(piped.totals().firing > 0, "the billing calls fire");
+            assert_eq!(got, expected, "threaded: {threaded}");
+            assert_eq!(piped.totals(), by_line.totals());
+            assert_eq!(piped.totals().malformed, 1);
+            assert!(piped.totals().firing > 0, "the billing calls fire");
+        }
     }
 
     /// A callback error stops the replay (and the parser thread) and comes back.
@@ -171,18 +216,25 @@ mod tests {
         let text: String = (0..BATCH_LINES * (BATCHES_AHEAD + 4))
             .map(|i| line(&format!("2026-11-30T09:00:{:02}.000Z", i % 60), 200, "x") + "\n")
             .collect();
-        let mut replay = Replay::new(Engine::new(default_rules()));
-        let mut seen = 0;
-        let e = replay_lines(text.as_bytes(), &mut replay, |_, _, _| {
-            seen += 1;
-            if seen == 10 {
-                Err(io::Error::new(io::ErrorKind::BrokenPipe, "reader gone"))
+        for threaded in [false, true] {
+            let mut replay = Replay::new(Engine::new(default_rules()));
+            let mut seen = 0;
+            let each = |_: &Replay, _, _: &mut Vec<Alert>| {
+                seen += 1;
+                if seen == 10 {
+                    Err(io::Error::new(io::ErrorKind::BrokenPipe, "reader gone"))
+                } else {
+                    Ok(())
+                }
+            };
+            let e = if threaded {
+                replay_lines_on_two_threads(text.as_bytes(), &mut replay, each)
             } else {
-                Ok(())
+                replay_lines(text.as_bytes(), &mut replay, each)
             }
-        })
-        .expect_err("the callback's error");
-        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
-        assert_eq!(replay.totals().lines, 10);
+            .expect_err("the callback's error");
+            assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+            assert_eq!(replay.totals().lines, 10, "threaded: {threaded}");
+        }
     }
 }

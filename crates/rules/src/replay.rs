@@ -98,8 +98,8 @@ impl Replay {
     }
 
     /// The next line, already [`parse`]d (with its 1-based line number; lines must come in
-    /// order): what [`Replay::line`] does after parsing. [`crate::pipeline`] parses on another
-    /// thread and hands the results here.
+    /// order): what [`Replay::line`] does after parsing. [`crate::pipeline`]'s readers hand
+    /// their parsed lines here (the two-thread one from its parser thread).
     pub fn accept(&mut self, parsed: Parsed, out: &mut Vec<Alert>) -> Result<(), EventError> {
         self.totals.lines += 1;
         let event = match parsed {
