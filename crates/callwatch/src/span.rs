@@ -10,6 +10,11 @@ use tracing::Span;
 use callwatch_core::classify::Outcome;
 use callwatch_core::names;
 use callwatch_core::semconv::Convention;
+use callwatch_core::span_attributes::{self, SpanValue};
+
+/// The fields tracing-opentelemetry turns into the span's status.
+const OTEL_STATUS_CODE: &str = "otel.status_code";
+const OTEL_STATUS_DESCRIPTION: &str = "otel.status_description";
 
 /// Opens the call span; request facts not known yet are left empty to record later.
 pub(crate) fn call_span(operation: &str, model: &str) -> Span {
@@ -28,7 +33,9 @@ pub(crate) fn call_span(operation: &str, model: &str) -> Span {
         { names::CALLWATCH_KEY_ID } = Empty,
         { names::CALLWATCH_CLASS } = Empty,
         { names::CALLWATCH_REQUEST_ID } = Empty,
-        callwatch.attempts = Empty,
+        { names::CALLWATCH_ATTEMPTS } = Empty,
+        otel.status_code = Empty,
+        otel.status_description = Empty,
         { names::GEN_AI_REQUEST_STREAM } = Empty,
         { names::GEN_AI_USAGE_INPUT_TOKENS } = Empty,
         { names::GEN_AI_USAGE_OUTPUT_TOKENS } = Empty,
@@ -50,53 +57,21 @@ pub(crate) fn record_request(span: &Span, server_address: &str, server_port: u16
     }
 }
 
-/// How the call ended (and where it went: the provider the request path named).
+/// How the call ended (and where it went: the provider the request path named): the list
+/// every callwatch span carries ([`span_attributes::outcome_attributes`]); an error also sets
+/// the span's status, as the OpenTelemetry trace conventions ask.
 pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
-    span.record(names::GEN_AI_PROVIDER_NAME, outcome.provider.as_str());
-    span.record(names::ERROR_TYPE, error_type(outcome));
-    span.record(names::CALLWATCH_CLASS, outcome.class.as_str());
-    span.record("callwatch.attempts", attempts);
-    if let Some(usage) = &outcome.usage {
-        // Input as the conventions count it: cache reads and writes included.
-        span.record(names::GEN_AI_USAGE_INPUT_TOKENS, usage.total_input());
-        span.record(names::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens);
-        span.record(
-            names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-            usage.cache_read_input_tokens,
-        );
-        // semantic-conventions-genai renamed cache creation to cache write.
-        let convention = convention();
-        if convention.emits_v1_41() {
-            span.record(
-                names::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-                usage.cache_creation_input_tokens,
-            );
-        }
-        if convention.emits_latest() {
-            span.record(
-                names::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
-                usage.cache_creation_input_tokens,
-            );
-        }
+    for (name, value) in span_attributes::outcome_attributes(outcome, attempts, convention()) {
+        match value {
+            SpanValue::Str(text) => span.record(name, text.as_ref()),
+            SpanValue::Int(n) => span.record(name, n),
+            SpanValue::Float(x) => span.record(name, x),
+            SpanValue::Bool(flag) => span.record(name, flag),
+        };
     }
-    if let Some(stream) = &outcome.stream {
-        span.record(names::GEN_AI_REQUEST_STREAM, true);
-        if let Some(ttfc) = stream.time_to_first_chunk {
-            // Seconds, as the metric (the span attribute carries no unit of its own).
-            span.record(
-                names::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-                ttfc.as_secs_f64(),
-            );
-        }
-    }
-    if let Some(status) = outcome.status {
-        span.record(names::HTTP_RESPONSE_STATUS_CODE, status);
-    }
-    if let Some(model) = &outcome.response_model {
-        span.record(names::GEN_AI_RESPONSE_MODEL, model.as_str());
-    }
-    if let Some(id) = &outcome.request_id {
-        span.record(names::CALLWATCH_REQUEST_ID, id.as_str());
+    if let Some(error_type) = span_attributes::error_type(outcome) {
+        span.record(OTEL_STATUS_CODE, "ERROR");
+        span.record(OTEL_STATUS_DESCRIPTION, error_type.as_ref());
     }
 }
 
@@ -104,17 +79,4 @@ pub(crate) fn record_outcome(span: &Span, outcome: &Outcome, attempts: u32) {
 fn convention() -> Convention {
     static CONVENTION: OnceLock<Convention> = OnceLock::new();
     *CONVENTION.get_or_init(Convention::from_env)
-}
-
-/// `error.type` as the conventions want it: empty on success, the API's type, else the status,
-/// else `_OTHER`.
-pub(crate) fn error_type(outcome: &Outcome) -> String {
-    if !outcome.class.is_error() {
-        return String::new();
-    }
-    match (&outcome.error_type, outcome.status) {
-        (Some(kind), _) => kind.clone(),
-        (None, Some(status)) => status.to_string(),
-        (None, None) => names::ERROR_TYPE_OTHER.to_owned(),
-    }
 }

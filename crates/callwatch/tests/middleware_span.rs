@@ -109,7 +109,10 @@ async fn one_chat_span_with_semconv_attributes_and_one_event_per_attempt() {
     );
     assert_eq!(get(names::CALLWATCH_KEY_ID), Some(key_id(KEY).as_str()));
     assert_eq!(get(names::CALLWATCH_CLASS), Some("overloaded"));
-    assert_eq!(get("callwatch.attempts"), Some("3"));
+    assert_eq!(get(names::CALLWATCH_ATTEMPTS), Some("3"));
+    // A failed call's span says so in its status (tracing-opentelemetry reads these fields).
+    assert_eq!(get("otel.status_code"), Some("ERROR"));
+    assert_eq!(get("otel.status_description"), Some("overloaded_error"));
 
     let attempts: Vec<&Fields> = captured
         .events

@@ -114,7 +114,15 @@ pub fn run_cli(args: Args) -> Result<ExitCode, UserError> {
         config.body_budget =
             usize::try_from(args.body_budget_mib * 1024 * 1024).unwrap_or(usize::MAX);
         let resigning = resign.map(|signer| signer.apply(&mut config));
-        let proxy = Proxy::new(&config, agent.observer())?;
+        let spans = telemetry
+            .as_ref()
+            .and_then(|t| t.call_spans())
+            .map(|spans| {
+                let sink: std::sync::Arc<dyn callwatch_core::call::CallSpanSink> =
+                    std::sync::Arc::new(spans);
+                sink
+            });
+        let proxy = Proxy::with_spans(&config, agent.observer(), spans)?;
         let agent_metrics = agent.metrics_source();
         let proxy_metrics = proxy.metrics_source();
         let extra: callwatch_core::prometheus::ExtraMetrics =

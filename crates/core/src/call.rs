@@ -3,8 +3,9 @@
 //! is one observer; the agent's rules engine tap is another.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use crate::attempts::AttemptRecord;
 use crate::classify::Outcome;
 
 /// A finished logical call (all its attempts). Borrowed so handing it over allocates nothing.
@@ -96,4 +97,43 @@ impl CallObserver for Fanout {
             observer.observe_attempt(attempt);
         }
     }
+}
+
+/// A finished call as a span needs it: when it started and ended on the wall clock, and what
+/// each attempt did. A [`CallObserver`] is told neither (the hot path has no use for them);
+/// the proxy, which learns a call's times only when the call ends, hands it to a
+/// [`CallSpanSink`] to become a span.
+pub struct TimedCall<'a> {
+    /// The call, as observers get it.
+    pub call: &'a Call<'a>,
+    /// When its first attempt was sent.
+    pub started: SystemTime,
+    /// When its last attempt ended.
+    pub ended: SystemTime,
+    /// Every attempt seen, in order.
+    pub attempts: &'a [AttemptRecord],
+}
+
+impl TimedCall<'_> {
+    /// When each attempt was sent and ended: the first at [`TimedCall::started`], each next
+    /// one after the wait before it.
+    pub fn attempt_times(&self) -> Vec<(SystemTime, SystemTime)> {
+        let mut sent = self.started;
+        let mut times = Vec::with_capacity(self.attempts.len());
+        for (i, attempt) in self.attempts.iter().enumerate() {
+            if i > 0 {
+                sent += attempt.wait_before;
+            }
+            let ended = sent + attempt.latency;
+            times.push((sent, ended));
+            sent = ended;
+        }
+        times
+    }
+}
+
+/// Receives each finished call with its times, to make a span of it (see [`TimedCall`]).
+pub trait CallSpanSink: Send + Sync {
+    /// Takes one finished call.
+    fn call_ended(&self, call: &TimedCall<'_>);
 }

@@ -11,6 +11,7 @@
 //! - [`names`] and [`metrics`]: every metric and attribute name, in one place; [`semconv`]: which
 //!   GenAI convention version is emitted (`OTEL_SEMCONV_STABILITY_OPT_IN`).
 //! - [`prometheus`]: the text exposition of a recorder snapshot.
+//! - [`span_attributes`]: what a finished call's span says, for every kind of span callwatch makes.
 //!
 //! Apps depend on the `callwatch` crate, which re-exports what they need from here.
 
@@ -29,3 +30,4 @@ pub mod names;
 pub mod prometheus;
 pub mod record;
 pub mod semconv;
+pub mod span_attributes;

@@ -22,6 +22,7 @@
 
 mod attributes;
 mod bridge;
+mod call_spans;
 mod config;
 mod cost;
 mod instruments;
@@ -29,6 +30,7 @@ mod retry;
 mod userinfo;
 
 pub use attributes::series_attributes;
+pub use call_spans::CallSpans;
 pub use config::{ExportConfig, Protocol};
 pub use opentelemetry_sdk::metrics::Temporality;
 
@@ -102,6 +104,14 @@ impl ExportGuard {
     {
         self.tracer()
             .map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer))
+    }
+
+    /// Spans for calls finished outside the application (the proxy's), in the GenAI
+    /// convention `OTEL_SEMCONV_STABILITY_OPT_IN` selects; `None` when traces are disabled.
+    pub fn call_spans(&self) -> Option<CallSpans> {
+        let convention = callwatch_core::semconv::Convention::from_env();
+        self.tracer()
+            .map(|tracer| CallSpans::new(tracer, convention))
     }
 }
 

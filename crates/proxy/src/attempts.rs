@@ -8,10 +8,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use callwatch_core::attempts::AttemptLog;
-use callwatch_core::call::{Attempt, Call, CallObserver};
+use callwatch_core::call::{Attempt, Call, CallObserver, CallSpanSink, TimedCall};
 use callwatch_core::classify::Outcome;
 
 /// How long a retryable failure waits for the SDK's next attempt beyond its `retry-after`.
@@ -55,6 +55,8 @@ impl AttemptStart {
 pub struct AttemptTracker {
     pending: Mutex<HashMap<ChainKey, Vec<Open>>>,
     observer: Arc<dyn CallObserver>,
+    /// Where finished calls become spans, when traces are exported.
+    spans: Option<Arc<dyn CallSpanSink>>,
     grace: Duration,
     server_address: String,
     server_port: u16,
@@ -65,6 +67,7 @@ impl AttemptTracker {
         AttemptTracker {
             pending: Mutex::new(HashMap::new()),
             observer,
+            spans: None,
             grace: DEFAULT_GRACE,
             server_address,
             server_port,
@@ -73,6 +76,12 @@ impl AttemptTracker {
 
     pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// Also makes each finished call a span.
+    pub fn with_spans(mut self, spans: Option<Arc<dyn CallSpanSink>>) -> Self {
+        self.spans = spans;
         self
     }
 
@@ -212,7 +221,7 @@ impl AttemptTracker {
             return;
         };
         let summary = open.log.summary();
-        self.observer.observe(&Call {
+        let call = Call {
             operation: callwatch_core::names::OPERATION_CHAT,
             model: &key.model,
             key_id: &key.key_id,
@@ -223,7 +232,23 @@ impl AttemptTracker {
             futile_retries: summary.futile_retries,
             server_address: &self.server_address,
             server_port: self.server_port,
-        });
+        };
+        self.observer.observe(&call);
+        if let Some(spans) = &self.spans {
+            // The call may end a grace period after its last attempt: its times are the
+            // attempts', carried from the monotonic clock to the wall clock once, here.
+            let (now, wall) = (Instant::now(), SystemTime::now());
+            let wall_at = |at: Instant| {
+                wall.checked_sub(now.saturating_duration_since(at))
+                    .unwrap_or(wall)
+            };
+            spans.call_ended(&TimedCall {
+                call: &call,
+                started: wall_at(open.first_start),
+                ended: wall_at(open.last_end),
+                attempts: open.log.attempts(),
+            });
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChainKey, Vec<Open>>> {

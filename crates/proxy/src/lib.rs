@@ -37,7 +37,7 @@ pub use request_info::{RequestInfo, RETRY_COUNT_HEADER};
 #[cfg(feature = "aws-resign")]
 pub use resign::{AwsResign, ResignSetupError};
 
-use callwatch_core::call::CallObserver;
+use callwatch_core::call::{CallObserver, CallSpanSink};
 
 #[derive(Clone, Debug)]
 pub struct ProxyConfig {
@@ -94,6 +94,16 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn new(config: &ProxyConfig, observer: Arc<dyn CallObserver>) -> Result<Proxy, ProxyError> {
+        Proxy::with_spans(config, observer, None)
+    }
+
+    /// A proxy whose finished calls also become spans (`spans`: the OTLP exporter's
+    /// [`CallSpanSink`], when traces are exported).
+    pub fn with_spans(
+        config: &ProxyConfig,
+        observer: Arc<dyn CallObserver>,
+        spans: Option<Arc<dyn CallSpanSink>>,
+    ) -> Result<Proxy, ProxyError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(90))
@@ -102,8 +112,11 @@ impl Proxy {
             .map_err(|e| ProxyError::Client(e.to_string()))?;
         let host = config.upstream.host_str().unwrap_or("").to_owned();
         let port = config.upstream.port_or_known_default().unwrap_or(443);
-        let tracker =
-            Arc::new(AttemptTracker::new(observer, host, port).with_grace(config.retry_grace));
+        let tracker = Arc::new(
+            AttemptTracker::new(observer, host, port)
+                .with_grace(config.retry_grace)
+                .with_spans(spans),
+        );
         let budget = BodyBudget::new(config.body_budget);
         let forwarder = Arc::new(forward::Forwarder {
             client,
