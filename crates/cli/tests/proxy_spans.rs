@@ -2,8 +2,8 @@
 //! logical call the proxy sees (the SDK's retries joined into one call) is a `chat {model}`
 //! client span with the library span's attributes, its first attempt's start and its last
 //! attempt's end, and one event per attempt — so a 429 that a retry absorbed shows on the
-//! trace too, a streamed call carries its time to first chunk, and a call that failed has an
-//! error status.
+//! trace too, a streamed call carries its time to first chunk, a call that failed has an
+//! error status, and a request with a `traceparent` puts its span in the app's trace.
 
 mod support;
 
@@ -18,6 +18,8 @@ use support::process::{command, free_addr, Running};
 
 const FAKE_KEY: &str = "sk-ant-FAKE-spans-0000";
 const MODEL: &str = "claude-sonnet-4-6";
+/// The W3C specification's example: trace 4bf92f35…, parent span 00f067aa0ba902b7, sampled.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 fn start_proxy(mock: &MockClaude, receiver: &OtlpReceiver) -> (Running, SocketAddr) {
     let (listen, admin) = (free_addr(), free_addr());
@@ -41,11 +43,23 @@ fn start_proxy(mock: &MockClaude, receiver: &OtlpReceiver) -> (Running, SocketAd
 }
 
 async fn post(listen: SocketAddr, retry_count: u32, stream: bool) -> String {
+    post_in_trace(listen, retry_count, stream, None).await
+}
+
+async fn post_in_trace(
+    listen: SocketAddr,
+    retry_count: u32,
+    stream: bool,
+    traceparent: Option<&str>,
+) -> String {
     let body = format!(
         r#"{{"model":"{MODEL}","max_tokens":32,"stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
     );
-    reqwest::Client::new()
-        .post(format!("http://{listen}/v1/messages"))
+    let mut request = reqwest::Client::new().post(format!("http://{listen}/v1/messages"));
+    if let Some(traceparent) = traceparent {
+        request = request.header("traceparent", traceparent);
+    }
+    request
         .header("x-api-key", FAKE_KEY)
         .header("anthropic-version", "2023-06-01")
         .header("content-type", "application/json")
@@ -71,6 +85,10 @@ fn spans(receiver: &OtlpReceiver) -> Vec<Span> {
         .collect()
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn get(span: &Span, key: &str) -> Option<String> {
     attr(&span.attributes, key)
 }
@@ -88,7 +106,8 @@ async fn each_call_through_the_proxy_is_a_client_span_with_its_attempts() {
     post(listen, 0, false).await; // 429
     tokio::time::sleep(Duration::from_millis(50)).await;
     post(listen, 1, false).await; // the SDK's retry: 200
-    let streamed = post(listen, 0, true).await;
+                                  // The app's request carries its trace (W3C Trace Context): the span joins it.
+    let streamed = post_in_trace(listen, 0, true, Some(TRACEPARENT)).await;
     assert!(streamed.contains("message_stop"), "{streamed}");
     post(listen, 0, false).await; // 529, no retry follows: ends after the grace
 
@@ -156,6 +175,13 @@ async fn each_call_through_the_proxy_is_a_client_span_with_its_attempts() {
         .parse()
         .unwrap();
     assert!((0.29..0.6).contains(&ttfc), "{ttfc}");
+    assert_eq!(hex(&streamed.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(hex(&streamed.parent_span_id), "00f067aa0ba902b7");
+    // The calls that named no trace are roots, each in a trace of its own.
+    for span in all.iter().filter(|s| !std::ptr::eq(*s, streamed)) {
+        assert!(span.parent_span_id.is_empty(), "{span:#?}");
+        assert_ne!(span.trace_id, streamed.trace_id);
+    }
 
     // The 529 that no retry followed: an error span naming the type.
     let failed = all

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::attempts::AttemptRecord;
 use crate::classify::Outcome;
+use crate::trace_parent::TraceParent;
 
 /// A finished logical call (all its attempts). Borrowed so handing it over allocates nothing.
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +113,8 @@ pub struct TimedCall<'a> {
     pub ended: SystemTime,
     /// Every attempt seen, in order.
     pub attempts: &'a [AttemptRecord],
+    /// The trace the call's first request said it belongs to (`traceparent`), if any.
+    pub parent: Option<TraceParent>,
 }
 
 impl TimedCall<'_> {

@@ -12,6 +12,7 @@
 //!   GenAI convention version is emitted (`OTEL_SEMCONV_STABILITY_OPT_IN`).
 //! - [`prometheus`]: the text exposition of a recorder snapshot.
 //! - [`span_attributes`]: what a finished call's span says, for every kind of span callwatch makes.
+//! - [`trace_parent`]: the W3C `traceparent` header, so the proxy's spans join the app's trace.
 //!
 //! Apps depend on the `callwatch` crate, which re-exports what they need from here.
 
@@ -31,3 +32,4 @@ pub mod prometheus;
 pub mod record;
 pub mod semconv;
 pub mod span_attributes;
+pub mod trace_parent;

@@ -2,16 +2,21 @@
 //! from a [`TimedCall`], with the start and end the proxy saw, because a `tracing` span can
 //! only start when it is opened and the proxy knows a call is over only after the SDK's grace
 //! for a retry has passed. The attributes are those of the library's `chat {model}` span
-//! ([`outcome_attributes`]); each attempt is an event, as the middleware's attempts are.
+//! ([`outcome_attributes`]); each attempt is an event, as the middleware's attempts are; a
+//! request that carried a W3C `traceparent` puts the span in the app's trace.
 
-use opentelemetry::trace::{Span as _, SpanKind, Status, Tracer as _};
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::trace::{
+    Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
+    TraceState, Tracer as _,
+};
+use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_sdk::trace::SdkTracer;
 
 use callwatch_core::call::{CallSpanSink, TimedCall};
 use callwatch_core::names;
 use callwatch_core::semconv::Convention;
 use callwatch_core::span_attributes::{error_type, outcome_attributes, SpanValue};
+use callwatch_core::trace_parent::TraceParent;
 
 /// The event each attempt becomes (the middleware logs its attempts under the same message).
 const ATTEMPT_EVENT: &str = "callwatch attempt";
@@ -63,7 +68,7 @@ impl CallSpanSink for CallSpans {
             .with_kind(SpanKind::Client)
             .with_start_time(timed.started)
             .with_attributes(attributes)
-            .start(&self.tracer);
+            .start_with_context(&self.tracer, &parent_context(timed.parent));
         for (number, (attempt, (_, ended))) in
             timed.attempts.iter().zip(timed.attempt_times()).enumerate()
         {
@@ -92,6 +97,22 @@ impl CallSpanSink for CallSpans {
         }
         span.end_with_timestamp(timed.ended);
     }
+}
+
+/// The app's trace, as its request named it: the span becomes a child of the span that sent
+/// the request. Without one, a root span.
+fn parent_context(parent: Option<TraceParent>) -> Context {
+    let Some(parent) = parent else {
+        return Context::new();
+    };
+    let remote = SpanContext::new(
+        TraceId::from(parent.trace_id),
+        SpanId::from(parent.span_id),
+        TraceFlags::new(parent.flags),
+        true,
+        TraceState::default(),
+    );
+    Context::new().with_remote_span_context(remote)
 }
 
 fn otel_value(value: SpanValue<'_>) -> Value {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use callwatch_core::attempts::AttemptLog;
 use callwatch_core::call::{Attempt, Call, CallObserver, CallSpanSink, TimedCall};
 use callwatch_core::classify::Outcome;
+use callwatch_core::trace_parent::TraceParent;
 
 /// How long a retryable failure waits for the SDK's next attempt beyond its `retry-after`.
 /// The SDKs back off at most 8 s between attempts by default.
@@ -34,6 +35,8 @@ struct Open {
     log: AttemptLog,
     next_retry_count: u32,
     deadline: Instant,
+    /// The trace the first attempt seen carried.
+    parent: Option<TraceParent>,
 }
 
 /// What the tracker hands back when an attempt begins: where it belongs.
@@ -42,6 +45,7 @@ pub struct AttemptStart {
     open: Option<Open>,
     retry_count: u32,
     started: Instant,
+    parent: Option<TraceParent>,
 }
 
 impl AttemptStart {
@@ -86,7 +90,15 @@ impl AttemptTracker {
     }
 
     /// Called when a request arrives: joins the open call it continues, if any.
-    pub fn begin(&self, key_id: &str, model: &str, path: &str, retry_count: u32) -> AttemptStart {
+    /// `parent`: the request's `traceparent`, which the call's span joins.
+    pub fn begin(
+        &self,
+        key_id: &str,
+        model: &str,
+        path: &str,
+        retry_count: u32,
+        parent: Option<TraceParent>,
+    ) -> AttemptStart {
         let key = ChainKey {
             key_id: key_id.to_owned(),
             model: model.to_owned(),
@@ -114,6 +126,7 @@ impl AttemptTracker {
             open,
             retry_count,
             started: Instant::now(),
+            parent,
         }
     }
 
@@ -141,6 +154,7 @@ impl AttemptTracker {
                 log,
                 next_retry_count: 0,
                 deadline: now,
+                parent: start.parent,
             }
         });
         let wait_before = if open.log.attempts().is_empty() {
@@ -247,6 +261,7 @@ impl AttemptTracker {
                 started: wall_at(open.first_start),
                 ended: wall_at(open.last_end),
                 attempts: open.log.attempts(),
+                parent: open.parent,
             });
         }
     }
@@ -337,11 +352,11 @@ mod tests {
     fn sdk_retries_join_one_logical_call() {
         let seen = Arc::new(Collect::default());
         let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
-        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0, None);
         tracker.end(a, outcome(529, Class::Overloaded));
-        let b = tracker.begin("k-1", "m", "/v1/messages", 1);
+        let b = tracker.begin("k-1", "m", "/v1/messages", 1, None);
         tracker.end(b, outcome(529, Class::Overloaded));
-        let c = tracker.begin("k-1", "m", "/v1/messages", 2);
+        let c = tracker.begin("k-1", "m", "/v1/messages", 2, None);
         tracker.end(c, outcome(200, Class::Success));
         assert_eq!(
             *seen.0.lock().unwrap(),
@@ -360,7 +375,7 @@ mod tests {
         let seen = Arc::new(Collect::default());
         let tracker =
             AttemptTracker::new(seen.clone(), "api".into(), 443).with_grace(Duration::ZERO);
-        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0, None);
         tracker.end(a, outcome(500, Class::Server));
         assert!(seen.0.lock().unwrap().is_empty());
         assert_eq!(
@@ -380,7 +395,7 @@ mod tests {
         let seen = Arc::new(Collect::default());
         let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
         for n in 0..3 {
-            let a = tracker.begin("k-1", "m", "/v1/messages", n);
+            let a = tracker.begin("k-1", "m", "/v1/messages", n, None);
             tracker.end(a, outcome(429, Class::Billing));
         }
         assert!(
@@ -398,7 +413,7 @@ mod tests {
     fn non_retryable_failure_ends_at_once() {
         let seen = Arc::new(Collect::default());
         let tracker = AttemptTracker::new(seen.clone(), "api".into(), 443);
-        let a = tracker.begin("k-1", "m", "/v1/messages", 0);
+        let a = tracker.begin("k-1", "m", "/v1/messages", 0, None);
         tracker.end(a, outcome(401, Class::Auth));
         assert_eq!(seen.0.lock().unwrap().len(), 1);
     }

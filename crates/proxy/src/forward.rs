@@ -17,6 +17,7 @@ use super::observed_body::ObservedBody;
 use super::provider_route;
 use super::request_info::{self, RequestInfo};
 use callwatch_core::classify::{classify_transport, TransportFailure};
+use callwatch_core::trace_parent::{TraceParent, TRACEPARENT_HEADER};
 
 /// The largest request body the proxy accepts (the API's own limit is 32 MB).
 pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
@@ -76,6 +77,11 @@ pub async fn forward(State(fwd): State<Arc<Forwarder>>, request: Request) -> Res
         &info.model,
         parts.uri.path(),
         info.retry_count,
+        parts
+            .headers
+            .get(TRACEPARENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(TraceParent::parse),
     );
 
     let upstream = fwd
