@@ -1,9 +1,10 @@
 """After the Python SDK's run through a proxy exporting OTLP (with
 OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental/dup, so both generations of GenAI names
 are emitted): did a real OTLP receiver get, for this run's models, the retried 429s per attempt,
-the time to first chunk under both names, and every chunk gap; and did the fake key stay out of
-every body? (The proxy sends no spans: spans come from in-process instrumentation.) Standard
-library only (the receiver decodes).
+the time to first chunk under both names, and every chunk gap; did each checked call arrive as
+one `chat {model}` client span (the retried call with one event per attempt, the call that
+failed with an error status, the stream with its time to first chunk); and did the fake key
+stay out of every body? Standard library only (the receiver decodes).
 
 usage: check_otlp.py --summary URL --prefix conf-py --key-text T
 """
@@ -38,6 +39,39 @@ def expectations(prefix):
     ]
 
 
+SPAN_KIND_CLIENT = 3
+STATUS_CODE_ERROR = 2
+
+
+def span_problems(spans, prefix):
+    """What the spans of this run's checked calls lack (empty: nothing)."""
+    def one(case):
+        found = [s for s in spans if s["name"] == f"chat {prefix}-{case}"]
+        return found[0] if len(found) == 1 else None, len(found)
+
+    problems = []
+    retried, n = one("retry-429")
+    if retried is None:
+        problems.append(f"retry-429: {n} spans (want 1)")
+    else:
+        errors = [e["attributes"].get("error.type") for e in retried["events"]]
+        if (retried["kind"], retried["attributes"].get("callwatch.attempts")) != (SPAN_KIND_CLIENT, 3):
+            problems.append(f"retry-429 span: kind {retried['kind']}, attributes {retried['attributes']}")
+        if errors != ["rate_limit_error", "rate_limit_error", None]:
+            problems.append(f"retry-429 span: attempt events' error types {errors}")
+    failed, n = one("overloaded-529")
+    if failed is None:
+        problems.append(f"overloaded-529: {n} spans (want 1)")
+    elif (failed["status"]["code"], failed["attributes"].get("error.type")) != (STATUS_CODE_ERROR, "overloaded_error"):
+        problems.append(f"overloaded-529 span: status {failed['status']}, attributes {failed['attributes']}")
+    streamed, n = one("stream-ttft")
+    if streamed is None:
+        problems.append(f"stream-ttft: {n} spans (want 1)")
+    elif not streamed["attributes"].get("gen_ai.response.time_to_first_chunk", 0) >= 0.3:
+        problems.append(f"stream-ttft span: attributes {streamed['attributes']}")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--summary", required=True)
@@ -54,7 +88,7 @@ def main():
             f"{name} {attrs}: {latest(summary['points'], name, **attrs)} (want {want})"
             for name, attrs, want in wanted
             if latest(summary["points"], name, **attrs) != want
-        ]
+        ] + span_problems(summary["spans"], args.prefix)
         if not problems or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -63,8 +97,10 @@ def main():
         problems.append("the fake key shows up in an OTLP body")
     for problem in problems:
         print(f"otlp: {problem}", file=sys.stderr)
-    found = len(wanted) - len([p for p in problems if not p.startswith(("rejected", "the fake"))])
-    print(f"otlp: {found}/{len(wanted)} expected series, {summary['spans']} spans, "
+    missing = [p for p in problems if not p.startswith(("rejected", "the fake", "retry-", "overloaded-", "stream-"))]
+    spans_ok = not span_problems(summary["spans"], args.prefix)
+    print(f"otlp: {len(wanted) - len(missing)}/{len(wanted)} expected series, "
+          f"{len(summary['spans'])} spans (checked calls as spans: {spans_ok}), "
           f"{len(summary['raw'])} bodies, key text in none: {not any(args.key_text in b for b in summary['raw'])}")
     sys.exit(1 if problems else 0)
 

@@ -1,7 +1,8 @@
 """A real OTLP/HTTP receiver for the conformance suite: accepts protobuf `POST /v1/metrics`
 and `POST /v1/traces` as a collector does, decodes them with the official opentelemetry-proto
 classes, and answers `GET /summary` with what arrived: per metric name, its data points'
-attributes and counts, plus every raw body (for the key check). Bodies that do not decode are
+attributes and counts, every span (name, kind, attributes, events, status, trace and parent
+ids), plus every raw body (for the key check). Bodies that do not decode are
 answered 400 and listed under `rejected`, never dropped silently.
 
 usage: otlp_receiver.py PORT_FILE   (writes the port it listens on to PORT_FILE)
@@ -23,7 +24,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 LOCK = threading.Lock()
-STATE = {"points": [], "spans": 0, "raw": [], "rejected": []}
+STATE = {"points": [], "spans": [], "raw": [], "rejected": []}
 MAX_RAW_BYTES = 64 << 20  # bounded: past this, bodies are counted, not kept
 
 
@@ -49,9 +50,32 @@ def points_of(request):
                 else:
                     points = []
                 for attributes, count in points:
-                    labels = {kv.key: value_of(kv.value) for kv in attributes}
-                    out.append({"name": metric.name, "attributes": labels, "value": count})
+                    out.append({"name": metric.name, "attributes": attributes_of(attributes), "value": count})
     return out
+
+
+def attributes_of(key_values):
+    return {kv.key: value_of(kv.value) for kv in key_values}
+
+
+def spans_of(request):
+    """Every span, flattened to what the checks read."""
+    return [
+        {
+            "name": span.name,
+            "kind": span.kind,
+            "attributes": attributes_of(span.attributes),
+            "events": [{"name": e.name, "attributes": attributes_of(e.attributes)} for e in span.events],
+            "status": {"code": span.status.code, "message": span.status.message},
+            "trace_id": span.trace_id.hex(),
+            "parent_span_id": span.parent_span_id.hex(),
+            "start": span.start_time_unix_nano,
+            "end": span.end_time_unix_nano,
+        }
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,9 +91,7 @@ class Handler(BaseHTTPRequestHandler):
                 request = ExportTraceServiceRequest.FromString(body)
                 reply = ExportTraceServiceResponse()
                 with LOCK:
-                    STATE["spans"] += sum(
-                        len(s.spans) for r in request.resource_spans for s in r.scope_spans
-                    )
+                    STATE["spans"].extend(spans_of(request))
             else:
                 self.send_error(404)
                 return
