@@ -60,6 +60,28 @@ impl PackedEvent {
         }))
     }
 
+    /// Packs `event` as [`PackedEvent::new`] does, into this pack's allocations (its box and,
+    /// for a call, its text buffer): a replay reuses the packs of events it has evaluated, so
+    /// holding a line costs no allocation.
+    pub fn refill(&mut self, event: Event<'_>) {
+        match (&mut *self.0, event) {
+            (Packed::Call(packed), Event::Call(call)) => {
+                let text = std::mem::take(&mut packed.text);
+                *packed = PackedCall::pack(text, call);
+            }
+            (slot, Event::Call(call)) => *slot = Packed::Call(PackedCall::new(call)),
+            (slot, other) => *slot = Packed::Other(other.into_owned()),
+        }
+    }
+
+    /// Bytes its text buffer holds (a pool of packs keeps small ones only).
+    pub fn capacity(&self) -> usize {
+        match &*self.0 {
+            Packed::Call(call) => call.text.capacity(),
+            Packed::Other(_) => 0,
+        }
+    }
+
     /// The event's time (without lending the whole event).
     pub fn ts(&self) -> time::OffsetDateTime {
         match &*self.0 {
@@ -89,6 +111,11 @@ impl PackedEvent {
 
 impl PackedCall {
     fn new(call: CallEvent<'_>) -> PackedCall {
+        PackedCall::pack(String::new(), call)
+    }
+
+    /// The call's strings copied into `text` (emptied first, its allocation kept).
+    fn pack(mut text: String, call: CallEvent<'_>) -> PackedCall {
         // Every field is named (no `..`): a field added to `CallEvent` must be placed here.
         let CallEvent {
             ts,
@@ -127,7 +154,8 @@ impl PackedCall {
         .iter()
         .map(|s| s.as_ref().map_or(0, |s| s.len()))
         .sum();
-        let mut text = String::with_capacity(len);
+        text.clear();
+        text.reserve(len);
         let strings = strings.map(|s: Cow<'_, str>| {
             let start = text.len();
             text.push_str(&s);
@@ -219,6 +247,29 @@ mod tests {
         round_trip(r#"{"ts":"2026-11-20T08:00:00Z","status":null}"#);
         round_trip(r#"{"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}"#);
         round_trip(r#"{"ts":"2026-11-20T10:00:00Z","event":"credit_balance","balance_usd":250.0}"#);
+    }
+
+    /// A pack refilled with any kind of event lends back that event, whatever it held before
+    /// (a longer or shorter call, a rotation, a balance).
+    #[test]
+    fn a_refilled_pack_holds_the_new_event_only() {
+        let lines = [
+            r#"{"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","attempts":3,"latency_ms":812.5,"model":"claude-sonnet-4-6","operation":"messages","key_id":"k-52e6b438","request_id":"req_011CSHoEeqs5C35K2UUqR7Fy","message":"Overloaded","input_tokens":10,"stream":true}"#,
+            r#"{"ts":"2026-11-20T08:00:01Z","status":200,"model":"m"}"#,
+            r#"{"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}"#,
+            r#"{"ts":"2026-11-20T08:00:02Z","status":400,"message":"a \"quoted\" é"}"#,
+            r#"{"ts":"2026-11-20T10:00:00Z","event":"credit_balance","balance_usd":250.0}"#,
+            r#"{"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","model":"claude-sonnet-4-6","key_id":"k-52e6b438"}"#,
+        ];
+        let mut pack = PackedEvent::new(parse_line(lines[0], 1).expect("valid line"));
+        for line in lines.iter().cycle().skip(1).take(12) {
+            let event = parse_line(line, 1).expect("valid line");
+            pack.refill(event.clone());
+            assert_eq!(pack.event(), event, "{line}");
+            assert_eq!(pack.ts(), event.ts());
+            assert_eq!(pack.is_call(), matches!(event, Event::Call(_)));
+            assert_eq!(pack.is_rotation(), matches!(event, Event::KeyRotated(_)));
+        }
     }
 
     #[test]
