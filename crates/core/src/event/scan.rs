@@ -17,10 +17,11 @@ use super::wire::{Text, Wire};
 #[cfg(test)]
 mod tests;
 
-/// The line's fields, or `None`: "let serde read it".
-pub(super) fn scan(line: &str) -> Option<Wire<'_>> {
+/// The line's fields read into `wire` (empty on entry), or `None`: "let serde read it" (`wire`
+/// then holds part of the line, to be discarded). Filled in place, not returned: a `Wire` is a
+/// few hundred bytes, and returning it copied it twice a line.
+pub(super) fn scan<'a>(line: &'a str, wire: &mut Wire<'a>) -> Option<()> {
     let mut s = Scanner { line, at: 0 };
-    let mut wire = Wire::default();
     let mut seen = 0u32;
     s.byte(b'{')?;
     loop {
@@ -31,12 +32,12 @@ pub(super) fn scan(line: &str) -> Option<Wire<'_>> {
             return None;
         }
         seen |= bit;
-        s.value(field, &mut wire)?;
+        s.value(field, wire)?;
         if !s.more()? {
             break;
         }
     }
-    (s.at == line.len()).then_some(wire)
+    (s.at == line.len()).then_some(())
 }
 
 /// The fields of [`Wire`], one bit each in `scan`'s `seen`.

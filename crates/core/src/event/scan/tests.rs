@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::{scan, short_decimal, string_end};
 use crate::classify::{Headroom, Provider, RateLimit, Usage};
 use crate::event::parse::parse_line_with_serde;
+use crate::event::wire::Wire;
 use crate::event::{parse_line, CallEvent, CreditBalance, Event, KeyRotation};
 
 fn same_as_serde(line: &str) -> Result<(), TestCaseError> {
@@ -337,7 +338,10 @@ fn the_scanner_reads_the_agents_lines_and_leaves_the_rest_to_serde() {
         r#"{"ts":"2026-11-20T10:00:00Z","status":null,"error_type":"timeout","attempts":1,"latency_ms":1e-7}"#,
     ];
     for line in written {
-        assert!(scan(line).is_some(), "scanned: {line}");
+        assert!(
+            scan(line, &mut Wire::default()).is_some(),
+            "scanned: {line}"
+        );
         assert!(parse_line(line, 1).is_ok(), "{line}");
     }
     let left_to_serde = [
@@ -356,7 +360,10 @@ fn the_scanner_reads_the_agents_lines_and_leaves_the_rest_to_serde() {
         "",
     ];
     for line in left_to_serde {
-        assert!(scan(line).is_none(), "left to serde: {line}");
+        assert!(
+            scan(line, &mut Wire::default()).is_none(),
+            "left to serde: {line}"
+        );
         assert_eq!(parse_line(line, 1), parse_line_with_serde(line, 1));
     }
 }
