@@ -156,7 +156,9 @@ impl<'a> Scanner<'a> {
     fn key(&mut self) -> Option<Field> {
         let rest = self.rest();
         let candidates = Field::starting_with(*rest.get(1)?);
-        let &(key, field) = candidates.iter().find(|(key, _)| rest.starts_with(key))?;
+        let &(key, field) = candidates
+            .iter()
+            .find(|(key, _)| starts_with_key(rest, key))?;
         self.at += key.len();
         Some(field)
     }
@@ -398,6 +400,36 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
     Some(at + len)
+}
+
+/// Whether `bytes` starts with `key` (4 bytes or more), compared a word at a time: `starts_with`
+/// called `memcmp` for every key, which cost more than the compare itself.
+fn starts_with_key(bytes: &[u8], key: &[u8]) -> bool {
+    let n = key.len();
+    debug_assert!(n >= 4, "keys are quoted names with a colon");
+    let Some(bytes) = bytes.get(..n) else {
+        return false;
+    };
+    if n < 8 {
+        return word::<4>(bytes, 0) == word::<4>(key, 0)
+            && word::<4>(bytes, n - 4) == word::<4>(key, n - 4);
+    }
+    // Whole words, then the last eight bytes (overlapping the previous word).
+    let mut at = 0;
+    while at + 8 < n {
+        if word::<8>(bytes, at) != word::<8>(key, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word::<8>(bytes, n - 8) == word::<8>(key, n - 8)
+}
+
+/// The `N` bytes at `at` (in bounds: the callers check the lengths).
+fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut word = [0u8; N];
+    word.copy_from_slice(&bytes[at..at + N]);
+    word
 }
 
 /// Powers of ten that are exact in an `f64`.
