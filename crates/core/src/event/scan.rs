@@ -231,16 +231,14 @@ impl<'a> Scanner<'a> {
 
     /// The length of the run of ASCII digits at `at`.
     fn digits_at(&self, at: usize) -> usize {
-        self.line.as_bytes()[at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
+        digit_run(&self.line.as_bytes()[at..], &mut 0)
     }
 
     /// A JSON integer without a sign, of at most 18 digits (it fits `i64` and `u64` alike).
     fn unsigned(&mut self) -> Option<u64> {
         let rest = self.rest();
-        let len = self.digits_at(self.at);
+        let mut value = 0;
+        let len = digit_run(rest, &mut value);
         // A leading zero before more digits is invalid JSON; a fraction or an exponent makes
         // a float, which serde refuses for an integer field.
         if len == 0 || len > 18 || (len > 1 && rest[0] == b'0') {
@@ -250,11 +248,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.at += len;
-        Some(
-            rest[..len]
-                .iter()
-                .fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
-        )
+        Some(value)
     }
 
     fn integer(&mut self) -> Option<Option<i64>> {
@@ -273,19 +267,24 @@ impl<'a> Scanner<'a> {
         }
         let bytes = self.line.as_bytes();
         let start = self.at;
-        let int = self.digits_at(start);
+        // The digits' value is kept as they are read: a short decimal needs no second pass.
+        let mut mantissa = 0;
+        let int = digit_run(&bytes[start..], &mut mantissa);
         if int == 0 || (int > 1 && bytes[start] == b'0') {
             return None;
         }
         let mut end = start + int;
+        let mut frac = 0;
         if bytes.get(end) == Some(&b'.') {
-            let frac = self.digits_at(end + 1);
+            frac = digit_run(&bytes[end + 1..], &mut mantissa);
             if frac == 0 {
                 return None;
             }
             end += 1 + frac;
         }
+        let mut exponent = false;
         if matches!(bytes.get(end), Some(b'e' | b'E')) {
+            exponent = true;
             end += 1;
             if matches!(bytes.get(end), Some(b'+' | b'-')) {
                 end += 1;
@@ -300,7 +299,8 @@ impl<'a> Scanner<'a> {
         if end - start > 32 {
             return None;
         }
-        let value = match short_decimal(&bytes[start..end]) {
+        let short = (!exponent).then(|| short_decimal(mantissa, int + frac, frac));
+        let value = match short.flatten() {
             Some(value) => value,
             None => self.line[start..end].parse().ok()?,
         };
@@ -437,21 +437,24 @@ const EXACT_POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
-/// `digits[.digits]` of at most 15 digits, without a full parse: the digits make an integer
-/// below 2^53 and the divisor is an exact power of ten, so the one division rounds correctly
-/// (Clinger's fast path) and gives what any correct parser gives. `None` for other shapes.
-fn short_decimal(number: &[u8]) -> Option<f64> {
-    if number.len() > 16 {
-        return None;
+/// The length of the run of ASCII digits `bytes` starts with; `value` takes them on (wrapping
+/// past 19 digits: callers read it only for shorter runs).
+fn digit_run(bytes: &[u8], value: &mut u64) -> usize {
+    let mut len = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        *value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        len += 1;
     }
-    let (int, frac) = match number.iter().position(|&b| b == b'.') {
-        Some(dot) => (&number[..dot], &number[dot + 1..]),
-        None => (number, &number[..0]),
-    };
-    let digits = || int.iter().chain(frac);
-    if int.len() + frac.len() > 15 || !digits().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mantissa = digits().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-    Some(mantissa as f64 / EXACT_POWERS_OF_TEN[frac.len()])
+    len
+}
+
+/// A decimal of `digits` digits (at most 15), `frac` of them after the point, whose digits
+/// make `mantissa`: the digits make an integer below 2^53 and the divisor is an exact power
+/// of ten, so the one division rounds correctly (Clinger's fast path) and gives what any
+/// correct parser gives. `None` past 15 digits.
+fn short_decimal(mantissa: u64, digits: usize, frac: usize) -> Option<f64> {
+    (digits <= 15).then(|| mantissa as f64 / EXACT_POWERS_OF_TEN[frac])
 }

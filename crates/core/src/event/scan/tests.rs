@@ -313,7 +313,12 @@ proptest! {
     #[test]
     fn short_decimals_read_as_a_full_parse_reads_them(number in "(0|[1-9][0-9]{0,15})(\\.[0-9]{1,16})?") {
         let digits = number.bytes().filter(u8::is_ascii_digit).count();
-        let fast = short_decimal(number.as_bytes());
+        let frac = number.split_once('.').map_or(0, |(_, frac)| frac.len());
+        let mantissa = number
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .fold(0u64, |n, d| n.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+        let fast = short_decimal(mantissa, digits, frac);
         prop_assert_eq!(fast.is_some(), digits <= 15, "{}", number);
         if let Some(fast) = fast {
             prop_assert_eq!(fast, number.parse::<f64>().unwrap());
