@@ -65,10 +65,7 @@ impl PackedEvent {
     /// holding a line costs no allocation.
     pub fn refill(&mut self, event: Event<'_>) {
         match (&mut *self.0, event) {
-            (Packed::Call(packed), Event::Call(call)) => {
-                let text = std::mem::take(&mut packed.text);
-                *packed = PackedCall::pack(text, call);
-            }
+            (Packed::Call(packed), Event::Call(call)) => packed.repack(call),
             (slot, Event::Call(call)) => *slot = Packed::Call(PackedCall::new(call)),
             (slot, other) => *slot = Packed::Other(other.into_owned()),
         }
@@ -111,11 +108,27 @@ impl PackedEvent {
 
 impl PackedCall {
     fn new(call: CallEvent<'_>) -> PackedCall {
-        PackedCall::pack(String::new(), call)
+        let mut packed = PackedCall {
+            text: String::new(),
+            strings: Strings {
+                error_type: None,
+                model: None,
+                operation: None,
+                key_id: None,
+                request_id: None,
+                message: None,
+            },
+            // Every field is overwritten by `repack`.
+            rest: CallEvent::new(call.ts, None, None),
+        };
+        packed.repack(call);
+        packed
     }
 
-    /// The call's strings copied into `text` (emptied first, its allocation kept).
-    fn pack(mut text: String, call: CallEvent<'_>) -> PackedCall {
+    /// Holds `call` instead of what it held: its strings copied into `text` (emptied, its
+    /// allocation kept), every other field written in place (building a new `PackedCall` and
+    /// moving it in copied its few hundred bytes).
+    fn repack(&mut self, call: CallEvent<'_>) {
         // Every field is named (no `..`): a field added to `CallEvent` must be placed here.
         let CallEvent {
             ts,
@@ -154,35 +167,26 @@ impl PackedCall {
         .iter()
         .map(|s| s.as_ref().map_or(0, |s| s.len()))
         .sum();
+        let text = &mut self.text;
         text.clear();
         text.reserve(len);
-        let strings = strings.map(|s: Cow<'_, str>| {
+        self.strings = strings.map(|s: Cow<'_, str>| {
             let start = text.len();
             text.push_str(&s);
             start..text.len()
         });
-        PackedCall {
-            text,
-            strings,
-            rest: CallEvent {
-                ts,
-                status,
-                error_type: None,
-                class,
-                attempts,
-                latency_ms,
-                model: None,
-                operation: None,
-                key_id: None,
-                request_id: None,
-                message: None,
-                provider,
-                usage,
-                ttft_ms,
-                stream,
-                ratelimit,
-            },
-        }
+        // The strings of `rest` stay `None`; they live in `text`.
+        let rest = &mut self.rest;
+        rest.ts = ts;
+        rest.status = status;
+        rest.class = class;
+        rest.attempts = attempts;
+        rest.latency_ms = latency_ms;
+        rest.provider = provider;
+        rest.usage = usage;
+        rest.ttft_ms = ttft_ms;
+        rest.stream = stream;
+        rest.ratelimit = ratelimit;
     }
 
     fn call(&self) -> CallEvent<'_> {
