@@ -80,6 +80,7 @@ struct RuleState {
     detector: Detector,
     phase: Phase,
     alert: Option<Alert>,
+    /// Kept for `any` rules only (what decides when they go quiet).
     last_match: Option<LastMatch>,
     statuses: Contributors,
     error_types: Contributors,
@@ -298,10 +299,19 @@ impl RuleState {
     }
 
     /// `normalised` is the call's normalised message, computed once per call for every rule
-    /// that matches it (normalising redacts, which is the costly part).
-    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: &OnceCell<String>) {
-        let now = LastMatch::new(call.ts, sec);
-        self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
+    /// that matches it (normalising redacts, which is the costly part). `any` says whether the
+    /// rule is an `any` rule, the only kind that reads its last match (to go quiet).
+    fn note_match(
+        &mut self,
+        call: &CallEvent<'_>,
+        sec: i64,
+        normalised: &OnceCell<String>,
+        any: bool,
+    ) {
+        if any {
+            let now = LastMatch::new(call.ts, sec);
+            self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
+        }
         if self.phase.is_firing() {
             self.incident.matched += 1;
         }
@@ -687,8 +697,9 @@ impl Engine {
                 if !matched {
                     continue;
                 }
-                state.note_match(call, sec, &normalised);
-                if matches!(rule.kind, RuleKind::Any { .. }) && !state.phase.is_firing() {
+                let any = matches!(rule.kind, RuleKind::Any { .. });
+                state.note_match(call, sec, &normalised, any);
+                if any && !state.phase.is_firing() {
                     let values = Values {
                         count: Some(1),
                         ..Values::default()
