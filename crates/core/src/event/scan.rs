@@ -24,8 +24,10 @@ pub(super) fn scan<'a>(line: &'a str, wire: &mut Wire<'a>) -> Option<()> {
     let mut s = Scanner { line, at: 0 };
     let mut seen = 0u32;
     s.byte(b'{')?;
+    let mut expected = Some(Field::Ts);
     loop {
-        let field = s.key()?;
+        let field = s.key(expected)?;
+        expected = field.next();
         // serde reports a repeated field; leave it the error.
         let bit = 1u32 << field as u32;
         if seen & bit != 0 {
@@ -40,8 +42,9 @@ pub(super) fn scan<'a>(line: &'a str, wire: &mut Wire<'a>) -> Option<()> {
     (s.at == line.len()).then_some(())
 }
 
-/// The fields of [`Wire`], one bit each in `scan`'s `seen`.
-#[derive(Clone, Copy)]
+/// The fields of [`Wire`], one bit each in `scan`'s `seen`, in the order the writer puts them
+/// on a line.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Field {
     Ts,
     Status,
@@ -67,6 +70,27 @@ enum Field {
 }
 
 impl Field {
+    /// The field the writer puts after this one, if it writes it (the key `scan` tries first).
+    fn next(self) -> Option<Field> {
+        Some(match self {
+            Field::Ts => Field::Status,
+            Field::Status => Field::ErrorType,
+            Field::ErrorType => Field::Attempts,
+            Field::Attempts => Field::LatencyMs,
+            Field::LatencyMs => Field::Model,
+            Field::Model => Field::Operation,
+            Field::Operation => Field::KeyId,
+            Field::KeyId => Field::RequestId,
+            Field::RequestId => Field::Message,
+            _ => return None,
+        })
+    }
+
+    /// The field's key as it appears on the line: quoted, then the colon.
+    fn key(self) -> &'static [u8] {
+        KEYS[self as usize]
+    }
+
     /// The fields whose key starts with `first`, each with its key as it appears on the line:
     /// quoted, then the colon.
     fn starting_with(first: u8) -> &'static [(&'static [u8], Field)] {
@@ -114,6 +138,31 @@ impl Field {
     }
 }
 
+/// Each field's key, in [`Field`]'s order (a test holds it to [`Field::starting_with`]).
+const KEYS: [&[u8]; 21] = [
+    b"\"ts\":",
+    b"\"status\":",
+    b"\"error_type\":",
+    b"\"attempts\":",
+    b"\"latency_ms\":",
+    b"\"model\":",
+    b"\"operation\":",
+    b"\"key_id\":",
+    b"\"request_id\":",
+    b"\"message\":",
+    b"\"event\":",
+    b"\"provider\":",
+    b"\"input_tokens\":",
+    b"\"output_tokens\":",
+    b"\"cache_read_input_tokens\":",
+    b"\"cache_creation_input_tokens\":",
+    b"\"cache_creation_1h_input_tokens\":",
+    b"\"ttft_ms\":",
+    b"\"balance_usd\":",
+    b"\"stream\":",
+    b"\"ratelimit\":",
+];
+
 struct Scanner<'a> {
     line: &'a str,
     at: usize,
@@ -152,9 +201,18 @@ impl<'a> Scanner<'a> {
 
     /// A known field's `"name":`, compared in place: keys are most of a line's strings, and
     /// comparing one costs less than searching it for its closing quote. `None` for any other
-    /// key (unknown, escaped, or followed by whitespace).
-    fn key(&mut self) -> Option<Field> {
+    /// key (unknown, escaped, or followed by whitespace). The `expected` field's key is tried
+    /// first (a line the agent wrote has it next); a key ends with its closing quote and colon,
+    /// so no other key can match where it does.
+    fn key(&mut self, expected: Option<Field>) -> Option<Field> {
         let rest = self.rest();
+        if let Some(field) = expected {
+            let key = field.key();
+            if starts_with_key(rest, key) {
+                self.at += key.len();
+                return Some(field);
+            }
+        }
         let candidates = Field::starting_with(*rest.get(1)?);
         let &(key, field) = candidates
             .iter()

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use time::OffsetDateTime;
 
-use super::{scan, short_decimal, string_end};
+use super::{scan, short_decimal, string_end, Field, KEYS};
 use crate::classify::{Headroom, Provider, RateLimit, Usage};
 use crate::event::parse::parse_line_with_serde;
 use crate::event::wire::Wire;
@@ -329,6 +329,31 @@ proptest! {
     fn garbled_lines_read_as_serde_reads_them(line in written_line().prop_flat_map(garbled)) {
         same_as_serde(&line)?;
     }
+}
+
+/// The key tried first for a field is the one the key search finds for it, for every field
+/// (the two tables cannot drift apart), and each field's next is a later field.
+#[test]
+fn each_fields_key_is_the_one_the_search_finds() {
+    for (i, key) in KEYS.iter().enumerate() {
+        let found: Vec<Field> = Field::starting_with(key[1])
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|&(_, f)| f)
+            .collect();
+        assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(key));
+        assert_eq!(found[0] as usize, i, "{}", String::from_utf8_lossy(key));
+        assert_eq!(found[0].key(), *key);
+        if let Some(next) = found[0].next() {
+            assert!(next as usize > i);
+        }
+    }
+    let all: usize = (b'a'..=b'z').map(|b| Field::starting_with(b).len()).sum();
+    assert_eq!(
+        all,
+        KEYS.len(),
+        "every searchable key has its place in the table"
+    );
 }
 
 /// The scanner must take the lines the agent writes (else replay is silently back on serde's
