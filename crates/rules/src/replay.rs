@@ -145,7 +145,10 @@ impl Replay {
             self.totals.rotations += 1;
         }
         let ts = event.ts();
-        let (sec, at) = (ts.unix_timestamp(), ts.unix_timestamp_nanos());
+        // The nanosecond timestamp from the second (a second calendar-date conversion cost as
+        // much again).
+        let sec = ts.unix_timestamp();
+        let at = i128::from(sec) * 1_000_000_000 + i128::from(ts.nanosecond());
         let advanced = self.newest.is_none_or(|n| sec > n);
         if advanced {
             self.newest = Some(sec);

@@ -582,7 +582,7 @@ impl Engine {
         if scopes.calls {
             self.stats.calls += 1;
             if let Some(key) = call.key_id.as_deref() {
-                self.rotations.observe_key(key, call.ts);
+                self.rotations.observe_key_at(key, call.ts, sec);
             }
         }
         let mut fired = Vec::new();
