@@ -53,7 +53,7 @@ where
         if input.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
-        let parsed = parse(without_bom(&buf, line_no == first_line), line_no);
+        let parsed = replay.read(without_bom(&buf, line_no == first_line), line_no);
         let result = replay.accept(parsed, &mut alerts);
         each(replay, result, &mut alerts)?;
     }

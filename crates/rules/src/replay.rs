@@ -19,6 +19,15 @@ use callwatch_core::event::{parse_line, EventError, PackedEvent};
 /// How far behind the newest timestamp the evaluation clock trails.
 pub const REORDER_S: i64 = 5;
 
+/// Packs of evaluated events kept for the next lines to reuse (see [`Replay::read`]). Events
+/// are released a second at a time when the log's clock moves on (200 at once at 200 calls a
+/// second), so the pool holds up to a second's worth at high volume; packs come out of the
+/// reorder buffer and go back into it, so the pool never holds more than the buffer has held.
+const SPARE_PACKS: usize = 8192;
+/// A pack whose text buffer grew past this (a long message) is freed, not kept: the pool holds
+/// at most `SPARE_PACKS` × 1 KiB of text.
+const SPARE_TEXT_BYTES: usize = 1024;
+
 /// What a replay has seen so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReplayTotals {
@@ -36,6 +45,8 @@ pub struct Replay {
     engine: Engine,
     newest: Option<i64>,
     held: ReorderBuffer<PackedEvent>,
+    /// Packs of events already evaluated, for [`Replay::read`] to refill.
+    spare: Vec<PackedEvent>,
     totals: ReplayTotals,
 }
 
@@ -50,6 +61,11 @@ pub enum Parsed {
 /// Parses one line (surrounding whitespace ignored) numbered `line_no` (1-based): the part of
 /// [`Replay::line`] that needs no engine.
 pub fn parse(bytes: &[u8], line_no: u64) -> Parsed {
+    parse_reusing(bytes, line_no, &mut Vec::new())
+}
+
+/// [`parse`], packing the event into one of `spare`'s packs if it has one.
+fn parse_reusing(bytes: &[u8], line_no: u64, spare: &mut Vec<PackedEvent>) -> Parsed {
     let bytes = bytes.trim_ascii();
     if bytes.is_empty() {
         return Parsed::Blank;
@@ -62,7 +78,13 @@ pub fn parse(bytes: &[u8], line_no: u64) -> Parsed {
         }),
     };
     match event {
-        Ok(event) => Parsed::Event(PackedEvent::new(event)),
+        Ok(event) => Parsed::Event(match spare.pop() {
+            Some(mut pack) => {
+                pack.refill(event);
+                pack
+            }
+            None => PackedEvent::new(event),
+        }),
         Err(e) => Parsed::Malformed(e),
     }
 }
@@ -77,6 +99,7 @@ impl Replay {
             engine,
             newest: None,
             held: ReorderBuffer::default(),
+            spare: Vec::new(),
             totals: ReplayTotals::default(),
         }
     }
@@ -93,8 +116,14 @@ impl Replay {
     /// caused are appended to `out`. A malformed line is counted and returned as the error;
     /// the replay goes on with the next line.
     pub fn line(&mut self, bytes: &[u8], out: &mut Vec<Alert>) -> Result<(), EventError> {
-        let parsed = parse(bytes, self.totals.lines + 1);
+        let parsed = self.read(bytes, self.totals.lines + 1);
         self.accept(parsed, out)
+    }
+
+    /// [`parse`] on the replay's own thread: the event is packed into the allocations of one
+    /// already evaluated (an allocation and a free less a line), the result the same.
+    pub fn read(&mut self, bytes: &[u8], line_no: u64) -> Parsed {
+        parse_reusing(bytes, line_no, &mut self.spare)
     }
 
     /// The next line, already [`parse`]d (with its 1-based line number; lines must come in
@@ -116,7 +145,10 @@ impl Replay {
             self.totals.rotations += 1;
         }
         let ts = event.ts();
-        let (sec, at) = (ts.unix_timestamp(), ts.unix_timestamp_nanos());
+        // The nanosecond timestamp from the second (a second calendar-date conversion cost as
+        // much again).
+        let sec = ts.unix_timestamp();
+        let at = i128::from(sec) * 1_000_000_000 + i128::from(ts.nanosecond());
         let advanced = self.newest.is_none_or(|n| sec > n);
         if advanced {
             self.newest = Some(sec);
@@ -128,6 +160,7 @@ impl Replay {
         while let Some(event) = self.held.pop_through(due_through) {
             let alerts = self.engine.observe_event(&event.event());
             self.emit(alerts, out);
+            self.keep_spare(event);
         }
         if advanced {
             let alerts = self.engine.tick(at_second(horizon));
@@ -145,6 +178,12 @@ impl Replay {
         if let Some(n) = self.newest {
             let alerts = self.engine.tick(at_second(n));
             self.emit(alerts, out);
+        }
+    }
+
+    fn keep_spare(&mut self, pack: PackedEvent) {
+        if self.spare.len() < SPARE_PACKS && pack.capacity() <= SPARE_TEXT_BYTES {
+            self.spare.push(pack);
         }
     }
 

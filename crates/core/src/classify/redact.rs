@@ -245,24 +245,47 @@ pub fn model_label(model: &str) -> Cow<'_, str> {
     }
 }
 
+/// What a byte of a model name may be, one bit each in [`MODEL_BYTES`].
+const NOT_IN_A_MODEL: u8 = 1;
+const SEPARATOR: u8 = 2;
+const LETTER_S: u8 = 4;
+
+/// Each byte's bits: letters, digits and `-_./` are plain (0), `:` and `@` are separators, `s`
+/// may start `sk-ant-`, anything else cannot be in a model name.
+static MODEL_BYTES: [u8; 256] = {
+    let mut table = [NOT_IN_A_MODEL; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/') {
+            table[b] = 0;
+        }
+        b += 1;
+    }
+    table[b':' as usize] = SEPARATOR;
+    table[b'@' as usize] = SEPARATOR;
+    table[b's' as usize] = LETTER_S;
+    table
+};
+
 /// Short, no spaces, no secret shape. One byte pass: every allowed byte is ASCII, so the
 /// byte length is the character count, and only `:` or `@` (the allowed separators) or an
-/// `sk-ant-` inside can make [`redact`] change it.
+/// `sk-ant-` inside can make [`redact`] change it. The pass ORs each byte's bits from a table
+/// (a branch per byte cost more than the rest of the check).
 fn looks_like_a_model(model: &str) -> bool {
     let bytes = model.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_MODEL_LABEL_CHARS || model.starts_with("sk-") {
         return false;
     }
-    let mut separator = false;
-    let mut key_shaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b's' => key_shaped |= bytes[i..].starts_with(b"sk-ant-"),
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {}
-            b':' | b'@' => separator = true,
-            _ => return false,
-        }
+    let bits = bytes
+        .iter()
+        .fold(0, |bits, &b| bits | MODEL_BYTES[usize::from(b)]);
+    if bits & NOT_IN_A_MODEL != 0 {
+        return false;
     }
+    let separator = bits & SEPARATOR != 0;
+    let key_shaped = bits & LETTER_S != 0
+        && (0..bytes.len()).any(|i| bytes[i] == b's' && bytes[i..].starts_with(b"sk-ant-"));
     if separator && model.contains("://") {
         return false;
     }

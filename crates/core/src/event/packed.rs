@@ -60,6 +60,25 @@ impl PackedEvent {
         }))
     }
 
+    /// Packs `event` as [`PackedEvent::new`] does, into this pack's allocations (its box and,
+    /// for a call, its text buffer): a replay reuses the packs of events it has evaluated, so
+    /// holding a line costs no allocation.
+    pub fn refill(&mut self, event: Event<'_>) {
+        match (&mut *self.0, event) {
+            (Packed::Call(packed), Event::Call(call)) => packed.repack(call),
+            (slot, Event::Call(call)) => *slot = Packed::Call(PackedCall::new(call)),
+            (slot, other) => *slot = Packed::Other(other.into_owned()),
+        }
+    }
+
+    /// Bytes its text buffer holds (a pool of packs keeps small ones only).
+    pub fn capacity(&self) -> usize {
+        match &*self.0 {
+            Packed::Call(call) => call.text.capacity(),
+            Packed::Other(_) => 0,
+        }
+    }
+
     /// The event's time (without lending the whole event).
     pub fn ts(&self) -> time::OffsetDateTime {
         match &*self.0 {
@@ -89,6 +108,27 @@ impl PackedEvent {
 
 impl PackedCall {
     fn new(call: CallEvent<'_>) -> PackedCall {
+        let mut packed = PackedCall {
+            text: String::new(),
+            strings: Strings {
+                error_type: None,
+                model: None,
+                operation: None,
+                key_id: None,
+                request_id: None,
+                message: None,
+            },
+            // Every field is overwritten by `repack`.
+            rest: CallEvent::new(call.ts, None, None),
+        };
+        packed.repack(call);
+        packed
+    }
+
+    /// Holds `call` instead of what it held: its strings copied into `text` (emptied, its
+    /// allocation kept), every other field written in place (building a new `PackedCall` and
+    /// moving it in copied its few hundred bytes).
+    fn repack(&mut self, call: CallEvent<'_>) {
         // Every field is named (no `..`): a field added to `CallEvent` must be placed here.
         let CallEvent {
             ts,
@@ -127,34 +167,26 @@ impl PackedCall {
         .iter()
         .map(|s| s.as_ref().map_or(0, |s| s.len()))
         .sum();
-        let mut text = String::with_capacity(len);
-        let strings = strings.map(|s: Cow<'_, str>| {
+        let text = &mut self.text;
+        text.clear();
+        text.reserve(len);
+        self.strings = strings.map(|s: Cow<'_, str>| {
             let start = text.len();
             text.push_str(&s);
             start..text.len()
         });
-        PackedCall {
-            text,
-            strings,
-            rest: CallEvent {
-                ts,
-                status,
-                error_type: None,
-                class,
-                attempts,
-                latency_ms,
-                model: None,
-                operation: None,
-                key_id: None,
-                request_id: None,
-                message: None,
-                provider,
-                usage,
-                ttft_ms,
-                stream,
-                ratelimit,
-            },
-        }
+        // The strings of `rest` stay `None`; they live in `text`.
+        let rest = &mut self.rest;
+        rest.ts = ts;
+        rest.status = status;
+        rest.class = class;
+        rest.attempts = attempts;
+        rest.latency_ms = latency_ms;
+        rest.provider = provider;
+        rest.usage = usage;
+        rest.ttft_ms = ttft_ms;
+        rest.stream = stream;
+        rest.ratelimit = ratelimit;
     }
 
     fn call(&self) -> CallEvent<'_> {
@@ -219,6 +251,29 @@ mod tests {
         round_trip(r#"{"ts":"2026-11-20T08:00:00Z","status":null}"#);
         round_trip(r#"{"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}"#);
         round_trip(r#"{"ts":"2026-11-20T10:00:00Z","event":"credit_balance","balance_usd":250.0}"#);
+    }
+
+    /// A pack refilled with any kind of event lends back that event, whatever it held before
+    /// (a longer or shorter call, a rotation, a balance).
+    #[test]
+    fn a_refilled_pack_holds_the_new_event_only() {
+        let lines = [
+            r#"{"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","attempts":3,"latency_ms":812.5,"model":"claude-sonnet-4-6","operation":"messages","key_id":"k-52e6b438","request_id":"req_011CSHoEeqs5C35K2UUqR7Fy","message":"Overloaded","input_tokens":10,"stream":true}"#,
+            r#"{"ts":"2026-11-20T08:00:01Z","status":200,"model":"m"}"#,
+            r#"{"ts":"2026-11-20T09:00:00Z","event":"key_rotated","key_id":"k-0f3a9c21"}"#,
+            r#"{"ts":"2026-11-20T08:00:02Z","status":400,"message":"a \"quoted\" é"}"#,
+            r#"{"ts":"2026-11-20T10:00:00Z","event":"credit_balance","balance_usd":250.0}"#,
+            r#"{"ts":"2026-11-20T08:00:00.007Z","status":529,"error_type":"overloaded_error","model":"claude-sonnet-4-6","key_id":"k-52e6b438"}"#,
+        ];
+        let mut pack = PackedEvent::new(parse_line(lines[0], 1).expect("valid line"));
+        for line in lines.iter().cycle().skip(1).take(12) {
+            let event = parse_line(line, 1).expect("valid line");
+            pack.refill(event.clone());
+            assert_eq!(pack.event(), event, "{line}");
+            assert_eq!(pack.ts(), event.ts());
+            assert_eq!(pack.is_call(), matches!(event, Event::Call(_)));
+            assert_eq!(pack.is_rotation(), matches!(event, Event::KeyRotated(_)));
+        }
     }
 
     #[test]

@@ -16,17 +16,17 @@ pub struct EventError {
 pub fn parse_line(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
     // The scanner reads only what serde would read the same way, and leaves the rest (and
     // every error) to serde, so the result is serde's either way.
-    let wire = match super::scan::scan(line) {
-        Some(wire) => wire,
-        None => read_json(line, line_no)?,
-    };
-    checked(wire, line_no)
+    let mut wire = Wire::default();
+    if super::scan::scan(line, &mut wire).is_none() {
+        wire = read_json(line, line_no)?;
+    }
+    checked(&mut wire, line_no)
 }
 
 /// [`parse_line`] without the scanner: what it is held to.
 #[cfg(test)]
 pub(super) fn parse_line_with_serde(line: &str, line_no: u64) -> Result<Event<'_>, EventError> {
-    checked(read_json(line, line_no)?, line_no)
+    checked(&mut read_json(line, line_no)?, line_no)
 }
 
 fn read_json(line: &str, line_no: u64) -> Result<Wire<'_>, EventError> {
@@ -36,20 +36,21 @@ fn read_json(line: &str, line_no: u64) -> Result<Wire<'_>, EventError> {
     })
 }
 
-/// The event the fields make, or what is wrong with them.
-fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
+/// The event the fields make, or what is wrong with them. The strings are taken out of `wire`
+/// (borrowed, not moved whole: a move copied the few hundred bytes of it).
+fn checked<'a>(wire: &mut Wire<'a>, line_no: u64) -> Result<Event<'a>, EventError> {
     let fail = |what: String| EventError {
         line: line_no,
         what,
     };
-    let ts_text = text(wire.ts)
+    let ts_text = text(wire.ts.take())
         .ok_or_else(|| fail("missing `ts` (an RFC 3339 timestamp is required)".into()))?;
     let ts = parse_rfc3339(&ts_text).ok_or_else(|| {
         fail(format!(
             "`ts` {ts_text:?} is not an RFC 3339 timestamp (e.g. 2026-11-20T08:00:00.007Z)"
         ))
     })?;
-    if let Some(kind) = text(wire.event) {
+    if let Some(kind) = text(wire.event.take()) {
         if kind == "credit_balance" {
             return match wire.balance_usd {
                 Some(b) if b.is_finite() && b >= 0.0 => {
@@ -66,8 +67,8 @@ fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
                 "unknown `event` {kind:?} (allowed: key_rotated, credit_balance; a call line has no `event`)"
             )));
         }
-        let key_id =
-            text(wire.key_id).ok_or_else(|| fail("`key_rotated` event without `key_id`".into()))?;
+        let key_id = text(wire.key_id.take())
+            .ok_or_else(|| fail("`key_rotated` event without `key_id`".into()))?;
         return Ok(Event::KeyRotated(KeyRotation { ts, key_id }));
     }
     let status = match wire.status {
@@ -95,7 +96,7 @@ fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
             )));
         }
     }
-    let provider = match text(wire.provider) {
+    let provider = match text(wire.provider.take()) {
         None => Provider::Anthropic,
         Some(p) => Provider::parse(&p).ok_or_else(|| {
             fail(format!(
@@ -123,12 +124,13 @@ fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
     }
     let ratelimit = wire
         .ratelimit
+        .take()
         .map(super::ratelimit::RateLimitField::rate_limit)
         .transpose()
         .map_err(fail)?;
-    let error_type = text(wire.error_type);
+    let error_type = text(wire.error_type.take());
     // A recorded line may hold what an older writer (or another tool) did not redact.
-    let message = text(wire.message).map(crate::classify::redact_cow);
+    let message = text(wire.message.take()).map(crate::classify::redact_cow);
     // Bedrock and Vertex codes (`ThrottlingException`, `RESOURCE_EXHAUSTED`) replay as they
     // classified live; every other line exactly as before.
     let class = provider_class(ClassInput {
@@ -144,10 +146,10 @@ fn checked(wire: Wire<'_>, line_no: u64) -> Result<Event<'_>, EventError> {
         class,
         attempts,
         latency_ms: wire.latency_ms,
-        model: text(wire.model).map(crate::classify::model_label_cow),
-        operation: text(wire.operation),
-        key_id: text(wire.key_id),
-        request_id: text(wire.request_id),
+        model: text(wire.model.take()).map(crate::classify::model_label_cow),
+        operation: text(wire.operation.take()),
+        key_id: text(wire.key_id.take()),
+        request_id: text(wire.request_id.take()),
         message,
         provider,
         usage,

@@ -17,30 +17,34 @@ use super::wire::{Text, Wire};
 #[cfg(test)]
 mod tests;
 
-/// The line's fields, or `None`: "let serde read it".
-pub(super) fn scan(line: &str) -> Option<Wire<'_>> {
+/// The line's fields read into `wire` (empty on entry), or `None`: "let serde read it" (`wire`
+/// then holds part of the line, to be discarded). Filled in place, not returned: a `Wire` is a
+/// few hundred bytes, and returning it copied it twice a line.
+pub(super) fn scan<'a>(line: &'a str, wire: &mut Wire<'a>) -> Option<()> {
     let mut s = Scanner { line, at: 0 };
-    let mut wire = Wire::default();
     let mut seen = 0u32;
     s.byte(b'{')?;
+    let mut expected = Some(Field::Ts);
     loop {
-        let field = s.key()?;
+        let field = s.key(expected)?;
+        expected = field.next();
         // serde reports a repeated field; leave it the error.
         let bit = 1u32 << field as u32;
         if seen & bit != 0 {
             return None;
         }
         seen |= bit;
-        s.value(field, &mut wire)?;
+        s.value(field, wire)?;
         if !s.more()? {
             break;
         }
     }
-    (s.at == line.len()).then_some(wire)
+    (s.at == line.len()).then_some(())
 }
 
-/// The fields of [`Wire`], one bit each in `scan`'s `seen`.
-#[derive(Clone, Copy)]
+/// The fields of [`Wire`], one bit each in `scan`'s `seen`, in the order the writer puts them
+/// on a line.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Field {
     Ts,
     Status,
@@ -66,6 +70,27 @@ enum Field {
 }
 
 impl Field {
+    /// The field the writer puts after this one, if it writes it (the key `scan` tries first).
+    fn next(self) -> Option<Field> {
+        Some(match self {
+            Field::Ts => Field::Status,
+            Field::Status => Field::ErrorType,
+            Field::ErrorType => Field::Attempts,
+            Field::Attempts => Field::LatencyMs,
+            Field::LatencyMs => Field::Model,
+            Field::Model => Field::Operation,
+            Field::Operation => Field::KeyId,
+            Field::KeyId => Field::RequestId,
+            Field::RequestId => Field::Message,
+            _ => return None,
+        })
+    }
+
+    /// The field's key as it appears on the line: quoted, then the colon.
+    fn key(self) -> &'static [u8] {
+        KEYS[self as usize]
+    }
+
     /// The fields whose key starts with `first`, each with its key as it appears on the line:
     /// quoted, then the colon.
     fn starting_with(first: u8) -> &'static [(&'static [u8], Field)] {
@@ -113,6 +138,31 @@ impl Field {
     }
 }
 
+/// Each field's key, in [`Field`]'s order (a test holds it to [`Field::starting_with`]).
+const KEYS: [&[u8]; 21] = [
+    b"\"ts\":",
+    b"\"status\":",
+    b"\"error_type\":",
+    b"\"attempts\":",
+    b"\"latency_ms\":",
+    b"\"model\":",
+    b"\"operation\":",
+    b"\"key_id\":",
+    b"\"request_id\":",
+    b"\"message\":",
+    b"\"event\":",
+    b"\"provider\":",
+    b"\"input_tokens\":",
+    b"\"output_tokens\":",
+    b"\"cache_read_input_tokens\":",
+    b"\"cache_creation_input_tokens\":",
+    b"\"cache_creation_1h_input_tokens\":",
+    b"\"ttft_ms\":",
+    b"\"balance_usd\":",
+    b"\"stream\":",
+    b"\"ratelimit\":",
+];
+
 struct Scanner<'a> {
     line: &'a str,
     at: usize,
@@ -151,11 +201,22 @@ impl<'a> Scanner<'a> {
 
     /// A known field's `"name":`, compared in place: keys are most of a line's strings, and
     /// comparing one costs less than searching it for its closing quote. `None` for any other
-    /// key (unknown, escaped, or followed by whitespace).
-    fn key(&mut self) -> Option<Field> {
+    /// key (unknown, escaped, or followed by whitespace). The `expected` field's key is tried
+    /// first (a line the agent wrote has it next); a key ends with its closing quote and colon,
+    /// so no other key can match where it does.
+    fn key(&mut self, expected: Option<Field>) -> Option<Field> {
         let rest = self.rest();
+        if let Some(field) = expected {
+            let key = field.key();
+            if starts_with_key(rest, key) {
+                self.at += key.len();
+                return Some(field);
+            }
+        }
         let candidates = Field::starting_with(*rest.get(1)?);
-        let &(key, field) = candidates.iter().find(|(key, _)| rest.starts_with(key))?;
+        let &(key, field) = candidates
+            .iter()
+            .find(|(key, _)| starts_with_key(rest, key))?;
         self.at += key.len();
         Some(field)
     }
@@ -228,16 +289,14 @@ impl<'a> Scanner<'a> {
 
     /// The length of the run of ASCII digits at `at`.
     fn digits_at(&self, at: usize) -> usize {
-        self.line.as_bytes()[at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
+        digit_run(&self.line.as_bytes()[at..], &mut 0)
     }
 
     /// A JSON integer without a sign, of at most 18 digits (it fits `i64` and `u64` alike).
     fn unsigned(&mut self) -> Option<u64> {
         let rest = self.rest();
-        let len = self.digits_at(self.at);
+        let mut value = 0;
+        let len = digit_run(rest, &mut value);
         // A leading zero before more digits is invalid JSON; a fraction or an exponent makes
         // a float, which serde refuses for an integer field.
         if len == 0 || len > 18 || (len > 1 && rest[0] == b'0') {
@@ -247,11 +306,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.at += len;
-        Some(
-            rest[..len]
-                .iter()
-                .fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
-        )
+        Some(value)
     }
 
     fn integer(&mut self) -> Option<Option<i64>> {
@@ -270,19 +325,24 @@ impl<'a> Scanner<'a> {
         }
         let bytes = self.line.as_bytes();
         let start = self.at;
-        let int = self.digits_at(start);
+        // The digits' value is kept as they are read: a short decimal needs no second pass.
+        let mut mantissa = 0;
+        let int = digit_run(&bytes[start..], &mut mantissa);
         if int == 0 || (int > 1 && bytes[start] == b'0') {
             return None;
         }
         let mut end = start + int;
+        let mut frac = 0;
         if bytes.get(end) == Some(&b'.') {
-            let frac = self.digits_at(end + 1);
+            frac = digit_run(&bytes[end + 1..], &mut mantissa);
             if frac == 0 {
                 return None;
             }
             end += 1 + frac;
         }
+        let mut exponent = false;
         if matches!(bytes.get(end), Some(b'e' | b'E')) {
+            exponent = true;
             end += 1;
             if matches!(bytes.get(end), Some(b'+' | b'-')) {
                 end += 1;
@@ -297,7 +357,8 @@ impl<'a> Scanner<'a> {
         if end - start > 32 {
             return None;
         }
-        let value = match short_decimal(&bytes[start..end]) {
+        let short = (!exponent).then(|| short_decimal(mantissa, int + frac, frac));
+        let value = match short.flatten() {
             Some(value) => value,
             None => self.line[start..end].parse().ok()?,
         };
@@ -399,26 +460,59 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     Some(at + len)
 }
 
+/// Whether `bytes` starts with `key` (4 bytes or more), compared a word at a time: `starts_with`
+/// called `memcmp` for every key, which cost more than the compare itself.
+fn starts_with_key(bytes: &[u8], key: &[u8]) -> bool {
+    let n = key.len();
+    debug_assert!(n >= 4, "keys are quoted names with a colon");
+    let Some(bytes) = bytes.get(..n) else {
+        return false;
+    };
+    if n < 8 {
+        return word::<4>(bytes, 0) == word::<4>(key, 0)
+            && word::<4>(bytes, n - 4) == word::<4>(key, n - 4);
+    }
+    // Whole words, then the last eight bytes (overlapping the previous word).
+    let mut at = 0;
+    while at + 8 < n {
+        if word::<8>(bytes, at) != word::<8>(key, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word::<8>(bytes, n - 8) == word::<8>(key, n - 8)
+}
+
+/// The `N` bytes at `at` (in bounds: the callers check the lengths).
+fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut word = [0u8; N];
+    word.copy_from_slice(&bytes[at..at + N]);
+    word
+}
+
 /// Powers of ten that are exact in an `f64`.
 const EXACT_POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
-/// `digits[.digits]` of at most 15 digits, without a full parse: the digits make an integer
-/// below 2^53 and the divisor is an exact power of ten, so the one division rounds correctly
-/// (Clinger's fast path) and gives what any correct parser gives. `None` for other shapes.
-fn short_decimal(number: &[u8]) -> Option<f64> {
-    if number.len() > 16 {
-        return None;
+/// The length of the run of ASCII digits `bytes` starts with; `value` takes them on (wrapping
+/// past 19 digits: callers read it only for shorter runs).
+fn digit_run(bytes: &[u8], value: &mut u64) -> usize {
+    let mut len = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        *value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        len += 1;
     }
-    let (int, frac) = match number.iter().position(|&b| b == b'.') {
-        Some(dot) => (&number[..dot], &number[dot + 1..]),
-        None => (number, &number[..0]),
-    };
-    let digits = || int.iter().chain(frac);
-    if int.len() + frac.len() > 15 || !digits().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mantissa = digits().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-    Some(mantissa as f64 / EXACT_POWERS_OF_TEN[frac.len()])
+    len
+}
+
+/// A decimal of `digits` digits (at most 15), `frac` of them after the point, whose digits
+/// make `mantissa`: the digits make an integer below 2^53 and the divisor is an exact power
+/// of ten, so the one division rounds correctly (Clinger's fast path) and gives what any
+/// correct parser gives. `None` past 15 digits.
+fn short_decimal(mantissa: u64, digits: usize, frac: usize) -> Option<f64> {
+    (digits <= 15).then(|| mantissa as f64 / EXACT_POWERS_OF_TEN[frac])
 }

@@ -73,4 +73,33 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-20 08:00:00"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
     }
+
+    /// A non-digit anywhere a digit belongs leaves the fast path (and the full parser refuses
+    /// it), and every valid shape it takes reads as the full parser reads it.
+    #[test]
+    fn the_fast_path_takes_digits_only_and_agrees_with_the_full_parser() {
+        let valid = "2024-02-29T23:59:58.123456789Z";
+        for i in 0..valid.len() {
+            for c in ['/', ':', 'a', '0', '9'] {
+                let mut text = valid.to_owned();
+                text.replace_range(i..=i, &c.to_string());
+                // The fast path's answer or, without one, the full parser's.
+                let full = OffsetDateTime::parse(&text, &Rfc3339).ok();
+                assert_eq!(parse_rfc3339(&text), full, "{text}");
+            }
+        }
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "0000-01-01T00:00:00.5Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-20T24:00:00Z",
+            "2026-11-20T08:60:00Z",
+            "2026-11-20T08:00:60Z",
+        ] {
+            let full = OffsetDateTime::parse(text, &Rfc3339).ok();
+            assert_eq!(parse_rfc3339(text), full, "{text}");
+        }
+    }
 }

@@ -128,9 +128,18 @@ impl Detector {
         }
     }
 
-    /// One call of the group at second `sec` costing `usd`. `false` if it came too late to be
-    /// counted.
-    pub fn add(&mut self, sec: i64, matched: bool, call: &CallEvent<'_>, usd: f64) -> bool {
+    /// One call of the group at second `sec` costing `usd`, its message normalised as
+    /// `normalised`. `false` if it came too late to be counted. Inlined into the engine's rule loop: for most rules a call adds nothing or one
+    /// count, and the call cost as much as that.
+    #[inline]
+    pub fn add(
+        &mut self,
+        sec: i64,
+        matched: bool,
+        call: &CallEvent<'_>,
+        usd: f64,
+        normalised: Option<&str>,
+    ) -> bool {
         let c = Counts {
             total: 1,
             matched: u64::from(matched),
@@ -138,7 +147,7 @@ impl Detector {
         match self {
             Detector::Share(ring) => ring.add(sec, c),
             Detector::Burst(b) => b.ring.add(sec, c),
-            Detector::Baseline(b) => b.add(sec, matched, call),
+            Detector::Baseline(b) => b.add_normalised(sec, matched, normalised),
             Detector::Any => true,
             Detector::Latency(l) => match l.measure.of(call) {
                 Some(ms) if matched => l.add(sec, ms),

@@ -8,7 +8,9 @@
 //! (about 30 buckets per window, plus slack for late lines). A tick costs nothing until a bucket
 //! completes; then O(SLOTS).
 
+#[cfg(test)]
 use crate::normalise::normalise_message;
+#[cfg(test)]
 use callwatch_core::event::CallEvent;
 
 use super::ring::SLACK_S;
@@ -162,7 +164,15 @@ impl MessageBaseline {
     }
 
     /// One call of the group. `false` if it came too late to be counted.
+    #[cfg(test)]
     pub fn add(&mut self, sec: i64, matched: bool, call: &CallEvent<'_>) -> bool {
+        let normalised = call.message.as_deref().map(normalise_message);
+        self.add_normalised(sec, matched, normalised.as_deref())
+    }
+
+    /// [`MessageBaseline::add`] of a call whose message is `normalised` (normalised once per
+    /// call by the engine, for every rule).
+    pub fn add_normalised(&mut self, sec: i64, matched: bool, normalised: Option<&str>) -> bool {
         let b = sec.div_euclid(self.bucket_s);
         if b < self.processed - self.window_buckets {
             return false;
@@ -176,12 +186,7 @@ impl MessageBaseline {
         }
         self.ring[i].total = self.ring[i].total.saturating_add(1);
         if matched {
-            let key = call
-                .message
-                .as_deref()
-                .map(normalise_message)
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| NO_MESSAGE.to_string());
+            let key = normalised.filter(|m| !m.is_empty()).unwrap_or(NO_MESSAGE);
             let slot = self.slot_for(key);
             let i = self.index(b);
             self.ring[i].hits[slot] = self.ring[i].hits[slot].saturating_add(1);
@@ -196,13 +201,13 @@ impl MessageBaseline {
 
     /// The slot of a signature: its own, a free one, one taken from a signature with almost
     /// no weight, or `_other`.
-    fn slot_for(&mut self, key: String) -> usize {
+    fn slot_for(&mut self, key: &str) -> usize {
         if let Some(i) = self.sigs.iter().position(|s| s.key == key) {
             return i;
         }
         if let Some(i) = (1..SLOTS).find(|&i| self.sigs[i].key.is_empty()) {
             self.sigs[i] = Signature {
-                key,
+                key: key.to_owned(),
                 ..Signature::default()
             };
             return i;
@@ -222,7 +227,7 @@ impl MessageBaseline {
                     b.hits[i] = 0;
                 }
                 self.sigs[i] = Signature {
-                    key,
+                    key: key.to_owned(),
                     ..Signature::default()
                 };
                 i

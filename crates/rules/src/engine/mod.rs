@@ -13,6 +13,7 @@ mod dispersion;
 mod evidence;
 mod label_bound;
 mod lifecycle;
+mod message_memo;
 mod messages;
 mod ratelimit;
 mod render;
@@ -41,7 +42,6 @@ use super::normalise::normalise_message;
 use callwatch_core::alert::{Alert, AlertState};
 use callwatch_core::classify::Class;
 use callwatch_core::event::{CallEvent, Event, KeyRotation};
-use std::cell::OnceCell;
 
 /// Most series (distinct group-by values) per group. At the limit the idle series (neither
 /// pending nor firing) seen longest ago make room, a tenth at a time, so a flood of one-off key
@@ -80,6 +80,7 @@ struct RuleState {
     detector: Detector,
     phase: Phase,
     alert: Option<Alert>,
+    /// Kept for `any` rules only (what decides when they go quiet).
     last_match: Option<LastMatch>,
     statuses: Contributors,
     error_types: Contributors,
@@ -195,6 +196,8 @@ pub struct Engine {
     spend: spend::SpendState,
     /// Whether any rule has `scope: attempts` (else attempts are not even looked at).
     has_attempt_rules: bool,
+    /// Messages normalised lately (a log repeats a few).
+    message_memo: message_memo::MessageMemo,
 }
 
 /// `n` in decimal, without the allocation of `to_string` (a status in a group key, per call).
@@ -297,11 +300,14 @@ impl RuleState {
         }
     }
 
-    /// `normalised` is the call's normalised message, computed once per call for every rule
-    /// that matches it (normalising redacts, which is the costly part).
-    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: &OnceCell<String>) {
-        let now = LastMatch::new(call.ts, sec);
-        self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
+    /// `normalised` is the call's normalised message (`None` without a message), computed
+    /// once per call for every rule. `any` says whether the rule is an `any` rule, the only
+    /// kind that reads its last match (to go quiet).
+    fn note_match(&mut self, call: &CallEvent<'_>, sec: i64, normalised: Option<&str>, any: bool) {
+        if any {
+            let now = LastMatch::new(call.ts, sec);
+            self.last_match = Some(self.last_match.map_or(now, |t| t.max(now)));
+        }
         if self.phase.is_firing() {
             self.incident.matched += 1;
         }
@@ -314,9 +320,8 @@ impl RuleState {
         if let Some(t) = call.error_type.as_deref() {
             self.error_types.add(t, sec);
         }
-        if let Some(m) = call.message.as_deref() {
-            self.messages
-                .add(normalised.get_or_init(|| normalise_message(m)), sec);
+        if let Some(m) = normalised {
+            self.messages.add(m, sec);
         }
         if let Some(id) = call.request_id.as_deref() {
             if self.request_ids.len() < REQUEST_IDS {
@@ -468,6 +473,7 @@ impl Engine {
             models: label_bound::LabelBound::new(callwatch_core::record::Limits::default().models),
             spend: spend::SpendState::default(),
             has_attempt_rules,
+            message_memo: Default::default(),
         }
     }
 
@@ -576,21 +582,23 @@ impl Engine {
         if scopes.calls {
             self.stats.calls += 1;
             if let Some(key) = call.key_id.as_deref() {
-                self.rotations.observe_key(key, call.ts);
+                self.rotations.observe_key_at(key, call.ts, sec);
             }
         }
         let mut fired = Vec::new();
         let mut fired_attempts = Vec::new();
         let mut late = ScopeSet::default();
-        let normalised = OnceCell::new();
         let Engine {
             rules,
             groups,
             key_buf,
             stats,
             rotations,
+            message_memo,
             ..
         } = self;
+        // Normalised once for every rule (the memo makes a repeated message cheap).
+        let normalised = call.message.as_deref().map(|m| message_memo.normalise(m));
         for group in groups.iter_mut() {
             let here = group.scopes.and(scopes);
             if here.count() == 0 {
@@ -681,14 +689,15 @@ impl Engine {
                     Scope::Calls => call_usd,
                     Scope::Attempts => Default::default(),
                 };
-                if !state.detector.add(sec, matched, call, usd) {
+                if !state.detector.add(sec, matched, call, usd, normalised) {
                     late.add(rule.scope);
                 }
                 if !matched {
                     continue;
                 }
-                state.note_match(call, sec, &normalised);
-                if matches!(rule.kind, RuleKind::Any { .. }) && !state.phase.is_firing() {
+                let any = matches!(rule.kind, RuleKind::Any { .. });
+                state.note_match(call, sec, normalised, any);
+                if any && !state.phase.is_firing() {
                     let values = Values {
                         count: Some(1),
                         ..Values::default()

@@ -30,8 +30,14 @@ pub struct Rotations {
 
 impl Rotations {
     /// A call carrying `key_id` at `ts`.
+    #[cfg(test)]
     pub fn observe_key(&mut self, key_id: &str, ts: OffsetDateTime) {
-        let sec = ts.unix_timestamp();
+        self.observe_key_at(key_id, ts, ts.unix_timestamp());
+    }
+
+    /// A call carrying `key_id` at `ts`, whose Unix second is `sec` (the engine has already
+    /// worked it out from the calendar date: dozens of instructions a call).
+    pub fn observe_key_at(&mut self, key_id: &str, ts: OffsetDateTime, sec: i64) {
         if let Some(last_seen) = self.seen.get_mut(key_id) {
             *last_seen = (*last_seen).max(sec);
             return;

@@ -6,9 +6,10 @@
 use proptest::prelude::*;
 use time::OffsetDateTime;
 
-use super::{scan, short_decimal, string_end};
+use super::{scan, short_decimal, string_end, Field, KEYS};
 use crate::classify::{Headroom, Provider, RateLimit, Usage};
 use crate::event::parse::parse_line_with_serde;
+use crate::event::wire::Wire;
 use crate::event::{parse_line, CallEvent, CreditBalance, Event, KeyRotation};
 
 fn same_as_serde(line: &str) -> Result<(), TestCaseError> {
@@ -312,7 +313,12 @@ proptest! {
     #[test]
     fn short_decimals_read_as_a_full_parse_reads_them(number in "(0|[1-9][0-9]{0,15})(\\.[0-9]{1,16})?") {
         let digits = number.bytes().filter(u8::is_ascii_digit).count();
-        let fast = short_decimal(number.as_bytes());
+        let frac = number.split_once('.').map_or(0, |(_, frac)| frac.len());
+        let mantissa = number
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .fold(0u64, |n, d| n.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+        let fast = short_decimal(mantissa, digits, frac);
         prop_assert_eq!(fast.is_some(), digits <= 15, "{}", number);
         if let Some(fast) = fast {
             prop_assert_eq!(fast, number.parse::<f64>().unwrap());
@@ -323,6 +329,31 @@ proptest! {
     fn garbled_lines_read_as_serde_reads_them(line in written_line().prop_flat_map(garbled)) {
         same_as_serde(&line)?;
     }
+}
+
+/// The key tried first for a field is the one the key search finds for it, for every field
+/// (the two tables cannot drift apart), and each field's next is a later field.
+#[test]
+fn each_fields_key_is_the_one_the_search_finds() {
+    for (i, key) in KEYS.iter().enumerate() {
+        let found: Vec<Field> = Field::starting_with(key[1])
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|&(_, f)| f)
+            .collect();
+        assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(key));
+        assert_eq!(found[0] as usize, i, "{}", String::from_utf8_lossy(key));
+        assert_eq!(found[0].key(), *key);
+        if let Some(next) = found[0].next() {
+            assert!(next as usize > i);
+        }
+    }
+    let all: usize = (b'a'..=b'z').map(|b| Field::starting_with(b).len()).sum();
+    assert_eq!(
+        all,
+        KEYS.len(),
+        "every searchable key has its place in the table"
+    );
 }
 
 /// The scanner must take the lines the agent writes (else replay is silently back on serde's
@@ -337,7 +368,10 @@ fn the_scanner_reads_the_agents_lines_and_leaves_the_rest_to_serde() {
         r#"{"ts":"2026-11-20T10:00:00Z","status":null,"error_type":"timeout","attempts":1,"latency_ms":1e-7}"#,
     ];
     for line in written {
-        assert!(scan(line).is_some(), "scanned: {line}");
+        assert!(
+            scan(line, &mut Wire::default()).is_some(),
+            "scanned: {line}"
+        );
         assert!(parse_line(line, 1).is_ok(), "{line}");
     }
     let left_to_serde = [
@@ -356,7 +390,10 @@ fn the_scanner_reads_the_agents_lines_and_leaves_the_rest_to_serde() {
         "",
     ];
     for line in left_to_serde {
-        assert!(scan(line).is_none(), "left to serde: {line}");
+        assert!(
+            scan(line, &mut Wire::default()).is_none(),
+            "left to serde: {line}"
+        );
         assert_eq!(parse_line(line, 1), parse_line_with_serde(line, 1));
     }
 }
