@@ -24,6 +24,10 @@
 //!   never tuned on (tests/spend_fleet/mod.rs): an agent fleet of long tool-use chains with
 //!   retries, on a working week (a plateau, a lunch dip, a Saturday at half), a daily
 //!   evaluation sweep on one key, and two more keys.
+//! * `Saas` — written in session 23 before any rule change in that session, held out (not run
+//!   until the changes were final, then once; tests/spend_saas/mod.rs): a multi-tenant SaaS of
+//!   many small keys and one big one, human-paced conversations with Pareto-tailed documents,
+//!   two regions' working days, a nightly sync and a model migration mid-run.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
@@ -63,9 +67,11 @@ enum Generator {
     Cascades,
     Diurnal,
     Fleet,
+    Saas,
 }
 
 mod spend_fleet;
+mod spend_saas;
 
 /// Standard normal draw (Box–Muller).
 fn normal(rng: &mut StdRng) -> f64 {
@@ -283,6 +289,14 @@ fn stream(
             base_per_min,
             scale,
         )),
+        Generator::Saas => out.extend(spend_saas::stream(
+            rng,
+            (model, key),
+            start,
+            end,
+            base_per_min,
+            scale,
+        )),
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -390,6 +404,11 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
     }
     if g == Generator::Fleet {
         for (model, key, per_min) in spend_fleet::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Saas {
+        for (model, key, per_min) in spend_saas::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -885,5 +904,15 @@ fn held_out_generator_diurnal() {
 #[ignore = "held-out findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 57 times in 60 runs and catches 10 of 20 jumps in time; CreditRunwayLow warns falsely in 16 of 60; see the comment above and docs/rules.md"]
 fn held_out_generator_fleet() {
     let t = run(Generator::Fleet);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 23 before any change to either spend rule in that session (committed on
+/// its own), never tuned on and not run until the changes were final: a multi-tenant SaaS
+/// (tests/spend_saas/mod.rs).
+#[test]
+#[ignore = "held out: run once at 20 seeds after the session's rule changes (docs/rules.md)"]
+fn held_out_generator_saas() {
+    let t = run(Generator::Saas);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
