@@ -82,22 +82,23 @@ impl Demand {
         self.mean.learn((total - own).max(0.0), alpha);
     }
 
-    /// How far the others' spend over the window ending before `end` rose above their
-    /// baseline, at its lower bound; 1 when it did not, or when the baseline has not seen
-    /// `min_minutes` minutes.
+    /// How far the others' spend over the `span` minutes ending before `end` (the group's own
+    /// spend over them: `own`) rose above their baseline, at its lower bound; 1 when it did
+    /// not, or when the baseline has not seen `min_minutes` minutes. Their dispersion was
+    /// learnt over `window`-minute sums; a compound count's `D` holds for longer spans too.
     pub fn factor(
         &self,
         end: i64,
+        (span, own): (i64, f64),
         window: i64,
-        own_window: f64,
         min_minutes: u64,
         slow: f64,
     ) -> f64 {
-        let expected = self.mean.value * window as f64;
+        let expected = self.mean.value * span as f64;
         if self.mean.seen < min_minutes || expected <= 0.0 {
             return 1.0;
         }
-        let Some(s) = self.others(end, window, own_window) else {
+        let Some(s) = self.others(end, span, own) else {
             return 1.0;
         };
         let remembered = (self.pearson.seen as f64).min(2.0 / slow.max(1e-9));
@@ -136,7 +137,7 @@ mod tests {
         for m in 240..245 {
             d.totals[(m % 32) as usize] = (m, now);
         }
-        d.factor(245, window, 0.0, 30, slow)
+        d.factor(245, (window, 0.0), window, 30, slow)
     }
 
     #[test]
@@ -162,6 +163,6 @@ mod tests {
         for m in 100..105 {
             d.totals[(m % 32) as usize] = (m, 12.0);
         }
-        assert_eq!(d.factor(105, 5, 60.0, 30, alpha), 1.0);
+        assert_eq!(d.factor(105, (5, 60.0), 5, 30, alpha), 1.0);
     }
 }

@@ -677,6 +677,13 @@ impl SpendBaseline {
         }
     }
 
+    /// The group's spend over the `span` minutes ending before `end_minute` (at most the ring's).
+    fn spend_before(&self, end_minute: i64, span: i64) -> f64 {
+        (end_minute - span..end_minute)
+            .map(|m| self.ring.get(m).matched as f64 / MICRO)
+            .sum()
+    }
+
     /// The dispersion in USD: the larger of the calls' own and the window sums' observed one,
     /// the latter at its upper 95 % confidence bound (as a variance estimated from `k`
     /// independent windows is: × (1 + 1.645 √(2/k))), so a spread seen over a few windows
@@ -799,9 +806,20 @@ impl SpendBaseline {
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
         let slow = slow_alpha(baseline_half_life);
-        let demand = self
-            .demand
-            .factor(self.minute, self.window, w.usd, history_min, slow);
+        // Over the window, and over the guard band's span too (a rise of the whole workload
+        // over half an hour, the working day's ramp, is shown by more spend than one window
+        // holds; a step shows in the window first).
+        let long = self.window * (1 + GUARD_WINDOWS);
+        let demand = [
+            (self.window, w.usd),
+            (long, self.spend_before(self.minute, long)),
+        ]
+        .into_iter()
+        .map(|span| {
+            self.demand
+                .factor(self.minute, span, self.window, history_min, slow)
+        })
+        .fold(1.0, f64::max);
         let asked = young_ratio(*min_ratio, self.mean.seen, baseline_half_life);
         let (expected, bound) = self.bound(self.minute, *deviations, asked, slow, demand);
         let ratio = if warm { w.usd / expected } else { 0.0 };
