@@ -24,7 +24,10 @@
 //!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag. Once the
 //!   history has a day, the spend expected is the larger of the trailing baseline's and the
 //!   one the same time of day had on previous days (engine/day_profile.rs): a rise that
-//!   comes every day at this time is expected, not a spike.
+//!   comes every day at this time is expected, not a spike. The trailing one rises with
+//!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway.
+//!   A young baseline (under two half-lives) asks a larger ratio, and a window must spend a
+//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise.
 
 use std::sync::Arc;
 
