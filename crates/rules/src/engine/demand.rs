@@ -82,6 +82,11 @@ impl Demand {
         self.mean.learn((total - own).max(0.0), alpha);
     }
 
+    /// Whether the others' baseline has seen `min_minutes` minutes and some spend.
+    pub fn knows(&self, min_minutes: u64) -> bool {
+        self.mean.seen >= min_minutes && self.mean.value > 0.0
+    }
+
     /// How far the others' spend over the `span` minutes ending before `end` (the group's own
     /// spend over them: `own`) rose above their baseline, at its lower bound; 1 when it did
     /// not, or when the baseline has not seen `min_minutes` minutes. Their dispersion was
@@ -94,10 +99,10 @@ impl Demand {
         min_minutes: u64,
         slow: f64,
     ) -> f64 {
-        let expected = self.mean.value * span as f64;
-        if self.mean.seen < min_minutes || expected <= 0.0 {
+        if !self.knows(min_minutes) {
             return 1.0;
         }
+        let expected = self.mean.value * span as f64;
         let Some(s) = self.others(end, span, own) else {
             return 1.0;
         };

@@ -812,17 +812,23 @@ impl SpendBaseline {
         // Over the window, and over the guard band's span too (a rise of the whole workload
         // over half an hour, the working day's ramp, is shown by more spend than one window
         // holds; a step shows in the window first).
-        let long = self.window * (1 + GUARD_WINDOWS);
-        let demand = [
-            (self.window, w.usd),
-            (long, self.spend_before(self.minute, long)),
-        ]
-        .into_iter()
-        .map(|span| {
-            self.demand
-                .factor(self.minute, span, self.window, history_min, slow)
-        })
-        .fold(1.0, f64::max);
+        // Only where it can matter (both baselines warm): the sums would cost every group's
+        // tick otherwise.
+        let demand = if warm && self.demand.knows(history_min) {
+            let long = self.window * (1 + GUARD_WINDOWS);
+            [
+                (self.window, w.usd),
+                (long, self.spend_before(self.minute, long)),
+            ]
+            .into_iter()
+            .map(|span| {
+                self.demand
+                    .factor(self.minute, span, self.window, history_min, slow)
+            })
+            .fold(1.0, f64::max)
+        } else {
+            1.0
+        };
         let asked = young_ratio(*min_ratio, self.mean.seen, baseline_half_life);
         let (expected, bound) = self.bound(self.minute, *deviations, asked, slow, demand);
         let ratio = if warm { w.usd / expected } else { 0.0 };
