@@ -777,11 +777,11 @@ impl SpendBaseline {
         // The spread of the window ending with this minute, once the baseline has seen a
         // whole window; none counts beyond the bound (one past it is judged, not learnt).
         let (expected, bound) = self.bound(m + 1, deviations, min_ratio, slow, 1.0);
+        let own_window = self.window_before(m + 1).usd;
         if self.mean.seen >= self.window as u64 && expected > 0.0 {
-            let d = self.window_before(m + 1).usd.min(bound) - expected;
+            let d = own_window.min(bound) - expected;
             self.pearson.learn(d * d / expected, slow);
         }
-        let own_window = self.window_before(m + 1).usd;
         self.demand
             .learn(m, x, own_window, self.window, alpha, slow);
         let (sq, _) = self.moments_of(m);
@@ -809,11 +809,10 @@ impl SpendBaseline {
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
         let slow = slow_alpha(baseline_half_life);
-        // Over the window, and over the guard band's span too (a rise of the whole workload
-        // over half an hour, the working day's ramp, is shown by more spend than one window
-        // holds; a step shows in the window first).
-        // Only where it can matter (both baselines warm): the sums would cost every group's
-        // tick otherwise.
+        // Demand over the window, and over the guard band's span too (a rise of the whole
+        // workload over half an hour, the working day's ramp, is shown by more spend than one
+        // window holds; a step shows in the window first). Only where it can matter (both
+        // baselines warm): the sums would cost every group's tick otherwise.
         let demand = if warm && self.demand.knows(history_min) {
             let long = self.window * (1 + GUARD_WINDOWS);
             [
