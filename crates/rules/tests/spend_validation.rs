@@ -24,6 +24,10 @@
 //!   never tuned on (tests/spend_fleet/mod.rs): an agent fleet of long tool-use chains with
 //!   retries, on a working week (a plateau, a lunch dip, a Saturday at half), a daily
 //!   evaluation sweep on one key, and two more keys.
+//! * `Saas` — written in session 23 before any rule change in that session, held out (not run
+//!   until the changes were final, then once; tests/spend_saas/mod.rs): a multi-tenant SaaS of
+//!   many small keys and one big one, human-paced conversations with Pareto-tailed documents,
+//!   two regions' working days, a nightly sync and a model migration mid-run.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
@@ -63,9 +67,11 @@ enum Generator {
     Cascades,
     Diurnal,
     Fleet,
+    Saas,
 }
 
 mod spend_fleet;
+mod spend_saas;
 
 /// Standard normal draw (Box–Muller).
 fn normal(rng: &mut StdRng) -> f64 {
@@ -283,6 +289,14 @@ fn stream(
             base_per_min,
             scale,
         )),
+        Generator::Saas => out.extend(spend_saas::stream(
+            rng,
+            (model, key),
+            start,
+            end,
+            base_per_min,
+            scale,
+        )),
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -390,6 +404,11 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
     }
     if g == Generator::Fleet {
         for (model, key, per_min) in spend_fleet::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Saas {
+        for (model, key, per_min) in spend_saas::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -798,7 +817,7 @@ fn tuned_generator_steady() {
 /// late and missed jumps: the 6× session rate realises 3–10× windows, the key's bound asks
 /// 3.3–5.4× (docs/rules.md).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 9 times in 60 runs and catches 18 of 20 jumps (3 at 11 min); 9 of 40 runways said >10% off (the next 2 hours' own spread)"]
+#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 8 times in 60 runs (session 23) and catches 18 of 20 jumps (3 at 11 min); 9 of 40 runways said >10% off (the next 2 hours' own spread)"]
 fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -825,7 +844,7 @@ fn seen_generator_sessions() {
 /// and the `Sessions` one, so this generator is no longer held out. With them: every jump
 /// caught in 2–10 min, 20 of 20 named right, 8 false fires in 60 runs (3.2–6.0× windows).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend, 8 in 60 runs at 20 seeds (was 32); see the comment above"]
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend, 6 in 60 runs at 20 seeds (session 23; was 32); see the comment above"]
 fn held_out_generator_tenants() {
     let t = run(Generator::Tenants);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -843,7 +862,7 @@ fn held_out_generator_tenants() {
 /// for it now): warning 22.8–25.2 h, critical 105–141 min ahead, 1 of 40 runways said > 10 %
 /// off (was 4), 1 lead outside the bands. SpendRateSpike's figures are unchanged.
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them): SpendRateSpike fires falsely 15 times in 60 runs at 20 seeds; see the comment above"]
+#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires falsely 12 times in 60 runs at 20 seeds (session 23; 15 when held out); see the comment above"]
 fn held_out_generator_cascades() {
     let t = run(Generator::Cascades);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -867,7 +886,7 @@ fn held_out_generator_cascades() {
 /// the critical page's staying 6h: 0 false warnings in 60 quiet runs (was 23), warnings
 /// 19.6–20.7 h ahead, 32 of 40 runways said > 10 % off; the other four generators unchanged.
 #[test]
-#[ignore = "findings (issue 15 stays open on them): on day-shaped spend SpendRateSpike fires falsely 41 times in 60 runs; CreditRunwayLow, since its warning reads 24h, is quiet (was 23 false) but says 32 of 40 runways >10% off; see the comment above"]
+#[ignore = "findings (issue 15 stays open on them): on day-shaped spend SpendRateSpike fires falsely 39 times in 60 runs (session 23; the first day's 06:00 step); CreditRunwayLow, since its warning reads 24h, is quiet (was 23 false) but says 32 of 40 runways >10% off; see the comment above"]
 fn held_out_generator_diurnal() {
     let t = run(Generator::Diurnal);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -881,9 +900,30 @@ fn held_out_generator_diurnal() {
 /// history of minutes; 17 on the sparse planner key), 10 of 20 jumps within 10 minutes (7
 /// missed, 3 at 11–14), 13 of 20 named right; CreditRunwayLow 16 false warnings (swell runs,
 /// 8.7–10.3 h), warnings 28.1–29.0 h ahead (Saturday burns at half), critical 55–111 min.
+///
+/// Session 23, seen and tuned on (the young baseline, the 4-unit floor, demand; docs/rules.md):
+/// SpendRateSpike 32 false fires (13 in the first 2 hours, was 37; the planner's 17 → 12, those
+/// on a silent baseline gone), jumps as before but one a minute later (13 of 20 named right,
+/// 7 missed, 4 at 11–14 min, was 3). CreditRunwayLow unchanged.
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 57 times in 60 runs and catches 10 of 20 jumps in time; CreditRunwayLow warns falsely in 16 of 60; see the comment above and docs/rules.md"]
+#[ignore = "findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 32 times in 60 runs (session 23; 57 held out) and catches 9 of 20 jumps in time; CreditRunwayLow warns falsely in 16 of 60 and misses every band; see the comment above and docs/rules.md"]
 fn held_out_generator_fleet() {
     let t = run(Generator::Fleet);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 23 before any change to either spend rule in that session (committed on
+/// its own), never tuned on and not run until the changes were final: a multi-tenant SaaS
+/// (tests/spend_saas/mod.rs). Run once at 20 seeds, in the same command as the six, no change
+/// after. It fails both rules. SpendRateSpike: 41 false fires in 60 runs, 33 of them on the
+/// small tenant keys at 14–360× a baseline of nearly nothing (one conversation of a few turns
+/// on a key of under a call a minute), 3 at `k-big`'s first nightly sync; the jump at 03:00 is
+/// caught in 6–16 min in 8 runs, named right 8 of 20, missed 12. CreditRunwayLow: quiet in all
+/// 60 quiet runs, but warnings 16.7–17.3 h and critical pages 191–514 min ahead, runways said
+/// 34–78 % off (a two-region working day read at trailing rates).
+#[test]
+#[ignore = "held-out findings (issue 15 stays open on them): on a multi-tenant SaaS SpendRateSpike fires falsely 41 times in 60 runs (small tenant keys at night) and names 8 of 20 jumps (12 missed); CreditRunwayLow is quiet in 60 but misses every band (runways 34-78% off); see the comment above and docs/rules.md"]
+fn held_out_generator_saas() {
+    let t = run(Generator::Saas);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }

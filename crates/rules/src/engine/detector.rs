@@ -208,7 +208,7 @@ impl Detector {
                 }
             }
             (Detector::SpendSpike(s), kind) => {
-                let (holds, values) = s.verdict(kind, firing);
+                let (holds, values) = s.verdict(kind, firing, spend);
                 Verdict {
                     holds,
                     values,

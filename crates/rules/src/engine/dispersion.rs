@@ -25,6 +25,14 @@ pub fn upper_bound(expected: f64, dispersion: f64, k: f64) -> f64 {
     expected * (1.0 + 2.0 / 3.0 * k * (dispersion / expected).sqrt()).powf(1.5)
 }
 
+/// The factor a dispersion observed over `windows` independent windows is raised by to its
+/// upper 95 % confidence bound (as a variance estimated from `k` windows is:
+/// `1 + 1.645 √(2/k)`, with `k` at least 1): a spread seen over a few windows only is not
+/// trusted to be small.
+pub fn upper_factor(windows: f64) -> f64 {
+    1.0 + 1.645 * (2.0 / windows.max(1.0)).sqrt()
+}
+
 /// A mean that starts as a plain running mean and turns into an EWMA of weight `alpha` once it
 /// has seen `1 / alpha` values: the first values are not diluted by a made-up start.
 #[derive(Clone, Copy, Debug, Default)]

@@ -8,6 +8,7 @@
 
 mod contributors;
 mod day_profile;
+mod demand;
 mod detector;
 mod dispersion;
 mod evidence;

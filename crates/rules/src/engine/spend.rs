@@ -24,15 +24,19 @@
 //!   daily swell) is learnt ten minutes late, nothing beside the EWMA's own lag. Once the
 //!   history has a day, the spend expected is the larger of the trailing baseline's and the
 //!   one the same time of day had on previous days (engine/day_profile.rs): a rise that
-//!   comes every day at this time is expected, not a spike.
+//!   comes every day at this time is expected, not a spike. The trailing one rises with
+//!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway.
+//!   A young baseline (under two half-lives) asks a larger ratio, and a window must spend a
+//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::day_profile::DayProfile;
+use super::demand::Demand;
 use super::detector::Values;
-use super::dispersion::{alpha_per_minute, upper_bound, Mean};
+use super::dispersion::{alpha_per_minute, upper_bound, upper_factor, Mean};
 use super::ring::{Counts, Ring};
 use crate::model::RuleKind;
 use callwatch_core::cost::{
@@ -165,6 +169,21 @@ impl SpendState {
                 .map(|(_, usd)| usd)
                 .sum(),
         )
+    }
+
+    /// What every priced call of minute `minute` cost, engine-wide: the demand every group's
+    /// spike baseline compares its own with (engine/demand.rs). Meant for recent minutes (it
+    /// reads the ledger from its newest end).
+    pub fn spent_in_minute(&self, minute: i64) -> f64 {
+        for &(m, usd) in self.ledger.iter().rev() {
+            if m == minute {
+                return usd;
+            }
+            if m < minute {
+                break;
+            }
+        }
+        0.0
     }
 
     fn book(&mut self, minute: i64, usd: f64) {
@@ -546,6 +565,8 @@ pub struct SpendBaseline {
     /// shape, not a spike).
     day: DayProfile,
     day_next: i64,
+    /// Everyone else's spend, so a rise of the whole workload is told from this group's own.
+    demand: Demand,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -554,6 +575,24 @@ const DISPERSION_HALF_LIVES: f64 = 24.0;
 /// The EWMA weight per minute of the dispersion.
 fn slow_alpha(baseline_half_life: &std::time::Duration) -> f64 {
     alpha_per_minute(baseline_half_life.as_secs_f64() * DISPERSION_HALF_LIVES)
+}
+
+/// The least a window must spend to be judged, in units of the group's dispersion `D` (the
+/// spend of one independent burst: a call, a session, an agent run): a window whose spend is
+/// one or two bursts is not a rise, however quiet the baseline before it (a sparse key's one
+/// long agent run at night reads as 100× a baseline of nothing).
+const MIN_UNITS: f64 = 4.0;
+
+/// A baseline is young until it has learnt this many half-lives of history: until then the
+/// ratio a window must reach grows as the history shortens (`min_ratio` × this span / the
+/// history), because a history of minutes has not seen the workload's swing from hour to hour
+/// (the working day starting), which it cannot tell from a spike.
+const YOUNG_HALF_LIVES: f64 = 2.0;
+
+/// `min_ratio` for a baseline that has learnt `seen` minutes (engine docs: YOUNG_HALF_LIVES).
+fn young_ratio(min_ratio: f64, seen: u64, baseline_half_life: &std::time::Duration) -> f64 {
+    let young_min = YOUNG_HALF_LIVES * baseline_half_life.as_secs_f64() / 60.0;
+    min_ratio * (young_min / (seen.max(1) as f64)).max(1.0)
 }
 
 /// The guard band, in windows: the baseline learns a minute only once it is this old, so a
@@ -591,6 +630,7 @@ impl SpendBaseline {
             pearson: Mean::default(),
             day: DayProfile::default(),
             day_next: first,
+            demand: Demand::new(slots, first),
         }
     }
 
@@ -640,6 +680,13 @@ impl SpendBaseline {
         }
     }
 
+    /// The group's spend over the `span` minutes ending before `end_minute` (at most the ring's).
+    fn spend_before(&self, end_minute: i64, span: i64) -> f64 {
+        (end_minute - span..end_minute)
+            .map(|m| self.ring.get(m).matched as f64 / MICRO)
+            .sum()
+    }
+
     /// The dispersion in USD: the larger of the calls' own and the window sums' observed one,
     /// the latter at its upper 95 % confidence bound (as a variance estimated from `k`
     /// independent windows is: × (1 + 1.645 √(2/k))), so a spread seen over a few windows
@@ -652,22 +699,30 @@ impl SpendBaseline {
         };
         // Windows overlap: one in `window` is independent; an EWMA remembers about 2/α.
         let remembered = (self.pearson.seen as f64).min(2.0 / slow.max(1e-9));
-        let windows = (remembered / self.window as f64).max(1.0);
-        calls.max(self.pearson.value * (1.0 + 1.645 * (2.0 / windows).sqrt()))
+        calls.max(self.pearson.value * upper_factor(remembered / self.window as f64))
     }
 
     /// The spend expected over the window ending before `end_minute`: the larger of the
     /// trailing baseline's and the one the same time of day had on previous days (once the
     /// history has a day there), so a rise is a spike only if it is far above both.
-    fn expected(&self, end_minute: i64) -> f64 {
-        let trailing = self.mean.value * self.window as f64;
+    /// `demand` is how far everyone else's spend rose (engine/demand.rs): the trailing
+    /// expectation follows it, the seasonal one already knows the time of day.
+    fn expected(&self, end_minute: i64, demand: f64) -> f64 {
+        let trailing = self.mean.value * self.window as f64 * demand;
         let seasonal = self.day.expected(end_minute - self.window, end_minute);
         trailing.max(seasonal.unwrap_or(0.0))
     }
 
     /// The window's expected spend, and the spend it must reach to fire.
-    fn bound(&self, end_minute: i64, deviations: f64, min_ratio: f64, slow: f64) -> (f64, f64) {
-        let expected = self.expected(end_minute);
+    fn bound(
+        &self,
+        end_minute: i64,
+        deviations: f64,
+        min_ratio: f64,
+        slow: f64,
+        demand: f64,
+    ) -> (f64, f64) {
+        let expected = self.expected(end_minute, demand);
         let bound =
             upper_bound(expected, self.dispersion(slow), deviations).max(min_ratio * expected);
         (expected, bound)
@@ -721,18 +776,21 @@ impl SpendBaseline {
         let x = c.matched as f64 / MICRO;
         // The spread of the window ending with this minute, once the baseline has seen a
         // whole window; none counts beyond the bound (one past it is judged, not learnt).
-        let (expected, bound) = self.bound(m + 1, deviations, min_ratio, slow);
+        let (expected, bound) = self.bound(m + 1, deviations, min_ratio, slow, 1.0);
+        let own_window = self.window_before(m + 1).usd;
         if self.mean.seen >= self.window as u64 && expected > 0.0 {
-            let d = self.window_before(m + 1).usd.min(bound) - expected;
+            let d = own_window.min(bound) - expected;
             self.pearson.learn(d * d / expected, slow);
         }
+        self.demand
+            .learn(m, x, own_window, self.window, alpha, slow);
         let (sq, _) = self.moments_of(m);
         self.sq.learn(sq, slow);
         self.lin.learn(x, slow);
         self.mean.learn(x, alpha);
     }
 
-    pub fn verdict(&self, kind: &RuleKind, firing: bool) -> (bool, Values) {
+    pub fn verdict(&mut self, kind: &RuleKind, firing: bool, spend: &SpendState) -> (bool, Values) {
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
             min_ratio,
@@ -745,15 +803,33 @@ impl SpendBaseline {
         else {
             return (false, Values::default());
         };
+        self.demand.record(spend, self.minute);
         let w = self.window_before(self.minute);
         let rate_per_min = w.usd / self.window as f64;
-        let warm = self.mean.seen * 60 >= min_history.as_secs() && self.mean.value > 0.0;
-        let (expected, bound) = self.bound(
-            self.minute,
-            *deviations,
-            *min_ratio,
-            slow_alpha(baseline_half_life),
-        );
+        let history_min = min_history.as_secs() / 60;
+        let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
+        let slow = slow_alpha(baseline_half_life);
+        // Demand over the window, and over the guard band's span too (a rise of the whole
+        // workload over half an hour, the working day's ramp, is shown by more spend than one
+        // window holds; a step shows in the window first). Only where it can matter (both
+        // baselines warm): the sums would cost every group's tick otherwise.
+        let demand = if warm && self.demand.knows(history_min) {
+            let long = self.window * (1 + GUARD_WINDOWS);
+            [
+                (self.window, w.usd),
+                (long, self.spend_before(self.minute, long)),
+            ]
+            .into_iter()
+            .map(|span| {
+                self.demand
+                    .factor(self.minute, span, self.window, history_min, slow)
+            })
+            .fold(1.0, f64::max)
+        } else {
+            1.0
+        };
+        let asked = young_ratio(*min_ratio, self.mean.seen, baseline_half_life);
+        let (expected, bound) = self.bound(self.minute, *deviations, asked, slow, demand);
         let ratio = if warm { w.usd / expected } else { 0.0 };
         let holds = warm
             && w.usd >= *min_spend_usd
@@ -761,7 +837,8 @@ impl SpendBaseline {
                 // Holds while the rate stays well above the frozen baseline.
                 ratio >= 1.0 + (min_ratio - 1.0) / 2.0
             } else {
-                w.calls >= *min_calls && w.usd_but_largest >= bound
+                w.calls >= *min_calls
+                    && w.usd_but_largest >= bound.max(MIN_UNITS * self.dispersion(slow))
             };
         let values = Values {
             // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
@@ -977,7 +1054,7 @@ mod spike_tests {
                     s.add(sec, usd);
                 }
                 s.advance(k, 30 + (m + 1) * 60, false);
-                if fired.is_none() && s.verdict(k, false).0 {
+                if fired.is_none() && s.verdict(k, false, &SpendState::default()).0 {
                     fired = Some(m);
                 }
             }
@@ -995,8 +1072,44 @@ mod spike_tests {
         assert!(
             fired.is_some_and(|m| (44..48).contains(&m)),
             "{fired:?} {:?}",
-            s.verdict(&k, false).1
+            s.verdict(&k, false, &SpendState::default()).1
         );
+    }
+
+    #[test]
+    fn a_young_baseline_asks_more_so_a_rise_minutes_into_the_history_is_not_a_spike() {
+        // 40 minutes of history, then the whole key ×7 (the working day starting): a baseline
+        // of minutes asks 9–12× and catches up before the rise clears it.
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 30);
+        assert_eq!(
+            run(&mut s, &k, &[(0, 40, 10, 0.01), (40, 70, 10, 0.07)]),
+            None
+        );
+        // The same rise on a baseline of three hours fires within the window.
+        let mut s = SpendBaseline::new(&k, 30);
+        let fired = run(&mut s, &k, &[(0, 180, 10, 0.01), (180, 200, 10, 0.07)]);
+        assert!(fired.is_some_and(|m| (180..185).contains(&m)), "{fired:?}");
+    }
+
+    #[test]
+    fn one_burst_on_a_silent_key_is_not_a_rise() {
+        // Two hours of a key whose spend comes in bursts (6 calls of $0.10 every 10 minutes:
+        // its windows hold a burst or none, a dispersion of about half a burst), then six
+        // hours nearly silent, then one burst of the usual size: against a baseline of
+        // nothing it is over 100× and clears the bound, but it is under `MIN_UNITS` of the
+        // key's dispersion.
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 30);
+        let mut phases = Vec::new();
+        for b in 0..12 {
+            phases.push((b * 10, b * 10 + 1, 6, 0.10));
+            phases.push((b * 10 + 1, b * 10 + 10, 1, 0.001));
+        }
+        phases.push((120, 480, 1, 0.001));
+        phases.push((480, 481, 6, 0.10));
+        phases.push((481, 490, 1, 0.001));
+        assert_eq!(run(&mut s, &k, &phases), None);
     }
 
     #[test]
@@ -1038,7 +1151,7 @@ mod day_tests {
                 s.add(sec, usd);
             }
             s.advance(&k, (m + 1) * 60, firing);
-            let holds = s.verdict(&k, firing).0;
+            let holds = s.verdict(&k, firing, &SpendState::default()).0;
             if holds && !firing {
                 out.push(m);
             }
