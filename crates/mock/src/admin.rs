@@ -175,7 +175,7 @@ async fn requests(AxState(state): AxState<Shared>) -> Json<Value> {
             json!({
                 "method": r.method, "path": r.path, "key_id": r.key_id,
                 "retry_count": r.retry_count, "anthropic_version": r.anthropic_version,
-                "model": r.model, "stream": r.stream,
+                "model": r.model, "stream": r.stream, "traceparent": r.traceparent,
             })
         })
         .collect();

@@ -22,6 +22,8 @@ pub struct RecordedRequest {
     pub anthropic_version: Option<String>,
     pub model: Option<String>,
     pub stream: bool,
+    /// The W3C `traceparent` as sent, so a test can see that a proxy passed the app's trace on.
+    pub traceparent: Option<String>,
 }
 
 impl RecordedRequest {
@@ -41,6 +43,7 @@ impl RecordedRequest {
                 .as_ref()
                 .and_then(|j| j.get("stream")?.as_bool())
                 .unwrap_or(false),
+            traceparent: text("traceparent").map(str::to_owned),
         }
     }
 

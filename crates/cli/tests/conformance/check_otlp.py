@@ -6,7 +6,10 @@ one `chat {model}` client span (the retried call with one event per attempt, the
 failed with an error status, the stream with its time to first chunk); and did the fake key
 stay out of every body? Standard library only (the receiver decodes).
 
-usage: check_otlp.py --summary URL --prefix conf-py --key-text T
+With --traced FILE (the SDK span's ids, from conformance.py's traced call): the proxy's span
+for that call must be the SDK span's child, in its trace.
+
+usage: check_otlp.py --summary URL --prefix conf-py --key-text T [--traced FILE]
 """
 
 import argparse
@@ -72,11 +75,28 @@ def span_problems(spans, prefix):
     return problems
 
 
+def traced_problems(spans, prefix, ids_path):
+    """The proxy's span for the traced call must sit under the SDK's own span."""
+    try:
+        with open(ids_path, encoding="utf-8") as f:
+            ids = json.load(f)
+    except (OSError, ValueError) as e:
+        return [f"traced: no SDK span ids ({e})"]
+    found = [s for s in spans if s["name"] == f"chat {prefix}-traced"]
+    if len(found) != 1:
+        return [f"traced: {len(found)} proxy spans (want 1)"]
+    span = found[0]
+    got = (span["trace_id"], span["parent_span_id"], span["attributes"].get("callwatch.attempts"))
+    want = (ids["trace_id"], ids["span_id"], 2)
+    return [] if got == want else [f"traced: proxy span (trace, parent, attempts) {got}, want {want}"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--summary", required=True)
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--key-text", required=True)
+    parser.add_argument("--traced")
     args = parser.parse_args()
     wanted = expectations(args.prefix)
     # The proxy exports every 500 ms; a loaded machine may take a few exports.
@@ -89,6 +109,8 @@ def main():
             for name, attrs, want in wanted
             if latest(summary["points"], name, **attrs) != want
         ] + span_problems(summary["spans"], args.prefix)
+        if args.traced:
+            problems += traced_problems(summary["spans"], args.prefix, args.traced)
         if not problems or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -97,10 +119,12 @@ def main():
         problems.append("the fake key shows up in an OTLP body")
     for problem in problems:
         print(f"otlp: {problem}", file=sys.stderr)
-    missing = [p for p in problems if not p.startswith(("rejected", "the fake", "retry-", "overloaded-", "stream-"))]
+    missing = [p for p in problems if not p.startswith(("rejected", "the fake", "retry-", "overloaded-", "stream-", "traced"))]
     spans_ok = not span_problems(summary["spans"], args.prefix)
     print(f"otlp: {len(wanted) - len(missing)}/{len(wanted)} expected series, "
-          f"{len(summary['spans'])} spans (checked calls as spans: {spans_ok}), "
+          f"{len(summary['spans'])} spans (checked calls as spans: {spans_ok}"
+          + (f", the SDK-traced call under the SDK's span: {not traced_problems(summary['spans'], args.prefix, args.traced)}" if args.traced else "")
+          + "), "
           f"{len(summary['raw'])} bodies, key text in none: {not any(args.key_text in b for b in summary['raw'])}")
     sys.exit(1 if problems else 0)
 

@@ -2,7 +2,13 @@
 to the mock API, then through `callwatch proxy` — and fails unless the SDK received the same
 thing both ways (status, error class, message, request id, headers, body or stream events) and
 the mock received the same requests. Run by tests/conformance/run, which sets MOCK_URL,
-PROXY_URL and CASE_PREFIX."""
+PROXY_URL and CASE_PREFIX.
+
+With TRACED_IDS set, one more call goes through the proxy with the SDK's own OpenTelemetry
+tracing on (its CLIENT span per call, whose W3C trace context it sends with every attempt), and
+the SDK span's trace and span ids are written to that file as JSON: check_otlp.py then requires
+the proxy's span for the call to be that span's child. Apart from the compared cases, since the
+trace context differs from run to run."""
 
 import json
 import os
@@ -172,6 +178,40 @@ def summary(got):
     return f"{got['status']} message"
 
 
+def traced_call(out_path):
+    """One call (a 429, then the SDK's retry) through the proxy with the SDK's tracing on, into a
+    tracer provider of its own; writes the SDK span's ids to out_path. Problems, if any."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    mock_admin("/__mock/reset", {})
+    mock_admin("/__mock/script", [{"kind": "status", "status": 429, "retry_after_ms": 10}, {"kind": "success"}])
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    client = anthropic.Anthropic(
+        api_key=KEY, base_url=PROXY, max_retries=2, timeout=30,
+        open_telemetry={"tracer_provider": provider},
+    )
+    client.messages.create(
+        model=f"{PREFIX}-traced", max_tokens=64, messages=[{"role": "user", "content": "Say hello."}]
+    )
+    provider.force_flush()
+    spans = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CLIENT]
+    # The proxy passes the trace context on upstream, as it passes every other header.
+    sent = [r.get("traceparent") for r in mock_admin("/__mock/requests")["requests"]]
+    if len(spans) != 1 or None in sent:
+        return [f"traced: {len(spans)} SDK client spans, traceparent on the attempts: {sent}"]
+    context = spans[0].get_span_context()
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump({"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}, f)
+    print(f"traced: the SDK's span {context.span_id:016x} in trace {context.trace_id:032x}, "
+          f"traceparent on all {len(sent)} attempts")
+    return []
+
+
 def main():
     failures = 0
     print(f"Python SDK anthropic {anthropic.__version__}: direct {MOCK} vs proxy {PROXY}")
@@ -190,6 +230,10 @@ def main():
         for problem in problems:
             print(f"    {problem}")
         failures += bool(problems)
+    if os.environ.get("TRACED_IDS"):
+        for problem in traced_call(os.environ["TRACED_IDS"]):
+            print(f"    {problem}")
+            failures += 1
     if failures:
         print(f"python: {failures} case(s) failed")
         return 1
