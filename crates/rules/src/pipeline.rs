@@ -12,14 +12,16 @@
 //!
 //! The threaded reader runs at most [`BATCHES_AHEAD`] batches of [`BATCH_LINES`] lines ahead of
 //! the engine (bounded memory whatever the input's size); when the caller stops (an error from
-//! its callback), the reader stops at its next batch.
+//! its callback), the reader stops at its next batch. The engine side hands each emptied batch
+//! and the packs of the events it has evaluated back to the reader, which parses into them (as
+//! [`Replay::read`] does on one thread) instead of allocating a batch and a pack a line.
 
 use std::io::{self, BufRead};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use crate::replay::{parse, Parsed, Replay};
+use crate::replay::{parse_reusing, Parsed, Replay, SPARE_PACKS};
 use callwatch_core::alert::Alert;
-use callwatch_core::event::EventError;
+use callwatch_core::event::{EventError, PackedEvent};
 
 /// Lines per batch handed from the parser to the engine (one channel message each).
 pub const BATCH_LINES: usize = 512;
@@ -34,6 +36,12 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 enum Batch {
     Lines(Vec<Parsed>),
     Failed(io::Error),
+}
+
+/// What the engine side hands back to the parser: an emptied batch and evaluated packs.
+struct Returned {
+    lines: Vec<Parsed>,
+    packs: Vec<PackedEvent>,
 }
 
 /// Replays every line of `input` into `replay`, then [`Replay::finish`]es it. After each line,
@@ -82,29 +90,38 @@ where
 {
     let first_line = replay.totals().lines + 1;
     let (tx, rx) = sync_channel(BATCHES_AHEAD);
+    // Never blocks the engine side: a return that finds the channel full is dropped.
+    let (back_tx, back_rx) = sync_channel(BATCHES_AHEAD);
     std::thread::scope(|scope| {
-        scope.spawn(move || read_and_parse(input, first_line, tx));
+        scope.spawn(move || read_and_parse(input, first_line, tx, back_rx));
         // Leaving the scope joins the parser; `evaluate` drops `rx` when it returns, so a
         // parser blocked on a full channel wakes with an error and stops.
-        evaluate(rx, replay, &mut each)
+        evaluate(rx, back_tx, replay, &mut each)
     })?;
     let mut alerts = Vec::new();
     replay.finish(&mut alerts);
     each(replay, Ok(()), &mut alerts)
 }
 
-fn evaluate<F>(rx: Receiver<Batch>, replay: &mut Replay, each: &mut F) -> io::Result<()>
+fn evaluate<F>(
+    rx: Receiver<Batch>,
+    back: SyncSender<Returned>,
+    replay: &mut Replay,
+    each: &mut F,
+) -> io::Result<()>
 where
     F: FnMut(&Replay, Result<(), EventError>, &mut Vec<Alert>) -> io::Result<()>,
 {
     let mut alerts = Vec::new();
     for batch in rx {
         match batch {
-            Batch::Lines(lines) => {
-                for parsed in lines {
+            Batch::Lines(mut lines) => {
+                for parsed in lines.drain(..) {
                     let result = replay.accept(parsed, &mut alerts);
                     each(replay, result, &mut alerts)?;
                 }
+                let packs = replay.take_spare();
+                let _ = back.try_send(Returned { lines, packs });
             }
             Batch::Failed(e) => return Err(e),
         }
@@ -114,39 +131,63 @@ where
 
 /// The parser thread: reads lines, parses them in batches, and sends each batch; stops at end
 /// of input, at a read error (sent on), or when the engine side has hung up.
-fn read_and_parse(mut input: impl BufRead, first_line: u64, tx: SyncSender<Batch>) {
+fn read_and_parse(
+    mut input: impl BufRead,
+    first_line: u64,
+    tx: SyncSender<Batch>,
+    back: Receiver<Returned>,
+) {
     let mut buf = Vec::with_capacity(1024);
     let mut line_no = first_line;
     let mut batch = Vec::with_capacity(BATCH_LINES);
+    let mut spare: Vec<PackedEvent> = Vec::new();
+    let mut empty_batches: Vec<Vec<Parsed>> = Vec::new();
     loop {
+        if spare.is_empty() {
+            // At most what the engine side has released, capped as its own pool is.
+            for returned in back.try_iter() {
+                empty_batches.push(returned.lines);
+                let room = SPARE_PACKS.saturating_sub(spare.len());
+                spare.extend(returned.packs.into_iter().take(room));
+            }
+            empty_batches.truncate(BATCHES_AHEAD);
+        }
         buf.clear();
         match input.read_until(b'\n', &mut buf) {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let sent = send(&tx, &mut batch).is_ok();
+                let sent = send(&tx, &mut batch, &mut empty_batches).is_ok();
                 if sent {
                     let _ = tx.send(Batch::Failed(e));
                 }
                 return;
             }
         }
-        batch.push(parse(without_bom(&buf, line_no == first_line), line_no));
+        let bytes = without_bom(&buf, line_no == first_line);
+        batch.push(parse_reusing(bytes, line_no, &mut spare));
         line_no += 1;
-        if batch.len() == BATCH_LINES && send(&tx, &mut batch).is_err() {
+        if batch.len() == BATCH_LINES && send(&tx, &mut batch, &mut empty_batches).is_err() {
             return;
         }
     }
-    let _ = send(&tx, &mut batch);
+    let _ = send(&tx, &mut batch, &mut empty_batches);
 }
 
-/// Sends the batch (if it holds anything) and starts a new one. `Err` when the engine side is
-/// gone.
-fn send(tx: &SyncSender<Batch>, batch: &mut Vec<Parsed>) -> Result<(), ()> {
+/// Sends the batch (if it holds anything) and starts the next in an emptied one if the engine
+/// side has handed one back. `Err` when the engine side is gone.
+fn send(
+    tx: &SyncSender<Batch>,
+    batch: &mut Vec<Parsed>,
+    empty: &mut Vec<Vec<Parsed>>,
+) -> Result<(), ()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_LINES));
+    let next = empty
+        .pop()
+        .unwrap_or_else(|| Vec::with_capacity(BATCH_LINES));
+    let full = std::mem::replace(batch, next);
     tx.send(Batch::Lines(full)).map_err(|_| ())
 }
 

@@ -23,7 +23,7 @@ pub const REORDER_S: i64 = 5;
 /// are released a second at a time when the log's clock moves on (200 at once at 200 calls a
 /// second), so the pool holds up to a second's worth at high volume; packs come out of the
 /// reorder buffer and go back into it, so the pool never holds more than the buffer has held.
-const SPARE_PACKS: usize = 8192;
+pub(crate) const SPARE_PACKS: usize = 8192;
 /// A pack whose text buffer grew past this (a long message) is freed, not kept: the pool holds
 /// at most `SPARE_PACKS` × 1 KiB of text.
 const SPARE_TEXT_BYTES: usize = 1024;
@@ -65,7 +65,7 @@ pub fn parse(bytes: &[u8], line_no: u64) -> Parsed {
 }
 
 /// [`parse`], packing the event into one of `spare`'s packs if it has one.
-fn parse_reusing(bytes: &[u8], line_no: u64, spare: &mut Vec<PackedEvent>) -> Parsed {
+pub(crate) fn parse_reusing(bytes: &[u8], line_no: u64, spare: &mut Vec<PackedEvent>) -> Parsed {
     let bytes = bytes.trim_ascii();
     if bytes.is_empty() {
         return Parsed::Blank;
@@ -179,6 +179,12 @@ impl Replay {
             let alerts = self.engine.tick(at_second(n));
             self.emit(alerts, out);
         }
+    }
+
+    /// The packs of evaluated events kept so far, for a reader parsing elsewhere (the
+    /// two-thread pipeline) to refill: the replay's own pool only serves [`Replay::read`].
+    pub(crate) fn take_spare(&mut self) -> Vec<PackedEvent> {
+        std::mem::take(&mut self.spare)
     }
 
     fn keep_spare(&mut self, pack: PackedEvent) {
