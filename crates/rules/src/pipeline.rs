@@ -4,11 +4,12 @@
 //!
 //! [`replay_lines`] does it all on the calling thread; [`replay_lines_on_two_threads`] parses on
 //! a second thread. The second was written when parsing cost as much as evaluating (session 21:
-//! 16 % less wall time on a 218 MB file). Since the event-line scanner, one thread is the faster
-//! on this project's 2-vCPU machines (1M lines: 1.50–1.80 s against 2.20–2.46 s, 3 runs each,
-//! the same output): the hand-over costs more than it saves. `callwatch replay` uses
-//! [`replay_lines`]; the threaded one stays so the replay bench keeps comparing the two on
-//! whatever machine it runs.
+//! 16 % less wall time on a 218 MB file). After the event-line scanner it lost on this
+//! project's 2-vCPU machines (1M lines: 2.20–2.46 s against 1.50–1.80 s on one thread) because
+//! it allocated a batch and a pack a line; since the engine side hands both back (session 23),
+//! it wins again when a second core is free (8 alternating runs on idle vCPUs: median 0.96 s
+//! against 1.17 s, the same output). `callwatch replay` therefore uses it when the process may
+//! run on two cores or more, and [`replay_lines`] on one.
 //!
 //! The threaded reader runs at most [`BATCHES_AHEAD`] batches of [`BATCH_LINES`] lines ahead of
 //! the engine (bounded memory whatever the input's size); when the caller stops (an error from
