@@ -13,6 +13,7 @@ use std::time::Duration;
 use callwatch_core::names;
 use callwatch_mock::{MockClaude, Reply};
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span};
+use support::messages;
 use support::otlp_receiver::{attr, OtlpReceiver};
 use support::process::{command, free_addr, Running};
 
@@ -42,11 +43,9 @@ fn start_proxy(mock: &MockClaude, receiver: &OtlpReceiver) -> (Running, SocketAd
     (proxy, listen)
 }
 
-async fn post(listen: SocketAddr, retry_count: u32, stream: bool) -> String {
-    post_in_trace(listen, retry_count, stream, None).await
-}
-
-async fn post_in_trace(
+/// A Messages call through the proxy as the SDK's `retry_count`-th retry, in the app's trace
+/// when `traceparent` is given; the body as the client read it.
+async fn post(
     listen: SocketAddr,
     retry_count: u32,
     stream: bool,
@@ -55,22 +54,13 @@ async fn post_in_trace(
     let body = format!(
         r#"{{"model":"{MODEL}","max_tokens":32,"stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
     );
-    let mut request = reqwest::Client::new().post(format!("http://{listen}/v1/messages"));
+    let url = format!("http://{listen}/v1/messages");
+    let mut request = messages::post(&reqwest::Client::new(), &url, FAKE_KEY, body)
+        .header("x-stainless-retry-count", retry_count.to_string());
     if let Some(traceparent) = traceparent {
         request = request.header("traceparent", traceparent);
     }
-    request
-        .header("x-api-key", FAKE_KEY)
-        .header("anthropic-version", "2023-06-01")
-        .header("content-type", "application/json")
-        .header("x-stainless-retry-count", retry_count.to_string())
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    request.send().await.unwrap().text().await.unwrap()
 }
 
 fn spans(receiver: &OtlpReceiver) -> Vec<Span> {
@@ -103,13 +93,13 @@ async fn each_call_through_the_proxy_is_a_client_span_with_its_attempts() {
     let receiver = OtlpReceiver::start();
     let (proxy, listen) = start_proxy(&mock, &receiver);
 
-    post(listen, 0, false).await; // 429
+    post(listen, 0, false, None).await; // 429
     tokio::time::sleep(Duration::from_millis(50)).await;
-    post(listen, 1, false).await; // the SDK's retry: 200
-                                  // The app's request carries its trace (W3C Trace Context): the span joins it.
-    let streamed = post_in_trace(listen, 0, true, Some(TRACEPARENT)).await;
+    post(listen, 1, false, None).await; // the SDK's retry: 200
+                                        // The app's request carries its trace (W3C Trace Context): the span joins it.
+    let streamed = post(listen, 0, true, Some(TRACEPARENT)).await;
     assert!(streamed.contains("message_stop"), "{streamed}");
-    post(listen, 0, false).await; // 529, no retry follows: ends after the grace
+    post(listen, 0, false, None).await; // 529, no retry follows: ends after the grace
 
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while spans(&receiver).len() < 3 && std::time::Instant::now() < deadline {

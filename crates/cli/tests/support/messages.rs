@@ -6,7 +6,7 @@ pub fn post(
     client: &reqwest::Client,
     url: &str,
     key: &str,
-    body: &'static str,
+    body: impl Into<reqwest::Body>,
 ) -> reqwest::RequestBuilder {
     client
         .post(url)
