@@ -123,11 +123,13 @@ impl TimedCall<'_> {
     pub fn attempt_times(&self) -> Vec<(SystemTime, SystemTime)> {
         let mut sent = self.started;
         let mut times = Vec::with_capacity(self.attempts.len());
+        // Checked: a clock near the end of `SystemTime`'s range must not panic (it only stops).
+        let after = |t: SystemTime, d: Duration| t.checked_add(d).unwrap_or(t);
         for (i, attempt) in self.attempts.iter().enumerate() {
             if i > 0 {
-                sent += attempt.wait_before;
+                sent = after(sent, attempt.wait_before);
             }
-            let ended = sent + attempt.latency;
+            let ended = after(sent, attempt.latency);
             times.push((sent, ended));
             sent = ended;
         }
