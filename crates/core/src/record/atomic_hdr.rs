@@ -88,6 +88,26 @@ impl AtomicHdr {
         self.counts[index_of(ms)].fetch_add(1, Relaxed);
     }
 
+    /// [`AtomicHdr::record`] for a histogram only one thread ever writes: a load and a store,
+    /// no `lock` prefix (readers see the old count or the new one, never a torn one). Calling it
+    /// from two threads at once loses counts; it is never unsound.
+    #[inline]
+    pub fn record_single_writer(&self, ms: u64) {
+        let counter = &self.counts[index_of(ms)];
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+
+    /// Adds every count of this histogram into `into` (a thread's own histogram handed to its
+    /// series when the thread exits).
+    pub fn add_into(&self, into: &AtomicHdr) {
+        for (index, count) in self.counts.iter().enumerate() {
+            let count = count.load(Relaxed);
+            if count > 0 {
+                into.counts[index].fetch_add(count, Relaxed);
+            }
+        }
+    }
+
     /// Adds `count` values to counter `index` (from [`index_of`]; an index past the end goes
     /// to the last counter, as a value past [`HIGHEST_MS`] does).
     pub fn record_index_n(&self, index: usize, count: u64) {
@@ -98,6 +118,12 @@ impl AtomicHdr {
     /// not be included; none is half-included.
     pub fn to_histogram(&self) -> Histogram<u64> {
         let mut histogram = empty_histogram();
+        self.add_to_histogram(&mut histogram);
+        histogram
+    }
+
+    /// Adds the counts so far into `histogram` (one with the recorder's bounds).
+    pub fn add_to_histogram(&self, histogram: &mut Histogram<u64>) {
         for (index, count) in self.counts.iter().enumerate() {
             let count = count.load(Relaxed);
             if count > 0 {
@@ -106,7 +132,6 @@ impl AtomicHdr {
                     .expect("value_at stays within the bounds");
             }
         }
-        histogram
     }
 }
 

@@ -5,7 +5,9 @@
 //! - a thread-local cache maps the call's borrowed labels to its series (hash + compare); while
 //!   a thread's calls repeat one series, a hot slot finds it with one compare of the call's
 //!   labels against it (`local.rs`);
-//! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`;
+//! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`, or,
+//!   once a thread has recorded a series 64 times, into that thread's own HDR counters for it
+//!   with a load and a store (`own_latency.rs`; bounded, summed by snapshots);
 //! - every other counter lives in a per-thread shard that only its thread writes (relaxed load
 //!   + store), summed by [`Recorder::snapshot`] and folded into a retired total at thread exit.
 //!
@@ -39,6 +41,7 @@ mod headroom;
 mod labels;
 mod limits;
 mod local;
+mod own_latency;
 mod registry;
 mod series;
 mod shard;
@@ -169,7 +172,16 @@ pub(crate) fn millis(latency: Duration) -> u64 {
 
 #[inline]
 fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
-    series.latency.record(millis(call.latency));
+    let ms = millis(call.latency);
+    match shard.own_latency.get() {
+        Some(own) => own.record_single_writer(ms),
+        None => {
+            series.latency.record(ms);
+            if own_latency::due(shard.calls() + 1) {
+                series.promote(shard);
+            }
+        }
+    }
     shard.record(call);
     series.headroom.record(&call.outcome.rate_limit);
     if let Some(stream) = &call.outcome.stream {
@@ -324,7 +336,7 @@ fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
         .map(|s| SeriesSnapshot {
             labels: s.labels.clone(),
             totals: s.totals(),
-            latency_ms: s.latency.to_histogram(),
+            latency_ms: s.latency_histogram(),
             time_to_first_chunk_ms: s.stream.get().map(|h| h.time_to_first_chunk.to_histogram()),
             time_per_output_chunk_ms: s
                 .stream

@@ -3,9 +3,12 @@
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use hdrhistogram::Histogram;
+
 use super::atomic_hdr::AtomicHdr;
 use super::headroom::HeadroomCell;
 use super::labels::SeriesLabels;
+use super::own_latency;
 use super::shard::{SeriesShard, Totals};
 
 pub struct Series {
@@ -61,7 +64,49 @@ impl Series {
         if let Some(pos) = shards.live.iter().position(|s| Arc::ptr_eq(s, shard)) {
             let retired = shards.live.swap_remove(pos);
             retired.add_to(&mut shards.retired);
+            if let Some(own) = retired.own_latency.get() {
+                own.add_into(&self.latency);
+            }
         }
+    }
+
+    /// Gives `shard` (written only by the calling thread) a latency histogram of its own, if
+    /// the process bound allows (`own_latency.rs`). The locked shard never gets one: a
+    /// snapshot reads own histograms through the live shards, which it is not among.
+    #[cold]
+    #[inline(never)]
+    pub fn promote(&self, shard: &SeriesShard) {
+        if std::ptr::eq(shard, &self.locked_shard) || shard.own_latency.get().is_some() {
+            return;
+        }
+        if let Some(own) = own_latency::reserve() {
+            // Only this shard's thread sets it, and it was empty just above.
+            if shard.own_latency.set(own).is_err() {
+                own_latency::release();
+            }
+        }
+    }
+
+    /// Live shards that have their own latency histogram.
+    #[cfg(test)]
+    pub fn own_histograms(&self) -> usize {
+        let shards = self.lock();
+        shards
+            .live
+            .iter()
+            .filter(|s| s.own_latency.get().is_some())
+            .count()
+    }
+
+    /// Every latency recorded so far: the shared histogram and the live shards' own ones,
+    /// read under the lock a retiring shard hands its own counts over under.
+    pub fn latency_histogram(&self) -> Histogram<u64> {
+        let shards = self.lock();
+        let mut histogram = self.latency.to_histogram();
+        for own in shards.live.iter().filter_map(|s| s.own_latency.get()) {
+            own.add_to_histogram(&mut histogram);
+        }
+        histogram
     }
 
     /// Everything recorded so far: live shards, retired totals and the locked shard.

@@ -3,9 +3,12 @@
 //! writer. Snapshots read every live shard and add the totals of shards whose thread exited.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::atomic_hdr::AtomicHdr;
 use super::cost_tokens::{CacheTokenCells, CacheTokens};
+use super::own_latency;
 use crate::call::Call;
 use crate::names::TOKEN_BOUNDARIES;
 
@@ -66,6 +69,9 @@ fn add_slots(into: &mut [u64], from: &[u64]) {
 #[derive(Default)]
 #[repr(align(128))]
 pub struct SeriesShard {
+    /// This thread's own latency histogram for the series, once it has earned one
+    /// (`own_latency.rs`); until then its latencies go into the series' shared histogram.
+    pub own_latency: OnceLock<AtomicHdr>,
     calls: AtomicU64,
     latency_sum_us: AtomicU64,
     attempts: [AtomicU64; ATTEMPT_SLOTS],
@@ -112,7 +118,21 @@ fn is_zero(d: Duration) -> bool {
     (d.as_secs() | u64::from(d.subsec_nanos())) == 0
 }
 
+impl Drop for SeriesShard {
+    fn drop(&mut self) {
+        if self.own_latency.get().is_some() {
+            own_latency::release();
+        }
+    }
+}
+
 impl SeriesShard {
+    /// Calls recorded into this shard so far (its writer's view: exact on its own thread).
+    #[inline(always)]
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Relaxed)
+    }
+
     /// Must only be called by the thread that owns this shard.
     #[inline]
     pub fn record(&self, call: &Call<'_>) {

@@ -51,12 +51,16 @@ fn concurrent_records_reconcile_exactly() {
                 }
             });
         }
-        // Snapshots taken while threads record must never panic or go backwards.
-        let mut last = 0;
+        // Snapshots taken while threads record must never panic or go backwards: neither
+        // the counters nor the latency histograms (shared and threads' own).
+        let (mut last, mut last_latencies) = (0, 0);
         for _ in 0..20 {
-            let now = recorder.snapshot().total_calls();
+            let snapshot = recorder.snapshot();
+            let now = snapshot.total_calls();
+            let latencies: u64 = snapshot.series.iter().map(|s| s.latency_ms.len()).sum();
             assert!(now >= last);
-            last = now;
+            assert!(latencies >= last_latencies);
+            (last, last_latencies) = (now, latencies);
         }
     });
     // Every recording thread has exited: its shards were folded into the retired totals.
@@ -407,4 +411,111 @@ fn hot_series_follow_their_recorder_and_the_label_bytes() {
         assert_eq!(snapshot.attempts[0].calls(), 3);
         drop(recorder);
     }
+}
+
+/// Waits (up to 10 s) until `series` has `expected` own histograms. A scoped thread counts as
+/// joined once its closure returns, before its thread-locals (the cache whose drop retires its
+/// shards) are torn down.
+fn own_histograms_become(series: &series::Series, expected: usize) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while series.own_histograms() != expected {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    true
+}
+
+/// The only series of `recorder`'s call registry.
+fn only_series(recorder: &Recorder) -> Arc<series::Series> {
+    let all = recorder.shared.registry.all_series();
+    assert_eq!(all.len(), 1);
+    Arc::clone(&all[0])
+}
+
+#[test]
+fn a_thread_that_keeps_recording_a_series_gets_its_own_histogram_and_loses_no_count() {
+    let recorder = Recorder::new();
+    let ok = success();
+    let mut reference = atomic_hdr::empty_histogram();
+    let latencies = (0..1000u64).map(|i| 50 + (i * 37) % 3000);
+    for ms in latencies.clone() {
+        recorder.record(&call("claude-sonnet-4-6", &ok, ms));
+        reference.record(ms).unwrap();
+    }
+    let series = only_series(&recorder);
+    assert_eq!(
+        series.own_histograms(),
+        1,
+        "this thread's shard was promoted"
+    );
+    // What went into the shared histogram (the first calls) and into the own one add up.
+    let check = |snapshot: &Snapshot, reference: &hdrhistogram::Histogram<u64>| {
+        let got = &snapshot.series[0].latency_ms;
+        assert_eq!(got.len(), reference.len());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(
+                got.value_at_quantile(q),
+                reference.value_at_quantile(q),
+                "q={q}"
+            );
+        }
+    };
+    check(&recorder.snapshot(), &reference);
+    // Another thread records the series and exits: its own histogram is handed to the series.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for ms in latencies.clone() {
+                recorder.record(&call("claude-sonnet-4-6", &ok, ms + 5000));
+            }
+            assert_eq!(only_series(&recorder).own_histograms(), 2);
+        });
+    });
+    for ms in latencies {
+        reference.record(ms + 5000).unwrap();
+    }
+    assert!(
+        own_histograms_become(&series, 1),
+        "the exited thread's shard is retired"
+    );
+    check(&recorder.snapshot(), &reference);
+}
+
+#[test]
+fn own_histograms_are_bounded_and_calls_past_the_bound_still_count() {
+    let threads = own_latency::MAX_OWN + 16;
+    let per_thread = 2 * own_latency::PROMOTE_EVERY;
+    let recorder = Recorder::new();
+    let ok = success();
+    let barrier = std::sync::Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (recorder, ok, barrier) = (&recorder, &ok, &barrier);
+            scope.spawn(move || {
+                for _ in 0..per_thread {
+                    recorder.record(&call("claude-sonnet-4-6", ok, 120));
+                }
+                barrier.wait(); // every thread alive, each with its shard
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        // Read while every thread holds its shard, asserted once they may exit (a failed
+        // assertion here would leave them waiting).
+        let series = only_series(&recorder);
+        let (in_use, own) = (own_latency::in_use(), series.own_histograms());
+        let recorded = recorder.snapshot().series[0].latency_ms.len();
+        barrier.wait();
+        // Other tests in this process hold some too: the bound is the process's.
+        assert!(in_use <= own_latency::MAX_OWN, "{in_use}");
+        assert!(own <= own_latency::MAX_OWN && own > 0, "{own}");
+        assert_eq!(recorded, threads as u64 * per_thread);
+    });
+    assert!(own_histograms_become(&only_series(&recorder), 0));
+    let snapshot = recorder.snapshot();
+    assert_eq!(
+        snapshot.series[0].latency_ms.len(),
+        threads as u64 * per_thread
+    );
 }
