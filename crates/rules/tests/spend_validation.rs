@@ -28,6 +28,11 @@
 //!   until the changes were final, then once; tests/spend_saas/mod.rs): a multi-tenant SaaS of
 //!   many small keys and one big one, human-paced conversations with Pareto-tailed documents,
 //!   two regions' working days, a nightly sync and a model migration mid-run.
+//! * `Launch` — written in session 24 while the two rules were tuned on the seven, held out
+//!   (not run on the rules until the changes are merged, then once; tests/spend_launch/mod.rs):
+//!   a consumer product in its launch week, each run starting at a different hour of the
+//!   users' day, traffic growing 20–35 % a day, and an eval suite with extended thinking
+//!   every 60–120 minutes.
 //!
 //! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
 //! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
@@ -68,9 +73,11 @@ enum Generator {
     Diurnal,
     Fleet,
     Saas,
+    Launch,
 }
 
 mod spend_fleet;
+mod spend_launch;
 mod spend_saas;
 
 /// Standard normal draw (Box–Muller).
@@ -297,6 +304,14 @@ fn stream(
             base_per_min,
             scale,
         )),
+        Generator::Launch => out.extend(spend_launch::stream(
+            rng,
+            (model, key),
+            start,
+            end,
+            base_per_min,
+            scale,
+        )),
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -395,6 +410,9 @@ fn hours(s: f64) -> f64 {
 /// Everyone's steady background: two models, three keys.
 fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64) -> Vec<Call> {
     let mut calls = Vec::new();
+    if g == Generator::Launch {
+        spend_launch::begin_run(rng);
+    }
     for (model, key, per_min) in [
         ("claude-sonnet-4-6", "k-app", 6.0),
         ("claude-haiku-4-5", "k-app", 10.0),
@@ -409,6 +427,11 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
     }
     if g == Generator::Saas {
         for (model, key, per_min) in spend_saas::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Launch {
+        for (model, key, per_min) in spend_launch::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -925,5 +948,17 @@ fn held_out_generator_fleet() {
 #[ignore = "held-out findings (issue 15 stays open on them): on a multi-tenant SaaS SpendRateSpike fires falsely 41 times in 60 runs (small tenant keys at night) and names 8 of 20 jumps (12 missed); CreditRunwayLow is quiet in 60 but misses every band (runways 34-78% off); see the comment above and docs/rules.md"]
 fn held_out_generator_saas() {
     let t = run(Generator::Saas);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 24 while SpendRateSpike and CreditRunwayLow were tuned on the seven above
+/// (committed on its own), never tuned on and not yet run on the rules: a consumer product's
+/// launch week (tests/spend_launch/mod.rs). Its shape is checked without the rules
+/// (`spend_launch::tests`); the lead runs this once at 20 seeds after the session's rule
+/// changes are merged.
+#[test]
+#[ignore = "held out, not yet run: the lead runs it once at 20 seeds after session 24's rule changes are merged (docs/rules.md)"]
+fn held_out_generator_launch() {
+    let t = run(Generator::Launch);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
