@@ -128,6 +128,14 @@ async fn every_gap_between_output_chunks_is_in_the_histogram() {
     assert_eq!(long.map(|v| v.count_at_value()).sum::<u64>(), STREAMS);
     let p50 = gaps.value_at_quantile(0.5);
     assert!(p50 < 200, "p50 gap {p50} ms");
+    // The stream's duration runs to its end: past the 460 ms of gaps, not to the headers.
+    let durations = series
+        .stream_duration_ms
+        .as_ref()
+        .expect("a streamed call has its duration");
+    assert_eq!(durations.len(), STREAMS);
+    let shortest = durations.value_at_quantile(0.0);
+    assert!(shortest >= 460, "shortest stream {shortest} ms");
     let text = callwatch_core::prometheus::render(&snapshot);
     let count = text
         .lines()
@@ -154,6 +162,7 @@ async fn a_non_streamed_call_has_no_stream_timings() {
         .unwrap();
     let snapshot = recorder.snapshot();
     assert!(snapshot.series[0].time_to_first_chunk_ms.is_none());
+    assert!(snapshot.series[0].stream_duration_ms.is_none());
 }
 
 #[tokio::test]

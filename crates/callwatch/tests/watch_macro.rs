@@ -120,6 +120,11 @@ async fn a_watched_stream_reports_every_chunk_gap() {
         .as_ref()
         .unwrap();
     assert_eq!(recorded.len(), 4);
+    // The watched call ends when its stream did: past the 460 ms of gaps.
+    assert!(seen[0].latency >= Duration::from_millis(460), "{seen:?}");
+    let duration = snapshot.series[0].stream_duration_ms.as_ref().unwrap();
+    assert_eq!(duration.len(), 1);
+    assert!(duration.value_at_quantile(0.5) >= 460);
 }
 
 #[tokio::test]

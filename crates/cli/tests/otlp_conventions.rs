@@ -121,6 +121,24 @@ fn assert_chunk_gaps(receiver: &OtlpReceiver, name: &str) {
     assert_eq!(below, 24, "{name}: {point:?}");
 }
 
+/// The streamed calls' duration, one name under every convention: three observations (not six
+/// under `/dup`), in the bucket holding the calls' 0.9 s.
+fn assert_stream_duration(receiver: &OtlpReceiver) {
+    let received = receiver.lock();
+    let name = names::CALLWATCH_STREAM_DURATION;
+    let points = received.histogram_points(name);
+    let (_, point) = points
+        .last()
+        .unwrap_or_else(|| panic!("{name} not exported"));
+    assert_eq!(point.count, 3, "{name}: {point:?}");
+    let slot = point
+        .explicit_bounds
+        .iter()
+        .position(|b| 0.9 <= *b)
+        .expect("a bucket for 0.9 s");
+    assert_eq!(point.bucket_counts[slot], 3, "{name}: {point:?}");
+}
+
 fn counter_value(receiver: &OtlpReceiver, name: &str) -> (f64, Option<String>) {
     let received = receiver.lock();
     let points = received.sum_points(name);
@@ -151,6 +169,7 @@ fn the_default_emits_the_v1_41_names_only() {
     for m in metrics::LATEST_ONLY {
         assert!(!exported.iter().any(|n| n == m.otel), "{} emitted", m.otel);
     }
+    assert_stream_duration(&receiver);
 }
 
 #[test]
@@ -171,6 +190,7 @@ fn gen_ai_latest_experimental_emits_the_new_names_instead() {
     for m in metrics::V1_41_ONLY {
         assert!(!exported.iter().any(|n| n == m.otel), "{} emitted", m.otel);
     }
+    assert_stream_duration(&receiver);
     // Usage counters: input includes the cache parts (100 + 1000 + 50 per call), the parts
     // are subsets, and the Messages API gives no modality split.
     let unknown = Some(names::TOKEN_MODALITY_UNKNOWN.to_owned());
@@ -222,6 +242,7 @@ fn dup_emits_both_and_every_exported_name_is_in_the_catalogue() {
         &receiver,
         names::GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK,
     );
+    assert_stream_duration(&receiver);
     let catalogue = metrics::otlp(Convention::Both);
     for name in &exported {
         let m = catalogue.iter().find(|m| m.otel == name);

@@ -152,7 +152,8 @@ async fn a_streamed_call_through_the_proxy_reports_time_to_first_chunk() {
 
 /// Through the proxy, every gap between a stream's output chunks is one observation of
 /// `gen_ai.client.operation.time_per_output_chunk` (the mock waits 20, 20, 20 and 400 ms
-/// before the deltas after the first): four observations, three of them below 0.16 s.
+/// before the deltas after the first): four observations, three of them below 0.16 s; and
+/// `callwatch.stream.duration` covers them all.
 #[tokio::test]
 async fn a_streamed_call_through_the_proxy_reports_every_chunk_gap() {
     let mock = MockClaude::start().await.unwrap();
@@ -170,6 +171,17 @@ async fn a_streamed_call_through_the_proxy_reports_every_chunk_gap() {
     // The 400 ms gap is above 0.16 s and the 20 ms ones below it, with room on both sides
     // for a read that wakes late on a loaded machine.
     assert!(bucket("0.16")[0].ends_with(" 3"), "{text}");
+    // The stream's duration runs to its last byte: past the 460 ms of gaps (0.32 s holds
+    // none), and a non-streamed series would have no sample at all.
+    let duration = |le: &str| {
+        samples(
+            &text,
+            "callwatch_stream_duration_seconds_bucket",
+            &[&format!("le=\"{le}\"")],
+        )
+    };
+    assert!(duration("0.32")[0].ends_with(" 0"), "{text}");
+    assert!(duration("81.92")[0].ends_with(" 1"), "{text}");
     proxy.sigterm();
     proxy.finish(Duration::from_secs(30));
 }

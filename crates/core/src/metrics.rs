@@ -189,6 +189,13 @@ pub const TIME_PER_OUTPUT_CHUNK: Metric = Metric {
     kind: Kind::Histogram,
 };
 
+/// Streamed calls only: the whole call, to the stream's end (no GenAI convention names it).
+pub const STREAM_DURATION: Metric = Metric {
+    otel: names::CALLWATCH_STREAM_DURATION,
+    unit: "s",
+    kind: Kind::Histogram,
+};
+
 /// Tokens summed per disjoint kind (`callwatch.token.kind`): the cache hit share is
 /// `cache_read / (input + cache_read + cache_creation)`.
 pub const TOKENS: Metric = Metric {
@@ -199,13 +206,14 @@ pub const TOKENS: Metric = Metric {
 
 /// Every metric the OTLP exporter sends (what Datadog can see); the last six come from an
 /// agent only (the drifts only with an Admin API key).
-pub const OTLP: [Metric; 24] = [
+pub const OTLP: [Metric; 25] = [
     COST,
     COST_CACHE_SAVINGS,
     COST_UNPRICED,
     TOKENS,
     TIME_TO_FIRST_CHUNK,
     TIME_PER_OUTPUT_CHUNK,
+    STREAM_DURATION,
     OPERATION_DURATION,
     TOKEN_USAGE,
     CALLS,

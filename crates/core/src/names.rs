@@ -20,6 +20,10 @@ pub const GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
 pub const CALLWATCH_CALLS: &str = "callwatch.calls";
 /// Attempts per logical call (histogram, `{attempt}`).
 pub const CALLWATCH_ATTEMPTS: &str = "callwatch.attempts";
+/// Streamed calls only: from sending the request to the stream's end (histogram, `s`). No
+/// GenAI convention has it: `gen_ai.client.operation.duration` covers every call, streamed or
+/// not, with no attribute to tell them apart.
+pub const CALLWATCH_STREAM_DURATION: &str = "callwatch.stream.duration";
 /// Time spent waiting between attempts (counter, `s`).
 pub const CALLWATCH_RETRY_WAIT: &str = "callwatch.retry.wait";
 /// Retries that could not help: a retry whose call still failed.

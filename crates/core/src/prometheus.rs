@@ -286,8 +286,8 @@ pub fn token_kinds(t: &Totals) -> [(&'static str, u64); 4] {
     ]
 }
 
-/// Streamed calls' time to first chunk and time per output chunk (series that never streamed
-/// have no samples). `_sum` is each bucket's lowest value times its count: within 0.8%.
+/// Streamed calls' time to first chunk, time per output chunk and duration (series that never
+/// streamed have no samples). `_sum` is each bucket's lowest value times its count: within 0.8%.
 fn render_streams(
     out: &mut String,
     snapshot: &Snapshot,
@@ -312,6 +312,13 @@ fn render_streams(
     let kinds = kinds.into_iter().flat_map(|(v1_41, latest, help, pick)| {
         per_convention(convention, v1_41, latest).map(move |otel| (otel, help, pick))
     });
+    // No convention names a stream's duration: one name under every convention.
+    let duration: (&str, &str, Pick) = (
+        names::CALLWATCH_STREAM_DURATION,
+        "Streamed calls: time from sending the request to the end of the stream.",
+        |s| s.stream_duration_ms.as_ref(),
+    );
+    let kinds = kinds.chain(std::iter::once(duration));
     for (otel, help, pick) in kinds {
         let name = prometheus_name(otel, "s", false);
         header(out, &name, "histogram", help);

@@ -60,6 +60,7 @@ struct Previous {
     /// The same for streamed calls' time to first chunk and time per output chunk.
     time_to_first_chunk: Vec<(u64, u64)>,
     time_per_output_chunk: Vec<(u64, u64)>,
+    stream_duration: Vec<(u64, u64)>,
 }
 
 struct State {
@@ -87,6 +88,8 @@ pub struct Bridge {
     attempts: Histogram<u64>,
     time_to_first_chunk: Vec<Histogram<f64>>,
     time_per_output_chunk: Vec<Histogram<f64>>,
+    /// `callwatch.stream.duration`: one name under every convention (none defines it).
+    stream_duration: Histogram<f64>,
 }
 
 /// A seconds histogram with the LLM latency boundaries.
@@ -191,10 +194,16 @@ impl Bridge {
             ),
             "Streamed calls: time between consecutive output chunks, one observation per gap.",
         );
+        let stream_duration = seconds_histogram(
+            meter,
+            names::CALLWATCH_STREAM_DURATION,
+            "Streamed calls: time from sending the request to the end of the stream.",
+        );
         Arc::new(Bridge {
             recorder,
             time_to_first_chunk,
             time_per_output_chunk,
+            stream_duration,
             state: Mutex::new(State {
                 current: Arc::new(Collected {
                     snapshot: Snapshot {
@@ -289,6 +298,16 @@ impl Bridge {
                     record_latency(histogram, &attrs.call, &now, before);
                 }
                 prev.time_per_output_chunk = now;
+            }
+            if let Some(h) = &series.stream_duration_ms {
+                let now = recorded_buckets(h);
+                record_latency(
+                    &self.stream_duration,
+                    &attrs.call,
+                    &now,
+                    &prev.stream_duration,
+                );
+                prev.stream_duration = now;
             }
             prev.latency = latency;
             prev.totals = series.totals.clone();

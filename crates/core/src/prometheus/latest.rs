@@ -177,4 +177,29 @@ mod tests {
             assert!(both.contains(name), "{name} missing under /dup");
         }
     }
+
+    #[test]
+    fn a_streamed_calls_duration_has_one_name_under_every_convention() {
+        for convention in [Convention::V1_41, Convention::Latest, Convention::Both] {
+            let text = exposition(convention);
+            let headers = text
+                .lines()
+                .filter(|l| l.starts_with("# TYPE callwatch_stream_duration_seconds "))
+                .count();
+            assert_eq!(headers, 1, "{convention:?}");
+            let count = sample(&text, "callwatch_stream_duration_seconds_count");
+            assert!(count.expect("stream duration").ends_with("} 1"));
+            // The 900 ms call: above the 0.64 s boundary, within the 1.28 s one.
+            let bucket = |le: &str| {
+                text.lines()
+                    .find(|l| {
+                        l.starts_with("callwatch_stream_duration_seconds_bucket{")
+                            && l.contains(&format!("le=\"{le}\""))
+                    })
+                    .map(|l| l.rsplit(' ').next().unwrap_or_default().to_owned())
+            };
+            assert_eq!(bucket("0.64").as_deref(), Some("0"), "{convention:?}");
+            assert_eq!(bucket("1.28").as_deref(), Some("1"), "{convention:?}");
+        }
+    }
 }

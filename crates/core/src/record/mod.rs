@@ -185,15 +185,16 @@ fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
     shard.record(call);
     series.headroom.record(&call.outcome.rate_limit);
     if let Some(stream) = &call.outcome.stream {
-        record_stream(series, stream);
+        record_stream(series, stream, ms);
     }
 }
 
-/// Only streamed calls get here: their time to first chunk and every gap between output
-/// chunks (the mean, once, for a timing that carries no gaps).
+/// Only streamed calls get here: their duration (`ms`), time to first chunk and every gap
+/// between output chunks (the mean, once, for a timing that carries no gaps).
 #[cold]
-fn record_stream(series: &Series, stream: &crate::classify::StreamTiming) {
+fn record_stream(series: &Series, stream: &crate::classify::StreamTiming, ms: u64) {
     let hdrs = series.stream();
+    hdrs.duration.record(ms);
     if let Some(ttfc) = stream.time_to_first_chunk {
         hdrs.time_to_first_chunk.record(millis(ttfc));
     }
@@ -342,6 +343,7 @@ fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
                 .stream
                 .get()
                 .map(|h| h.time_per_output_chunk.to_histogram()),
+            stream_duration_ms: s.stream.get().map(|h| h.duration.to_histogram()),
         })
         .collect();
     series.sort_by(|a, b| a.labels.cmp(&b.labels));

@@ -47,6 +47,7 @@ impl Series {
         self.stream.get_or_init(|| StreamHdrs {
             time_to_first_chunk: AtomicHdr::new(),
             time_per_output_chunk: AtomicHdr::new(),
+            duration: AtomicHdr::new(),
         })
     }
 
@@ -126,8 +127,10 @@ impl Series {
     }
 }
 
-/// Time to first chunk and time per output chunk of a series' streamed calls (ms).
+/// Time to first chunk, time per output chunk and duration of a series' streamed calls (ms).
 pub struct StreamHdrs {
     pub time_to_first_chunk: AtomicHdr,
     pub time_per_output_chunk: AtomicHdr,
+    /// The whole streamed call, from sending the request to the stream's end.
+    pub duration: AtomicHdr,
 }

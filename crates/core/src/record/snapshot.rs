@@ -37,6 +37,9 @@ pub struct SeriesSnapshot {
     pub time_to_first_chunk_ms: Option<Histogram<u64>>,
     /// Streamed calls only: time between consecutive output chunks, one observation per gap, ms.
     pub time_per_output_chunk_ms: Option<Histogram<u64>>,
+    /// Streamed calls only: the whole call, from sending the request to the stream's end
+    /// (retries included, as `latency_ms`), ms.
+    pub stream_duration_ms: Option<Histogram<u64>>,
 }
 
 impl SeriesSnapshot {
