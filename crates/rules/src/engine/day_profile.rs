@@ -100,6 +100,42 @@ impl DayProfile {
         let minutes = (end - start).max(1) as f64;
         Some(sum / SLOT_MIN as f64 / minutes * (to - from) as f64)
     }
+
+    /// What the previous days spent at the times of day of minutes `[from, to)` (slot by slot,
+    /// a slot the span touches in part counting in part; no widening), or `None` while any slot
+    /// of the span has no previous day. Future minutes read every day completed so far: the
+    /// runway's forecast (engine/runway.rs).
+    pub fn previous(&self, from: i64, to: i64) -> Option<f64> {
+        self.sum_over(from, to, |slot, day| slot.before(day))
+    }
+
+    /// What minutes `[from, to)` spent on their own day (slot by slot, a slot touched in part
+    /// counting in part; meant for whole slots), or `None` while any slot of the span has no
+    /// previous day to compare it with.
+    pub fn own(&self, from: i64, to: i64) -> Option<f64> {
+        self.sum_over(from, to, |slot, day| {
+            slot.before(day)?;
+            Some(if slot.day == day { slot.today } else { 0.0 })
+        })
+    }
+
+    fn sum_over(
+        &self,
+        from: i64,
+        to: i64,
+        value: impl Fn(&Slot, i32) -> Option<f32>,
+    ) -> Option<f64> {
+        let slots = self.slots.as_ref()?;
+        let mut sum = 0.0f64;
+        let mut m = from;
+        while m < to {
+            let piece = ((m.div_euclid(SLOT_MIN) + 1) * SLOT_MIN).min(to) - m;
+            let v = value(&slots[slot_of(m)], day_of(m))?;
+            sum += f64::from(v) * piece as f64 / SLOT_MIN as f64;
+            m += piece;
+        }
+        Some(sum)
+    }
 }
 
 #[cfg(test)]

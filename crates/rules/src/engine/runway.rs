@@ -9,6 +9,7 @@
 //! decides. The price: a sudden sustained rise is judged at the long rate until it catches up
 //! over hours (SpendRateSpike covers the first minutes of such a rise).
 
+use super::day_profile::DayProfile;
 use super::detector::Values;
 use super::ring::{Counts, Ring};
 use super::spend::{micro, Remaining, SpendState, MICRO};
@@ -23,6 +24,12 @@ pub struct Runway {
     /// dispersion of the spend (how far a rate measured over a span can be off), from the
     /// calls' own costs and from the spread of the block sums.
     blocks: std::collections::VecDeque<(i64, f64, f64)>,
+    /// The spend at each time of day on previous days: once the history has a day, the rate
+    /// is forecast over the page's horizon from it (`day_shaped`).
+    profile: DayProfile,
+    /// The next minute the profile has not learnt (minutes without spend are learnt as zeros,
+    /// so that a quiet time of day is known to be quiet, not unknown).
+    learnt_to: Option<i64>,
 }
 
 /// The block the runway's dispersion is measured over (seconds): long enough to hold an agent
@@ -37,6 +44,19 @@ const SHORT_EVIDENCE_SD: f64 = 2.0;
 /// the rule discounts before it decides (one-sided 95 %): a rate measured over the first
 /// minutes of a heavy-tailed history is not trusted to be as high as it looks.
 const LONG_EVIDENCE_SD: f64 = 1.645;
+
+/// How many standard errors the same-time-of-day shape (the previous days' rate over the
+/// horizon against theirs over the recent past) must stand from flat before the forecast
+/// follows it: on a flat burn a single previous day's hours differ by their noise alone, and
+/// following that noise would make the forecast worse than the trailing rate.
+const SHAPE_EVIDENCE_SD: f64 = 3.0;
+
+/// The least recent past (minutes) the day-shaped forecast measures today's level over.
+const MIN_LEVEL_MIN: i64 = 60;
+
+/// Minutes per slot of the day profile (engine/day_profile.rs), and per day.
+const SLOT_MIN: i64 = 5;
+const DAY_MIN: i64 = 1440;
 
 /// Block sums in order: their total and the sum of squared successive differences.
 #[derive(Default)]
@@ -86,7 +106,21 @@ impl Runway {
             long: Ring::new(long, eval_end),
             first: None,
             blocks: std::collections::VecDeque::new(),
+            profile: DayProfile::default(),
+            learnt_to: None,
         }
+    }
+
+    /// Learns the minutes before `minute` the profile has not learnt as quiet ones (at most
+    /// the last two days of them: older ones are overwritten before they are read).
+    fn learn_quiet_to(&mut self, minute: i64) {
+        let Some(next) = self.learnt_to else {
+            return;
+        };
+        for m in next.max(minute - 2 * DAY_MIN)..minute {
+            self.profile.learn(m, 0.0);
+        }
+        self.learnt_to = Some(next.max(minute));
     }
 
     pub fn add(&mut self, sec: i64, usd: f64) -> bool {
@@ -99,6 +133,10 @@ impl Runway {
         let b = self.long.add(sec, c);
         if b {
             self.block(sec, usd);
+            let minute = sec.div_euclid(60);
+            self.learnt_to.get_or_insert(minute);
+            self.learn_quiet_to(minute);
+            self.profile.learn(minute, usd);
         }
         a || b
     }
@@ -179,7 +217,7 @@ impl Runway {
     /// window is evidence that the burn fell (the upper bound of its rate, `SHORT_EVIDENCE_SD`
     /// standard deviations up, is below the long rate; then that bound), and, to decide,
     /// discounted by `LONG_EVIDENCE_SD` standard errors of a young long rate.
-    fn burn(&self, end: i64, first: i64) -> Burn {
+    fn burn(&self, end: i64, first: i64, horizon: i64) -> Burn {
         let short = Self::rate(&self.short, end, first);
         let long = Self::rate(&self.long, end, first);
         let Some((calls_d, d)) = self.dispersion(end, first) else {
@@ -197,7 +235,10 @@ impl Runway {
         // not (no call in a window expecting five is evidence; a plain `S + 2 sd` says not).
         let units = short * short_span / d;
         let short_upper = (units.sqrt() + SHORT_EVIDENCE_SD / 2.0).powi(2) * d / short_span;
-        let rate = long.min(short_upper);
+        let trailing = long.min(short_upper);
+        let rate = self
+            .day_shaped(end, first, horizon, d, short_upper)
+            .unwrap_or(trailing);
         // The long rate's relative standard error, beyond the one a whole long window of
         // the same rate would have: a young history (minutes or hours of spend) is discounted,
         // a whole window is decided on at face value (its error is the one every runway
@@ -219,9 +260,65 @@ impl Runway {
         }
     }
 
+    /// The rate (USD per second) the same time of day forecasts over the next `horizon`
+    /// seconds, once the history has a day: today's level (the spend of the last long window,
+    /// or of the part of it whose time of day was seen the day before, at least
+    /// [`MIN_LEVEL_MIN`]) × the shape (what the previous days spent over the horizon's times
+    /// of day against what they spent over the level's), the shape taken only when it stands
+    /// [`SHAPE_EVIDENCE_SD`] standard errors from flat (from the dispersion `d`). The short
+    /// window's evidence of a fall (`short_upper`, its rate's upper bound) lowers it as it
+    /// lowers the trailing rate, compared at the short window's own time of day. `None` before
+    /// a day, or when the previous days spent nothing over either span.
+    fn day_shaped(
+        &self,
+        end: i64,
+        first: i64,
+        horizon: i64,
+        d: f64,
+        short_upper: f64,
+    ) -> Option<f64> {
+        let now = end.div_euclid(60);
+        // The level over whole slots before the one being filled, from the first whole slot
+        // that has a previous day.
+        let level_to = now - now.rem_euclid(SLOT_MIN);
+        let first_whole = (first.div_euclid(60).div_euclid(SLOT_MIN) + 1) * SLOT_MIN;
+        let level_from = (level_to - self.long.window_s() / 60).max(first_whole + DAY_MIN);
+        if level_to - level_from < MIN_LEVEL_MIN {
+            return None;
+        }
+        let today = self.profile.own(level_from, level_to)?;
+        let before = self.profile.previous(level_from, level_to)?;
+        let horizon_min = (horizon / 60).max(1);
+        let ahead = self.profile.previous(now, now + horizon_min)?;
+        if before <= 0.0 || ahead <= 0.0 {
+            return None;
+        }
+        // The previous days' rate over `span_min` minutes spending `usd`, against theirs
+        // over the horizon: taken when it stands from flat beyond its noise, else flat.
+        let shape = |usd: f64, span_min: i64| {
+            let ratio = (ahead / horizon_min as f64) / (usd / span_min as f64);
+            let se = (d / ahead + d / usd).sqrt();
+            if ratio.ln().abs() > SHAPE_EVIDENCE_SD * se {
+                ratio
+            } else {
+                1.0
+            }
+        };
+        let level_min = level_to - level_from;
+        let forecast = today / (level_min * 60) as f64 * shape(before, level_min);
+        let short_min = self.short.window_s() / 60;
+        let at_short = self
+            .profile
+            .previous(now - short_min, now)
+            .filter(|usd| *usd > 0.0)
+            .map_or(short_upper, |usd| short_upper * shape(usd, short_min));
+        Some(forecast.min(at_short))
+    }
+
     pub fn advance(&mut self, end: i64) {
         self.short.advance(end);
         self.long.advance(end);
+        self.learn_quiet_to(end.div_euclid(60));
     }
 
     /// USD per second over `ring`'s window (or the part of it since spending was first seen).
@@ -247,7 +344,7 @@ impl Runway {
             rate,
             decide,
             short,
-        } = self.burn(end, first);
+        } = self.burn(end, first, below.as_secs() as i64);
         let runway_at = |usd: f64, rate: f64| {
             if usd <= 0.0 {
                 0.0
