@@ -8,6 +8,13 @@
 //! rate (less than the window seen) is discounted by its extra standard error before the rule
 //! decides. The price: a sudden sustained rise is judged at the long rate until it catches up
 //! over hours (SpendRateSpike covers the first minutes of such a rise).
+//!
+//! Once the history has a day, the rate is a forecast over the page's own horizon (`below`):
+//! today's level (the recent spend against what the same hours cost on the previous days) ×
+//! what the previous days spent over the horizon's hours, when that shape stands clear of the
+//! noise (a working day ahead, a quiet night). A trailing rate reads a morning as the whole
+//! day and an evening peak as the night. Before a day, no history can tell a daily rise from
+//! a lasting one: the trailing rates decide (docs/rules.md, "Session 24").
 
 use super::day_profile::DayProfile;
 use super::detector::Values;
@@ -89,6 +96,9 @@ struct Burn {
     decide: f64,
     /// The short window's own rate.
     short: f64,
+    /// When the rate follows the day's shape: what the previous days spent over the horizon
+    /// (USD), so that the runway within it follows their hours too (`Runway::runway_at`).
+    ahead: Option<f64>,
 }
 
 impl Runway {
@@ -225,6 +235,7 @@ impl Runway {
                 rate: short.min(long),
                 decide: short.min(long),
                 short,
+                ahead: None,
             };
         };
         let short_span = self.short.window_s().min(end - first).max(1) as f64;
@@ -236,9 +247,16 @@ impl Runway {
         let units = short * short_span / d;
         let short_upper = (units.sqrt() + SHORT_EVIDENCE_SD / 2.0).powi(2) * d / short_span;
         let trailing = long.min(short_upper);
-        let rate = self
-            .day_shaped(end, first, horizon, d, short_upper)
-            .unwrap_or(trailing);
+        let (rate, ahead) = self
+            .day_shaped(
+                end,
+                first,
+                horizon,
+                d,
+                short_upper,
+                (long * long_span, long_span),
+            )
+            .unwrap_or((trailing, None));
         // The long rate's relative standard error, beyond the one a whole long window of
         // the same rate would have: a young history (minutes or hours of spend) is discounted,
         // a whole window is decided on at face value (its error is the one every runway
@@ -257,6 +275,7 @@ impl Runway {
             rate,
             decide: rate * (1.0 - LONG_EVIDENCE_SD * young).max(0.0),
             short,
+            ahead,
         }
     }
 
@@ -267,7 +286,8 @@ impl Runway {
     /// of day against what they spent over the level's), the shape taken only when it stands
     /// [`SHAPE_EVIDENCE_SD`] standard errors from flat (from the dispersion `d`). The short
     /// window's evidence of a fall (`short_upper`, its rate's upper bound) lowers it as it
-    /// lowers the trailing rate, compared at the short window's own time of day. `None` before
+    /// lowers the trailing rate, compared at the short window's own time of day. With the
+    /// previous days' spend over the horizon when the rate follows their shape. `None` before
     /// a day, or when the previous days spent nothing over either span.
     fn day_shaped(
         &self,
@@ -276,7 +296,8 @@ impl Runway {
         horizon: i64,
         d: f64,
         short_upper: f64,
-    ) -> Option<f64> {
+        (long_spend, long_span): (f64, f64),
+    ) -> Option<(f64, Option<f64>)> {
         let now = end.div_euclid(60);
         // The level over whole slots before the one being filled, from the first whole slot
         // that has a previous day.
@@ -305,14 +326,47 @@ impl Runway {
             }
         };
         let level_min = level_to - level_from;
-        let forecast = today / (level_min * 60) as f64 * shape(before, level_min);
+        let shape_ahead = shape(before, level_min);
+        if shape_ahead == 1.0 && !self.level_moved(today, level_min, long_spend, long_span, d) {
+            // Flat ahead, and the level the same over the whole long window: its trailing
+            // rate (with its own evidence tests) is the less noisy estimate.
+            return None;
+        }
+        let forecast = today / (level_min * 60) as f64 * shape_ahead;
         let short_min = self.short.window_s() / 60;
         let at_short = self
             .profile
             .previous(now - short_min, now)
             .filter(|usd| *usd > 0.0)
             .map_or(short_upper, |usd| short_upper * shape(usd, short_min));
-        Some(forecast.min(at_short))
+        if at_short < forecast {
+            return Some((at_short, None));
+        }
+        Some((forecast, (shape_ahead != 1.0).then_some(ahead)))
+    }
+
+    /// Whether the long window's spend before the level's span (`long_spend` over `long_span`
+    /// seconds, less the level's `today` over `level_min` minutes) ran at a rate
+    /// [`SHAPE_EVIDENCE_SD`] standard errors from the level's: a night before a working
+    /// morning, which the trailing rate would average in.
+    fn level_moved(
+        &self,
+        today: f64,
+        level_min: i64,
+        long_spend: f64,
+        long_span: f64,
+        d: f64,
+    ) -> bool {
+        let rest_span = long_span - (level_min * 60) as f64;
+        let rest = long_spend - today;
+        if rest_span < self.short.window_s() as f64 || today <= 0.0 {
+            return false;
+        }
+        if rest <= 0.0 {
+            return true;
+        }
+        let ratio = (rest / rest_span) / (today / (level_min * 60) as f64);
+        ratio.ln().abs() > SHAPE_EVIDENCE_SD * (d / rest + d / today).sqrt()
     }
 
     pub fn advance(&mut self, end: i64) {
@@ -325,6 +379,31 @@ impl Runway {
     fn rate(ring: &Ring, end: i64, first: i64) -> f64 {
         let span = ring.window_s().min(end - first).max(1) as f64;
         ring.sum().matched as f64 / MICRO / span
+    }
+
+    /// How long `usd` lasts at `rate` (USD per second, the mean over the horizon): when the
+    /// rate follows the day's shape, spent over the horizon as the previous days spent it (a
+    /// morning ahead runs it out sooner than its mean says), at the mean rate beyond it.
+    fn runway_at(&self, burn: &Burn, end: i64, horizon: i64, usd: f64, rate: f64) -> f64 {
+        if usd <= 0.0 {
+            return 0.0;
+        }
+        if rate <= 0.0 {
+            return f64::INFINITY;
+        }
+        let over_horizon = rate * horizon as f64;
+        if let Some(ahead) = burn.ahead.filter(|_| usd < over_horizon) {
+            let now = end.div_euclid(60);
+            let target = usd / over_horizon * ahead;
+            if let Some(minutes) = self.profile.time_to(now, now + horizon / 60, target) {
+                return (minutes * 60.0 - end.rem_euclid(60) as f64).max(0.0);
+            }
+        }
+        if usd < over_horizon {
+            usd / rate
+        } else {
+            horizon as f64 + (usd - over_horizon) / rate
+        }
     }
 
     pub fn verdict(&self, kind: &RuleKind, end: i64, spend: &SpendState) -> (bool, Values) {
@@ -340,20 +419,15 @@ impl Runway {
         if end - first < min_history.as_secs() as i64 {
             return (false, Values::default());
         }
+        let horizon = below.as_secs() as i64;
+        let burn = self.burn(end, first, horizon);
         let Burn {
             rate,
             decide,
             short,
-        } = self.burn(end, first, below.as_secs() as i64);
-        let runway_at = |usd: f64, rate: f64| {
-            if usd <= 0.0 {
-                0.0
-            } else if rate > 0.0 {
-                usd / rate
-            } else {
-                f64::INFINITY
-            }
-        };
+            ..
+        } = burn;
+        let runway_at = |usd: f64, rate: f64| self.runway_at(&burn, end, horizon, usd, rate);
         // The first budget to run out at this rate (a monthly limit that resets before it
         // would be reached does not count).
         let mut best: Option<(f64, Remaining)> = None;
@@ -506,5 +580,69 @@ mod runway_tests {
         r.advance(54 * 60);
         let (holds, v) = r.verdict(&k, 54 * 60, &spend(300.0));
         assert!(holds, "{v:?}");
+    }
+
+    /// A working day: $2/h from 20:00 to 08:00, $20/h from 08:00 to 20:00, one call a minute,
+    /// from midnight for `hours` hours. The critical rule's verdict at the end with `left` USD.
+    fn working_day(hours: i64, left: f64) -> (bool, Values) {
+        let k = RuleKind::CreditRunway {
+            short_window: Duration::from_secs(1800),
+            long_window: Duration::from_secs(6 * 3600),
+            below: Duration::from_secs(2 * 3600),
+            min_history: Duration::from_secs(1800),
+        };
+        let mut r = Runway::new(&k, 0);
+        for m in 0..hours * 60 {
+            let h = m / 60 % 24;
+            let per_hour = if (8..20).contains(&h) { 20.0 } else { 2.0 };
+            r.advance(m * 60 + 30);
+            r.add(m * 60 + 30, per_hour / 60.0);
+        }
+        let end = hours * 3600;
+        r.advance(end);
+        r.verdict(&k, end, &spend(left))
+    }
+
+    #[test]
+    fn a_day_of_history_forecasts_the_working_day_ahead() {
+        // At 07:00 on the second day with $12 left: the last 6 hours ran at $2/h (6 h of
+        // runway), but the day ahead runs out of it at 08:30 ($2 by 08:00, then $20/h), as the
+        // previous day's hours say: the page fires and says 1.5 h (at the horizon's mean rate,
+        // $11/h, it would say 1.1 h).
+        let (holds, v) = working_day(31, 12.0);
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 1.5).abs() < 0.05, "{holds} {said}");
+        // The same hour on the first day has no previous day: the trailing rate, no page.
+        let (holds, v) = working_day(7, 12.0);
+        assert!(!holds, "{v:?}");
+        // At 19:00 the evening ahead is quieter than the day behind: $36 at $20/h is 1.8 h,
+        // but the next two hours forecast $11/h: 3.3 h, no page.
+        let (holds, v) = working_day(43, 36.0);
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(!holds && (said - 36.0 / 11.0).abs() < 0.1, "{holds} {said}");
+    }
+
+    #[test]
+    fn a_flat_burn_keeps_the_trailing_rate_after_a_day() {
+        // $10/h for 30 hours, $1 calls every 6 minutes: the shape is flat, the rate the trailing
+        // one: $15 is 1.5 h.
+        let k = RuleKind::CreditRunway {
+            short_window: Duration::from_secs(1800),
+            long_window: Duration::from_secs(6 * 3600),
+            below: Duration::from_secs(2 * 3600),
+            min_history: Duration::from_secs(1800),
+        };
+        let mut r = Runway::new(&k, 0);
+        let end = 30 * 3600;
+        let mut t = 180;
+        while t < end {
+            r.advance(t);
+            r.add(t, 1.0);
+            t += 360;
+        }
+        r.advance(end);
+        let (holds, v) = r.verdict(&k, end, &spend(15.0));
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 1.5).abs() < 0.05, "{holds} {said}");
     }
 }
