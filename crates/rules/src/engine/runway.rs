@@ -422,6 +422,11 @@ impl Runway {
         if end - first < min_history.as_secs() as i64 {
             return (false, Values::default());
         }
+        let remaining = spend.remaining(end);
+        if remaining.is_empty() {
+            // No budget: nothing to forecast against (and the forecast is the costly part).
+            return (false, Values::default());
+        }
         let horizon = below.as_secs() as i64;
         let burn = self.burn(end, first, horizon);
         let Burn {
@@ -434,7 +439,7 @@ impl Runway {
         // The first budget to run out at this rate (a monthly limit that resets before it
         // would be reached does not count).
         let mut best: Option<(f64, Remaining)> = None;
-        for r in spend.remaining(end) {
+        for r in remaining {
             let runway = runway_at(r.usd, decide);
             if r.resets_at
                 .is_some_and(|reset| end as f64 + runway >= reset as f64)
@@ -451,7 +456,15 @@ impl Runway {
         let holds = runway < below.as_secs_f64();
         // Said at the best estimate (never longer than the runway decided on).
         let runway = runway_at(r.usd, rate);
-        let recent_runway = runway_at(r.usd, short);
+        // At the short window's rate as it is, not shaped by the day: what the last minutes
+        // alone say.
+        let recent_runway = if r.usd <= 0.0 {
+            0.0
+        } else if short > 0.0 {
+            r.usd / short
+        } else {
+            f64::INFINITY
+        };
         let values = Values {
             threshold: Some(below.as_secs_f64()),
             runway_s: runway.is_finite().then_some(runway),
