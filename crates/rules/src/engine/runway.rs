@@ -628,6 +628,9 @@ mod runway_tests {
         let (holds, v) = working_day(31, 12.0);
         let said = v.runway_s.unwrap() / 3600.0;
         assert!(holds && (said - 1.5).abs() < 0.05, "{holds} {said}");
+        // The last 30 minutes' own rate ($2/h) is said as it is: 6 h.
+        let recent = v.recent_runway_s.unwrap() / 3600.0;
+        assert!((recent - 6.0).abs() < 0.1, "{recent}");
         // The same hour on the first day has no previous day: the trailing rate, no page.
         let (holds, v) = working_day(7, 12.0);
         assert!(!holds, "{v:?}");
