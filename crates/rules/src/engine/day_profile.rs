@@ -100,6 +100,60 @@ impl DayProfile {
         let minutes = (end - start).max(1) as f64;
         Some(sum / SLOT_MIN as f64 / minutes * (to - from) as f64)
     }
+
+    /// What the previous days spent at the times of day of minutes `[from, to)` (slot by slot,
+    /// a slot the span touches in part counting in part; no widening), or `None` while any slot
+    /// of the span has no previous day. Future minutes read every day completed so far: the
+    /// runway's forecast (engine/runway.rs).
+    pub fn previous(&self, from: i64, to: i64) -> Option<f64> {
+        self.sum_over(from, to, |slot, day| slot.before(day))
+    }
+
+    /// What minutes `[from, to)` spent on their own day (slot by slot, a slot touched in part
+    /// counting in part; meant for whole slots), or `None` while any slot of the span has no
+    /// previous day to compare it with.
+    pub fn own(&self, from: i64, to: i64) -> Option<f64> {
+        self.sum_over(from, to, |slot, day| {
+            slot.before(day)?;
+            Some(if slot.day == day { slot.today } else { 0.0 })
+        })
+    }
+
+    /// The minutes from `from` until the previous days' spend at those times of day reaches
+    /// `usd`, or `None` when it does not before `to` (or a slot has no previous day).
+    pub fn time_to(&self, from: i64, to: i64, usd: f64) -> Option<f64> {
+        let slots = self.slots.as_ref()?;
+        let mut sum = 0.0f64;
+        let mut m = from;
+        while m < to {
+            let piece = ((m.div_euclid(SLOT_MIN) + 1) * SLOT_MIN).min(to) - m;
+            let per_min = f64::from(slots[slot_of(m)].before(day_of(m))?) / SLOT_MIN as f64;
+            if per_min > 0.0 && sum + per_min * piece as f64 >= usd {
+                return Some((m - from) as f64 + (usd - sum) / per_min);
+            }
+            sum += per_min * piece as f64;
+            m += piece;
+        }
+        None
+    }
+
+    fn sum_over(
+        &self,
+        from: i64,
+        to: i64,
+        value: impl Fn(&Slot, i32) -> Option<f32>,
+    ) -> Option<f64> {
+        let slots = self.slots.as_ref()?;
+        let mut sum = 0.0f64;
+        let mut m = from;
+        while m < to {
+            let piece = ((m.div_euclid(SLOT_MIN) + 1) * SLOT_MIN).min(to) - m;
+            let v = value(&slots[slot_of(m)], day_of(m))?;
+            sum += f64::from(v) * piece as f64 / SLOT_MIN as f64;
+            m += piece;
+        }
+        Some(sum)
+    }
 }
 
 #[cfg(test)]
@@ -143,5 +197,29 @@ mod tests {
         }
         let e = p.expected(3 * MINUTES_PER_DAY + 600, 3 * MINUTES_PER_DAY + 601);
         assert!(e.is_some_and(|e| (e - 2.0).abs() < 1e-4), "{e:?}");
+    }
+
+    #[test]
+    fn previous_days_and_today_over_a_span_slot_by_slot() {
+        // A day of $0.1 a minute at night and $1 from 06:00 to 18:00, then today's first 12
+        // hours at twice that.
+        let mut p = profile(1, 0.1, 1.0);
+        let today = MINUTES_PER_DAY;
+        for m in today..today + 12 * 60 {
+            let h = (m - today) / 60;
+            p.learn(m, if h >= 6 { 2.0 } else { 0.2 });
+        }
+        let (ten, noon) = (today + 10 * 60, today + 12 * 60);
+        // 10:00–12:00: yesterday $120, today $240.
+        assert!((p.previous(ten, noon).unwrap() - 120.0).abs() < 1e-3);
+        assert!((p.own(ten, noon).unwrap() - 240.0).abs() < 1e-3);
+        // Ahead, 17:00–19:00: an hour of day, an hour of night, as yesterday; a slot touched in
+        // part counts in part (17:02–17:05 is 3 of its 5 minutes).
+        let five = today + 17 * 60;
+        assert!((p.previous(five, five + 120).unwrap() - 66.0).abs() < 1e-3);
+        assert!((p.previous(five + 2, five + 5).unwrap() - 3.0).abs() < 1e-4);
+        // Yesterday's evening (not yet seen today) has no previous day.
+        assert_eq!(p.previous(20 * 60, 21 * 60), None);
+        assert_eq!(p.own(20 * 60, 21 * 60), None);
     }
 }

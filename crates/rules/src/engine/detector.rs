@@ -9,7 +9,8 @@ use super::messages::{MessageBaseline, Params, Reading};
 use super::ratelimit::RateLimitTrend;
 use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
-use super::spend::{Runway, SpendBaseline, SpendState};
+use super::runway::Runway;
+use super::spend::{SpendBaseline, SpendState};
 use crate::model::{NoiseTest, RuleKind};
 use callwatch_core::event::CallEvent;
 

@@ -21,6 +21,7 @@ mod render;
 mod restore;
 mod ring;
 mod rotation;
+mod runway;
 mod spend;
 
 use std::collections::BTreeMap;
