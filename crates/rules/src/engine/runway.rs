@@ -37,6 +37,11 @@ pub struct Runway {
     /// The next minute the profile has not learnt (minutes without spend are learnt as zeros,
     /// so that a quiet time of day is known to be quiet, not unknown).
     learnt_to: Option<i64>,
+    /// The minute whose spend is being summed before the profile learns it (minute, USD):
+    /// calls come nearly in order, so the profile's slot is found once a minute rather than
+    /// once a call (replay's hot path). Learnt at the next minute's first call and at every
+    /// [`Runway::advance`], before any verdict reads the profile.
+    pending: Option<(i64, f64)>,
 }
 
 /// The block the runway's dispersion is measured over (seconds): long enough to hold an agent
@@ -121,6 +126,7 @@ impl Runway {
             blocks: std::collections::VecDeque::new(),
             profile: DayProfile::default(),
             learnt_to: None,
+            pending: None,
         }
     }
 
@@ -147,11 +153,24 @@ impl Runway {
         if b {
             self.block(sec, usd);
             let minute = sec.div_euclid(60);
+            match &mut self.pending {
+                Some((m, sum)) if *m == minute => *sum += usd,
+                _ => {
+                    self.learn_pending();
+                    self.pending = Some((minute, usd));
+                }
+            }
+        }
+        a || b
+    }
+
+    /// The profile learns the summed minute (and the quiet minutes before it).
+    fn learn_pending(&mut self) {
+        if let Some((minute, usd)) = self.pending.take() {
             self.learnt_to.get_or_insert(minute);
             self.learn_quiet_to(minute);
             self.profile.learn(minute, usd);
         }
-        a || b
     }
 
     /// Counts `usd` in its block (calls come nearly in order: the last blocks, or a new one).
@@ -373,6 +392,7 @@ impl Runway {
     }
 
     pub fn advance(&mut self, end: i64) {
+        self.learn_pending();
         self.short.advance(end);
         self.long.advance(end);
         self.learn_quiet_to(end.div_euclid(60));
