@@ -767,6 +767,16 @@ impl SpendBaseline {
             .sum()
     }
 
+    /// The dispersion of span `i`'s sums from the calls' own (`calls`) and their pairs': bursts
+    /// of related calls each a unit, not each call (engine/clusters.rs).
+    fn clustered(&self, calls: f64, i: usize) -> f64 {
+        if self.excess_lin.value > 0.0 {
+            calls + (self.excess[i].value / self.excess_lin.value).max(0.0)
+        } else {
+            calls
+        }
+    }
+
     /// The dispersion in USD of span `i`'s sums: the larger of the bursts' (the calls' own and
     /// their pairs', engine/clusters.rs) and the window sums' observed one, each at its upper
     /// 95 % confidence bound (as a variance estimated from `k` independent windows or units
@@ -778,12 +788,7 @@ impl SpendBaseline {
         } else {
             0.0
         };
-        // Bursts of related calls: each burst a unit, not each call.
-        let clustered = if self.excess_lin.value > 0.0 {
-            calls + (self.excess[i].value / self.excess_lin.value).max(0.0)
-        } else {
-            calls
-        };
+        let clustered = self.clustered(calls, i);
         // Estimated from the units the history holds (its spend over `clustered`): a key that
         // has seen two conversations does not know the size of its bursts yet.
         let memory = 2.0 / slow.max(1e-9);
@@ -1217,6 +1222,69 @@ mod spike_tests {
         let mut s = SpendBaseline::new(&k, 30);
         let fired = run(&mut s, &k, &[(0, 180, 10, 0.01), (180, 200, 10, 0.07)]);
         assert!(fired.is_some_and(|m| (180..185).contains(&m)), "{fired:?}");
+    }
+
+    /// Feeds `calls` (second, USD; in order), judging each minute up to `minutes`: the minutes
+    /// the rule first holds in (after a minute it did not), with what it said.
+    fn fires(k: &RuleKind, calls: &[(i64, f64)], minutes: i64) -> Vec<(i64, Values)> {
+        let mut s = SpendBaseline::new(k, 0);
+        let (mut next, mut firing, mut out) = (0, false, Vec::new());
+        for m in 0..minutes {
+            while next < calls.len() && calls[next].0 < (m + 1) * 60 {
+                s.advance(k, calls[next].0, firing);
+                s.add(calls[next].0, calls[next].1);
+                next += 1;
+            }
+            s.advance(k, (m + 1) * 60, firing);
+            let (holds, values) = s.verdict(k, firing, &SpendState::default());
+            if holds && !firing {
+                out.push((m, values));
+            }
+            firing = holds;
+        }
+        out
+    }
+
+    #[test]
+    fn a_conversation_is_one_unit_of_its_keys_spend_not_six() {
+        // A tenant's key: a conversation of six $0.012 turns 10 s apart every hour for 12
+        // hours. Call by call its dispersion is $0.012 (a window holding one conversation is
+        // six units); counted in bursts it is most of a conversation's $0.072 (the pairs up
+        // to 50 s apart weigh e^{-Δ/150 s}, less what independent calls would give).
+        let k = kind();
+        let calls: Vec<(i64, f64)> = (0..12)
+            .flat_map(|c| (0..6).map(move |i| (600 + c * 3600 + 10 * i, 0.012)))
+            .collect();
+        let mut s = SpendBaseline::new(&k, 0);
+        for &(sec, usd) in &calls {
+            s.advance(&k, sec, false);
+            s.add(sec, usd);
+        }
+        s.advance(&k, 13 * 3600, false);
+        let calls_own = s.sq.value / s.lin.value;
+        assert!((calls_own - 0.012).abs() < 1e-9, "{calls_own}");
+        let bursts = s.clustered(calls_own, 0);
+        assert!(bursts > 0.05 && bursts < 0.072, "{bursts}");
+        // And the unit floor of a key that has seen twelve of them asks more than four.
+        let slow = slow_alpha(&std::time::Duration::from_secs(3600));
+        let floor = s.dispersion(slow, 0).floor;
+        assert!(floor > 1.5 * bursts, "{floor} vs {bursts}");
+    }
+
+    #[test]
+    fn a_rise_that_fills_the_window_slowly_is_caught_on_twice_the_window() {
+        // Conversations of six $0.05 calls 10 s apart, one every 8 minutes for 6 hours (a
+        // window holds one or none: a wide spread), then one every 100 s: 4.8×. Its 5-minute
+        // windows (two or three conversations) stay under their bound (about 6× the
+        // baseline); 10 minutes of it, whose relative spread is √2 smaller, clear theirs
+        // (3.4×) 7 minutes in.
+        let conv = |at: i64| (0..6).map(move |i| (at + 10 * i, 0.05));
+        let mut calls: Vec<(i64, f64)> = (0..45).flat_map(|c| conv(30 + c * 480)).collect();
+        calls.extend((0..20).flat_map(|c| conv(360 * 60 + 30 + c * 100)));
+        let fired = fires(&kind(), &calls, 390);
+        let (minute, values) = fired.first().expect("no fire");
+        assert!((365..=371).contains(minute), "{fired:?}");
+        assert_eq!(values.window_s, Some(600), "{values:?}");
     }
 
     #[test]
