@@ -27,7 +27,14 @@
 //!   comes every day at this time is expected, not a spike. The trailing one rises with
 //!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway.
 //!   A young baseline (under two half-lives) asks a larger ratio, and a window must spend a
-//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise.
+//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise. A unit
+//!   is a burst of related calls (a conversation, an agent run), not a call: the dispersion
+//!   counts the calls' pairs close in time (engine/clusters.rs), and the floor takes it at
+//!   the small-sample bound of the units the history holds (a key that has spent two
+//!   conversations' worth does not know how large a conversation is). Twice the window is
+//!   judged beside it, each look at half the false-alarm rate (`split_deviations`): a jump
+//!   that fills a window slowly (a 6× rate of conversations minutes long) is caught on twice
+//!   the spend, whose relative spread is √2 smaller.
 
 use std::sync::Arc;
 
