@@ -57,7 +57,7 @@ pub const MAX_FACTOR: f64 = 1e6;
 /// one-sided normal tail beyond `k`). The tail is Laplace's continued fraction for Mills'
 /// ratio, the quantile found by bisection.
 pub fn split_deviations(k: f64, looks: usize) -> f64 {
-    if looks <= 1 || !(k > 0.0) {
+    if looks <= 1 || k.is_nan() || k <= 0.0 {
         return k;
     }
     let target = normal_tail(k) / looks as f64;
