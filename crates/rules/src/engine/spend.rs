@@ -17,16 +17,26 @@
 //!   comes every day at this time is expected, not a spike. The trailing one rises with
 //!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway.
 //!   A young baseline (under two half-lives) asks a larger ratio, and a window must spend a
-//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise.
+//!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise. A unit
+//!   is a burst of related calls (a conversation, an agent run), not a call: the dispersion
+//!   counts the calls' pairs close in time (engine/clusters.rs), and the floor takes it at
+//!   the small-sample bound of the units the history holds (a key that has spent two
+//!   conversations' worth does not know how large a conversation is). Twice the window is
+//!   judged beside it, each look at half the false-alarm rate (`split_deviations`): a jump
+//!   that fills a window slowly (a 6× rate of conversations minutes long) is caught on twice
+//!   the spend, whose relative spread is √2 smaller.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use super::clusters::{excess, Recent};
 use super::day_profile::DayProfile;
 use super::demand::Demand;
 use super::detector::Values;
-use super::dispersion::{alpha_per_minute, upper_bound, upper_factor, Mean};
+use super::dispersion::{
+    alpha_per_minute, split_deviations, units_factor, upper_bound, upper_factor, Mean,
+};
 use super::ring::{Counts, Ring};
 use crate::model::RuleKind;
 use callwatch_core::cost::{
@@ -251,13 +261,16 @@ pub(super) fn micro(usd: f64) -> u64 {
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
     /// Calls and spend per minute (the ring's slots are minutes, not seconds), back far
-    /// enough to learn a minute once it leaves the guard band: with `moments`, about 1.5 KB per
+    /// enough to learn a minute once it leaves the guard band: with `moments`, about 2.2 KB per
     /// (model, key id) at a 5m window, however long the series runs.
     ring: Ring,
-    /// Per minute, in slots like the ring's: (minute, Σ cost², the largest call's cost).
-    moments: Box<[(i64, f64, f64)]>,
+    /// Per minute, in slots like the ring's.
+    moments: Box<[Moments]>,
     /// The window judged, in minutes.
     window: i64,
+    /// The rule's `deviations`, split between the spans judged (each at half the false-alarm
+    /// rate: `split_deviations`), so that judging two adds no false alarms.
+    deviations: f64,
     /// The minute being filled.
     minute: i64,
     /// The next minute to learn from, once it is older than the guard band.
@@ -268,9 +281,16 @@ pub struct SpendBaseline {
     /// dispersion calls arriving as a Poisson process would have.
     sq: Mean,
     lin: Mean,
+    /// For each span judged, the group's recent calls, decayed, and per minute the excess of
+    /// their pair terms over independent calls' with the spend they came with (slow EWMAs,
+    /// once the baseline has a window): the dispersion bursts of related calls add
+    /// (engine/clusters.rs).
+    recent: [Recent; SPANS],
+    excess: [Mean; SPANS],
+    excess_lin: Mean,
     /// Pearson's dispersion of the window sums, `(S − E)² / E` (slow EWMA): the dispersion
     /// traffic really has (sessions cluster calls, tenants come and go).
-    pearson: Mean,
+    pearson: [Mean; SPANS],
     /// The spend at each time of day on previous days, and the next minute it learns: every
     /// minute once complete, a fired rise's too (one that comes back every day is the day's
     /// shape, not a spike).
@@ -312,7 +332,41 @@ fn young_ratio(min_ratio: f64, seen: u64, baseline_half_life: &std::time::Durati
 /// EWMA's own lag of an hour and a half.
 const GUARD_WINDOWS: i64 = 2;
 
+/// The longer window judged beside the rule's own, in windows (spend.rs: verdict).
+const LONG_WINDOWS: i64 = 2;
+/// The spans judged: the window and the longer one.
+const SPANS: usize = 2;
+
+/// A group's dispersion (USD): the one the bound is taken at, and the one the unit floor asks
+/// `MIN_UNITS` of.
+struct Dispersion {
+    test: f64,
+    floor: f64,
+}
+
+/// One minute's calls, beside the ring's count and spend.
+#[derive(Clone, Copy)]
+struct Moments {
+    minute: i64,
+    /// Σ cost².
+    sq: f64,
+    /// The largest call's cost.
+    largest: f64,
+    /// Σ of the calls' pair terms, for each span (engine/clusters.rs).
+    pairs: [f64; SPANS],
+}
+
+impl Moments {
+    const EMPTY: Moments = Moments {
+        minute: i64::MIN,
+        sq: 0.0,
+        largest: 0.0,
+        pairs: [0.0; SPANS],
+    };
+}
+
 /// What one minute's window is judged on.
+#[derive(Clone, Copy)]
 struct Window {
     /// Spend and calls over the window.
     usd: f64,
@@ -331,14 +385,23 @@ impl SpendBaseline {
         let first = eval_end.div_euclid(60) + 1;
         SpendBaseline {
             ring,
-            moments: vec![(i64::MIN, 0.0, 0.0); slots].into_boxed_slice(),
+            moments: vec![Moments::EMPTY; slots].into_boxed_slice(),
             window,
+            deviations: match kind {
+                RuleKind::SpendOverBaseline { deviations, .. } => {
+                    split_deviations(*deviations, SPANS)
+                }
+                _ => 0.0,
+            },
             minute: first,
             learn_next: first,
             mean: Mean::default(),
             sq: Mean::default(),
             lin: Mean::default(),
-            pearson: Mean::default(),
+            recent: [Recent::default(); SPANS],
+            excess: [Mean::default(); SPANS],
+            excess_lin: Mean::default(),
+            pearson: [Mean::default(); SPANS],
             day: DayProfile::default(),
             day_next: first,
             demand: Demand::new(slots, first),
@@ -355,34 +418,58 @@ impl SpendBaseline {
             },
         );
         if kept {
+            let mut pairs = [0.0; SPANS];
+            for (i, pair) in pairs.iter_mut().enumerate() {
+                *pair = self.recent[i].add(sec, usd, self.tau_s(i));
+            }
             let i = minute.rem_euclid(self.moments.len() as i64) as usize;
             let slot = &mut self.moments[i];
-            if slot.0 != minute {
-                *slot = (minute, 0.0, 0.0);
+            if slot.minute != minute {
+                *slot = Moments {
+                    minute,
+                    ..Moments::EMPTY
+                };
             }
-            slot.1 += usd * usd;
-            slot.2 = slot.2.max(usd);
+            slot.sq += usd * usd;
+            slot.largest = slot.largest.max(usd);
+            for (sum, pair) in slot.pairs.iter_mut().zip(pairs) {
+                *sum += pair;
+            }
         }
         kept
     }
 
-    fn moments_of(&self, minute: i64) -> (f64, f64) {
-        let (stamp, sq, max) = self.moments[minute.rem_euclid(self.moments.len() as i64) as usize];
-        if stamp == minute {
-            (sq, max)
+    fn moments_of(&self, minute: i64) -> Moments {
+        let slot = self.moments[minute.rem_euclid(self.moments.len() as i64) as usize];
+        if slot.minute == minute {
+            slot
         } else {
-            (0.0, 0.0)
+            Moments::EMPTY
         }
     }
 
-    /// The window of whole minutes ending before `end_minute`.
-    fn window_before(&self, end_minute: i64) -> Window {
+    /// The minutes of span `i`: the window, then [`LONG_WINDOWS`] of them.
+    fn span(&self, i: usize) -> i64 {
+        if i == 0 {
+            self.window
+        } else {
+            LONG_WINDOWS * self.window
+        }
+    }
+
+    /// The time constant of span `i`'s pair terms: half the span (engine/clusters.rs).
+    fn tau_s(&self, i: usize) -> f64 {
+        self.span(i) as f64 * 30.0
+    }
+
+    /// The `span` whole minutes ending before `end_minute` (at most the ring's).
+    fn window_before(&self, end_minute: i64, span: i64) -> Window {
         let (mut usd, mut calls, mut largest) = (0.0, 0, 0.0f64);
-        for m in end_minute - self.window..end_minute {
+        for m in end_minute - span..end_minute {
             let c = self.ring.get(m);
             usd += c.matched as f64 / MICRO;
             calls += c.total;
-            largest = largest.max(self.moments_of(m).1);
+            largest = largest.max(self.moments_of(m).largest);
         }
         Window {
             usd,
@@ -398,19 +485,45 @@ impl SpendBaseline {
             .sum()
     }
 
-    /// The dispersion in USD: the larger of the calls' own and the window sums' observed one,
-    /// the latter at its upper 95 % confidence bound (as a variance estimated from `k`
-    /// independent windows is: × (1 + 1.645 √(2/k))), so a spread seen over a few windows
-    /// only is not trusted to be small.
-    fn dispersion(&self, slow: f64) -> f64 {
+    /// The dispersion of span `i`'s sums from the calls' own (`calls`) and their pairs': bursts
+    /// of related calls each a unit, not each call (engine/clusters.rs).
+    fn clustered(&self, calls: f64, i: usize) -> f64 {
+        if self.excess_lin.value > 0.0 {
+            calls + (self.excess[i].value / self.excess_lin.value).max(0.0)
+        } else {
+            calls
+        }
+    }
+
+    /// The dispersion in USD of span `i`'s sums: the larger of the bursts' (the calls' own and
+    /// their pairs', engine/clusters.rs) and the window sums' observed one, each at its upper
+    /// 95 % confidence bound (as a variance estimated from `k` independent windows or units
+    /// is: × (1 + 1.645 √(2/k))), so a spread seen over a few only is not trusted to be small;
+    /// and, for the unit floor, the bursts' at the exact small-sample bound (`units_factor`).
+    fn dispersion(&self, slow: f64, i: usize) -> Dispersion {
         let calls = if self.lin.value > 0.0 {
             self.sq.value / self.lin.value
         } else {
             0.0
         };
+        let clustered = self.clustered(calls, i);
+        // Estimated from the units the history holds (its spend over `clustered`): a key that
+        // has seen two conversations does not know the size of its bursts yet.
+        let memory = 2.0 / slow.max(1e-9);
+        let units = if clustered > 0.0 {
+            self.lin.value * (self.lin.seen as f64).min(memory) / clustered
+        } else {
+            0.0
+        };
         // Windows overlap: one in `window` is independent; an EWMA remembers about 2/α.
-        let remembered = (self.pearson.seen as f64).min(2.0 / slow.max(1e-9));
-        calls.max(self.pearson.value * upper_factor(remembered / self.window as f64))
+        let pearson = &self.pearson[i];
+        let remembered = (pearson.seen as f64).min(memory);
+        let test = (clustered * upper_factor(units))
+            .max(pearson.value * upper_factor(remembered / self.span(i) as f64));
+        Dispersion {
+            test,
+            floor: test.max(clustered * units_factor(units)),
+        }
     }
 
     /// The spend expected over the window ending before `end_minute`: the larger of the
@@ -418,24 +531,26 @@ impl SpendBaseline {
     /// history has a day there), so a rise is a spike only if it is far above both.
     /// `demand` is how far everyone else's spend rose (engine/demand.rs): the trailing
     /// expectation follows it, the seasonal one already knows the time of day.
-    fn expected(&self, end_minute: i64, demand: f64) -> f64 {
-        let trailing = self.mean.value * self.window as f64 * demand;
-        let seasonal = self.day.expected(end_minute - self.window, end_minute);
+    fn expected(&self, end_minute: i64, span: i64, demand: f64) -> f64 {
+        let trailing = self.mean.value * span as f64 * demand;
+        let seasonal = self.day.expected(end_minute - span, end_minute);
         trailing.max(seasonal.unwrap_or(0.0))
     }
 
-    /// The window's expected spend, and the spend it must reach to fire.
+    /// The expected spend of the `span` minutes ending before `end_minute`, and the spend they
+    /// must reach to fire.
     fn bound(
         &self,
         end_minute: i64,
+        i: usize,
         deviations: f64,
         min_ratio: f64,
         slow: f64,
         demand: f64,
     ) -> (f64, f64) {
-        let expected = self.expected(end_minute, demand);
-        let bound =
-            upper_bound(expected, self.dispersion(slow), deviations).max(min_ratio * expected);
+        let expected = self.expected(end_minute, self.span(i), demand);
+        let bound = upper_bound(expected, self.dispersion(slow, i).test, deviations)
+            .max(min_ratio * expected);
         (expected, bound)
     }
 
@@ -445,7 +560,6 @@ impl SpendBaseline {
         self.ring.advance(minute);
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
-            deviations,
             min_ratio,
             ..
         } = kind
@@ -476,27 +590,37 @@ impl SpendBaseline {
         let through = minute - GUARD_WINDOWS * self.window;
         let from = self.learn_next.max(through - 24 * 60);
         for m in from..through {
-            self.learn(m, alpha, slow, *deviations, *min_ratio);
+            self.learn(m, alpha, slow, *min_ratio);
         }
         self.learn_next = self.learn_next.max(through);
     }
 
     /// Learns from minute `m`, out of the guard band.
-    fn learn(&mut self, m: i64, alpha: f64, slow: f64, deviations: f64, min_ratio: f64) {
+    fn learn(&mut self, m: i64, alpha: f64, slow: f64, min_ratio: f64) {
         let c = self.ring.get(m);
         let x = c.matched as f64 / MICRO;
-        // The spread of the window ending with this minute, once the baseline has seen a
-        // whole window; none counts beyond the bound (one past it is judged, not learnt).
-        let (expected, bound) = self.bound(m + 1, deviations, min_ratio, slow, 1.0);
-        let own_window = self.window_before(m + 1).usd;
-        if self.mean.seen >= self.window as u64 && expected > 0.0 {
-            let d = own_window.min(bound) - expected;
-            self.pearson.learn(d * d / expected, slow);
+        // The spread of each span ending with this minute, once the baseline has seen a
+        // whole span; none counts beyond the bound (one past it is judged, not learnt).
+        for i in 0..SPANS {
+            let (expected, bound) = self.bound(m + 1, i, self.deviations, min_ratio, slow, 1.0);
+            let sum = self.window_before(m + 1, self.span(i)).usd;
+            if self.mean.seen >= self.span(i) as u64 && expected > 0.0 {
+                let d = sum.min(bound) - expected;
+                self.pearson[i].learn(d * d / expected, slow);
+            }
         }
+        let own_window = self.window_before(m + 1, self.window).usd;
         self.demand
             .learn(m, x, own_window, self.window, alpha, slow);
-        let (sq, _) = self.moments_of(m);
-        self.sq.learn(sq, slow);
+        let moments = self.moments_of(m);
+        if self.mean.seen >= self.window as u64 {
+            for i in 0..SPANS {
+                let e = excess(moments.pairs[i], x, self.mean.value, self.tau_s(i));
+                self.excess[i].learn(e, slow);
+            }
+            self.excess_lin.learn(x, slow);
+        }
+        self.sq.learn(moments.sq, slow);
         self.lin.learn(x, slow);
         self.mean.learn(x, alpha);
     }
@@ -505,7 +629,6 @@ impl SpendBaseline {
         let RuleKind::SpendOverBaseline {
             baseline_half_life,
             min_ratio,
-            deviations,
             min_calls,
             min_history,
             min_spend_usd,
@@ -515,8 +638,7 @@ impl SpendBaseline {
             return (false, Values::default());
         };
         self.demand.record(spend, self.minute);
-        let w = self.window_before(self.minute);
-        let rate_per_min = w.usd / self.window as f64;
+        let w = self.window_before(self.minute, self.window);
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
         let slow = slow_alpha(baseline_half_life);
@@ -540,27 +662,44 @@ impl SpendBaseline {
             1.0
         };
         let asked = young_ratio(*min_ratio, self.mean.seen, baseline_half_life);
-        let (expected, bound) = self.bound(self.minute, *deviations, asked, slow, demand);
-        let ratio = if warm { w.usd / expected } else { 0.0 };
-        let holds = warm
-            && w.usd >= *min_spend_usd
-            && if firing {
-                // Holds while the rate stays well above the frozen baseline.
-                ratio >= 1.0 + (min_ratio - 1.0) / 2.0
+        // The window, and twice it: a jump that fills a window slowly (a sparse key's 6× rate
+        // of conversations, each minutes long) is judged on twice the spend within twice the
+        // time, whose relative spread is √2 smaller. The first that holds is the one said.
+        let mut said = None;
+        for i in 0..SPANS {
+            let span = self.span(i);
+            let w = if i == 0 {
+                w
             } else {
-                w.calls >= *min_calls
-                    && w.usd_but_largest >= bound.max(MIN_UNITS * self.dispersion(slow))
+                self.window_before(self.minute, span)
             };
-        let values = Values {
-            // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
-            threshold: Some(if warm { bound / expected } else { *min_ratio }),
-            spend_per_min_usd: Some(rate_per_min),
-            baseline_per_min_usd: warm.then_some(expected / self.window as f64),
-            ratio: warm.then_some(ratio),
-            window_s: Some(self.window as u64 * 60),
-            ..Values::default()
-        };
-        (holds, values)
+            let (expected, bound) =
+                self.bound(self.minute, i, self.deviations, asked, slow, demand);
+            let floor = MIN_UNITS * self.dispersion(slow, i).floor;
+            let ratio = if warm { w.usd / expected } else { 0.0 };
+            let holds = warm
+                && w.usd >= *min_spend_usd
+                && if firing {
+                    // Holds while the rate stays well above the frozen baseline.
+                    ratio >= 1.0 + (min_ratio - 1.0) / 2.0
+                } else {
+                    w.calls >= *min_calls && w.usd_but_largest >= bound.max(floor)
+                };
+            let values = Values {
+                // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
+                threshold: Some(if warm { bound / expected } else { *min_ratio }),
+                spend_per_min_usd: Some(w.usd / span as f64),
+                baseline_per_min_usd: warm.then_some(expected / span as f64),
+                ratio: warm.then_some(ratio),
+                window_s: Some(span as u64 * 60),
+                ..Values::default()
+            };
+            if holds {
+                return (true, values);
+            }
+            said.get_or_insert(values);
+        }
+        (false, said.unwrap_or_default())
     }
 }
 
@@ -683,6 +822,69 @@ mod spike_tests {
         let mut s = SpendBaseline::new(&k, 30);
         let fired = run(&mut s, &k, &[(0, 180, 10, 0.01), (180, 200, 10, 0.07)]);
         assert!(fired.is_some_and(|m| (180..185).contains(&m)), "{fired:?}");
+    }
+
+    /// Feeds `calls` (second, USD; in order), judging each minute up to `minutes`: the minutes
+    /// the rule first holds in (after a minute it did not), with what it said.
+    fn fires(k: &RuleKind, calls: &[(i64, f64)], minutes: i64) -> Vec<(i64, Values)> {
+        let mut s = SpendBaseline::new(k, 0);
+        let (mut next, mut firing, mut out) = (0, false, Vec::new());
+        for m in 0..minutes {
+            while next < calls.len() && calls[next].0 < (m + 1) * 60 {
+                s.advance(k, calls[next].0, firing);
+                s.add(calls[next].0, calls[next].1);
+                next += 1;
+            }
+            s.advance(k, (m + 1) * 60, firing);
+            let (holds, values) = s.verdict(k, firing, &SpendState::default());
+            if holds && !firing {
+                out.push((m, values));
+            }
+            firing = holds;
+        }
+        out
+    }
+
+    #[test]
+    fn a_conversation_is_one_unit_of_its_keys_spend_not_six() {
+        // A tenant's key: a conversation of six $0.012 turns 10 s apart every hour for 12
+        // hours. Call by call its dispersion is $0.012 (a window holding one conversation is
+        // six units); counted in bursts it is most of a conversation's $0.072 (the pairs up
+        // to 50 s apart weigh e^{-Δ/150 s}, less what independent calls would give).
+        let k = kind();
+        let calls: Vec<(i64, f64)> = (0..12)
+            .flat_map(|c| (0..6).map(move |i| (600 + c * 3600 + 10 * i, 0.012)))
+            .collect();
+        let mut s = SpendBaseline::new(&k, 0);
+        for &(sec, usd) in &calls {
+            s.advance(&k, sec, false);
+            s.add(sec, usd);
+        }
+        s.advance(&k, 13 * 3600, false);
+        let calls_own = s.sq.value / s.lin.value;
+        assert!((calls_own - 0.012).abs() < 1e-9, "{calls_own}");
+        let bursts = s.clustered(calls_own, 0);
+        assert!(bursts > 0.05 && bursts < 0.072, "{bursts}");
+        // And the unit floor of a key that has seen twelve of them asks more than four.
+        let slow = slow_alpha(&std::time::Duration::from_secs(3600));
+        let floor = s.dispersion(slow, 0).floor;
+        assert!(floor > 1.5 * bursts, "{floor} vs {bursts}");
+    }
+
+    #[test]
+    fn a_rise_that_fills_the_window_slowly_is_caught_on_twice_the_window() {
+        // Conversations of six $0.05 calls 10 s apart, one every 8 minutes for 6 hours (a
+        // window holds one or none: a wide spread), then one every 100 s: 4.8×. Its 5-minute
+        // windows (two or three conversations) stay under their bound (about 6× the
+        // baseline); 10 minutes of it, whose relative spread is √2 smaller, clear theirs
+        // (3.4×) 7 minutes in.
+        let conv = |at: i64| (0..6).map(move |i| (at + 10 * i, 0.05));
+        let mut calls: Vec<(i64, f64)> = (0..45).flat_map(|c| conv(30 + c * 480)).collect();
+        calls.extend((0..20).flat_map(|c| conv(360 * 60 + 30 + c * 100)));
+        let fired = fires(&kind(), &calls, 390);
+        let (minute, values) = fired.first().expect("no fire");
+        assert!((365..=371).contains(minute), "{fired:?}");
+        assert_eq!(values.window_s, Some(600), "{values:?}");
     }
 
     #[test]
