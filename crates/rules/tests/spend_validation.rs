@@ -980,8 +980,16 @@ fn held_out_generator_saas() {
 /// launch week (tests/spend_launch/mod.rs). Its shape is checked without the rules
 /// (`spend_launch::tests`); the lead runs this once at 20 seeds after the session's rule
 /// changes are merged.
+///
+/// Run once, at 20 seeds, on the merged rules (no change after): SpendRateSpike names 20 of 20
+/// jumps, 2–11 minutes after them (one at 11), and fires falsely once in 60 runs (`k-batch` at
+/// 5.5× in a swell run, 22.9 h in); CreditRunwayLow never warns falsely in 60, but 26 of its 40
+/// pages say a runway > 10 % off the truth (warnings 14.6–29.4 h ahead, 10 of 20 outside the
+/// band; critical pages 64–209 minutes ahead, 14 of 20 outside): a launch week grows 20–35 % a
+/// day and its runs start at any hour of the users' day, so every warning (before a day of
+/// history) reads the hours seen, and the critical pages read a level the growth has moved.
 #[test]
-#[ignore = "held out, not yet run: the lead runs it once at 20 seeds after session 24's rule changes are merged (docs/rules.md)"]
+#[ignore = "held-out findings (issue 15 stays open on them): on a launch week SpendRateSpike names 20 of 20 jumps (one at 11 min) and fires falsely once in 60 runs; CreditRunwayLow is quiet in 60 but 26 of 40 runways are said >10% off (growth, and a day-shaped burn read before a day of history); see the comment above and docs/rules.md"]
 fn held_out_generator_launch() {
     let t = run(Generator::Launch);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
