@@ -82,24 +82,30 @@ fn exported_names(receiver: &OtlpReceiver) -> Vec<String> {
     names
 }
 
-/// The streamed calls' time to first chunk under `name`: three observations, in the bucket
-/// holding 0.3 s.
-fn assert_ttfc(receiver: &OtlpReceiver, name: &str) {
+/// The three streamed calls under `name`: three observations, all in the bucket holding
+/// `seconds`, labelled with the model.
+fn assert_three_calls_at(receiver: &OtlpReceiver, name: &str, seconds: f64) {
     let received = receiver.lock();
     let points = received.histogram_points(name);
-    assert!(!points.is_empty(), "{name} not exported");
-    let (_, point) = points.last().expect("a point");
-    assert_eq!(point.count, 3, "{name}");
+    let (_, point) = points
+        .last()
+        .unwrap_or_else(|| panic!("{name} not exported"));
+    assert_eq!(point.count, 3, "{name}: {point:?}");
     let slot = point
         .explicit_bounds
         .iter()
-        .position(|b| 0.3 <= *b)
-        .expect("a bucket for 0.3 s");
+        .position(|b| seconds <= *b)
+        .expect("a bucket for the value");
     assert_eq!(point.bucket_counts[slot], 3, "{name}: {point:?}");
     assert_eq!(
         attr(&point.attributes, names::GEN_AI_REQUEST_MODEL).as_deref(),
         Some(MODEL)
     );
+}
+
+/// The streamed calls' time to first chunk under `name`, 0.3 s.
+fn assert_ttfc(receiver: &OtlpReceiver, name: &str) {
+    assert_three_calls_at(receiver, name, 0.3);
 }
 
 /// The streamed calls' time per output chunk under `name`: every gap between chunks is one
@@ -122,21 +128,9 @@ fn assert_chunk_gaps(receiver: &OtlpReceiver, name: &str) {
 }
 
 /// The streamed calls' duration, one name under every convention: three observations (not six
-/// under `/dup`), in the bucket holding the calls' 0.9 s.
+/// under `/dup`), at the calls' 0.9 s.
 fn assert_stream_duration(receiver: &OtlpReceiver) {
-    let received = receiver.lock();
-    let name = names::CALLWATCH_STREAM_DURATION;
-    let points = received.histogram_points(name);
-    let (_, point) = points
-        .last()
-        .unwrap_or_else(|| panic!("{name} not exported"));
-    assert_eq!(point.count, 3, "{name}: {point:?}");
-    let slot = point
-        .explicit_bounds
-        .iter()
-        .position(|b| 0.9 <= *b)
-        .expect("a bucket for 0.9 s");
-    assert_eq!(point.bucket_counts[slot], 3, "{name}: {point:?}");
+    assert_three_calls_at(receiver, names::CALLWATCH_STREAM_DURATION, 0.9);
 }
 
 fn counter_value(receiver: &OtlpReceiver, name: &str) -> (f64, Option<String>) {

@@ -137,11 +137,11 @@ async fn a_streamed_call_through_the_proxy_reports_time_to_first_chunk() {
     let body = stream_through(listen).await;
     assert!(body.contains("message_stop"));
     let text = metrics_text(admin).await;
-    let bucket = |le: &str| {
-        samples(
+    let bucket = |le| {
+        bucket_samples(
             &text,
-            "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
-            &[&format!("le=\"{le}\"")],
+            "gen_ai_client_operation_time_to_first_chunk_seconds",
+            le,
         )
     };
     assert!(bucket("0.16")[0].ends_with(" 0"), "{text}");
@@ -167,21 +167,20 @@ async fn a_streamed_call_through_the_proxy_reports_every_chunk_gap() {
     let count = samples(&text, &format!("{name}_count"), &[]);
     assert_eq!(count.len(), 1, "{text}");
     assert!(count[0].ends_with(" 4"), "{text}");
-    let bucket = |le: &str| samples(&text, &format!("{name}_bucket"), &[&format!("le=\"{le}\"")]);
+    let bucket = |le| bucket_samples(&text, name, le);
     // The 400 ms gap is above 0.16 s and the 20 ms ones below it, with room on both sides
     // for a read that wakes late on a loaded machine.
     assert!(bucket("0.16")[0].ends_with(" 3"), "{text}");
     // The stream's duration runs to its last byte: past the 460 ms of gaps (0.32 s holds
     // none), and a non-streamed series would have no sample at all.
-    let duration = |le: &str| {
-        samples(
-            &text,
-            "callwatch_stream_duration_seconds_bucket",
-            &[&format!("le=\"{le}\"")],
-        )
-    };
+    let duration = |le| bucket_samples(&text, "callwatch_stream_duration_seconds", le);
     assert!(duration("0.32")[0].ends_with(" 0"), "{text}");
     assert!(duration("81.92")[0].ends_with(" 1"), "{text}");
     proxy.sigterm();
     proxy.finish(Duration::from_secs(30));
+}
+
+/// The `le` bucket samples of histogram `name` (its base name, without `_bucket`).
+fn bucket_samples<'a>(text: &'a str, name: &str, le: &str) -> Vec<&'a str> {
+    samples(text, &format!("{name}_bucket"), &[&format!("le=\"{le}\"")])
 }
