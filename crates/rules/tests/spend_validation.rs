@@ -288,30 +288,22 @@ fn stream(
                 t += exp(rng, mean_gap);
             }
         }
-        Generator::Fleet => out.extend(spend_fleet::stream(
-            rng,
-            (model, key),
-            start,
-            end,
-            base_per_min,
-            scale,
-        )),
-        Generator::Saas => out.extend(spend_saas::stream(
-            rng,
-            (model, key),
-            start,
-            end,
-            base_per_min,
-            scale,
-        )),
-        Generator::Launch => out.extend(spend_launch::stream(
-            rng,
-            (model, key),
-            start,
-            end,
-            base_per_min,
-            scale,
-        )),
+        // The generators with a module of their own share its `stream`'s signature.
+        Generator::Fleet | Generator::Saas | Generator::Launch => {
+            let module_stream = match g {
+                Generator::Fleet => spend_fleet::stream,
+                Generator::Saas => spend_saas::stream,
+                _ => spend_launch::stream,
+            };
+            out.extend(module_stream(
+                rng,
+                (model, key),
+                start,
+                end,
+                base_per_min,
+                scale,
+            ));
+        }
         Generator::Sessions => {
             // Sessions of on average 6 turns: session rate = calls rate / 6.
             let turns_mean = 6.0;
@@ -364,6 +356,15 @@ fn cost(c: &Call) -> f64 {
     PriceTable::embedded()
         .price(c.model)
         .map_or(0.0, |p| p.cost_usd(&TokenCounts::of(&c.usage)))
+}
+
+/// What the calls in `[from, to)` (seconds) cost.
+fn spend_between(calls: &[Call], from: f64, to: f64) -> f64 {
+    calls
+        .iter()
+        .filter(|c| (from..to).contains(&c.t))
+        .map(cost)
+        .sum()
 }
 
 /// Replays `calls` as event lines; the alerts, in order.
@@ -482,14 +483,7 @@ fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
     if std::env::var_os("SPEND_DEBUG").is_some() {
         // What no estimate can know: how much the spend of the next 2 hours varies.
         let sums: Vec<f64> = (0..20)
-            .map(|i| {
-                let (a, b) = (f64::from(i) * 7200.0, f64::from(i + 1) * 7200.0);
-                calls
-                    .iter()
-                    .filter(|c| (a..b).contains(&c.t))
-                    .map(cost)
-                    .sum()
-            })
+            .map(|i| spend_between(&calls, f64::from(i) * 7200.0, f64::from(i + 1) * 7200.0))
             .collect();
         let mean = sums.iter().sum::<f64>() / 20.0;
         let var = sums.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / 19.0;

@@ -516,6 +516,16 @@ mod runway_tests {
         }
     }
 
+    /// The default set's critical page: under 2 h at the 6h rate.
+    fn critical() -> RuleKind {
+        RuleKind::CreditRunway {
+            short_window: Duration::from_secs(1800),
+            long_window: Duration::from_secs(6 * 3600),
+            below: Duration::from_secs(2 * 3600),
+            min_history: Duration::from_secs(1800),
+        }
+    }
+
     fn spend(balance_usd: f64) -> SpendState {
         SpendState::new(SpendConfig {
             budget: Budget {
@@ -597,12 +607,7 @@ mod runway_tests {
         // calls a minute at $0.40 for 10 minutes: $247 in 54 minutes, $274/h. With $300 left
         // the runway is 1.1 h at that rate: under 2 h, so the page must not wait (a discount
         // from the blocks' spread, which the loop's start inflates, held it back minutes).
-        let k = RuleKind::CreditRunway {
-            short_window: Duration::from_secs(1800),
-            long_window: Duration::from_secs(6 * 3600),
-            below: Duration::from_secs(2 * 3600),
-            min_history: Duration::from_secs(1800),
-        };
+        let k = critical();
         let mut r = Runway::new(&k, 0);
         for (from, to, per_min, usd) in [(0, 44, 4, 0.0375), (44, 54, 60, 0.40)] {
             for m in from..to {
@@ -621,12 +626,7 @@ mod runway_tests {
     /// A working day: $2/h from 20:00 to 08:00, $20/h from 08:00 to 20:00, one call a minute,
     /// from midnight for `hours` hours. The critical rule's verdict at the end with `left` USD.
     fn working_day(hours: i64, left: f64) -> (bool, Values) {
-        let k = RuleKind::CreditRunway {
-            short_window: Duration::from_secs(1800),
-            long_window: Duration::from_secs(6 * 3600),
-            below: Duration::from_secs(2 * 3600),
-            min_history: Duration::from_secs(1800),
-        };
+        let k = critical();
         let mut r = Runway::new(&k, 0);
         for m in 0..hours * 60 {
             let h = m / 60 % 24;
@@ -665,12 +665,7 @@ mod runway_tests {
     fn a_flat_burn_keeps_the_trailing_rate_after_a_day() {
         // $10/h for 30 hours, $1 calls every 6 minutes: the shape is flat, the rate the trailing
         // one: $15 is 1.5 h.
-        let k = RuleKind::CreditRunway {
-            short_window: Duration::from_secs(1800),
-            long_window: Duration::from_secs(6 * 3600),
-            below: Duration::from_secs(2 * 3600),
-            min_history: Duration::from_secs(1800),
-        };
+        let k = critical();
         let mut r = Runway::new(&k, 0);
         let end = 30 * 3600;
         let mut t = 180;

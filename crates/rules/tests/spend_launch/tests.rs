@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{background, cost, Generator};
+use crate::{background, cost, spend_between, Generator};
 
 const END: f64 = 36.0 * HOUR_S;
 /// The shared background's user calls a minute (k-app sonnet and haiku, k-batch).
@@ -126,14 +126,7 @@ fn two_runs_have_the_users_day_the_growth_and_the_eval_bursts_meant() {
 
         // Spend per hour: printed to read, bounded to catch a price or rate gone wrong.
         let hourly: Vec<f64> = (0..36)
-            .map(|h| {
-                let (a, b) = (f64::from(h) * HOUR_S, f64::from(h + 1) * HOUR_S);
-                calls
-                    .iter()
-                    .filter(|c| (a..b).contains(&c.t))
-                    .map(cost)
-                    .sum()
-            })
+            .map(|h| spend_between(&calls, f64::from(h) * HOUR_S, f64::from(h + 1) * HOUR_S))
             .collect();
         let (lo, hi) = hourly
             .iter()
@@ -178,13 +171,7 @@ fn the_quiet_runs_stay_ample_despite_the_growth() {
             ("swell", 3.0, &swell),
         ] {
             let (_, calls) = run_of(seed, scale);
-            let spent = |a: f64, b: f64| -> f64 {
-                calls
-                    .iter()
-                    .filter(|c| (a..b).contains(&c.t))
-                    .map(cost)
-                    .sum()
-            };
+            let spent = |a: f64, b: f64| spend_between(&calls, a, b);
             let balance = spent(0.0, END) / END * days * DAY_S;
             let least = (24..=36)
                 .map(|h| {
