@@ -34,10 +34,13 @@
 //!   users' day, traffic growing 20–35 % a day, and an eval suite with extended thinking
 //!   every 60–120 minutes.
 //!
-//! Scenarios: a steady burn that exhausts the balance at a known time (warning ≥ 20 h and
-//! critical ≥ 100 min ahead, within 10 % of the true time), and quiet runs on ample runway, a
-//! daily swell and a one-off 10-minute batch; a 6× spend jump on one model and key
-//! (SpendRateSpike within 10 minutes, naming them). The default `cargo test` runs 1 seed
+//! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
+//! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
+//! 30 h, asserted on the steady burns, and a day of history, out at 54 h, asserted on all;
+//! judged against the expected exhaustion given the spend so far, the realised one reported),
+//! and quiet runs on ample runway, a daily swell and a one-off 10-minute batch; a 6× spend jump
+//! on one model and key (SpendRateSpike within 10 minutes, naming them). The default `cargo
+//! test` runs 1 seed
 //! (CI time); `SPEND_SEEDS=20` runs the table the docs quote (`--release --nocapture`; the
 //! other generators with `--include-ignored`):
 //! `CARGO_TARGET_DIR=target-rel SPEND_SEEDS=20 cargo test --release -p callwatch-rules --test
@@ -52,6 +55,7 @@ use callwatch_core::event::CallEvent;
 use callwatch_rules::{default_rules, Engine, Replay};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use spend_exhaustion::{exhaustion, RunwayTally, Start};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -76,6 +80,7 @@ enum Generator {
     Launch,
 }
 
+mod spend_exhaustion;
 mod spend_fleet;
 mod spend_launch;
 mod spend_saas;
@@ -408,12 +413,24 @@ fn hours(s: f64) -> f64 {
     s / 3600.0
 }
 
-/// Everyone's steady background: two models, three keys.
+/// Everyone's steady background: two models, three keys (and a generator's own), for a run
+/// whose parameters are drawn first.
 fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64) -> Vec<Call> {
-    let mut calls = Vec::new();
+    begin_run(g, rng);
+    streams(g, rng, end, scale)
+}
+
+/// Draws the run's own parameters, for generators that have some (its clock, its growth).
+fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Launch {
         spend_launch::begin_run(rng);
     }
+}
+
+/// The background's streams for the run [`begin_run`] drew last: called again with another
+/// `rng`, another realisation of the same run.
+fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64) -> Vec<Call> {
+    let mut calls = Vec::new();
     for (model, key, per_min) in [
         ("claude-sonnet-4-6", "k-app", 6.0),
         ("claude-haiku-4-5", "k-app", 10.0),
@@ -443,9 +460,9 @@ fn background(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f
 struct Tally {
     runs: u64,
     failures: Vec<String>,
-    leads_warning_h: Vec<f64>,
-    leads_critical_min: Vec<f64>,
-    predicted_error: Vec<f64>,
+    /// CreditRunwayLow's pages, the balance running out 30 h / 54 h in.
+    cold: RunwayTally,
+    warm: RunwayTally,
     spike_delay_min: Vec<f64>,
     quiet_false_runway: u64,
     quiet_false_spike: u64,
@@ -455,93 +472,6 @@ struct Tally {
     /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
     named_right: u64,
     jumps: u64,
-}
-
-fn exhaustion(g: Generator, seed: u64, t: &mut Tally) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let end = 40.0 * 3600.0;
-    let mut calls = background(g, &mut rng, end, &|_| 1.0);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
-    // The balance runs out at 30 h of this very stream: the true time is known exactly.
-    let target = 30.0 * 3600.0;
-    let balance: f64 = calls.iter().filter(|c| c.t < target).map(cost).sum();
-    let mut spent = 0.0;
-    let true_end = calls
-        .iter()
-        .find(|c| {
-            spent += cost(c);
-            spent >= balance
-        })
-        .map_or(end, |c| c.t);
-    let budget = Budget {
-        credit: Some(Credit {
-            balance_usd: balance,
-            as_of: T0,
-        }),
-        monthly_spend_limit_usd: None,
-    };
-    if std::env::var_os("SPEND_DEBUG").is_some() {
-        // What no estimate can know: how much the spend of the next 2 hours varies.
-        let sums: Vec<f64> = (0..20)
-            .map(|i| spend_between(&calls, f64::from(i) * 7200.0, f64::from(i + 1) * 7200.0))
-            .collect();
-        let mean = sums.iter().sum::<f64>() / 20.0;
-        let var = sums.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / 19.0;
-        println!(
-            "  {g:?} seed {seed}: 2 h spend ${mean:.2} ± {:.1} %",
-            100.0 * var.sqrt() / mean
-        );
-    }
-    let alerts = replay(&mut calls, budget);
-    t.runs += 1;
-    let secs = |a: &Alert| (a.at - T0).as_seconds_f64();
-    for (level, min_lead, max_lead) in [
-        ("24h", 20.0 * 3600.0, 24.0 * 3600.0 * 1.1),
-        ("2h", 100.0 * 60.0, 2.0 * 3600.0 * 1.1),
-    ] {
-        match first(&alerts, "CreditRunwayLow", Some(("runway_below", level))) {
-            None => t
-                .failures
-                .push(format!("{g:?} seed {seed}: no {level} warning")),
-            Some(a) => {
-                let lead = true_end - secs(&a);
-                if level == "24h" {
-                    t.leads_warning_h.push(hours(lead));
-                } else {
-                    t.leads_critical_min.push(lead / 60.0);
-                }
-                // What it said: the runway at the firing moment, against the truth.
-                let said = a.values.get("runway_s").copied().unwrap_or(f64::NAN);
-                if std::env::var_os("SPEND_DEBUG").is_some() {
-                    let mean = balance / true_end * 3600.0;
-                    println!(
-                        "  {g:?} seed {seed} {level}: at {:.2} h, lead {:.2} h, said {:.2} h, rate {:.2} $/h (mean to exhaustion {mean:.2}): {}",
-                        hours(secs(&a)),
-                        hours(lead),
-                        hours(said),
-                        a.values.get("burn_rate_usd_per_hour").copied().unwrap_or(f64::NAN),
-                        a.summary
-                    );
-                }
-                t.predicted_error.push((said - lead).abs() / lead);
-                if !(min_lead..=max_lead).contains(&lead) {
-                    t.failures.push(format!(
-                        "{g:?} seed {seed}: {level} fired {:.2} h ahead (allowed {:.2}–{:.2} h)",
-                        hours(lead),
-                        hours(min_lead),
-                        hours(max_lead)
-                    ));
-                }
-                if (said - lead).abs() > 0.1 * lead {
-                    t.failures.push(format!(
-                        "{g:?} seed {seed}: {level} said {:.2} h left, truth {:.2} h",
-                        hours(said),
-                        hours(lead)
-                    ));
-                }
-            }
-        }
-    }
 }
 
 /// Runs that must not fire CreditRunwayLow: ample runway, a daily swell, a one-off batch.
@@ -765,7 +695,9 @@ fn run(g: Generator) -> Tally {
     let mut t = Tally::default();
     for seed in 0..seeds() {
         if selected("exhaustion") {
-            exhaustion(g, seed, &mut t);
+            exhaustion(g, seed, Start::Cold, &mut t.cold, &mut t.failures);
+            exhaustion(g, seed, Start::Warm, &mut t.warm, &mut t.failures);
+            t.runs += 2;
         }
         if selected("quiet") {
             quiet(g, seed, &mut t);
@@ -775,17 +707,19 @@ fn run(g: Generator) -> Tally {
         }
     }
     let mut table = BTreeMap::new();
-    table.insert("warning lead (h)", summary(&t.leads_warning_h));
-    table.insert("critical lead (min)", summary(&t.leads_critical_min));
-    table.insert(
-        "runway said vs truth (rel. error)",
-        summary(&t.predicted_error),
-    );
     table.insert("SpendRateSpike delay (min)", summary(&t.spike_delay_min));
     println!("{g:?}: {} seeds, {} runs", seeds(), t.runs);
     for (k, v) in table {
         println!("  {k}: {v}");
     }
+    let cold = if spend_exhaustion::steady_burn(g) {
+        "CreditRunwayLow, cold start (out at 30 h)"
+    } else {
+        "CreditRunwayLow, cold start (out at 30 h; a day-shaped burn: reported, not asserted)"
+    };
+    t.cold.report(cold, summary);
+    t.warm
+        .report("CreditRunwayLow, a day of history (out at 54 h)", summary);
     println!(
         "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {} (quiet runs firing from 24 h on, first or not: {}); jumps named right (model and key): {} of {}",
         t.quiet_false_runway, t.quiet_false_spike, t.quiet_false_spike_day2, t.named_right, t.jumps

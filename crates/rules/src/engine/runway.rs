@@ -354,7 +354,16 @@ impl Runway {
             // rate (with its own evidence tests) is the less noisy estimate.
             return None;
         }
-        let forecast = today / (level_min * 60) as f64 * shape_ahead;
+        // Today's level against the previous days' over the same hours, taken when it stands
+        // from theirs beyond its noise (growth, a customer onboarded), else theirs: an hour or
+        // two of a second day, one heavy tenant on in it, is not a new level.
+        let level =
+            if (today / before).ln().abs() > SHAPE_EVIDENCE_SD * (d / today + d / before).sqrt() {
+                today
+            } else {
+                before
+            };
+        let forecast = level / (level_min * 60) as f64 * shape_ahead;
         let short_min = self.short.window_s() / 60;
         let at_short = self
             .profile
@@ -626,13 +635,28 @@ mod runway_tests {
     /// A working day: $2/h from 20:00 to 08:00, $20/h from 08:00 to 20:00, one call a minute,
     /// from midnight for `hours` hours. The critical rule's verdict at the end with `left` USD.
     fn working_day(hours: i64, left: f64) -> (bool, Values) {
+        working_day_with(hours, left, 1.0, None)
+    }
+
+    /// [`working_day`] with every call of the second day `day_two` times as dear, and one call
+    /// of `extra` USD at a minute.
+    fn working_day_with(
+        hours: i64,
+        left: f64,
+        day_two: f64,
+        extra: Option<(i64, f64)>,
+    ) -> (bool, Values) {
         let k = critical();
         let mut r = Runway::new(&k, 0);
         for m in 0..hours * 60 {
             let h = m / 60 % 24;
             let per_hour = if (8..20).contains(&h) { 20.0 } else { 2.0 };
+            let factor = if m >= 24 * 60 { day_two } else { 1.0 };
             r.advance(m * 60 + 30);
-            r.add(m * 60 + 30, per_hour / 60.0);
+            r.add(m * 60 + 30, per_hour / 60.0 * factor);
+            if let Some((at, usd)) = extra.filter(|(at, _)| *at == m) {
+                r.add(at * 60 + 40, usd);
+            }
         }
         let end = hours * 3600;
         r.advance(end);
@@ -659,6 +683,21 @@ mod runway_tests {
         let (holds, v) = working_day(43, 36.0);
         let said = v.runway_s.unwrap() / 3600.0;
         assert!(!holds && (said - 36.0 / 11.0).abs() < 0.1, "{holds} {said}");
+    }
+
+    #[test]
+    fn the_second_day_sets_the_level_only_when_it_stands_clear_of_the_noise() {
+        // At 07:00 on the second day with $12 left, as above: 1.5 h.
+        // A second day at 1.5× the first (growth): the forecast follows it. $3 by 08:00, then
+        // $30/h: 1.3 h.
+        let (holds, v) = working_day_with(31, 12.0, 1.5, None);
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 1.3).abs() < 0.05, "{holds} {said}");
+        // One $1 call at 04:00 lifts the night's spend by a twelfth, but one call is within
+        // the spend's noise: the previous day's level stands, 1.5 h (at 13/12 of it, 1.45 h).
+        let (holds, v) = working_day_with(31, 12.0, 1.0, Some((28 * 60, 1.0)));
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 1.5).abs() < 0.02, "{holds} {said}");
     }
 
     #[test]
