@@ -9,11 +9,12 @@
 //!   (drawn per run), so a whole weekend — Saturday and Sunday, each at 10–22 % of a weekday's
 //!   working hours (drawn per run: a few people catching up), nights at the floor the night
 //!   always has — comes 42.5 h (Thursday) or 18.5 h (Friday) into the run, inside the
-//!   exhaustion scenario's 64 hours, and Monday follows it. Fleet has a Saturday at half in
+//!   exhaustion scenario's 64 hours (21.5 h or 45.5 h of it, the run ending on the Saturday
+//!   or the Sunday evening; Monday is a weekday again after it). Fleet has a Saturday at half in
 //!   UTC+8, Saas two regions in UTC, Launch one US clock at a drawn hour and no week. The day
 //!   is an Indian office's: 09:30–18:30 with a lunch dip and a tail of late work to 22:00
 //!   (04:00–16:30 UTC), nights at about a twentieth of the afternoon. A legal team keeps a
-//!   five-day week; nothing here swells or grows from day to day.
+//!   five-day week; nothing of its own swells or grows from day to day.
 //! * **Spend dominated by a few very expensive calls.** `k-review` (opus, 0.2 calls a minute
 //!   over the week, 1 % of the calls) reviews a whole contract in one call: 100k tokens at
 //!   the median (lognormal, at most 185k, inside a 200k window) written to the **1-hour**

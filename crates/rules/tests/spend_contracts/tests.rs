@@ -272,7 +272,7 @@ fn the_agents_jump_is_bigger_calls_at_the_same_rate_ramping_over_three_minutes()
         &mut rng,
         ("claude-opus-4-6", AGENT),
         0.0,
-        4.0 * HOUR_S,
+        2.0 * jump,
         4.0,
         &|s| if s >= jump { 6.0 } else { 1.0 },
     );
@@ -282,17 +282,17 @@ fn the_agents_jump_is_bigger_calls_at_the_same_rate_ramping_over_three_minutes()
         let per_call = xs.iter().map(|c| cost(c)).sum::<f64>() / xs.len() as f64;
         (per_min, per_call)
     };
-    let (rate_before, cost_before) = span(HOUR_S, jump);
-    let (rate_after, cost_after) = span(jump + AGENT_RAMP_S, 4.0 * HOUR_S);
+    // Three hours each side (about 700 calls).
+    let (rate_before, cost_before) = span(0.0, jump);
+    let (rate_after, cost_after) = span(jump + AGENT_RAMP_S, 2.0 * jump);
     let (_, cost_ramp) = span(jump + 60.0, jump + 120.0);
-    assert!(
-        (rate_before / 4.0 - 1.0).abs() < 0.1,
-        "{rate_before:.2} calls/min"
-    );
-    assert!(
-        (rate_after / rate_before - 1.0).abs() < 0.15,
-        "{rate_before:.2} → {rate_after:.2} calls/min"
-    );
+    // The harness's 4 calls a minute on both sides (10 % is 2.6 standard deviations).
+    for rate in [rate_before, rate_after] {
+        assert!(
+            (rate / 4.0 - 1.0).abs() < 0.1,
+            "{rate_before:.2} → {rate_after:.2} calls/min"
+        );
+    }
     let grown = cost_after / cost_before;
     assert!((grown / 6.0 - 1.0).abs() < 0.1, "each call {grown:.2}×");
     let mid = cost_ramp / cost_before;
