@@ -33,6 +33,13 @@
 //!   a consumer product in its launch week, each run starting at a different hour of the
 //!   users' day, traffic growing 20–35 % a day, and an eval suite with extended thinking
 //!   every 60–120 minutes.
+//! * `Contracts` — written in session 25 while the two rules were changed on the eight, held
+//!   out (not run on the rules until the changes are merged, then once;
+//!   tests/spend_contracts/mod.rs): a contract-review product in IST (UTC+5:30) on a five-day
+//!   week, runs opening on a Thursday or a Friday so a weekend comes within 64 h, half the
+//!   spend in 1 % of the calls (opus reviews of 100k-token contracts written to the 1-hour
+//!   cache), and the 6× jump as bigger calls at the same rate (a pasted tool output), ramping
+//!   over 3 minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -78,8 +85,10 @@ enum Generator {
     Fleet,
     Saas,
     Launch,
+    Contracts,
 }
 
+mod spend_contracts;
 mod spend_exhaustion;
 mod spend_fleet;
 mod spend_launch;
@@ -294,10 +303,11 @@ fn stream(
             }
         }
         // The generators with a module of their own share its `stream`'s signature.
-        Generator::Fleet | Generator::Saas | Generator::Launch => {
+        Generator::Fleet | Generator::Saas | Generator::Launch | Generator::Contracts => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
+                Generator::Contracts => spend_contracts::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -425,6 +435,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Launch {
         spend_launch::begin_run(rng);
     }
+    if g == Generator::Contracts {
+        spend_contracts::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -450,6 +463,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Launch {
         for (model, key, per_min) in spend_launch::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Contracts {
+        for (model, key, per_min) in spend_contracts::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -920,5 +938,17 @@ fn held_out_generator_saas() {
 #[ignore = "held-out findings (issue 15 stays open on them): on a launch week SpendRateSpike names 20 of 20 jumps (one at 11 min) and fires falsely once in 60 runs; CreditRunwayLow is quiet in 60 but 26 of 40 runways are said >10% off (growth, and a day-shaped burn read before a day of history); see the comment above and docs/rules.md"]
 fn held_out_generator_launch() {
     let t = run(Generator::Launch);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 25 while SpendRateSpike and CreditRunwayLow were changed on the eight
+/// above (committed on its own), never tuned on and not yet run on the rules: a contract-review
+/// product on an Indian five-day week (tests/spend_contracts/mod.rs). Its shape is checked
+/// without the rules (`spend_contracts::tests`); the lead runs this once at 20 seeds after the
+/// session's rule changes are merged.
+#[test]
+#[ignore = "held out (session 25), not yet run: the lead runs it once at 20 seeds after the session's rule changes are merged; its shape is checked without the rules in spend_contracts::tests"]
+fn held_out_generator_contracts() {
+    let t = run(Generator::Contracts);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
