@@ -2,12 +2,15 @@
 //! rejected when the rule file is loaded, so rendering never meets one it cannot fill.
 
 /// Every placeholder a template may use.
-pub const PLACEHOLDERS: [&str; 33] = [
+pub const PLACEHOLDERS: [&str; 34] = [
     // Spend rules: how long the money lasts, when it runs out, the burn rate, what is left
     // and of what; a spike's rate, its baseline and their ratio.
     "runway",
     "exhausted_at",
     "burn_rate",
+    // What the burn rate was read from (the same hours of previous days, or the hours of a
+    // history younger than a day, which knows no daily pattern).
+    "forecast_basis",
     // The same at the short window's rate alone: a runaway loop's real deadline, which the
     // rule's decision (the long rate, lowered only on evidence) deliberately lags.
     "recent_runway",

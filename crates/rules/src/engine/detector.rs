@@ -9,7 +9,7 @@ use super::messages::{MessageBaseline, Params, Reading};
 use super::ratelimit::RateLimitTrend;
 use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
-use super::runway::Runway;
+use super::runway::{ForecastBasis, Runway};
 use super::spend::{SpendBaseline, SpendState};
 use crate::model::{NoiseTest, RuleKind};
 use callwatch_core::event::CallEvent;
@@ -41,6 +41,11 @@ pub struct Values {
     pub spend_per_min_usd: Option<f64>,
     pub baseline_per_min_usd: Option<f64>,
     pub ratio: Option<f64>,
+    /// What the runway's rate was read from, how much history there was, and the long
+    /// window (`credit_runway`).
+    pub basis: Option<ForecastBasis>,
+    pub history_s: Option<f64>,
+    pub long_window_s: Option<u64>,
 }
 
 impl Values {
@@ -71,6 +76,7 @@ impl Values {
         put("spend_per_min_usd", self.spend_per_min_usd);
         put("baseline_per_min_usd", self.baseline_per_min_usd);
         put("ratio", self.ratio);
+        put("history_s", self.history_s);
         m
     }
 }

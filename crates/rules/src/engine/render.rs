@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::detector::Values;
 use super::rotation::Rotation;
+use super::runway::ForecastBasis;
 use crate::model::{Rule, RuleKind};
 use crate::template::render;
 use callwatch_core::duration::format_duration;
@@ -140,6 +141,7 @@ impl Facts<'_> {
                 )
             }
             "burn_rate" => format!("${:.2}/h", v.rate_usd_per_s? * 3600.0),
+            "forecast_basis" => forecast_basis(&v)?,
             "remaining" => format!("${:.2}", v.remaining_usd?),
             "constraint" => v.constraint?.to_string(),
             "spend_rate" => format!("${:.2}/min", v.spend_per_min_usd?),
@@ -160,9 +162,75 @@ impl Facts<'_> {
     }
 }
 
+/// What a runway's rate was read from, in words: a forecast from a few hours of history says
+/// so (a daily pattern is unknown before a day), so nobody takes it for one from the same
+/// hours of previous days.
+fn forecast_basis(v: &Values) -> Option<String> {
+    let window = |s: u64| format_duration(std::time::Duration::from_secs(s));
+    Some(match v.basis? {
+        ForecastBasis::SameHours => "the same hours on previous days, at today's level".into(),
+        ForecastBasis::Fell => format!("the last {}: the burn fell", window(v.window_s?)),
+        ForecastBasis::Trailing => {
+            let history = v.history_s?;
+            let long = v.long_window_s?;
+            if history >= long as f64 {
+                format!("the last {}", window(long))
+            } else if history < 86_400.0 {
+                format!(
+                    "the {} of history; under a day, so no daily pattern is known yet",
+                    whole_minutes(history)
+                )
+            } else {
+                format!("the {} of history", whole_minutes(history))
+            }
+        }
+    })
+}
+
 /// A runway as the alert shows it: to the minute.
 fn whole_minutes(seconds: f64) -> String {
     format_duration(std::time::Duration::from_secs(
         ((seconds.min(1e11) / 60.0).round() * 60.0) as u64,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basis(basis: ForecastBasis, history_h: f64, long_h: u64) -> Option<String> {
+        forecast_basis(&Values {
+            basis: Some(basis),
+            history_s: Some(history_h * 3600.0),
+            long_window_s: Some(long_h * 3600),
+            window_s: Some(1800),
+            ..Values::default()
+        })
+    }
+
+    #[test]
+    fn a_forecast_says_what_it_read() {
+        assert_eq!(
+            basis(ForecastBasis::Trailing, 3.25, 24).unwrap(),
+            "the 3h15m of history; under a day, so no daily pattern is known yet"
+        );
+        assert_eq!(
+            basis(ForecastBasis::Trailing, 30.0, 24).unwrap(),
+            "the last 24h"
+        );
+        // A 6h window, full, before a day: the window is what was read.
+        assert_eq!(
+            basis(ForecastBasis::Trailing, 8.0, 6).unwrap(),
+            "the last 6h"
+        );
+        assert_eq!(
+            basis(ForecastBasis::Fell, 8.0, 6).unwrap(),
+            "the last 30m: the burn fell"
+        );
+        assert_eq!(
+            basis(ForecastBasis::SameHours, 30.0, 24).unwrap(),
+            "the same hours on previous days, at today's level"
+        );
+        assert_eq!(forecast_basis(&Values::default()), None);
+    }
 }

@@ -96,6 +96,18 @@ impl Successive {
     }
 }
 
+/// What the burn rate was read from: the alert says it, so that a forecast from a few hours
+/// of history is not taken for one from the same hours of previous days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForecastBasis {
+    /// The same hours on previous days, at today's level.
+    SameHours,
+    /// The long window's rate (or the part of it since spending began).
+    Trailing,
+    /// The short window's: evidence that the burn fell.
+    Fell,
+}
+
 /// A burn rate and how sure of it the rule is.
 struct Burn {
     /// The rate the runway is said at (USD per second).
@@ -107,6 +119,7 @@ struct Burn {
     /// When the rate follows the day's shape: what the previous days spent over the horizon
     /// (USD), so that the runway within it follows their hours too (`Runway::runway_at`).
     ahead: Option<f64>,
+    basis: ForecastBasis,
 }
 
 impl Runway {
@@ -258,6 +271,11 @@ impl Runway {
                 decide: short.min(long),
                 short,
                 ahead: None,
+                basis: if short < long {
+                    ForecastBasis::Fell
+                } else {
+                    ForecastBasis::Trailing
+                },
             };
         };
         let short_span = self.short.window_s().min(end - first).max(1) as f64;
@@ -269,7 +287,12 @@ impl Runway {
         let units = short * short_span / d;
         let short_upper = (units.sqrt() + SHORT_EVIDENCE_SD / 2.0).powi(2) * d / short_span;
         let trailing = long.min(short_upper);
-        let (rate, ahead) = self
+        let trailing_basis = if short_upper < long {
+            ForecastBasis::Fell
+        } else {
+            ForecastBasis::Trailing
+        };
+        let (rate, ahead, basis) = self
             .day_shaped(
                 end,
                 first,
@@ -278,7 +301,7 @@ impl Runway {
                 short_upper,
                 (long * long_span, long_span),
             )
-            .unwrap_or((trailing, None));
+            .unwrap_or((trailing, None, trailing_basis));
         // The long rate's relative standard error, beyond the one a whole long window of
         // the same rate would have: a young history (minutes or hours of spend) is discounted,
         // a whole window is decided on at face value (its error is the one every runway
@@ -298,6 +321,7 @@ impl Runway {
             decide: rate * (1.0 - LONG_EVIDENCE_SD * young).max(0.0),
             short,
             ahead,
+            basis,
         }
     }
 
@@ -319,7 +343,7 @@ impl Runway {
         d: f64,
         short_upper: f64,
         (long_spend, long_span): (f64, f64),
-    ) -> Option<(f64, Option<f64>)> {
+    ) -> Option<(f64, Option<f64>, ForecastBasis)> {
         let now = end.div_euclid(60);
         // The level over whole slots before the one being filled, from the first whole slot
         // that has a previous day.
@@ -371,9 +395,13 @@ impl Runway {
             .filter(|usd| *usd > 0.0)
             .map_or(short_upper, |usd| short_upper * shape(usd, short_min));
         if at_short < forecast {
-            return Some((at_short, None));
+            return Some((at_short, None, ForecastBasis::Fell));
         }
-        Some((forecast, (shape_ahead != 1.0).then_some(ahead)))
+        Some((
+            forecast,
+            (shape_ahead != 1.0).then_some(ahead),
+            ForecastBasis::SameHours,
+        ))
     }
 
     /// Whether the long window's spend before the level's span (`long_spend` over `long_span`
@@ -462,6 +490,7 @@ impl Runway {
             rate,
             decide,
             short,
+            basis,
             ..
         } = burn;
         let runway_at = |usd: f64, rate: f64| self.runway_at(&burn, end, horizon, usd, rate);
@@ -503,6 +532,9 @@ impl Runway {
             remaining_usd: Some(r.usd),
             constraint: Some(r.constraint),
             window_s: Some(self.short.window_s() as u64),
+            basis: Some(basis),
+            history_s: Some((end - first) as f64),
+            long_window_s: Some(self.long.window_s() as u64),
             ..Values::default()
         };
         (holds, values)
@@ -675,9 +707,13 @@ mod runway_tests {
         // The last 30 minutes' own rate ($2/h) is said as it is: 6 h.
         let recent = v.recent_runway_s.unwrap() / 3600.0;
         assert!((recent - 6.0).abs() < 0.1, "{recent}");
-        // The same hour on the first day has no previous day: the trailing rate, no page.
+        assert_eq!(v.basis, Some(ForecastBasis::SameHours));
+        // The same hour on the first day has no previous day: the trailing rate, no page, and
+        // the alert would say it read 7 hours of history.
         let (holds, v) = working_day(7, 12.0);
         assert!(!holds, "{v:?}");
+        assert_eq!(v.basis, Some(ForecastBasis::Trailing));
+        assert_eq!(v.history_s, Some(7.0 * 3600.0 - 30.0));
         // At 19:00 the evening ahead is quieter than the day behind: $36 at $20/h is 1.8 h,
         // but the next two hours forecast $11/h: 3.3 h, no page.
         let (holds, v) = working_day(43, 36.0);
