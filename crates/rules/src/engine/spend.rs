@@ -38,6 +38,7 @@ use super::dispersion::{
     alpha_per_minute, split_deviations, units_factor, upper_bound, upper_factor, Mean,
 };
 use super::ring::{Counts, Ring};
+use super::starts::{StartRate, MIN_STARTS};
 use crate::model::RuleKind;
 use callwatch_core::cost::{
     warn_unpriced_once, Budget, Price, PriceTable, SpendConfig, TokenCounts,
@@ -298,6 +299,8 @@ pub struct SpendBaseline {
     day_next: i64,
     /// Everyone else's spend, so a rise of the whole workload is told from this group's own.
     demand: Demand,
+    /// How often the group's calls begin a new context, and the spread of its counts.
+    starts: StartRate<SPANS>,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -354,6 +357,8 @@ struct Moments {
     largest: f64,
     /// Σ of the calls' pair terms, for each span (engine/clusters.rs).
     pairs: [f64; SPANS],
+    /// Calls that began a new cached context (engine/starts.rs).
+    starts: u32,
 }
 
 impl Moments {
@@ -362,6 +367,7 @@ impl Moments {
         sq: 0.0,
         largest: 0.0,
         pairs: [0.0; SPANS],
+        starts: 0,
     };
 }
 
@@ -373,6 +379,8 @@ struct Window {
     calls: u64,
     /// The window's spend without its largest call: a rise must not be one call.
     usd_but_largest: f64,
+    /// Calls that began a new cached context (engine/starts.rs).
+    starts: u64,
 }
 
 impl SpendBaseline {
@@ -405,10 +413,13 @@ impl SpendBaseline {
             day: DayProfile::default(),
             day_next: first,
             demand: Demand::new(slots, first),
+            starts: StartRate::new(),
         }
     }
 
-    pub fn add(&mut self, sec: i64, usd: f64) -> bool {
+    /// One call at `sec` costing `usd`; `opens` when it began a new cached context
+    /// (engine/starts.rs). `false` if it came too late to be counted.
+    pub fn add(&mut self, sec: i64, usd: f64, opens: bool) -> bool {
         let minute = sec.div_euclid(60);
         let kept = self.ring.add(
             minute,
@@ -432,6 +443,7 @@ impl SpendBaseline {
             }
             slot.sq += usd * usd;
             slot.largest = slot.largest.max(usd);
+            slot.starts += u32::from(opens);
             for (sum, pair) in slot.pairs.iter_mut().zip(pairs) {
                 *sum += pair;
             }
@@ -464,17 +476,20 @@ impl SpendBaseline {
 
     /// The `span` whole minutes ending before `end_minute` (at most the ring's).
     fn window_before(&self, end_minute: i64, span: i64) -> Window {
-        let (mut usd, mut calls, mut largest) = (0.0, 0, 0.0f64);
+        let (mut usd, mut calls, mut largest, mut starts) = (0.0, 0, 0.0f64, 0);
         for m in end_minute - span..end_minute {
             let c = self.ring.get(m);
             usd += c.matched as f64 / MICRO;
             calls += c.total;
-            largest = largest.max(self.moments_of(m).largest);
+            let moments = self.moments_of(m);
+            largest = largest.max(moments.largest);
+            starts += u64::from(moments.starts);
         }
         Window {
             usd,
             calls,
             usd_but_largest: (usd - largest).max(0.0),
+            starts,
         }
     }
 
@@ -554,6 +569,32 @@ impl SpendBaseline {
         (expected, bound)
     }
 
+    /// How far span `i`'s expected spend `expected` stands above the trailing baseline's own
+    /// (everyone else's rise, the time of day): the context starts are expected to rise as much.
+    fn lift(&self, expected: f64, i: usize) -> f64 {
+        let trailing = self.mean.value * self.span(i) as f64;
+        if trailing > 0.0 {
+            (expected / trailing).max(1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether window `w` of span `i` holds more context starts than the group's rate of them
+    /// allows (at `deviations`, with the counts' dispersion, the rate at its upper bound) and at
+    /// least [`MIN_STARTS`]: a rise in how often runs begin (engine/starts.rs).
+    fn starts_rise(&self, w: &Window, i: usize, expected: f64, alpha: f64, slow: f64) -> bool {
+        let span = self.span(i);
+        let e = self.starts.expected(span, self.lift(expected, i))
+            * self.starts.rate_factor(2.0 / alpha.max(1e-9));
+        if !(e > 0.0 && e.is_finite()) {
+            return false;
+        }
+        let n = w.starts as f64;
+        let d = self.starts.dispersion(i, span, 2.0 / slow.max(1e-9));
+        n >= MIN_STARTS && n >= upper_bound(e, d, self.deviations)
+    }
+
     /// Moves to `end`; each minute that leaves the guard band is learnt (none while firing).
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         let minute = end.div_euclid(60);
@@ -603,10 +644,14 @@ impl SpendBaseline {
         // whole span; none counts beyond the bound (one past it is judged, not learnt).
         for i in 0..SPANS {
             let (expected, bound) = self.bound(m + 1, i, self.deviations, min_ratio, slow, 1.0);
-            let sum = self.window_before(m + 1, self.span(i)).usd;
+            let w = self.window_before(m + 1, self.span(i));
             if self.mean.seen >= self.span(i) as u64 && expected > 0.0 {
-                let d = sum.min(bound) - expected;
+                let d = w.usd.min(bound) - expected;
                 self.pearson[i].learn(d * d / expected, slow);
+                let e = self.starts.expected(self.span(i), self.lift(expected, i));
+                let d = self.starts.dispersion(i, self.span(i), 2.0 / slow);
+                let b = upper_bound(e, d, self.deviations);
+                self.starts.learn_span(i, w.starts as f64, e, b, slow);
             }
         }
         let own_window = self.window_before(m + 1, self.window).usd;
@@ -620,6 +665,7 @@ impl SpendBaseline {
             }
             self.excess_lin.learn(x, slow);
         }
+        self.starts.learn_minute(f64::from(moments.starts), alpha);
         self.sq.learn(moments.sq, slow);
         self.lin.learn(x, slow);
         self.mean.learn(x, alpha);
@@ -642,6 +688,7 @@ impl SpendBaseline {
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
         let slow = slow_alpha(baseline_half_life);
+        let alpha = alpha_per_minute(baseline_half_life.as_secs_f64());
         // Demand over the window, and over the guard band's span too (a rise of the whole
         // workload over half an hour, the working day's ramp, is shown by more spend than one
         // window holds; a step shows in the window first). Only where it can matter (both
@@ -677,17 +724,30 @@ impl SpendBaseline {
                 self.bound(self.minute, i, self.deviations, asked, slow, demand);
             let floor = MIN_UNITS * self.dispersion(slow, i).floor;
             let ratio = if warm { w.usd / expected } else { 0.0 };
+            // A rise in how often runs start needs only the ratio of the spend: the count has
+            // shown it is many independent units.
+            let by_starts = warm
+                && !firing
+                && w.usd_but_largest >= asked * expected
+                && self.starts_rise(&w, i, expected, alpha, slow);
             let holds = warm
                 && w.usd >= *min_spend_usd
                 && if firing {
                     // Holds while the rate stays well above the frozen baseline.
                     ratio >= 1.0 + (min_ratio - 1.0) / 2.0
                 } else {
-                    w.calls >= *min_calls && w.usd_but_largest >= bound.max(floor)
+                    w.calls >= *min_calls
+                        && (w.usd_but_largest >= bound.max(floor) || by_starts)
                 };
+            let asked_ratio = if by_starts && w.usd_but_largest < bound.max(floor) {
+                asked
+            } else {
+                bound / expected
+            };
             let values = Values {
-                // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
-                threshold: Some(if warm { bound / expected } else { *min_ratio }),
+                // The ratio the window must reach: the dispersion's bound, or `min_ratio` (on
+                // a rise of context starts, the ratio alone).
+                threshold: Some(if warm { asked_ratio } else { *min_ratio }),
                 spend_per_min_usd: Some(w.usd / span as f64),
                 baseline_per_min_usd: warm.then_some(expected / span as f64),
                 ratio: warm.then_some(ratio),
@@ -783,7 +843,7 @@ mod spike_tests {
                 for c in 0..calls_per_min {
                     let sec = 30 + m * 60 + i64::from(c) * 60 / i64::from(calls_per_min);
                     s.advance(k, sec, false);
-                    s.add(sec, usd);
+                    s.add(sec, usd, false);
                 }
                 s.advance(k, 30 + (m + 1) * 60, false);
                 if fired.is_none() && s.verdict(k, false, &SpendState::default()).0 {
@@ -832,7 +892,7 @@ mod spike_tests {
         for m in 0..minutes {
             while next < calls.len() && calls[next].0 < (m + 1) * 60 {
                 s.advance(k, calls[next].0, firing);
-                s.add(calls[next].0, calls[next].1);
+                s.add(calls[next].0, calls[next].1, false);
                 next += 1;
             }
             s.advance(k, (m + 1) * 60, firing);
@@ -858,7 +918,7 @@ mod spike_tests {
         let mut s = SpendBaseline::new(&k, 0);
         for &(sec, usd) in &calls {
             s.advance(&k, sec, false);
-            s.add(sec, usd);
+            s.add(sec, usd, false);
         }
         s.advance(&k, 13 * 3600, false);
         let calls_own = s.sq.value / s.lin.value;
@@ -943,7 +1003,7 @@ mod day_tests {
             for c in 0..10 {
                 let sec = m * 60 + c * 6 + 3;
                 s.advance(&k, sec, firing);
-                s.add(sec, usd);
+                s.add(sec, usd, false);
             }
             s.advance(&k, (m + 1) * 60, firing);
             let holds = s.verdict(&k, firing, &SpendState::default()).0;
