@@ -269,9 +269,11 @@ pub struct SpendBaseline {
     moments: Box<[Moments]>,
     /// The window judged, in minutes.
     window: i64,
-    /// The rule's `deviations`, split between the spans judged (each at half the false-alarm
-    /// rate: `split_deviations`), so that judging two adds no false alarms.
+    /// The rule's `deviations`, split between the looks judged (`split_deviations`), so that
+    /// judging several adds no false alarms: the spend of each span, and, once the group has
+    /// opened a cached context, its count of starts over each span too (engine/starts.rs).
     deviations: f64,
+    deviations_with_starts: f64,
     /// The minute being filled.
     minute: i64,
     /// The next minute to learn from, once it is older than the guard band.
@@ -391,16 +393,16 @@ impl SpendBaseline {
         let slots = span as usize + super::ring::SLACK_S as usize;
         // The series starts mid-minute: its first whole minute is the next one.
         let first = eval_end.div_euclid(60) + 1;
+        let deviations = match kind {
+            RuleKind::SpendOverBaseline { deviations, .. } => *deviations,
+            _ => 0.0,
+        };
         SpendBaseline {
             ring,
             moments: vec![Moments::EMPTY; slots].into_boxed_slice(),
             window,
-            deviations: match kind {
-                RuleKind::SpendOverBaseline { deviations, .. } => {
-                    split_deviations(*deviations, SPANS)
-                }
-                _ => 0.0,
-            },
+            deviations: split_deviations(deviations, SPANS),
+            deviations_with_starts: split_deviations(deviations, 2 * SPANS),
             minute: first,
             learn_next: first,
             mean: Mean::default(),
@@ -569,6 +571,16 @@ impl SpendBaseline {
         (expected, bound)
     }
 
+    /// The deviations each look asks: split over the spend's looks, and the starts' too once
+    /// the group has opened a cached context (before that, the count has nothing to judge).
+    fn deviations(&self) -> f64 {
+        if self.starts.mean.value > 0.0 {
+            self.deviations_with_starts
+        } else {
+            self.deviations
+        }
+    }
+
     /// How far span `i`'s expected spend `expected` stands above the trailing baseline's own
     /// (everyone else's rise, the time of day): the context starts are expected to rise as much.
     fn lift(&self, expected: f64, i: usize) -> f64 {
@@ -592,7 +604,7 @@ impl SpendBaseline {
         }
         let n = w.starts as f64;
         let d = self.starts.dispersion(i, span, 2.0 / slow.max(1e-9));
-        n >= MIN_STARTS && n >= upper_bound(e, d, self.deviations)
+        n >= MIN_STARTS && n >= upper_bound(e, d, self.deviations())
     }
 
     /// Moves to `end`; each minute that leaves the guard band is learnt (none while firing).
@@ -643,14 +655,14 @@ impl SpendBaseline {
         // The spread of each span ending with this minute, once the baseline has seen a
         // whole span; none counts beyond the bound (one past it is judged, not learnt).
         for i in 0..SPANS {
-            let (expected, bound) = self.bound(m + 1, i, self.deviations, min_ratio, slow, 1.0);
+            let (expected, bound) = self.bound(m + 1, i, self.deviations(), min_ratio, slow, 1.0);
             let w = self.window_before(m + 1, self.span(i));
             if self.mean.seen >= self.span(i) as u64 && expected > 0.0 {
                 let d = w.usd.min(bound) - expected;
                 self.pearson[i].learn(d * d / expected, slow);
                 let e = self.starts.expected(self.span(i), self.lift(expected, i));
                 let d = self.starts.dispersion(i, self.span(i), 2.0 / slow);
-                let b = upper_bound(e, d, self.deviations);
+                let b = upper_bound(e, d, self.deviations());
                 self.starts.learn_span(i, w.starts as f64, e, b, slow);
             }
         }
@@ -721,14 +733,14 @@ impl SpendBaseline {
                 self.window_before(self.minute, span)
             };
             let (expected, bound) =
-                self.bound(self.minute, i, self.deviations, asked, slow, demand);
+                self.bound(self.minute, i, self.deviations(), asked, slow, demand);
             let floor = MIN_UNITS * self.dispersion(slow, i).floor;
             let ratio = if warm { w.usd / expected } else { 0.0 };
-            // A rise in how often runs start needs only the ratio of the spend: the count has
-            // shown it is many independent units.
+            // A rise in how often runs start needs only the ratio and the unit floor of the
+            // spend, not its bound: the count has shown the rise is many independent runs.
             let by_starts = warm
                 && !firing
-                && w.usd_but_largest >= asked * expected
+                && w.usd_but_largest >= (asked * expected).max(floor)
                 && self.starts_rise(&w, i, expected, alpha, slow);
             let holds = warm
                 && w.usd >= *min_spend_usd
@@ -736,8 +748,7 @@ impl SpendBaseline {
                     // Holds while the rate stays well above the frozen baseline.
                     ratio >= 1.0 + (min_ratio - 1.0) / 2.0
                 } else {
-                    w.calls >= *min_calls
-                        && (w.usd_but_largest >= bound.max(floor) || by_starts)
+                    w.calls >= *min_calls && (w.usd_but_largest >= bound.max(floor) || by_starts)
                 };
             let asked_ratio = if by_starts && w.usd_but_largest < bound.max(floor) {
                 asked
@@ -887,12 +898,19 @@ mod spike_tests {
     /// Feeds `calls` (second, USD; in order), judging each minute up to `minutes`: the minutes
     /// the rule first holds in (after a minute it did not), with what it said.
     fn fires(k: &RuleKind, calls: &[(i64, f64)], minutes: i64) -> Vec<(i64, Values)> {
+        let unmarked: Vec<(i64, f64, bool)> = calls.iter().map(|&(t, x)| (t, x, false)).collect();
+        fires_marked(k, &unmarked, minutes)
+    }
+
+    /// As [`fires`], each call marked when it opens a new cached context.
+    fn fires_marked(k: &RuleKind, calls: &[(i64, f64, bool)], minutes: i64) -> Vec<(i64, Values)> {
         let mut s = SpendBaseline::new(k, 0);
         let (mut next, mut firing, mut out) = (0, false, Vec::new());
         for m in 0..minutes {
             while next < calls.len() && calls[next].0 < (m + 1) * 60 {
-                s.advance(k, calls[next].0, firing);
-                s.add(calls[next].0, calls[next].1, false);
+                let (sec, usd, opens) = calls[next];
+                s.advance(k, sec, firing);
+                s.add(sec, usd, opens);
                 next += 1;
             }
             s.advance(k, (m + 1) * 60, firing);
@@ -945,6 +963,44 @@ mod spike_tests {
         let (minute, values) = fired.first().expect("no fire");
         assert!((365..=371).contains(minute), "{fired:?}");
         assert_eq!(values.window_s, Some(600), "{values:?}");
+    }
+
+    /// An agent run starting at `at`: `steps` calls 30 s apart, the first opening its cached
+    /// context, each costing more as the context grows ($0.01 more a step).
+    fn agent_run(at: i64, steps: i64) -> impl Iterator<Item = (i64, f64, bool)> {
+        (0..steps).map(move |j| (at + 30 * j, 0.01 * (j + 1) as f64, j == 0))
+    }
+
+    #[test]
+    fn a_rise_in_how_often_runs_start_is_caught_before_their_spend_clears_its_bound() {
+        // Agent runs of 16 steps (8 minutes, $1.36 each, most of it in their last minutes),
+        // one every 5 minutes for 6 hours, then one a minute: 5×. The runs' spend lags their
+        // starts and each is a large unit, so the spend's own bound is cleared late; five
+        // starts a window where one is usual are many independent units at once.
+        let runs = |from: i64, every: i64, n: i64| {
+            (0..n).flat_map(move |r| agent_run(from + r * every, 16))
+        };
+        let mut calls: Vec<(i64, f64, bool)> = runs(30, 300, 72).collect();
+        calls.extend(runs(360 * 60 + 30, 60, 30));
+        calls.sort_by_key(|c| c.0);
+        let marked = fires_marked(&kind(), &calls, 400);
+        let (minute, values) = marked.first().expect("no fire");
+        assert!((360..=366).contains(minute), "{marked:?}");
+        // The ratio it asked was the rule's own, not the spend's wider bound.
+        assert_eq!(values.threshold, Some(3.0), "{values:?}");
+        // Without the marks (a key that does not cache) the spend alone judges: later.
+        let unmarked: Vec<(i64, f64)> = calls.iter().map(|&(t, x, _)| (t, x)).collect();
+        let plain = fires(&kind(), &unmarked, 400);
+        assert!(plain.first().is_none_or(|(m, _)| m > minute), "{plain:?}");
+    }
+
+    #[test]
+    fn a_run_start_on_every_call_of_a_steady_key_is_no_rise() {
+        // Every call opens a context (single-turn calls that cache their prompt): the starts
+        // are the calls, steady, and stay quiet however many there are.
+        let calls: Vec<(i64, f64, bool)> =
+            (0..8 * 60 * 6).map(|i| (i * 10 + 3, 0.02, true)).collect();
+        assert!(fires_marked(&kind(), &calls, 8 * 60).is_empty());
     }
 
     #[test]
