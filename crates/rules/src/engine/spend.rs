@@ -22,9 +22,13 @@
 //!   counts the calls' pairs close in time (engine/clusters.rs), and the floor takes it at
 //!   the small-sample bound of the units the history holds (a key that has spent two
 //!   conversations' worth does not know how large a conversation is). Twice the window is
-//!   judged beside it, each look at half the false-alarm rate (`split_deviations`): a jump
-//!   that fills a window slowly (a 6× rate of conversations minutes long) is caught on twice
-//!   the spend, whose relative spread is √2 smaller.
+//!   judged beside it: a jump that fills a window slowly (a 6× rate of conversations minutes
+//!   long) is caught on twice the spend, whose relative spread is √2 smaller. And on a group
+//!   whose calls open cached contexts, each span's count of those starts is judged too
+//!   (engine/starts.rs): a 6× rate of runs is many independent starts at once while their
+//!   spend lags, so a count past its own bound, with the spend at `min_ratio` and the unit
+//!   floor, fires. Each look asks its share of the false-alarm rate (`split_deviations`: two
+//!   looks, four once the group has opened a context).
 
 use std::sync::Arc;
 
