@@ -266,7 +266,7 @@ pub(super) fn micro(usd: f64) -> u64 {
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
     /// Calls and spend per minute (the ring's slots are minutes, not seconds), back far
-    /// enough to learn a minute once it leaves the guard band: with `moments`, about 2.2 KB per
+    /// enough to learn a minute once it leaves the guard band: with `moments`, about 2.5 KB per
     /// (model, key id) at a 5m window, however long the series runs.
     ring: Ring,
     /// Per minute, in slots like the ring's.
