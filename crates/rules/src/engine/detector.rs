@@ -11,6 +11,7 @@ use super::ring::{Counts, Ring};
 use super::rotation::Rotation;
 use super::runway::{ForecastBasis, Runway};
 use super::spend::{SpendBaseline, SpendState};
+use super::starts::opens_context;
 use crate::model::{NoiseTest, RuleKind};
 use callwatch_core::event::CallEvent;
 
@@ -161,7 +162,7 @@ impl Detector {
                 _ => true,
             },
             Detector::Runway(r) if matched => r.add(sec, usd),
-            Detector::SpendSpike(s) if matched => s.add(sec, usd),
+            Detector::SpendSpike(s) if matched => s.add(sec, usd, opens_context_of(call)),
             Detector::Runway(_) | Detector::SpendSpike(_) => true,
             Detector::RateLimit(r) => {
                 if matched {
@@ -518,4 +519,9 @@ impl Latency {
         self.cached = Some((end_slot, count, value));
         (count, value)
     }
+}
+
+/// Whether `call` begins a new cached context (engine/starts.rs).
+fn opens_context_of(call: &CallEvent<'_>) -> bool {
+    call.usage.as_ref().is_some_and(opens_context)
 }

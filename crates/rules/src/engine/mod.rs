@@ -24,6 +24,7 @@ mod ring;
 mod rotation;
 mod runway;
 mod spend;
+mod starts;
 
 use std::collections::BTreeMap;
 

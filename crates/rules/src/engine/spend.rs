@@ -22,9 +22,13 @@
 //!   counts the calls' pairs close in time (engine/clusters.rs), and the floor takes it at
 //!   the small-sample bound of the units the history holds (a key that has spent two
 //!   conversations' worth does not know how large a conversation is). Twice the window is
-//!   judged beside it, each look at half the false-alarm rate (`split_deviations`): a jump
-//!   that fills a window slowly (a 6× rate of conversations minutes long) is caught on twice
-//!   the spend, whose relative spread is √2 smaller.
+//!   judged beside it: a jump that fills a window slowly (a 6× rate of conversations minutes
+//!   long) is caught on twice the spend, whose relative spread is √2 smaller. And on a group
+//!   whose calls open cached contexts, each span's count of those starts is judged too
+//!   (engine/starts.rs): a 6× rate of runs is many independent starts at once while their
+//!   spend lags, so a count past its own bound, with the spend at `min_ratio` and the unit
+//!   floor, fires. Each look asks its share of the false-alarm rate (`split_deviations`: two
+//!   looks, four once the group has opened a context).
 
 use std::sync::Arc;
 
@@ -38,6 +42,7 @@ use super::dispersion::{
     alpha_per_minute, split_deviations, units_factor, upper_bound, upper_factor, Mean,
 };
 use super::ring::{Counts, Ring};
+use super::starts::{StartRate, MIN_STARTS};
 use crate::model::RuleKind;
 use callwatch_core::cost::{
     warn_unpriced_once, Budget, Price, PriceTable, SpendConfig, TokenCounts,
@@ -261,16 +266,18 @@ pub(super) fn micro(usd: f64) -> u64 {
 /// Per-minute spend against its own trailing baseline.
 pub struct SpendBaseline {
     /// Calls and spend per minute (the ring's slots are minutes, not seconds), back far
-    /// enough to learn a minute once it leaves the guard band: with `moments`, about 2.2 KB per
+    /// enough to learn a minute once it leaves the guard band: with `moments`, about 2.5 KB per
     /// (model, key id) at a 5m window, however long the series runs.
     ring: Ring,
     /// Per minute, in slots like the ring's.
     moments: Box<[Moments]>,
     /// The window judged, in minutes.
     window: i64,
-    /// The rule's `deviations`, split between the spans judged (each at half the false-alarm
-    /// rate: `split_deviations`), so that judging two adds no false alarms.
+    /// The rule's `deviations`, split between the looks judged (`split_deviations`), so that
+    /// judging several adds no false alarms: the spend of each span, and, once the group has
+    /// opened a cached context, its count of starts over each span too (engine/starts.rs).
     deviations: f64,
+    deviations_with_starts: f64,
     /// The minute being filled.
     minute: i64,
     /// The next minute to learn from, once it is older than the guard band.
@@ -298,6 +305,8 @@ pub struct SpendBaseline {
     day_next: i64,
     /// Everyone else's spend, so a rise of the whole workload is told from this group's own.
     demand: Demand,
+    /// How often the group's calls begin a new context, and the spread of its counts.
+    starts: StartRate<SPANS>,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -354,6 +363,8 @@ struct Moments {
     largest: f64,
     /// Σ of the calls' pair terms, for each span (engine/clusters.rs).
     pairs: [f64; SPANS],
+    /// Calls that began a new cached context (engine/starts.rs).
+    starts: u32,
 }
 
 impl Moments {
@@ -362,6 +373,7 @@ impl Moments {
         sq: 0.0,
         largest: 0.0,
         pairs: [0.0; SPANS],
+        starts: 0,
     };
 }
 
@@ -373,6 +385,8 @@ struct Window {
     calls: u64,
     /// The window's spend without its largest call: a rise must not be one call.
     usd_but_largest: f64,
+    /// Calls that began a new cached context (engine/starts.rs).
+    starts: u64,
 }
 
 impl SpendBaseline {
@@ -383,16 +397,16 @@ impl SpendBaseline {
         let slots = span as usize + super::ring::SLACK_S as usize;
         // The series starts mid-minute: its first whole minute is the next one.
         let first = eval_end.div_euclid(60) + 1;
+        let deviations = match kind {
+            RuleKind::SpendOverBaseline { deviations, .. } => *deviations,
+            _ => 0.0,
+        };
         SpendBaseline {
             ring,
             moments: vec![Moments::EMPTY; slots].into_boxed_slice(),
             window,
-            deviations: match kind {
-                RuleKind::SpendOverBaseline { deviations, .. } => {
-                    split_deviations(*deviations, SPANS)
-                }
-                _ => 0.0,
-            },
+            deviations: split_deviations(deviations, SPANS),
+            deviations_with_starts: split_deviations(deviations, 2 * SPANS),
             minute: first,
             learn_next: first,
             mean: Mean::default(),
@@ -405,10 +419,13 @@ impl SpendBaseline {
             day: DayProfile::default(),
             day_next: first,
             demand: Demand::new(slots, first),
+            starts: StartRate::new(),
         }
     }
 
-    pub fn add(&mut self, sec: i64, usd: f64) -> bool {
+    /// One call at `sec` costing `usd`; `opens` when it began a new cached context
+    /// (engine/starts.rs). `false` if it came too late to be counted.
+    pub fn add(&mut self, sec: i64, usd: f64, opens: bool) -> bool {
         let minute = sec.div_euclid(60);
         let kept = self.ring.add(
             minute,
@@ -432,6 +449,7 @@ impl SpendBaseline {
             }
             slot.sq += usd * usd;
             slot.largest = slot.largest.max(usd);
+            slot.starts += u32::from(opens);
             for (sum, pair) in slot.pairs.iter_mut().zip(pairs) {
                 *sum += pair;
             }
@@ -464,17 +482,20 @@ impl SpendBaseline {
 
     /// The `span` whole minutes ending before `end_minute` (at most the ring's).
     fn window_before(&self, end_minute: i64, span: i64) -> Window {
-        let (mut usd, mut calls, mut largest) = (0.0, 0, 0.0f64);
+        let (mut usd, mut calls, mut largest, mut starts) = (0.0, 0, 0.0f64, 0);
         for m in end_minute - span..end_minute {
             let c = self.ring.get(m);
             usd += c.matched as f64 / MICRO;
             calls += c.total;
-            largest = largest.max(self.moments_of(m).largest);
+            let moments = self.moments_of(m);
+            largest = largest.max(moments.largest);
+            starts += u64::from(moments.starts);
         }
         Window {
             usd,
             calls,
             usd_but_largest: (usd - largest).max(0.0),
+            starts,
         }
     }
 
@@ -554,6 +575,42 @@ impl SpendBaseline {
         (expected, bound)
     }
 
+    /// The deviations each look asks: split over the spend's looks, and the starts' too once
+    /// the group has opened a cached context (before that, the count has nothing to judge).
+    fn deviations(&self) -> f64 {
+        if self.starts.mean.value > 0.0 {
+            self.deviations_with_starts
+        } else {
+            self.deviations
+        }
+    }
+
+    /// How far span `i`'s expected spend `expected` stands above the trailing baseline's own
+    /// (everyone else's rise, the time of day): the context starts are expected to rise as much.
+    fn lift(&self, expected: f64, i: usize) -> f64 {
+        let trailing = self.mean.value * self.span(i) as f64;
+        if trailing > 0.0 {
+            (expected / trailing).max(1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether window `w` of span `i` holds more context starts than the group's rate of them
+    /// allows (at `deviations`, with the counts' dispersion, the rate at its upper bound) and at
+    /// least [`MIN_STARTS`]: a rise in how often runs begin (engine/starts.rs).
+    fn starts_rise(&self, w: &Window, i: usize, expected: f64, alpha: f64, slow: f64) -> bool {
+        let span = self.span(i);
+        let e = self.starts.expected(span, self.lift(expected, i))
+            * self.starts.rate_factor(2.0 / alpha.max(1e-9));
+        if !(e > 0.0 && e.is_finite()) {
+            return false;
+        }
+        let n = w.starts as f64;
+        let d = self.starts.dispersion(i, span, 2.0 / slow.max(1e-9));
+        n >= MIN_STARTS && n >= upper_bound(e, d, self.deviations())
+    }
+
     /// Moves to `end`; each minute that leaves the guard band is learnt (none while firing).
     pub fn advance(&mut self, kind: &RuleKind, end: i64, firing: bool) {
         let minute = end.div_euclid(60);
@@ -602,11 +659,15 @@ impl SpendBaseline {
         // The spread of each span ending with this minute, once the baseline has seen a
         // whole span; none counts beyond the bound (one past it is judged, not learnt).
         for i in 0..SPANS {
-            let (expected, bound) = self.bound(m + 1, i, self.deviations, min_ratio, slow, 1.0);
-            let sum = self.window_before(m + 1, self.span(i)).usd;
+            let (expected, bound) = self.bound(m + 1, i, self.deviations(), min_ratio, slow, 1.0);
+            let w = self.window_before(m + 1, self.span(i));
             if self.mean.seen >= self.span(i) as u64 && expected > 0.0 {
-                let d = sum.min(bound) - expected;
+                let d = w.usd.min(bound) - expected;
                 self.pearson[i].learn(d * d / expected, slow);
+                let e = self.starts.expected(self.span(i), self.lift(expected, i));
+                let d = self.starts.dispersion(i, self.span(i), 2.0 / slow);
+                let b = upper_bound(e, d, self.deviations());
+                self.starts.learn_span(i, w.starts as f64, e, b, slow);
             }
         }
         let own_window = self.window_before(m + 1, self.window).usd;
@@ -620,6 +681,7 @@ impl SpendBaseline {
             }
             self.excess_lin.learn(x, slow);
         }
+        self.starts.learn_minute(f64::from(moments.starts), alpha);
         self.sq.learn(moments.sq, slow);
         self.lin.learn(x, slow);
         self.mean.learn(x, alpha);
@@ -642,6 +704,7 @@ impl SpendBaseline {
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
         let slow = slow_alpha(baseline_half_life);
+        let alpha = alpha_per_minute(baseline_half_life.as_secs_f64());
         // Demand over the window, and over the guard band's span too (a rise of the whole
         // workload over half an hour, the working day's ramp, is shown by more spend than one
         // window holds; a step shows in the window first). Only where it can matter (both
@@ -674,20 +737,32 @@ impl SpendBaseline {
                 self.window_before(self.minute, span)
             };
             let (expected, bound) =
-                self.bound(self.minute, i, self.deviations, asked, slow, demand);
+                self.bound(self.minute, i, self.deviations(), asked, slow, demand);
             let floor = MIN_UNITS * self.dispersion(slow, i).floor;
             let ratio = if warm { w.usd / expected } else { 0.0 };
+            // A rise in how often runs start needs only the ratio and the unit floor of the
+            // spend, not its bound: the count has shown the rise is many independent runs.
+            let by_starts = warm
+                && !firing
+                && w.usd_but_largest >= (asked * expected).max(floor)
+                && self.starts_rise(&w, i, expected, alpha, slow);
             let holds = warm
                 && w.usd >= *min_spend_usd
                 && if firing {
                     // Holds while the rate stays well above the frozen baseline.
                     ratio >= 1.0 + (min_ratio - 1.0) / 2.0
                 } else {
-                    w.calls >= *min_calls && w.usd_but_largest >= bound.max(floor)
+                    w.calls >= *min_calls && (w.usd_but_largest >= bound.max(floor) || by_starts)
                 };
+            let asked_ratio = if by_starts && w.usd_but_largest < bound.max(floor) {
+                asked
+            } else {
+                bound / expected
+            };
             let values = Values {
-                // The ratio the window must reach: the dispersion's bound, or `min_ratio`.
-                threshold: Some(if warm { bound / expected } else { *min_ratio }),
+                // The ratio the window must reach: the dispersion's bound, or `min_ratio` (on
+                // a rise of context starts, the ratio alone).
+                threshold: Some(if warm { asked_ratio } else { *min_ratio }),
                 spend_per_min_usd: Some(w.usd / span as f64),
                 baseline_per_min_usd: warm.then_some(expected / span as f64),
                 ratio: warm.then_some(ratio),
@@ -783,7 +858,7 @@ mod spike_tests {
                 for c in 0..calls_per_min {
                     let sec = 30 + m * 60 + i64::from(c) * 60 / i64::from(calls_per_min);
                     s.advance(k, sec, false);
-                    s.add(sec, usd);
+                    s.add(sec, usd, false);
                 }
                 s.advance(k, 30 + (m + 1) * 60, false);
                 if fired.is_none() && s.verdict(k, false, &SpendState::default()).0 {
@@ -827,12 +902,19 @@ mod spike_tests {
     /// Feeds `calls` (second, USD; in order), judging each minute up to `minutes`: the minutes
     /// the rule first holds in (after a minute it did not), with what it said.
     fn fires(k: &RuleKind, calls: &[(i64, f64)], minutes: i64) -> Vec<(i64, Values)> {
+        let unmarked: Vec<(i64, f64, bool)> = calls.iter().map(|&(t, x)| (t, x, false)).collect();
+        fires_marked(k, &unmarked, minutes)
+    }
+
+    /// As [`fires`], each call marked when it opens a new cached context.
+    fn fires_marked(k: &RuleKind, calls: &[(i64, f64, bool)], minutes: i64) -> Vec<(i64, Values)> {
         let mut s = SpendBaseline::new(k, 0);
         let (mut next, mut firing, mut out) = (0, false, Vec::new());
         for m in 0..minutes {
             while next < calls.len() && calls[next].0 < (m + 1) * 60 {
-                s.advance(k, calls[next].0, firing);
-                s.add(calls[next].0, calls[next].1);
+                let (sec, usd, opens) = calls[next];
+                s.advance(k, sec, firing);
+                s.add(sec, usd, opens);
                 next += 1;
             }
             s.advance(k, (m + 1) * 60, firing);
@@ -858,7 +940,7 @@ mod spike_tests {
         let mut s = SpendBaseline::new(&k, 0);
         for &(sec, usd) in &calls {
             s.advance(&k, sec, false);
-            s.add(sec, usd);
+            s.add(sec, usd, false);
         }
         s.advance(&k, 13 * 3600, false);
         let calls_own = s.sq.value / s.lin.value;
@@ -885,6 +967,60 @@ mod spike_tests {
         let (minute, values) = fired.first().expect("no fire");
         assert!((365..=371).contains(minute), "{fired:?}");
         assert_eq!(values.window_s, Some(600), "{values:?}");
+    }
+
+    /// An agent run starting at `at`: ten calls 30 s apart, the first opening its cached
+    /// context, each costing more as the context grows (`step` dollars more a call).
+    fn agent_run(at: i64, step: f64) -> impl Iterator<Item = (i64, f64, bool)> {
+        (0..10).map(move |j| (at + 30 * j, step * (j + 1) as f64, j == 0))
+    }
+
+    #[test]
+    fn a_rise_in_how_often_runs_start_is_caught_before_their_spend_clears_its_bound() {
+        // Agent runs of five minutes arriving at random (Poisson), one in four on a large
+        // context (6× the cost: $3.30, else $0.55), one every 2 minutes on average for 6
+        // hours, then one every 20 s: 6×. The large runs make the spend's windows wide and
+        // its bound high (3.7–5.6× here), and a run's spend lags its start; fifteen starts a
+        // window where two or three are usual are many independent runs at once.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut calls: Vec<(i64, f64, bool)> = Vec::new();
+        let mut t = 30.0;
+        while t < 400.0 * 60.0 {
+            let step = if rng.random::<f64>() < 0.25 {
+                0.06
+            } else {
+                0.01
+            };
+            calls.extend(agent_run(t as i64, step));
+            let mean_gap = if t < 360.0 * 60.0 { 120.0 } else { 20.0 };
+            t += -mean_gap * (1.0 - rng.random::<f64>()).ln();
+        }
+        calls.sort_by_key(|c| c.0);
+        let marked = fires_marked(&kind(), &calls, 400);
+        let unmarked: Vec<(i64, f64)> = calls.iter().map(|&(t, x, _)| (t, x)).collect();
+        let plain = fires(&kind(), &unmarked, 400);
+        let (minute, values) = marked.first().expect("no fire");
+        assert!(*minute >= 360, "{marked:?}");
+        // The ratio it asked was the rule's own, not the spend's wider bound.
+        assert!(
+            values.threshold.is_some_and(|r| (r - 3.0).abs() < 1e-9),
+            "{values:?}"
+        );
+        // Without the marks (a key that does not cache) the spend alone judges: later (by
+        // 1–3 minutes over seeds 1, 2, 3 and 7), at its bound.
+        let (plain_minute, plain_values) = plain.first().expect("no fire without the marks");
+        assert!(plain_minute > minute, "{plain:?} vs {marked:?}");
+        assert!(plain_values.threshold.is_some_and(|r| r > 3.5), "{plain:?}");
+    }
+
+    #[test]
+    fn a_run_start_on_every_call_of_a_steady_key_is_no_rise() {
+        // Every call opens a context (single-turn calls that cache their prompt): the starts
+        // are the calls, steady, and stay quiet however many there are.
+        let calls: Vec<(i64, f64, bool)> =
+            (0..8 * 60 * 6).map(|i| (i * 10 + 3, 0.02, true)).collect();
+        assert!(fires_marked(&kind(), &calls, 8 * 60).is_empty());
     }
 
     #[test]
@@ -943,7 +1079,7 @@ mod day_tests {
             for c in 0..10 {
                 let sec = m * 60 + c * 6 + 3;
                 s.advance(&k, sec, firing);
-                s.add(sec, usd);
+                s.add(sec, usd, false);
             }
             s.advance(&k, (m + 1) * 60, firing);
             let holds = s.verdict(&k, firing, &SpendState::default()).0;
