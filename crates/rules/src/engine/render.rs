@@ -141,7 +141,7 @@ impl Facts<'_> {
                 )
             }
             "burn_rate" => format!("${:.2}/h", v.rate_usd_per_s? * 3600.0),
-            "forecast_basis" => forecast_basis(&v)?,
+            "forecast_basis" => forecast_basis(v)?,
             "remaining" => format!("${:.2}", v.remaining_usd?),
             "constraint" => v.constraint?.to_string(),
             "spend_rate" => format!("${:.2}/min", v.spend_per_min_usd?),
