@@ -382,6 +382,21 @@ fn spend_between(calls: &[Call], from: f64, to: f64) -> f64 {
         .sum()
 }
 
+/// The least runway (seconds) from 24 h to 36 h into a run, each hour at the last day's rate,
+/// of a balance of `days` days of the calls' mean spend over `[0, end)`: how ample the quiet
+/// runs' balance is as a day of history reads it (the generators' shape checks).
+fn least_runway_at_last_days_rate(calls: &[Call], end: f64, days: f64) -> f64 {
+    const DAY: f64 = 86_400.0;
+    let spent = |a: f64, b: f64| spend_between(calls, a, b);
+    let balance = spent(0.0, end) / end * days * DAY;
+    (24..=36)
+        .map(|h| {
+            let now = f64::from(h) * 3600.0;
+            (balance - spent(0.0, now)) / (spent(now - DAY, now) / DAY)
+        })
+        .fold(f64::MAX, f64::min)
+}
+
 /// Replays `calls` as event lines; the alerts, in order.
 fn replay(calls: &mut [Call], budget: Budget) -> Vec<Alert> {
     calls.sort_by(|a, b| a.t.total_cmp(&b.t));

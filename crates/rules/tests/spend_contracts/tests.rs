@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{background, cost, spend_between, Generator};
+use crate::{background, cost, least_runway_at_last_days_rate, spend_between, Generator};
 
 /// The exhaustion scenario's length: the traffic must hold its shape this long.
 const END: f64 = 64.0 * HOUR_S;
@@ -319,14 +319,7 @@ fn the_quiet_runs_stay_ample_on_either_weekday() {
             ("swell", 3.0, &swell),
         ] {
             let (_, calls) = run_of(seed, end, scale);
-            let spent = |a: f64, b: f64| spend_between(&calls, a, b);
-            let balance = spent(0.0, end) / end * days * DAY_S;
-            let least = (24..=36)
-                .map(|h| {
-                    let now = f64::from(h) * HOUR_S;
-                    (balance - spent(0.0, now)) / (spent(now - DAY_S, now) / DAY_S)
-                })
-                .fold(f64::MAX, f64::min);
+            let least = least_runway_at_last_days_rate(&calls, end, days);
             println!(
                 "Contracts seed {seed} {case}: least runway at the last day's rate {:.1} h",
                 least / HOUR_S

@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{background, cost, spend_between, Generator};
+use crate::{background, cost, least_runway_at_last_days_rate, spend_between, Generator};
 
 const END: f64 = 36.0 * HOUR_S;
 /// The shared background's user calls a minute (k-app sonnet and haiku, k-batch).
@@ -171,14 +171,7 @@ fn the_quiet_runs_stay_ample_despite_the_growth() {
             ("swell", 3.0, &swell),
         ] {
             let (_, calls) = run_of(seed, scale);
-            let spent = |a: f64, b: f64| spend_between(&calls, a, b);
-            let balance = spent(0.0, END) / END * days * DAY_S;
-            let least = (24..=36)
-                .map(|h| {
-                    let now = f64::from(h) * HOUR_S;
-                    (balance - spent(0.0, now)) / (spent(now - DAY_S, now) / DAY_S)
-                })
-                .fold(f64::MAX, f64::min);
+            let least = least_runway_at_last_days_rate(&calls, END, days);
             println!(
                 "Launch seed {seed} {case}: least runway at the last day's rate {:.1} h",
                 least / HOUR_S
