@@ -10,11 +10,13 @@
 //! over hours (SpendRateSpike covers the first minutes of such a rise).
 //!
 //! Once the history has a day, the rate is a forecast over the page's own horizon (`below`):
-//! today's level (the recent spend against what the same hours cost on the previous days) ×
-//! what the previous days spent over the horizon's hours, when that shape stands clear of the
-//! noise (a working day ahead, a quiet night). A trailing rate reads a morning as the whole
-//! day and an evening peak as the night. Before a day, no history can tell a daily rise from
-//! a lasting one: the trailing rates decide (docs/rules.md, "Session 24").
+//! today's level (the recent spend against what the same hours cost on the previous days,
+//! taken when it stands clear of the noise, else theirs) × what the previous days spent over
+//! the horizon's hours, when that shape stands clear of the noise (a working day ahead, a
+//! quiet night). A trailing rate reads a morning as the whole day and an evening peak as the
+//! night. Before a day, no history can tell a daily rise from a lasting one: the trailing
+//! rates decide, and the alert says it read under a day ([`ForecastBasis`]; docs/rules.md,
+//! "Session 24" and "Session 25").
 
 use super::day_profile::DayProfile;
 use super::detector::Values;
