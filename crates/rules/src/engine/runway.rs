@@ -110,6 +110,17 @@ pub enum ForecastBasis {
     Fell,
 }
 
+impl ForecastBasis {
+    /// The basis of a trailing rate: the short window's when it `fell` below the long one's.
+    fn trailing(fell: bool) -> ForecastBasis {
+        if fell {
+            ForecastBasis::Fell
+        } else {
+            ForecastBasis::Trailing
+        }
+    }
+}
+
 /// A burn rate and how sure of it the rule is.
 struct Burn {
     /// The rate the runway is said at (USD per second).
@@ -273,11 +284,7 @@ impl Runway {
                 decide: short.min(long),
                 short,
                 ahead: None,
-                basis: if short < long {
-                    ForecastBasis::Fell
-                } else {
-                    ForecastBasis::Trailing
-                },
+                basis: ForecastBasis::trailing(short < long),
             };
         };
         let short_span = self.short.window_s().min(end - first).max(1) as f64;
@@ -289,11 +296,7 @@ impl Runway {
         let units = short * short_span / d;
         let short_upper = (units.sqrt() + SHORT_EVIDENCE_SD / 2.0).powi(2) * d / short_span;
         let trailing = long.min(short_upper);
-        let trailing_basis = if short_upper < long {
-            ForecastBasis::Fell
-        } else {
-            ForecastBasis::Trailing
-        };
+        let trailing_basis = ForecastBasis::trailing(short_upper < long);
         let (rate, ahead, basis) = self
             .day_shaped(
                 end,
@@ -582,11 +585,10 @@ mod runway_tests {
         })
     }
 
-    /// A heavy-tailed burn of $10/h for 6 hours: a $1 call every 6 minutes; `quiet_from`
-    /// (seconds) on, no calls. The runway said, in hours, at the end.
-    fn runway_after(quiet_from: i64, end: i64) -> f64 {
-        let k = kind();
-        let mut r = Runway::new(&k, 0);
+    /// `kind`'s runway after a $1 call every 6 minutes ($10/h) from 00:03 until `quiet_from`
+    /// (seconds), then none, advanced to `end`.
+    fn ten_dollars_an_hour(kind: &RuleKind, quiet_from: i64, end: i64) -> Runway {
+        let mut r = Runway::new(kind, 0);
         let mut t = 180;
         while t < end {
             r.advance(t);
@@ -596,6 +598,14 @@ mod runway_tests {
             t += 360;
         }
         r.advance(end);
+        r
+    }
+
+    /// A heavy-tailed burn of $10/h for 6 hours: a $1 call every 6 minutes; `quiet_from`
+    /// (seconds) on, no calls. The runway said, in hours, at the end.
+    fn runway_after(quiet_from: i64, end: i64) -> f64 {
+        let k = kind();
+        let r = ten_dollars_an_hour(&k, quiet_from, end);
         let (_, v) = r.verdict(&k, end, &spend(200.0));
         v.runway_s.map_or(f64::INFINITY, |s| s / 3600.0)
     }
@@ -633,14 +643,7 @@ mod runway_tests {
         assert!(said < 24.0 && !holds, "said {said} h, holds {holds}");
         // The same rate over the whole 6h window is decided on at face value.
         let end = 6 * 3600;
-        let mut r = Runway::new(&k, 0);
-        let mut t = 180;
-        while t < end {
-            r.advance(t);
-            r.add(t, 1.0);
-            t += 360;
-        }
-        r.advance(end);
+        let r = ten_dollars_an_hour(&k, end, end);
         assert!(r.verdict(&k, end, &spend(220.0)).0);
     }
 
@@ -743,15 +746,8 @@ mod runway_tests {
         // $10/h for 30 hours, $1 calls every 6 minutes: the shape is flat, the rate the trailing
         // one: $15 is 1.5 h.
         let k = critical();
-        let mut r = Runway::new(&k, 0);
         let end = 30 * 3600;
-        let mut t = 180;
-        while t < end {
-            r.advance(t);
-            r.add(t, 1.0);
-            t += 360;
-        }
-        r.advance(end);
+        let r = ten_dollars_an_hour(&k, end, end);
         let (holds, v) = r.verdict(&k, end, &spend(15.0));
         let said = v.runway_s.unwrap() / 3600.0;
         assert!(holds && (said - 1.5).abs() < 0.05, "{holds} {said}");

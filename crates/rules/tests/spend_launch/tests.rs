@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{background, cost, least_runway_at_last_days_rate, spend_between, Generator};
+use crate::{assert_quiet_runs_stay_ample, background, cost, spend_between, Generator};
 
 const END: f64 = 36.0 * HOUR_S;
 /// The shared background's user calls a minute (k-app sonnet and haiku, k-batch).
@@ -164,20 +164,10 @@ fn two_runs_have_the_users_day_the_growth_and_the_eval_bursts_meant() {
 /// balance left lasts well over a day at every hour from 24 h on.
 #[test]
 fn the_quiet_runs_stay_ample_despite_the_growth() {
-    let swell = |s: f64| 1.0 + 0.6 * (2.0 * std::f64::consts::PI * s / DAY_S).sin();
     for seed in [0, 1] {
-        for (case, days, scale) in [
-            ("ample", 4.0, &(|_| 1.0) as &dyn Fn(f64) -> f64),
-            ("swell", 3.0, &swell),
-        ] {
-            let (_, calls) = run_of(seed, scale);
-            let least = least_runway_at_last_days_rate(&calls, END, days);
-            println!(
-                "Launch seed {seed} {case}: least runway at the last day's rate {:.1} h",
-                least / HOUR_S
-            );
-            assert!(least > 30.0 * HOUR_S, "{case}: {:.1} h", least / HOUR_S);
-        }
+        assert_quiet_runs_stay_ample(&format!("Launch seed {seed}"), END, &|scale| {
+            run_of(seed, scale).1
+        });
     }
 }
 
