@@ -15,7 +15,9 @@
 //!   history has a day, the spend expected is the larger of the trailing baseline's and the
 //!   one the same time of day had on previous days (engine/day_profile.rs): a rise that
 //!   comes every day at this time is expected, not a spike. The trailing one rises with
-//!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway.
+//!   everyone else's spend when that rose too (engine/demand.rs): demand is not a runaway;
+//!   and while everyone else's spend is rising, a page waits a few minutes for their windows
+//!   to show it.
 //!   A young baseline (under two half-lives) asks a larger ratio, and a window must spend a
 //!   few of the group's dispersion units (`MIN_UNITS`): one agent run is not a rise. A unit
 //!   is a burst of related calls (a conversation, an agent run), not a call: the dispersion
@@ -36,7 +38,7 @@ use time::OffsetDateTime;
 
 use super::clusters::{excess, Recent};
 use super::day_profile::DayProfile;
-use super::demand::Demand;
+use super::demand::{Demand, SHARED_HOLD_MINUTES};
 use super::detector::Values;
 use super::dispersion::{
     alpha_per_minute, split_deviations, units_factor, upper_bound, upper_factor, Mean,
@@ -307,6 +309,11 @@ pub struct SpendBaseline {
     demand: Demand,
     /// How often the group's calls begin a new context, and the spread of its counts.
     starts: StartRate<SPANS>,
+    /// The minute a window first held while everyone else's spend was rising too: the page
+    /// waits `shared_hold` minutes from it (engine/demand.rs). `None` once nothing holds.
+    shared_since: Option<i64>,
+    /// [`SHARED_HOLD_MINUTES`]; a field so a test can judge the same traffic without it.
+    shared_hold: i64,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -420,6 +427,8 @@ impl SpendBaseline {
             day_next: first,
             demand: Demand::new(slots, first),
             starts: StartRate::new(),
+            shared_since: None,
+            shared_hold: SHARED_HOLD_MINUTES,
         }
     }
 
@@ -770,11 +779,30 @@ impl SpendBaseline {
                 ..Values::default()
             };
             if holds {
+                if !firing && self.waits_for_others(span, w.usd, history_min) {
+                    return (false, values);
+                }
+                self.shared_since = None;
                 return (true, values);
             }
             said.get_or_insert(values);
         }
+        self.shared_since = None;
         (false, said.unwrap_or_default())
+    }
+
+    /// Whether a window that holds waits before it pages: everyone else's spend over the same
+    /// span is rising too, and the first window that held while it was is under
+    /// [`SHARED_HOLD_MINUTES`] old. By then the others' windows hold the rise too, and if it
+    /// was the whole workload's, their factor has cancelled it. (The guard band's longer span
+    /// is not asked: a rise it shows is no longer fresh, and the factor already has it.)
+    fn waits_for_others(&mut self, span: i64, own: f64, history_min: u64) -> bool {
+        let rising = self.demand.rising(self.minute, (span, own), history_min);
+        if !rising {
+            return false;
+        }
+        let since = *self.shared_since.get_or_insert(self.minute);
+        self.minute - since < self.shared_hold
     }
 }
 
@@ -881,6 +909,50 @@ mod spike_tests {
             "{fired:?} {:?}",
             s.verdict(&k, false, &SpendState::default()).1
         );
+    }
+
+    /// One key at 10 calls a minute of $0.01, 6× from minute 180 (a loop), while everyone
+    /// else spends half and one and a half times `before` in turn each minute, and from minute
+    /// 180 the same of `after`: the first minute the key's rule holds, with a hold of `hold`
+    /// minutes while everyone else rises too.
+    fn loop_beside_others(before: f64, after: f64, hold: i64) -> Option<i64> {
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 30);
+        s.shared_hold = hold;
+        let mut spend = SpendState::default();
+        for m in 0..200 {
+            let usd = if m < 180 { 0.01 } else { 0.06 };
+            for c in 0..10 {
+                let sec = 30 + m * 60 + c * 6;
+                s.advance(&k, sec, false);
+                s.add(sec, usd, false);
+                spend.book(m, usd);
+            }
+            let level = if m < 180 { before } else { after };
+            spend.book(m, level * if m % 2 == 0 { 0.5 } else { 1.5 });
+            s.advance(&k, 30 + (m + 1) * 60, false);
+            if s.verdict(&k, false, &spend).0 {
+                return Some(m);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_loop_waits_a_few_minutes_only_while_everyone_else_rises_too() {
+        let hold = SHARED_HOLD_MINUTES;
+        // No one else: the loop pages once its window holds it, hold or not.
+        let alone = loop_beside_others(0.0, 0.0, hold).expect("the loop alone did not fire");
+        assert!((180..=185).contains(&alone), "{alone}");
+        assert_eq!(loop_beside_others(0.0, 0.0, 0), Some(alone));
+        // Everyone else 1.6× at the same minute (a rise of the workload that their lower
+        // bound does not yet cancel): the page waits the hold, then goes, since the key's 6×
+        // stands well above the others' rise.
+        let unheld = loop_beside_others(0.1, 0.16, 0).expect("no page without the hold");
+        let held = loop_beside_others(0.1, 0.16, hold).expect("no page after the hold");
+        assert_eq!(held, unheld + hold, "{unheld} {held}");
+        // Everyone else 6× too: the whole workload rose, and nothing pages.
+        assert_eq!(loop_beside_others(0.1, 0.6, hold), None);
     }
 
     #[test]
