@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
-use super::bytes::{diff_same_len, sketch};
+use super::bytes::{diff_same_len, eq_same_len, sketch};
 use crate::call::Call;
 use crate::classify::{Class, Provider};
 
@@ -153,8 +153,7 @@ impl SeriesLabels {
     #[inline(always)]
     pub fn matches(&self, call: &Call<'_>) -> bool {
         let outcome = call.outcome;
-        let same =
-            |a: &str, b: &str| a.len() == b.len() && diff_same_len(a.as_bytes(), b.as_bytes()) == 0;
+        let same = |a: &str, b: &str| a.len() == b.len() && eq_same_len(a.as_bytes(), b.as_bytes());
         self.status == outcome.status
             && self.class == outcome.class
             && self.provider == outcome.provider
