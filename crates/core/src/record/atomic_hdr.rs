@@ -38,9 +38,10 @@ pub const LEN: usize = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT as usize;
 pub fn index_of(ms: u64) -> usize {
     let value = ms.min(HIGHEST_MS);
     let bucket = LEADING_ZERO_COUNT_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
-    let sub_bucket = value >> bucket;
-    (((bucket as u64 + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket - SUB_BUCKET_HALF_COUNT)
-        as usize
+    // Below 256 already (the shift leaves 8 significant bits); the mask lets the compiler see
+    // it, and so see that the index is below `LEN` (no bounds check where it is used).
+    let sub_bucket = (value >> bucket) & SUB_BUCKET_MASK;
+    ((u64::from(bucket) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket) as usize
 }
 
 /// The lowest value that lands in counter `index` (the inverse of [`index_of`]).
@@ -62,7 +63,9 @@ pub fn empty_histogram() -> Histogram<u64> {
 }
 
 pub struct AtomicHdr {
-    counts: Box<[AtomicU64]>,
+    /// A fixed-size array: with [`index_of`]'s bound visible to the compiler, a record
+    /// carries no bounds check.
+    counts: Box<[AtomicU64; LEN]>,
 }
 
 impl AtomicHdr {
@@ -71,14 +74,14 @@ impl AtomicHdr {
     pub fn new() -> AtomicHdr {
         let layout = Layout::array::<AtomicU64>(LEN).expect("constant layout");
         // SAFETY: `layout` is non-zero sized; all-zero bytes are a valid `AtomicU64` (0); the
-        // pointer comes from the global allocator with the very layout `Box<[AtomicU64]>` of
-        // length LEN deallocates with.
+        // pointer comes from the global allocator with the very layout `Box<[AtomicU64; LEN]>`
+        // deallocates with (an array's layout is that of as many elements).
         let counts = unsafe {
             let ptr = alloc_zeroed(layout) as *mut AtomicU64;
             if ptr.is_null() {
                 handle_alloc_error(layout);
             }
-            Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, LEN))
+            Box::from_raw(ptr.cast::<[AtomicU64; LEN]>())
         };
         AtomicHdr { counts }
     }
