@@ -21,8 +21,9 @@ pub fn diff_same_len(a: &[u8], b: &[u8]) -> u64 {
     let n = a.len();
     debug_assert_eq!(n, b.len());
     let b = &b[..n]; // one check here, none per load below
-                     // Longest first: model names and server addresses are 17–32 bytes, key ids 10, so the
-                     // usual labels take two compares here, not four.
+
+    // Longest first: model names and server addresses are 17–32 bytes, key ids 10, so the
+    // usual labels take two compares here, not four.
     if n > 16 {
         if n <= 32 {
             return diff_17_to_32(a, b);
@@ -52,6 +53,8 @@ pub fn eq_same_len(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     debug_assert_eq!(n, b.len());
     let b = &b[..n];
+    // A chain of tests, longest first as above (a `match` on the length compiled to a jump
+    // table cost 9 instructions more a record).
     if n > 16 {
         if n <= 32 {
             return diff_17_to_32(a, b) == 0;

@@ -126,12 +126,6 @@ fn micros_for_sum(d: Duration) -> u64 {
         .wrapping_add(u64::from(d.subsec_micros()))
 }
 
-/// Whether `d` is zero, in one branch (`Duration::is_zero` compares its two fields apart).
-#[inline(always)]
-fn is_zero(d: Duration) -> bool {
-    (d.as_secs() | u64::from(d.subsec_nanos())) == 0
-}
-
 impl Drop for SeriesShard {
     fn drop(&mut self) {
         if self.own_latency.get().is_some() {
@@ -155,14 +149,13 @@ impl SeriesShard {
         let attempts = call.attempts as usize;
         add(&self.attempts[attempts.min(ATTEMPT_SLOTS - 1)], 1);
         add(&self.attempts_sum, u64::from(call.attempts));
-        if !is_zero(call.retry_wait) {
-            add(&self.retry_wait_us, micros_for_sum(call.retry_wait));
-        }
-        if call.futile_retries > 0 {
-            add(&self.futile_retries, u64::from(call.futile_retries));
-        }
-        if call.outcome.truncated {
-            add(&self.truncated, 1);
+        // Retries and truncation are rare: one test for the three of them.
+        let rare = call.retry_wait.as_secs()
+            | u64::from(call.retry_wait.subsec_nanos())
+            | u64::from(call.futile_retries)
+            | u64::from(call.outcome.truncated);
+        if rare != 0 {
+            self.record_retries_and_truncation(call);
         }
         if let Some(usage) = &call.outcome.usage {
             // Wrapping like every sum here (`total_input` saturates: two more branches).
@@ -179,6 +172,14 @@ impl SeriesShard {
             );
             self.cache_tokens.record(usage);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_retries_and_truncation(&self, call: &Call<'_>) {
+        add(&self.retry_wait_us, micros_for_sum(call.retry_wait));
+        add(&self.futile_retries, u64::from(call.futile_retries));
+        add(&self.truncated, u64::from(call.outcome.truncated));
     }
 
     /// Adds this shard's current values into `totals`.
