@@ -67,10 +67,10 @@ mod tests {
 
     #[test]
     fn the_fast_pack_is_the_saturating_one() {
-        let edges = [0, 1, 3990, 4000, u64::from(u32::MAX) - 1, u64::from(u32::MAX)];
-        let values = edges.iter().chain(&[1 << 32, u64::MAX]);
-        for &limit in values.clone() {
-            for &remaining in values.clone() {
+        let max = u64::from(u32::MAX);
+        let values = [0, 1, 3990, 4000, max - 1, max, max + 1, u64::MAX];
+        for limit in values {
+            for remaining in values {
                 let h = Headroom {
                     limit,
                     remaining,

@@ -111,7 +111,11 @@ const SLOT_BY_LEADING_ZEROS: [u8; 65] = {
     while zeros <= 64 {
         let bits = 64 - zeros;
         let slot = bits.div_ceil(2);
-        table[zeros] = if slot < TOKEN_SLOTS - 1 { slot } else { TOKEN_SLOTS - 1 } as u8;
+        table[zeros] = if slot < TOKEN_SLOTS - 1 {
+            slot
+        } else {
+            TOKEN_SLOTS - 1
+        } as u8;
         zeros += 1;
     }
     table
