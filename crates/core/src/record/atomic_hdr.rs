@@ -11,6 +11,7 @@
 
 use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
@@ -36,7 +37,26 @@ pub const LEN: usize = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT as usize;
 /// The counter index hdrhistogram would use for `ms` (clamped to [`HIGHEST_MS`]).
 #[inline]
 pub fn index_of(ms: u64) -> usize {
-    let value = ms.min(HIGHEST_MS);
+    index_within_bounds(ms.min(HIGHEST_MS))
+}
+
+/// [`index_of`] of `millis(latency)` (`record::millis`: whole milliseconds, rounded to nearest
+/// from whole microseconds): one test for the top bucket, where `millis` clamps the seconds
+/// against overflow and `index_of` the milliseconds.
+#[inline]
+pub fn index_of_latency(latency: Duration) -> usize {
+    let secs = latency.as_secs();
+    if secs >= HIGHEST_MS / 1000 {
+        return index_within_bounds(HIGHEST_MS);
+    }
+    // Under 600 s: at most 600,000 ms once rounded.
+    index_within_bounds(secs * 1000 + (u64::from(latency.subsec_micros()) + 500) / 1000)
+}
+
+/// The index of a value already within [`HIGHEST_MS`].
+#[inline(always)]
+fn index_within_bounds(value: u64) -> usize {
+    debug_assert!(value <= HIGHEST_MS);
     let bucket = LEADING_ZERO_COUNT_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
     // Below 256 already (the shift leaves 8 significant bits); the mask lets the compiler see
     // it, and so see that the index is below `LEN` (no bounds check where it is used).
@@ -89,6 +109,20 @@ impl AtomicHdr {
     #[inline]
     pub fn record(&self, ms: u64) {
         self.counts[index_of(ms)].fetch_add(1, Relaxed);
+    }
+
+    /// Counts one value at `index` (from [`index_of`] or [`index_of_latency`]).
+    #[inline]
+    pub fn record_index(&self, index: usize) {
+        self.counts[index].fetch_add(1, Relaxed);
+    }
+
+    /// [`AtomicHdr::record_index`] for a histogram only one thread ever writes: a load and a
+    /// store, no `lock` prefix (as [`AtomicHdr::record_single_writer`]).
+    #[inline]
+    pub fn record_index_single_writer(&self, index: usize) {
+        let counter = &self.counts[index];
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
     }
 
     /// [`AtomicHdr::record`] for a histogram only one thread ever writes: a load and a store,

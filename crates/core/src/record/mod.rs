@@ -172,29 +172,31 @@ pub(crate) fn millis(latency: Duration) -> u64 {
 
 #[inline]
 fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
-    let ms = millis(call.latency);
+    // The sum's microseconds first: the histogram's index then shares their division.
+    let micros = shard::micros_for_sum(call.latency);
+    let index = atomic_hdr::index_of_latency(call.latency);
     match shard.own_latency.get() {
-        Some(own) => own.record_single_writer(ms),
+        Some(own) => own.record_index_single_writer(index),
         None => {
-            series.latency.record(ms);
+            series.latency.record_index(index);
             if own_latency::due(shard.calls() + 1) {
                 series.promote(shard);
             }
         }
     }
-    shard.record(call);
+    shard.record(call, micros);
     series.headroom.record(&call.outcome.rate_limit);
     if let Some(stream) = &call.outcome.stream {
-        record_stream(series, stream, ms);
+        record_stream(series, stream, call.latency);
     }
 }
 
-/// Only streamed calls get here: their duration (`ms`), time to first chunk and every gap
-/// between output chunks (the mean, once, for a timing that carries no gaps).
+/// Only streamed calls get here: their duration (the call's latency), time to first chunk and
+/// every gap between output chunks (the mean, once, for a timing that carries no gaps).
 #[cold]
-fn record_stream(series: &Series, stream: &crate::classify::StreamTiming, ms: u64) {
+fn record_stream(series: &Series, stream: &crate::classify::StreamTiming, latency: Duration) {
     let hdrs = series.stream();
-    hdrs.duration.record(ms);
+    hdrs.duration.record(millis(latency));
     if let Some(ttfc) = stream.time_to_first_chunk {
         hdrs.time_to_first_chunk.record(millis(ttfc));
     }

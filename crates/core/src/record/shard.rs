@@ -124,7 +124,7 @@ const SLOT_BY_LEADING_ZEROS: [u8; 65] = {
 /// Whole microseconds for a sum: wrapping, like the sums themselves (a single duration only
 /// wraps past 584,000 years), so the hot path carries no overflow check.
 #[inline(always)]
-fn micros_for_sum(d: Duration) -> u64 {
+pub fn micros_for_sum(d: Duration) -> u64 {
     d.as_secs()
         .wrapping_mul(1_000_000)
         .wrapping_add(u64::from(d.subsec_micros()))
@@ -145,11 +145,12 @@ impl SeriesShard {
         self.calls.load(Relaxed)
     }
 
-    /// Must only be called by the thread that owns this shard.
+    /// Must only be called by the thread that owns this shard. `latency_us` is
+    /// [`micros_for_sum`] of the call's latency (the caller has it already).
     #[inline]
-    pub fn record(&self, call: &Call<'_>) {
+    pub fn record(&self, call: &Call<'_>, latency_us: u64) {
         add(&self.calls, 1);
-        add(&self.latency_sum_us, micros_for_sum(call.latency));
+        add(&self.latency_sum_us, latency_us);
         let attempts = call.attempts as usize;
         add(&self.attempts[attempts.min(ATTEMPT_SLOTS - 1)], 1);
         add(&self.attempts_sum, u64::from(call.attempts));

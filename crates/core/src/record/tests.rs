@@ -519,3 +519,51 @@ fn own_histograms_are_bounded_and_calls_past_the_bound_still_count() {
         threads as u64 * per_thread
     );
 }
+
+#[test]
+fn a_latency_lands_in_the_bucket_of_its_rounded_milliseconds() {
+    let nanos = [
+        0,
+        1,
+        499_999,
+        500_000,
+        999_499_999,
+        999_500_000,
+        999_999_999,
+    ];
+    let secs = [
+        0,
+        1,
+        2,
+        255,
+        256,
+        598,
+        599,
+        600,
+        601,
+        3_600,
+        u64::MAX / 2,
+        u64::MAX,
+    ];
+    for s in secs {
+        for n in nanos {
+            let latency = Duration::new(s, n);
+            assert_eq!(
+                atomic_hdr::index_of_latency(latency),
+                atomic_hdr::index_of(millis(latency)),
+                "{latency:?}"
+            );
+        }
+    }
+    // Every millisecond past the top bucket, on both sides of its rounding edge.
+    for ms in 0..=atomic_hdr::HIGHEST_MS + 2_000 {
+        for micros in [ms * 1000 + 499, ms * 1000 + 500] {
+            let latency = Duration::from_micros(micros);
+            assert_eq!(
+                atomic_hdr::index_of_latency(latency),
+                atomic_hdr::index_of(millis(latency)),
+                "{latency:?}"
+            );
+        }
+    }
+}
