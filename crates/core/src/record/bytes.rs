@@ -14,6 +14,13 @@ fn half(s: &[u8], i: usize) -> u64 {
     u64::from(u32::from_ne_bytes(s[i..i + 4].try_into().unwrap()))
 }
 
+/// The last 4 bytes of `s` (at least 4 long), native order: `half(s, s.len() - 4)` in a form
+/// whose bounds check the compiler drops once it knows the length is at least 4.
+#[inline(always)]
+fn last_half(s: &[u8]) -> u64 {
+    u64::from(u32::from_ne_bytes(*s.last_chunk::<4>().unwrap()))
+}
+
 /// Nonzero iff `a` and `b` differ. Both must have the same length (checked by the caller,
 /// which compares lengths first so that every string's bytes are compared with one branch).
 #[inline(always)]
@@ -72,6 +79,36 @@ pub fn eq_same_len(a: &[u8], b: &[u8]) -> bool {
     }
     let m = n / 2;
     (a[0] ^ b[0]) | (a[m] ^ b[m]) | (a[n - 1] ^ b[n - 1]) == 0
+}
+
+/// The length case a label usually falls in, tested first by [`eq_same_len_usually`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Usual {
+    /// 4–7 bytes (operations: `chat`).
+    Halves,
+    /// 8–16 bytes (key ids: `k-` and 8 hex digits).
+    Words,
+    /// 17–32 bytes (model names, server addresses).
+    Vectors,
+}
+
+/// [`eq_same_len`], testing first (one range test) for the case this label's values usually
+/// fall in: the chain, longest case first, took a 4-byte operation through three tests.
+#[inline(always)]
+pub fn eq_same_len_usually(usual: Usual, a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    let b = &b[..n];
+    match usual {
+        Usual::Halves if (4..8).contains(&n) => {
+            (half(a, 0) ^ half(b, 0)) | (last_half(a) ^ last_half(b)) == 0
+        }
+        Usual::Words if (8..=16).contains(&n) => {
+            (word(a, 0) ^ word(b, 0)) | (word(a, n - 8) ^ word(b, n - 8)) == 0
+        }
+        Usual::Vectors if (17..=32).contains(&n) => diff_17_to_32(a, b) == 0,
+        _ => eq_same_len(a, b),
+    }
 }
 
 /// 17 to 32 bytes (model names, server addresses): the first and last 16 bytes, which overlap
@@ -147,7 +184,7 @@ pub fn sketch(s: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    const WORDS: [&str; 12] = [
+    const WORDS: [&str; 16] = [
         "",
         "a",
         "ab",
@@ -157,8 +194,12 @@ mod tests {
         "12345678",
         "123456789",
         "k-52e6b438",
+        "0123456789abcdef",
         "claude-sonnet-4-6",
         "api.anthropic.com",
+        "claude-opus-4-1-20250805",
+        "0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdefg",
         "a-model-name-longer-than-thirty-two-bytes",
     ];
 
@@ -168,6 +209,10 @@ mod tests {
             for b in WORDS.iter().filter(|b| b.len() == a.len()) {
                 assert_eq!(diff_same_len(a.as_bytes(), b.as_bytes()) == 0, a == *b);
                 assert_eq!(eq_same_len(a.as_bytes(), b.as_bytes()), a == *b);
+                for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
+                    let equal = eq_same_len_usually(usual, a.as_bytes(), b.as_bytes());
+                    assert_eq!(equal, a == *b, "{a:?} {b:?}");
+                }
             }
             // Every single-byte change is seen, wherever it is.
             for i in 0..a.len() {
@@ -175,6 +220,10 @@ mod tests {
                 changed[i] ^= 0x20;
                 assert_ne!(diff_same_len(a.as_bytes(), &changed), 0, "{a:?} byte {i}");
                 assert!(!eq_same_len(a.as_bytes(), &changed), "{a:?} byte {i}");
+                for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
+                    let equal = eq_same_len_usually(usual, a.as_bytes(), &changed);
+                    assert!(!equal, "{a:?} byte {i}");
+                }
             }
         }
     }
