@@ -89,7 +89,11 @@ struct Shared {
     exhaustion: exhaustion::Trends,
 }
 
-static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
+/// Never 0 (an empty hot slot's id) and always even; ids are never reused.
+static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(2);
+/// The hot slots ([`local::hot_slot`]) of a recorder's call and attempt ids.
+const CALLS_SLOT: usize = 0;
+const ATTEMPTS_SLOT: usize = 1;
 
 /// Builds a [`Recorder`] with non-default label bounds.
 #[derive(Clone, Debug, Default)]
@@ -143,16 +147,19 @@ impl RecorderBuilder {
     }
     /// The recorder.
     pub fn build(self) -> Recorder {
+        // Even for the calls, the next odd one for the attempts: each kind has its own hot
+        // slot, known where it is recorded (`CALLS_SLOT`, `ATTEMPTS_SLOT`).
+        let id = NEXT_RECORDER_ID.fetch_add(2, Ordering::Relaxed);
         Recorder {
             shared: Arc::new(Shared {
-                id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                id,
                 alive: Arc::new(()),
                 registry: Registry::new(self.limits),
                 #[cfg(feature = "prices")]
                 prices: self
                     .prices
                     .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
-                attempts_id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                attempts_id: id + 1,
                 attempts: Registry::new(self.limits),
                 exhaustion: exhaustion::Trends::default(),
             }),
@@ -223,7 +230,7 @@ impl Recorder {
     /// Records one finished call.
     #[inline]
     pub fn record(&self, call: &Call<'_>) {
-        self.record_in(self.shared.id, &self.shared.registry, call);
+        self.record_in(self.shared.id, CALLS_SLOT, &self.shared.registry, call);
     }
 
     /// Records one finished attempt (into the attempt series, not the call series).
@@ -241,12 +248,15 @@ impl Recorder {
             server_address: attempt.server_address,
             server_port: attempt.server_port,
         };
-        self.record_in(self.shared.attempts_id, &self.shared.attempts, &call);
+        let attempts_id = self.shared.attempts_id;
+        self.record_in(attempts_id, ATTEMPTS_SLOT, &self.shared.attempts, &call);
     }
 
     #[inline]
-    fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
-        let lookup = local::with_entry(id, call, |series, shard| record_into(series, shard, call));
+    fn record_in(&self, id: u64, slot: usize, registry: &Registry, call: &Call<'_>) {
+        let lookup = local::with_entry(id, slot, call, |series, shard| {
+            record_into(series, shard, call)
+        });
         if !matches!(lookup, Lookup::Hit(())) {
             let labels = LabelsRef::of(call);
             self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
