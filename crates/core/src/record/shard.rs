@@ -98,20 +98,20 @@ fn add(counter: &AtomicU64, n: u64) {
 /// The `TOKEN_BOUNDARIES` bucket of `tokens` (boundaries are 4^k, buckets are (prev, bound]).
 #[inline]
 pub fn token_slot(tokens: u64) -> usize {
-    // The bucket follows from ceil(log2(tokens)), i.e. from the leading zeros of tokens - 1
-    // (0 and 1 alike): one table load instead of the halving and the cap.
-    SLOT_BY_LEADING_ZEROS[tokens.saturating_sub(1).leading_zeros() as usize] as usize
+    // The bucket follows from ceil(log2(tokens)), i.e. from the highest bit set in tokens - 1
+    // (0 and 1 alike): one table load instead of the halving and the cap. `leading_zeros ^ 63`
+    // is that bit's position (x86's `bsr`, which the compiler then emits alone), or 127 for 0.
+    SLOT_BY_HIGHEST_BIT[(tokens.saturating_sub(1).leading_zeros() ^ 63) as usize] as usize
 }
 
-/// [`token_slot`] by the leading zeros of `tokens - 1`: ceil(bits / 2), capped at the
-/// overflow slot.
-const SLOT_BY_LEADING_ZEROS: [u8; 65] = {
-    let mut table = [0u8; 65];
+/// [`token_slot`] by `leading_zeros(tokens - 1) ^ 63`: ceil(bits / 2) capped at the overflow
+/// slot, where bits = 64 - leading zeros; 127 (no bit set) is slot 0.
+const SLOT_BY_HIGHEST_BIT: [u8; 128] = {
+    let mut table = [0u8; 128];
     let mut zeros: usize = 0;
     while zeros <= 64 {
-        let bits = 64 - zeros;
-        let slot = bits.div_ceil(2);
-        table[zeros] = if slot < TOKEN_SLOTS - 1 {
+        let slot = (64 - zeros).div_ceil(2);
+        table[zeros ^ 63] = if slot < TOKEN_SLOTS - 1 {
             slot
         } else {
             TOKEN_SLOTS - 1
