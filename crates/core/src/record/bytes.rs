@@ -92,6 +92,83 @@ pub enum Usual {
     Vectors,
 }
 
+impl Usual {
+    /// The lengths of this case.
+    pub const fn range(self) -> std::ops::RangeInclusive<usize> {
+        match self {
+            Usual::Halves => 4..=7,
+            Usual::Words => 8..=16,
+            Usual::Vectors => 17..=32,
+        }
+    }
+}
+
+/// `a == b` for two strings whose common length is in `case`'s range, which is not tested:
+/// for labels whose lengths are known to be in it (a series of the usual shape, `series.rs`).
+///
+/// # Safety
+///
+/// `a.len() == b.len()`, and that length is in `case.range()`: every read below is then
+/// inside both strings (`width` bytes from offset 0 or `n - width`, `n` ≥ `width`).
+#[inline(always)]
+pub unsafe fn eq_in_case(case: Usual, a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert!(n == b.len() && case.range().contains(&n));
+    let (a, b) = (a.as_ptr(), b.as_ptr());
+    match case {
+        Usual::Halves => {
+            // SAFETY: 4 bytes at 0 or n - 4, n ≥ 4 (the contract above).
+            let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u32>().read_unaligned() };
+            (at(a, 0) ^ at(b, 0)) | (at(a, n - 4) ^ at(b, n - 4)) == 0
+        }
+        Usual::Words => {
+            // SAFETY: 8 bytes at 0 or n - 8, n ≥ 8 (the contract above).
+            let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
+            (at(a, 0) ^ at(b, 0)) | (at(a, n - 8) ^ at(b, n - 8)) == 0
+        }
+        // SAFETY: the contract above, 17 ≤ n ≤ 32.
+        Usual::Vectors => unsafe { vectors_equal_unchecked(a, b, n) },
+    }
+}
+
+/// The 17–32-byte compare of [`diff_17_to_32`] on raw pointers.
+///
+/// # Safety
+///
+/// `a` and `b` are each readable for `n` bytes, 16 ≤ `n`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+unsafe fn vectors_equal_unchecked(a: *const u8, b: *const u8, n: usize) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+    };
+    // SAFETY: 16 bytes at 0 or n - 16, inside both (the contract above); SSE2 is enabled
+    // (the `cfg`), which is all the intrinsics need.
+    unsafe {
+        let at = |p: *const u8, i: usize| _mm_loadu_si128(p.add(i).cast::<__m128i>());
+        let first = _mm_cmpeq_epi8(at(a, 0), at(b, 0));
+        let last = _mm_cmpeq_epi8(at(a, n - 16), at(b, n - 16));
+        _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
+    }
+}
+
+/// The portable [`vectors_equal_unchecked`]: four 8-byte words a side.
+///
+/// # Safety
+///
+/// `a` and `b` are each readable for `n` bytes, 16 ≤ `n`.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+unsafe fn vectors_equal_unchecked(a: *const u8, b: *const u8, n: usize) -> bool {
+    // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
+    let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
+    (at(a, 0) ^ at(b, 0))
+        | (at(a, 8) ^ at(b, 8))
+        | (at(a, n - 16) ^ at(b, n - 16))
+        | (at(a, n - 8) ^ at(b, n - 8))
+        == 0
+}
+
 /// [`eq_same_len`], testing first (one range test) for the case this label's values usually
 /// fall in: the chain, longest case first, took a 4-byte operation through three tests.
 #[inline(always)]
@@ -212,6 +289,11 @@ mod tests {
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), b.as_bytes());
                     assert_eq!(equal, a == *b, "{a:?} {b:?}");
+                    if usual.range().contains(&a.len()) {
+                        // SAFETY: same lengths, in the case's range.
+                        let equal = unsafe { eq_in_case(usual, a.as_bytes(), b.as_bytes()) };
+                        assert_eq!(equal, a == *b, "{a:?} {b:?}");
+                    }
                 }
             }
             // Every single-byte change is seen, wherever it is.
@@ -223,6 +305,11 @@ mod tests {
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), &changed);
                     assert!(!equal, "{a:?} byte {i}");
+                    if usual.range().contains(&a.len()) {
+                        // SAFETY: same lengths, in the case's range.
+                        let equal = unsafe { eq_in_case(usual, a.as_bytes(), &changed) };
+                        assert!(!equal, "{a:?} byte {i}");
+                    }
                 }
             }
         }

@@ -39,9 +39,9 @@ impl LocalCache {
     fn probe(&self, labels: &LabelsRef<'_>) -> Option<(&LocalEntry, bool)> {
         let entries = &self.entries;
         let hash = labels.hash_with(&self.hasher);
-        let position = *self
-            .positions
-            .find(hash, |&i| entries[i].series.labels.as_ref().same_as(labels))?;
+        let position = *self.positions.find(hash, |&i| {
+            entries[i].series.labels().as_ref().same_as(labels)
+        })?;
         let repeated = position == self.last.get();
         self.last.set(position);
         Some((&entries[position], repeated))
@@ -136,7 +136,7 @@ pub fn with_entry<R>(
         let (series, shard) = unsafe { (&*slot.series, &*slot.shard) };
         // Compared straight from the call: building its labels first kept a dozen values
         // alive across the lookup (spilled to the stack on every call).
-        if series.labels.matches(call) {
+        if series.matches(call) {
             return Lookup::Hit(hit(series, shard));
         }
     }
@@ -207,7 +207,7 @@ pub fn insert(
                 }
             };
             let cache = &mut caches[index];
-            let hash = series.labels.as_ref().hash_with(&cache.hasher);
+            let hash = series.labels().as_ref().hash_with(&cache.hasher);
             let shard = series.new_shard();
             let position = cache.entries.len();
             cache.entries.push(LocalEntry {

@@ -347,7 +347,7 @@ fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
         .all_series()
         .iter()
         .map(|s| SeriesSnapshot {
-            labels: s.labels.clone(),
+            labels: s.labels().clone(),
             totals: s.totals(),
             latency_ms: s.latency_histogram(),
             time_to_first_chunk_ms: s.stream.get().map(|h| h.time_to_first_chunk.to_histogram()),
