@@ -92,81 +92,38 @@ pub enum Usual {
     Vectors,
 }
 
-impl Usual {
-    /// The lengths of this case.
-    pub const fn range(self) -> std::ops::RangeInclusive<usize> {
-        match self {
-            Usual::Halves => 4..=7,
-            Usual::Words => 8..=16,
-            Usual::Vectors => 17..=32,
-        }
-    }
-}
-
-/// `a == b` for two strings whose common length is in `case`'s range, which is not tested:
-/// for labels whose lengths are known to be in it (a series of the usual shape, `series.rs`).
+/// Whether `n` bytes at `a` equal `n` bytes at `b`, 16 ≤ `n` ≤ 32: the first and the last 16
+/// (two SSE2 byte compares on x86_64, four 8-byte words elsewhere).
 ///
 /// # Safety
 ///
-/// `a.len() == b.len()`, and that length is in `case.range()`: every read below is then
-/// inside both strings (`width` bytes from offset 0 or `n - width`, `n` ≥ `width`).
+/// `a` and `b` are each readable for `n` bytes, and `n` ≥ 16.
 #[inline(always)]
-pub unsafe fn eq_in_case(case: Usual, a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    debug_assert!(n == b.len() && case.range().contains(&n));
-    let (a, b) = (a.as_ptr(), b.as_ptr());
-    match case {
-        Usual::Halves => {
-            // SAFETY: 4 bytes at 0 or n - 4, n ≥ 4 (the contract above).
-            let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u32>().read_unaligned() };
-            (at(a, 0) ^ at(b, 0)) | (at(a, n - 4) ^ at(b, n - 4)) == 0
+pub unsafe fn equal_16_to_32(a: *const u8, b: *const u8, n: usize) -> bool {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+        };
+        // SAFETY: 16 bytes at 0 or n - 16, inside both (the contract above); SSE2 is enabled
+        // (the `cfg`), which is all the intrinsics need.
+        unsafe {
+            let at = |p: *const u8, i: usize| _mm_loadu_si128(p.add(i).cast::<__m128i>());
+            let first = _mm_cmpeq_epi8(at(a, 0), at(b, 0));
+            let last = _mm_cmpeq_epi8(at(a, n - 16), at(b, n - 16));
+            _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
         }
-        Usual::Words => {
-            // SAFETY: 8 bytes at 0 or n - 8, n ≥ 8 (the contract above).
-            let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
-            (at(a, 0) ^ at(b, 0)) | (at(a, n - 8) ^ at(b, n - 8)) == 0
-        }
-        // SAFETY: the contract above, 17 ≤ n ≤ 32.
-        Usual::Vectors => unsafe { vectors_equal_unchecked(a, b, n) },
     }
-}
-
-/// The 17–32-byte compare of [`diff_17_to_32`] on raw pointers.
-///
-/// # Safety
-///
-/// `a` and `b` are each readable for `n` bytes, 16 ≤ `n`.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-unsafe fn vectors_equal_unchecked(a: *const u8, b: *const u8, n: usize) -> bool {
-    use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
-    };
-    // SAFETY: 16 bytes at 0 or n - 16, inside both (the contract above); SSE2 is enabled
-    // (the `cfg`), which is all the intrinsics need.
-    unsafe {
-        let at = |p: *const u8, i: usize| _mm_loadu_si128(p.add(i).cast::<__m128i>());
-        let first = _mm_cmpeq_epi8(at(a, 0), at(b, 0));
-        let last = _mm_cmpeq_epi8(at(a, n - 16), at(b, n - 16));
-        _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
+        let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
+        (at(a, 0) ^ at(b, 0))
+            | (at(a, 8) ^ at(b, 8))
+            | (at(a, n - 16) ^ at(b, n - 16))
+            | (at(a, n - 8) ^ at(b, n - 8))
+            == 0
     }
-}
-
-/// The portable [`vectors_equal_unchecked`]: four 8-byte words a side.
-///
-/// # Safety
-///
-/// `a` and `b` are each readable for `n` bytes, 16 ≤ `n`.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline(always)]
-unsafe fn vectors_equal_unchecked(a: *const u8, b: *const u8, n: usize) -> bool {
-    // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
-    let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
-    (at(a, 0) ^ at(b, 0))
-        | (at(a, 8) ^ at(b, 8))
-        | (at(a, n - 16) ^ at(b, n - 16))
-        | (at(a, n - 8) ^ at(b, n - 8))
-        == 0
 }
 
 /// [`eq_same_len`], testing first (one range test) for the case this label's values usually
@@ -289,11 +246,6 @@ mod tests {
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), b.as_bytes());
                     assert_eq!(equal, a == *b, "{a:?} {b:?}");
-                    if usual.range().contains(&a.len()) {
-                        // SAFETY: same lengths, in the case's range.
-                        let equal = unsafe { eq_in_case(usual, a.as_bytes(), b.as_bytes()) };
-                        assert_eq!(equal, a == *b, "{a:?} {b:?}");
-                    }
                 }
             }
             // Every single-byte change is seen, wherever it is.
@@ -305,11 +257,6 @@ mod tests {
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), &changed);
                     assert!(!equal, "{a:?} byte {i}");
-                    if usual.range().contains(&a.len()) {
-                        // SAFETY: same lengths, in the case's range.
-                        let equal = unsafe { eq_in_case(usual, a.as_bytes(), &changed) };
-                        assert!(!equal, "{a:?} byte {i}");
-                    }
                 }
             }
         }
@@ -321,6 +268,8 @@ mod tests {
         for n in 17..=32 {
             let a = &base[..n];
             assert_eq!(diff_17_to_32(a, a), 0);
+            // SAFETY: both n bytes long, n ≥ 16.
+            assert!(unsafe { equal_16_to_32(a.as_ptr(), a.as_ptr(), n) });
             assert_eq!(diff_17_to_32_words(a, a), 0);
             for i in 0..n {
                 let mut changed = a.to_vec();
@@ -328,6 +277,9 @@ mod tests {
                 let (fast, portable) =
                     (diff_17_to_32(a, &changed), diff_17_to_32_words(a, &changed));
                 assert!(fast != 0 && portable != 0, "{n} bytes, byte {i}");
+                // SAFETY: both n bytes long, n ≥ 16.
+                let equal = unsafe { equal_16_to_32(a.as_ptr(), changed.as_ptr(), n) };
+                assert!(!equal, "{n} bytes, byte {i}");
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
-use super::bytes::{diff_same_len, eq_in_case, eq_same_len_usually, sketch, Usual};
+use super::bytes::{diff_same_len, eq_same_len_usually, sketch, Usual};
 use crate::call::Call;
 use crate::classify::{Class, Provider};
 
@@ -170,43 +170,6 @@ impl SeriesLabels {
                 (Some(a), Some(b)) => same(Usual::Vectors, a, b),
                 _ => false,
             }
-    }
-
-    /// Whether these labels have the shape most calls' labels have: model name and server
-    /// address 17–32 bytes, key id 8–16, operation 4–7, no error type. For those,
-    /// [`SeriesLabels::matches_usual_shape`] compares a call without testing length cases.
-    pub fn usual_shape(&self) -> bool {
-        Usual::Vectors.range().contains(&self.model.len())
-            && Usual::Words.range().contains(&self.key_id.len())
-            && Usual::Halves.range().contains(&self.operation.len())
-            && Usual::Vectors.range().contains(&self.server_address.len())
-            && self.error_type.is_none()
-    }
-
-    /// [`SeriesLabels::matches`] for labels of the usual shape: each string's length is
-    /// compared, then its bytes read as that shape's case says, with no test of the case
-    /// (4 strings, 3 to 5 instructions each).
-    ///
-    /// # Safety
-    ///
-    /// `self.usual_shape()` holds.
-    #[inline(always)]
-    pub unsafe fn matches_usual_shape(&self, call: &Call<'_>) -> bool {
-        let outcome = call.outcome;
-        let same = |case, a: &str, b: &str| {
-            // SAFETY: equal lengths, and `a`'s (this label's) is in `case`'s range: the
-            // caller's contract.
-            a.len() == b.len() && unsafe { eq_in_case(case, a.as_bytes(), b.as_bytes()) }
-        };
-        self.status == outcome.status
-            && self.class == outcome.class
-            && self.provider == outcome.provider
-            && self.server_port == call.server_port
-            && same(Usual::Vectors, &self.model, call.model)
-            && same(Usual::Words, &self.key_id, call.key_id)
-            && same(Usual::Halves, &self.operation, call.operation)
-            && same(Usual::Vectors, &self.server_address, call.server_address)
-            && outcome.error_type.is_none()
     }
 
     /// `error.type` as exported: absent on success; else the raw type the API sent; else the

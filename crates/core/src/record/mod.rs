@@ -46,6 +46,7 @@ mod registry;
 mod series;
 mod shard;
 mod snapshot;
+mod usual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

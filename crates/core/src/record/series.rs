@@ -10,14 +10,14 @@ use super::headroom::HeadroomCell;
 use super::labels::SeriesLabels;
 use super::own_latency;
 use super::shard::{SeriesShard, Totals};
+use super::usual::UsualLabels;
 use crate::call::Call;
 
 pub struct Series {
-    /// Private, and never changed after `new`: `usual_shape` is computed from it.
     labels: SeriesLabels,
-    /// `labels.usual_shape()`, what [`Series::matches`] relies on to read a call's label
-    /// bytes without testing their length cases.
-    usual_shape: bool,
+    /// The labels again in fixed-size buffers, when they have the usual shape (`usual.rs`):
+    /// what the hot slot's repeat check compares a call with.
+    usual: Option<UsualLabels>,
     pub latency: AtomicHdr,
     /// Streamed calls' timings, allocated by the series' first stream (most series never see
     /// one, and a non-streamed call pays one branch).
@@ -38,7 +38,7 @@ struct Shards {
 impl Series {
     pub fn new(labels: SeriesLabels, headroom: Arc<HeadroomCell>) -> Series {
         Series {
-            usual_shape: labels.usual_shape(),
+            usual: UsualLabels::of(&labels),
             labels,
             latency: AtomicHdr::new(),
             stream: OnceLock::new(),
@@ -55,13 +55,10 @@ impl Series {
     /// Whether `call`'s labels are this series' (the hot slot's repeat check).
     #[inline(always)]
     pub fn matches(&self, call: &Call<'_>) -> bool {
-        if self.usual_shape {
-            // SAFETY: `usual_shape` is `labels.usual_shape()`, computed in `new` from labels
-            // that nothing changes after (the field is private to this module, which only
-            // reads it).
-            return unsafe { self.labels.matches_usual_shape(call) };
+        match &self.usual {
+            Some(usual) => usual.matches(call),
+            None => self.labels.matches(call),
         }
-        self.labels.matches(call)
     }
 
     /// The stream histograms, allocated on first use.

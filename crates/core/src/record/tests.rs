@@ -578,6 +578,11 @@ fn the_repeat_check_tells_every_label_byte_apart() {
     let ok = success();
     let failed = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
     let no_response = Outcome::bare(None, None, Class::Connection);
+    // Each fixed label changed alone, the shape kept (a status, no error type).
+    let created = Outcome::bare(Some(201), None, Class::Success);
+    let other_class = Outcome::bare(Some(200), None, Class::Server);
+    let mut bedrock = success();
+    bedrock.provider = crate::classify::Provider::Bedrock;
     let base = |outcome| Call {
         operation: "chat",
         model: "claude-sonnet-4-6",
@@ -627,6 +632,9 @@ fn the_repeat_check_tells_every_label_byte_apart() {
     });
     variants.push(base(&failed));
     variants.push(base(&no_response));
+    variants.push(base(&created));
+    variants.push(base(&other_class));
+    variants.push(base(&bedrock));
     for variant in &variants {
         // Twice: the base series is then the hot one when the variant comes.
         recorder.record(&base(&ok));
