@@ -92,38 +92,22 @@ pub enum Usual {
     Vectors,
 }
 
-/// Whether `n` bytes at `a` equal `n` bytes at `b`, 16 ≤ `n` ≤ 32: the first and the last 16
-/// (two SSE2 byte compares on x86_64, four 8-byte words elsewhere).
+/// Whether `n` bytes at `a` equal `n` bytes at `b`, 16 ≤ `n` ≤ 32, in four 8-byte words a
+/// side: the usual labels' compare where SSE2 is not there (`usual.rs`), tested everywhere.
 ///
 /// # Safety
 ///
 /// `a` and `b` are each readable for `n` bytes, and `n` ≥ 16.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline(always)]
-pub unsafe fn equal_16_to_32(a: *const u8, b: *const u8, n: usize) -> bool {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    {
-        use std::arch::x86_64::{
-            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
-        };
-        // SAFETY: 16 bytes at 0 or n - 16, inside both (the contract above); SSE2 is enabled
-        // (the `cfg`), which is all the intrinsics need.
-        unsafe {
-            let at = |p: *const u8, i: usize| _mm_loadu_si128(p.add(i).cast::<__m128i>());
-            let first = _mm_cmpeq_epi8(at(a, 0), at(b, 0));
-            let last = _mm_cmpeq_epi8(at(a, n - 16), at(b, n - 16));
-            _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    {
-        // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
-        let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
-        (at(a, 0) ^ at(b, 0))
-            | (at(a, 8) ^ at(b, 8))
-            | (at(a, n - 16) ^ at(b, n - 16))
-            | (at(a, n - 8) ^ at(b, n - 8))
-            == 0
-    }
+pub unsafe fn words_equal_16_to_32(a: *const u8, b: *const u8, n: usize) -> bool {
+    // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
+    let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
+    (at(a, 0) ^ at(b, 0))
+        | (at(a, 8) ^ at(b, 8))
+        | (at(a, n - 16) ^ at(b, n - 16))
+        | (at(a, n - 8) ^ at(b, n - 8))
+        == 0
 }
 
 /// [`eq_same_len`], testing first (one range test) for the case this label's values usually
@@ -269,7 +253,7 @@ mod tests {
             let a = &base[..n];
             assert_eq!(diff_17_to_32(a, a), 0);
             // SAFETY: both n bytes long, n ≥ 16.
-            assert!(unsafe { equal_16_to_32(a.as_ptr(), a.as_ptr(), n) });
+            assert!(unsafe { words_equal_16_to_32(a.as_ptr(), a.as_ptr(), n) });
             assert_eq!(diff_17_to_32_words(a, a), 0);
             for i in 0..n {
                 let mut changed = a.to_vec();
@@ -278,7 +262,7 @@ mod tests {
                     (diff_17_to_32(a, &changed), diff_17_to_32_words(a, &changed));
                 assert!(fast != 0 && portable != 0, "{n} bytes, byte {i}");
                 // SAFETY: both n bytes long, n ≥ 16.
-                let equal = unsafe { equal_16_to_32(a.as_ptr(), changed.as_ptr(), n) };
+                let equal = unsafe { words_equal_16_to_32(a.as_ptr(), changed.as_ptr(), n) };
                 assert!(!equal, "{n} bytes, byte {i}");
             }
         }

@@ -11,10 +11,9 @@ use crate::classify::{Class, Provider};
 /// Invariant (what makes the reads in [`UsualLabels::matches`] sound): each `*_len` is within
 /// its string's case (`MODEL`, `KEY_ID`, ...) and the bytes before it in its buffer are the
 /// label's. Fields are private and only [`UsualLabels::of`] builds the value.
-#[repr(C, align(16))]
 pub struct UsualLabels {
-    model: [u8; 32],
-    server_address: [u8; 32],
+    model: Vector,
+    server_address: Vector,
     key_id: [u8; 16],
     operation: [u8; 8],
     // Word-sized, as the call's lengths are: each compare is then one instruction.
@@ -27,6 +26,11 @@ pub struct UsualLabels {
     class: Class,
     provider: Provider,
 }
+
+/// 32 bytes, 16-aligned: the first 16 are read with an aligned load, which the compare then
+/// takes straight from memory (one instruction less per string).
+#[repr(align(16))]
+struct Vector([u8; 32]);
 
 const MODEL: std::ops::RangeInclusive<usize> = 17..=32;
 const SERVER_ADDRESS: std::ops::RangeInclusive<usize> = 17..=32;
@@ -46,8 +50,8 @@ impl UsualLabels {
             return None;
         }
         let mut usual = UsualLabels {
-            model: [0; 32],
-            server_address: [0; 32],
+            model: Vector([0; 32]),
+            server_address: Vector([0; 32]),
             key_id: [0; 16],
             operation: [0; 8],
             model_len: labels.model.len(),
@@ -60,8 +64,8 @@ impl UsualLabels {
             provider: labels.provider,
         };
         let copy = |buffer: &mut [u8], s: &str| buffer[..s.len()].copy_from_slice(s.as_bytes());
-        copy(&mut usual.model, &labels.model);
-        copy(&mut usual.server_address, &labels.server_address);
+        copy(&mut usual.model.0, &labels.model);
+        copy(&mut usual.server_address.0, &labels.server_address);
         copy(&mut usual.key_id, &labels.key_id);
         copy(&mut usual.operation, &labels.operation);
         Some(usual)
@@ -96,11 +100,35 @@ impl UsualLabels {
 /// `theirs.len()` is in 17..=32: the reads (16 bytes at 0 and at `len - 16` of each) are then
 /// inside both.
 #[inline(always)]
-unsafe fn vectors_equal(ours: &[u8; 32], theirs: &[u8]) -> bool {
+unsafe fn vectors_equal(ours: &Vector, theirs: &[u8]) -> bool {
     let n = theirs.len();
     debug_assert!(MODEL.contains(&n));
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_load_si128, _mm_loadu_si128,
+            _mm_movemask_epi8,
+        };
+        let (a, b) = (ours.0.as_ptr(), theirs.as_ptr());
+        // SAFETY: the contract above; `a` is 16-aligned (`Vector`), as `_mm_load_si128`
+        // needs; SSE2 is enabled (the `cfg`), which is all the intrinsics need.
+        unsafe {
+            let first = _mm_cmpeq_epi8(
+                _mm_load_si128(a.cast::<__m128i>()),
+                _mm_loadu_si128(b.cast::<__m128i>()),
+            );
+            let last = _mm_cmpeq_epi8(
+                _mm_loadu_si128(a.add(n - 16).cast::<__m128i>()),
+                _mm_loadu_si128(b.add(n - 16).cast::<__m128i>()),
+            );
+            _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     // SAFETY: the contract above.
-    unsafe { super::bytes::equal_16_to_32(ours.as_ptr(), theirs.as_ptr(), n) }
+    unsafe {
+        super::bytes::words_equal_16_to_32(ours.0.as_ptr(), theirs.as_ptr(), n)
+    }
 }
 
 /// `ours[..theirs.len()] == theirs`.
