@@ -4,7 +4,8 @@
 //! allocates nothing after a series' first call on a thread:
 //! - a thread-local cache maps the call's borrowed labels to its series (hash + compare); while
 //!   a thread's calls repeat one series, a hot slot finds it with one compare of the call's
-//!   labels against it (`local.rs`);
+//!   labels against it (`local.rs`; labels of the usual shape against a fixed-size copy with
+//!   no length cases to test, `usual.rs`);
 //! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`, or,
 //!   once a thread has recorded a series 64 times, into that thread's own HDR counters for it
 //!   with a load and a store (`own_latency.rs`; bounded, summed by snapshots);

@@ -581,6 +581,7 @@ fn the_repeat_check_tells_every_label_byte_apart() {
     // Each fixed label changed alone, the shape kept (a status, no error type).
     let created = Outcome::bare(Some(201), None, Class::Success);
     let other_class = Outcome::bare(Some(200), None, Class::Server);
+    let with_error_type = Outcome::bare(Some(200), Some("unexpected"), Class::Success);
     let mut bedrock = success();
     bedrock.provider = crate::classify::Provider::Bedrock;
     let base = |outcome| Call {
@@ -635,6 +636,7 @@ fn the_repeat_check_tells_every_label_byte_apart() {
     variants.push(base(&created));
     variants.push(base(&other_class));
     variants.push(base(&bedrock));
+    variants.push(base(&with_error_type));
     for variant in &variants {
         // Twice: the base series is then the hot one when the variant comes.
         recorder.record(&base(&ok));
