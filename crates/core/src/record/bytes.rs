@@ -92,24 +92,6 @@ pub enum Usual {
     Vectors,
 }
 
-/// Whether `n` bytes at `a` equal `n` bytes at `b`, 16 ≤ `n` ≤ 32, in four 8-byte words a
-/// side: the usual labels' compare where SSE2 is not there (`usual.rs`), tested everywhere.
-///
-/// # Safety
-///
-/// `a` and `b` are each readable for `n` bytes, and `n` ≥ 16.
-#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-#[inline(always)]
-pub unsafe fn words_equal_16_to_32(a: *const u8, b: *const u8, n: usize) -> bool {
-    // SAFETY: 8 bytes at 0, 8, n - 16 or n - 8, inside both (the contract above).
-    let at = |p: *const u8, i: usize| unsafe { p.add(i).cast::<u64>().read_unaligned() };
-    (at(a, 0) ^ at(b, 0))
-        | (at(a, 8) ^ at(b, 8))
-        | (at(a, n - 16) ^ at(b, n - 16))
-        | (at(a, n - 8) ^ at(b, n - 8))
-        == 0
-}
-
 /// [`eq_same_len`], testing first (one range test) for the case this label's values usually
 /// fall in: the chain, longest case first, took a 4-byte operation through three tests.
 #[inline(always)]
@@ -131,8 +113,8 @@ pub fn eq_same_len_usually(usual: Usual, a: &[u8], b: &[u8]) -> bool {
 
 /// 17 to 32 bytes (model names, server addresses): the first and last 16 bytes, which overlap
 /// and so cover them all. On x86_64, two SSE2 byte compares per side and one mask (SSE2 is in
-/// the x86_64 baseline; other targets take the word path below): the word path's four xors and the fold of its 16-byte result cost
-/// about five instructions more per string.
+/// the x86_64 baseline; other targets take the word path below, whose four xors and fold cost
+/// about five instructions more per string).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
 fn diff_17_to_32(a: &[u8], b: &[u8]) -> u64 {
@@ -252,8 +234,6 @@ mod tests {
         for n in 17..=32 {
             let a = &base[..n];
             assert_eq!(diff_17_to_32(a, a), 0);
-            // SAFETY: both n bytes long, n ≥ 16.
-            assert!(unsafe { words_equal_16_to_32(a.as_ptr(), a.as_ptr(), n) });
             assert_eq!(diff_17_to_32_words(a, a), 0);
             for i in 0..n {
                 let mut changed = a.to_vec();
@@ -261,9 +241,6 @@ mod tests {
                 let (fast, portable) =
                     (diff_17_to_32(a, &changed), diff_17_to_32_words(a, &changed));
                 assert!(fast != 0 && portable != 0, "{n} bytes, byte {i}");
-                // SAFETY: both n bytes long, n ≥ 16.
-                let equal = unsafe { words_equal_16_to_32(a.as_ptr(), changed.as_ptr(), n) };
-                assert!(!equal, "{n} bytes, byte {i}");
             }
         }
     }

@@ -14,6 +14,7 @@ use super::usual::UsualLabels;
 use crate::call::Call;
 
 pub struct Series {
+    /// Private and never changed after `new`: `usual` is a copy of it.
     labels: SeriesLabels,
     /// The labels again in fixed-size buffers, when they have the usual shape (`usual.rs`):
     /// what the hot slot's repeat check compares a call with.

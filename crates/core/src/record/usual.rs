@@ -124,10 +124,10 @@ unsafe fn vectors_equal(ours: &Vector, theirs: &[u8]) -> bool {
             _mm_movemask_epi8(_mm_and_si128(first, last)) == 0xFFFF
         }
     }
+    // Elsewhere the checked compare (no unsafe read there).
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    // SAFETY: the contract above.
-    unsafe {
-        super::bytes::words_equal_16_to_32(ours.0.as_ptr(), theirs.as_ptr(), n)
+    {
+        super::bytes::eq_same_len(&ours.0[..n], theirs)
     }
 }
 
