@@ -13,11 +13,11 @@
 //! --measurement-time 4` (all of them: `cargo bench --bench record -- --warm-up-time 1
 //! --measurement-time 3`).
 //!
-//! Measured 2026-12-01, session 26 (2 shared vCPUs, load average 3.2–3.4 from other builds, so
-//! wall times swing; see BENCHMARKS.md, "Session 26"): callwatch 1 thread 23.6 / 25.6 / 16.1 ns
-//! against the OTel SDK's 259 / 272 / 238 ns in the same runs, 10.6–14.8× (main, alternating:
-//! 33.4–35.6 ns); 197 instructions per record under callgrind (266 before the session, 405 at
-//! the start of the hot-path work). Earlier, at load 5–8: 4 series in turn 30.3 ns, 2 threads
+//! Measured 2026-12-01, session 26 (2 shared vCPUs, load average 1.3–3.4 from other builds, so
+//! wall times swing; see BENCHMARKS.md, "Session 26"): callwatch 1 thread 16.1–25.6 ns in 6
+//! runs (median 23.6) against the OTel SDK's 222–272 ns in the same runs, 9.4–14.8× (main,
+//! alternating: median 34.0 ns); 197 instructions per record under callgrind (266 before the
+//! session, 405 at the start of the hot-path work). Earlier, at load 5–8: 4 series in turn 30.3 ns, 2 threads
 //! 48.8 ns (same series *and* same latency bucket, before threads had their own histograms);
 //! OTel SDK 166.0 / 445.5 ns; metrics-rs 134.4 / 344.0 ns.
 
