@@ -13,13 +13,13 @@
 //! --measurement-time 4` (all of them: `cargo bench --bench record -- --warm-up-time 1
 //! --measurement-time 3`).
 //!
-//! Measured 2026-11-30 after the hot-path rework (2 shared vCPUs, load average 2.3–5.6 from
-//! other builds, so wall times swing; see BENCHMARKS.md, "The record hot path"): callwatch
-//! 1 thread median 38.3 ns of 6 runs (27.5–64.6 ns; 22.5 ns on a core) against the OTel SDK's
-//! 192–289 ns in the same runs, 5.85× (the build before: 50.0 ns, 4.65×); 278 instructions
-//! per record under callgrind (was 405). Earlier, at load 5–8: 4 series in turn 30.3 ns,
-//! 2 threads 48.8 ns (same series *and* same latency bucket, the worst case for the one shared
-//! atomic); OTel SDK 166.0 / 445.5 ns; metrics-rs 134.4 / 344.0 ns.
+//! Measured 2026-12-01, session 26 (2 shared vCPUs, load average 1.3–3.4 from other builds, so
+//! wall times swing; see BENCHMARKS.md, "Session 26"): callwatch 1 thread 16.1–25.6 ns in 6
+//! runs (median 23.6) against the OTel SDK's 222–272 ns in the same runs, 9.4–14.8× (main,
+//! alternating: median 34.0 ns); 197 instructions per record under callgrind (266 before the
+//! session, 405 at the start of the hot-path work). Earlier, at load 5–8: 4 series in turn 30.3 ns, 2 threads
+//! 48.8 ns (same series *and* same latency bucket, before threads had their own histograms);
+//! OTel SDK 166.0 / 445.5 ns; metrics-rs 134.4 / 344.0 ns.
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};

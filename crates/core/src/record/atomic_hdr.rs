@@ -11,6 +11,7 @@
 
 use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
@@ -36,11 +37,31 @@ pub const LEN: usize = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT as usize;
 /// The counter index hdrhistogram would use for `ms` (clamped to [`HIGHEST_MS`]).
 #[inline]
 pub fn index_of(ms: u64) -> usize {
-    let value = ms.min(HIGHEST_MS);
+    index_within_bounds(ms.min(HIGHEST_MS))
+}
+
+/// [`index_of`] of `millis(latency)` (`record::millis`: whole milliseconds, rounded to nearest
+/// from whole microseconds): one test for the top bucket, where `millis` clamps the seconds
+/// against overflow and `index_of` the milliseconds.
+#[inline]
+pub fn index_of_latency(latency: Duration) -> usize {
+    let secs = latency.as_secs();
+    if secs >= HIGHEST_MS / 1000 {
+        return index_within_bounds(HIGHEST_MS);
+    }
+    // Under 600 s: at most 600,000 ms once rounded.
+    index_within_bounds(secs * 1000 + (u64::from(latency.subsec_micros()) + 500) / 1000)
+}
+
+/// The index of a value already within [`HIGHEST_MS`].
+#[inline(always)]
+fn index_within_bounds(value: u64) -> usize {
+    debug_assert!(value <= HIGHEST_MS);
     let bucket = LEADING_ZERO_COUNT_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
-    let sub_bucket = value >> bucket;
-    (((bucket as u64 + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket - SUB_BUCKET_HALF_COUNT)
-        as usize
+    // Below 256 already (the shift leaves 8 significant bits); the mask lets the compiler see
+    // it, and so see that the index is below `LEN` (no bounds check where it is used).
+    let sub_bucket = (value >> bucket) & SUB_BUCKET_MASK;
+    ((u64::from(bucket) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket) as usize
 }
 
 /// The lowest value that lands in counter `index` (the inverse of [`index_of`]).
@@ -62,7 +83,9 @@ pub fn empty_histogram() -> Histogram<u64> {
 }
 
 pub struct AtomicHdr {
-    counts: Box<[AtomicU64]>,
+    /// A fixed-size array: with [`index_of`]'s bound visible to the compiler, a record
+    /// carries no bounds check.
+    counts: Box<[AtomicU64; LEN]>,
 }
 
 impl AtomicHdr {
@@ -71,14 +94,14 @@ impl AtomicHdr {
     pub fn new() -> AtomicHdr {
         let layout = Layout::array::<AtomicU64>(LEN).expect("constant layout");
         // SAFETY: `layout` is non-zero sized; all-zero bytes are a valid `AtomicU64` (0); the
-        // pointer comes from the global allocator with the very layout `Box<[AtomicU64]>` of
-        // length LEN deallocates with.
+        // pointer comes from the global allocator with the very layout `Box<[AtomicU64; LEN]>`
+        // deallocates with (an array's layout is that of as many elements).
         let counts = unsafe {
             let ptr = alloc_zeroed(layout) as *mut AtomicU64;
             if ptr.is_null() {
                 handle_alloc_error(layout);
             }
-            Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, LEN))
+            Box::from_raw(ptr.cast::<[AtomicU64; LEN]>())
         };
         AtomicHdr { counts }
     }
@@ -86,6 +109,20 @@ impl AtomicHdr {
     #[inline]
     pub fn record(&self, ms: u64) {
         self.counts[index_of(ms)].fetch_add(1, Relaxed);
+    }
+
+    /// Counts one value at `index` (from [`index_of`] or [`index_of_latency`]).
+    #[inline]
+    pub fn record_index(&self, index: usize) {
+        self.counts[index].fetch_add(1, Relaxed);
+    }
+
+    /// [`AtomicHdr::record_index`] for a histogram only one thread ever writes: a load and a
+    /// store, no `lock` prefix (as [`AtomicHdr::record_single_writer`]).
+    #[inline]
+    pub fn record_index_single_writer(&self, index: usize) {
+        let counter = &self.counts[index];
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
     }
 
     /// [`AtomicHdr::record`] for a histogram only one thread ever writes: a load and a store,

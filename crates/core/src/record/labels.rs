@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
-use super::bytes::{diff_same_len, sketch};
+use super::bytes::{diff_same_len, eq_same_len_usually, sketch, Usual};
 use crate::call::Call;
 use crate::classify::{Class, Provider};
 
@@ -153,20 +153,21 @@ impl SeriesLabels {
     #[inline(always)]
     pub fn matches(&self, call: &Call<'_>) -> bool {
         let outcome = call.outcome;
-        let same =
-            |a: &str, b: &str| a.len() == b.len() && diff_same_len(a.as_bytes(), b.as_bytes()) == 0;
+        let same = |usual, a: &str, b: &str| {
+            a.len() == b.len() && eq_same_len_usually(usual, a.as_bytes(), b.as_bytes())
+        };
         self.status == outcome.status
             && self.class == outcome.class
             && self.provider == outcome.provider
             && self.server_port == call.server_port
-            && same(&self.model, call.model)
-            && same(&self.key_id, call.key_id)
-            && same(&self.operation, call.operation)
-            && same(&self.server_address, call.server_address)
+            && same(Usual::Vectors, &self.model, call.model)
+            && same(Usual::Words, &self.key_id, call.key_id)
+            && same(Usual::Halves, &self.operation, call.operation)
+            && same(Usual::Vectors, &self.server_address, call.server_address)
             // Successes (most calls) carry no error type: one test of each side.
             && match (&self.error_type, &outcome.error_type) {
                 (None, None) => true,
-                (Some(a), Some(b)) => same(a, b),
+                (Some(a), Some(b)) => same(Usual::Vectors, a, b),
                 _ => false,
             }
     }

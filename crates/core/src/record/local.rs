@@ -39,9 +39,9 @@ impl LocalCache {
     fn probe(&self, labels: &LabelsRef<'_>) -> Option<(&LocalEntry, bool)> {
         let entries = &self.entries;
         let hash = labels.hash_with(&self.hasher);
-        let position = *self
-            .positions
-            .find(hash, |&i| entries[i].series.labels.as_ref().same_as(labels))?;
+        let position = *self.positions.find(hash, |&i| {
+            entries[i].series.labels().as_ref().same_as(labels)
+        })?;
         let repeated = position == self.last.get();
         self.last.set(position);
         Some((&entries[position], repeated))
@@ -70,8 +70,9 @@ impl Hot {
 }
 
 thread_local! {
-    /// Two slots: a recorder's call series and attempt series have consecutive ids, so a
-    /// proxy thread recording an attempt then its call keeps both hot.
+    /// Two slots: a recorder's call series and attempt series have consecutive ids (an even
+    /// one, then the next odd one), so a proxy thread recording an attempt then its call keeps
+    /// both hot.
     ///
     /// Invariant (what makes dereferencing a slot sound): a slot whose `recorder_id` is not 0
     /// points at a series and shard that an entry of this thread's cache for that recorder
@@ -81,8 +82,9 @@ thread_local! {
     static HOT: [Cell<Hot>; 2] = const { [Cell::new(Hot::EMPTY), Cell::new(Hot::EMPTY)] };
 }
 
+/// The hot slot of a recorder id: its parity.
 #[inline(always)]
-fn hot_slot(recorder_id: u64) -> usize {
+pub fn hot_slot(recorder_id: u64) -> usize {
     (recorder_id & 1) as usize
 }
 
@@ -116,21 +118,25 @@ pub enum Lookup<R> {
     Unavailable,
 }
 
-/// Runs `hit` on the cached series and shard for `call`'s labels, if any.
+/// Runs `hit` on the cached series and shard for `call`'s labels, if any. `slot` is
+/// [`hot_slot`] of `recorder_id`, which the caller knows without computing it (a constant once
+/// inlined); any slot would be sound, only slower.
 #[inline]
 pub fn with_entry<R>(
     recorder_id: u64,
+    slot: usize,
     call: &Call<'_>,
     hit: impl FnOnce(&Series, &SeriesShard) -> R,
 ) -> Lookup<R> {
-    let slot = HOT.with(|hot| hot[hot_slot(recorder_id)].get());
+    debug_assert_eq!(slot, hot_slot(recorder_id));
+    let slot = HOT.with(|hot| hot[slot].get());
     if slot.recorder_id == recorder_id {
         // SAFETY: a slot with this recorder's id points into this thread's live cache for
         // it (the invariant at `HOT`); this thread is the one reading it.
         let (series, shard) = unsafe { (&*slot.series, &*slot.shard) };
         // Compared straight from the call: building its labels first kept a dozen values
         // alive across the lookup (spilled to the stack on every call).
-        if series.labels.matches(call) {
+        if series.matches(call) {
             return Lookup::Hit(hit(series, shard));
         }
     }
@@ -201,7 +207,7 @@ pub fn insert(
                 }
             };
             let cache = &mut caches[index];
-            let hash = series.labels.as_ref().hash_with(&cache.hasher);
+            let hash = series.labels().as_ref().hash_with(&cache.hasher);
             let shard = series.new_shard();
             let position = cache.entries.len();
             cache.entries.push(LocalEntry {

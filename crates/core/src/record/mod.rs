@@ -4,7 +4,8 @@
 //! allocates nothing after a series' first call on a thread:
 //! - a thread-local cache maps the call's borrowed labels to its series (hash + compare); while
 //!   a thread's calls repeat one series, a hot slot finds it with one compare of the call's
-//!   labels against it (`local.rs`);
+//!   labels against it (`local.rs`; labels of the usual shape against a fixed-size copy with
+//!   no length cases to test, `usual.rs`);
 //! - the latency goes into the series' shared HDR counters with one relaxed `fetch_add`, or,
 //!   once a thread has recorded a series 64 times, into that thread's own HDR counters for it
 //!   with a load and a store (`own_latency.rs`; bounded, summed by snapshots);
@@ -46,6 +47,7 @@ mod registry;
 mod series;
 mod shard;
 mod snapshot;
+mod usual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -89,7 +91,11 @@ struct Shared {
     exhaustion: exhaustion::Trends,
 }
 
-static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(1);
+/// Never 0 (an empty hot slot's id) and always even; ids are never reused.
+static NEXT_RECORDER_ID: AtomicU64 = AtomicU64::new(2);
+/// The hot slots ([`local::hot_slot`]) of a recorder's call and attempt ids.
+const CALLS_SLOT: usize = 0;
+const ATTEMPTS_SLOT: usize = 1;
 
 /// Builds a [`Recorder`] with non-default label bounds.
 #[derive(Clone, Debug, Default)]
@@ -143,16 +149,19 @@ impl RecorderBuilder {
     }
     /// The recorder.
     pub fn build(self) -> Recorder {
+        // Even for the calls, the next odd one for the attempts: each kind has its own hot
+        // slot, known where it is recorded (`CALLS_SLOT`, `ATTEMPTS_SLOT`).
+        let id = NEXT_RECORDER_ID.fetch_add(2, Ordering::Relaxed);
         Recorder {
             shared: Arc::new(Shared {
-                id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                id,
                 alive: Arc::new(()),
                 registry: Registry::new(self.limits),
                 #[cfg(feature = "prices")]
                 prices: self
                     .prices
                     .unwrap_or_else(|| Arc::new(PriceTable::embedded().clone())),
-                attempts_id: NEXT_RECORDER_ID.fetch_add(1, Ordering::Relaxed),
+                attempts_id: id + 1,
                 attempts: Registry::new(self.limits),
                 exhaustion: exhaustion::Trends::default(),
             }),
@@ -172,29 +181,31 @@ pub(crate) fn millis(latency: Duration) -> u64 {
 
 #[inline]
 fn record_into(series: &Series, shard: &shard::SeriesShard, call: &Call<'_>) {
-    let ms = millis(call.latency);
+    // The sum's microseconds first: the histogram's index then shares their division.
+    let micros = shard::micros_for_sum(call.latency);
+    let index = atomic_hdr::index_of_latency(call.latency);
     match shard.own_latency.get() {
-        Some(own) => own.record_single_writer(ms),
+        Some(own) => own.record_index_single_writer(index),
         None => {
-            series.latency.record(ms);
+            series.latency.record_index(index);
             if own_latency::due(shard.calls() + 1) {
                 series.promote(shard);
             }
         }
     }
-    shard.record(call);
+    shard.record(call, micros);
     series.headroom.record(&call.outcome.rate_limit);
     if let Some(stream) = &call.outcome.stream {
-        record_stream(series, stream, ms);
+        record_stream(series, stream, call.latency);
     }
 }
 
-/// Only streamed calls get here: their duration (`ms`), time to first chunk and every gap
-/// between output chunks (the mean, once, for a timing that carries no gaps).
+/// Only streamed calls get here: their duration (the call's latency), time to first chunk and
+/// every gap between output chunks (the mean, once, for a timing that carries no gaps).
 #[cold]
-fn record_stream(series: &Series, stream: &crate::classify::StreamTiming, ms: u64) {
+fn record_stream(series: &Series, stream: &crate::classify::StreamTiming, latency: Duration) {
     let hdrs = series.stream();
-    hdrs.duration.record(ms);
+    hdrs.duration.record(millis(latency));
     if let Some(ttfc) = stream.time_to_first_chunk {
         hdrs.time_to_first_chunk.record(millis(ttfc));
     }
@@ -221,7 +232,7 @@ impl Recorder {
     /// Records one finished call.
     #[inline]
     pub fn record(&self, call: &Call<'_>) {
-        self.record_in(self.shared.id, &self.shared.registry, call);
+        self.record_in(self.shared.id, CALLS_SLOT, &self.shared.registry, call);
     }
 
     /// Records one finished attempt (into the attempt series, not the call series).
@@ -239,12 +250,15 @@ impl Recorder {
             server_address: attempt.server_address,
             server_port: attempt.server_port,
         };
-        self.record_in(self.shared.attempts_id, &self.shared.attempts, &call);
+        let attempts_id = self.shared.attempts_id;
+        self.record_in(attempts_id, ATTEMPTS_SLOT, &self.shared.attempts, &call);
     }
 
     #[inline]
-    fn record_in(&self, id: u64, registry: &Registry, call: &Call<'_>) {
-        let lookup = local::with_entry(id, call, |series, shard| record_into(series, shard, call));
+    fn record_in(&self, id: u64, slot: usize, registry: &Registry, call: &Call<'_>) {
+        let lookup = local::with_entry(id, slot, call, |series, shard| {
+            record_into(series, shard, call)
+        });
         if !matches!(lookup, Lookup::Hit(())) {
             let labels = LabelsRef::of(call);
             self.record_slow(id, registry, labels, call, matches!(lookup, Lookup::Miss));
@@ -335,7 +349,7 @@ fn series_snapshots(registry: &Registry) -> Vec<SeriesSnapshot> {
         .all_series()
         .iter()
         .map(|s| SeriesSnapshot {
-            labels: s.labels.clone(),
+            labels: s.labels().clone(),
             totals: s.totals(),
             latency_ms: s.latency_histogram(),
             time_to_first_chunk_ms: s.stream.get().map(|h| h.time_to_first_chunk.to_histogram()),

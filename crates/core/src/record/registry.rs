@@ -149,7 +149,7 @@ impl Inner {
         let hasher = &self.hasher;
         let hash = labels.hash_with(hasher);
         self.series.insert_unique(hash, Arc::clone(&series), |s| {
-            s.labels.as_ref().hash_with(hasher)
+            s.labels().as_ref().hash_with(hasher)
         });
         Resolved { series, overflowed }
     }
@@ -157,7 +157,7 @@ impl Inner {
     fn find(&self, labels: &LabelsRef<'_>) -> Option<Arc<Series>> {
         let hash = labels.hash_with(&self.hasher);
         self.series
-            .find(hash, |s| s.labels.as_ref().same_as(labels))
+            .find(hash, |s| s.labels().as_ref().same_as(labels))
             .cloned()
     }
 

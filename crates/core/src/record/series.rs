@@ -10,9 +10,15 @@ use super::headroom::HeadroomCell;
 use super::labels::SeriesLabels;
 use super::own_latency;
 use super::shard::{SeriesShard, Totals};
+use super::usual::UsualLabels;
+use crate::call::Call;
 
 pub struct Series {
-    pub labels: SeriesLabels,
+    /// Private and never changed after `new`: `usual` is a copy of it.
+    labels: SeriesLabels,
+    /// The labels again in fixed-size buffers, when they have the usual shape (`usual.rs`):
+    /// what the hot slot's repeat check compares a call with.
+    usual: Option<UsualLabels>,
     pub latency: AtomicHdr,
     /// Streamed calls' timings, allocated by the series' first stream (most series never see
     /// one, and a non-streamed call pays one branch).
@@ -33,12 +39,26 @@ struct Shards {
 impl Series {
     pub fn new(labels: SeriesLabels, headroom: Arc<HeadroomCell>) -> Series {
         Series {
+            usual: UsualLabels::of(&labels),
             labels,
             latency: AtomicHdr::new(),
             stream: OnceLock::new(),
             headroom,
             shards: Mutex::default(),
             locked_shard: SeriesShard::default(),
+        }
+    }
+
+    pub fn labels(&self) -> &SeriesLabels {
+        &self.labels
+    }
+
+    /// Whether `call`'s labels are this series' (the hot slot's repeat check).
+    #[inline(always)]
+    pub fn matches(&self, call: &Call<'_>) -> bool {
+        match &self.usual {
+            Some(usual) => usual.matches(call),
+            None => self.labels.matches(call),
         }
     }
 

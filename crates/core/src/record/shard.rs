@@ -98,24 +98,36 @@ fn add(counter: &AtomicU64, n: u64) {
 /// The `TOKEN_BOUNDARIES` bucket of `tokens` (boundaries are 4^k, buckets are (prev, bound]).
 #[inline]
 pub fn token_slot(tokens: u64) -> usize {
-    // ceil(log2(tokens)), 0 for 0 and 1 alike (no branch).
-    let bits = 64 - tokens.saturating_sub(1).leading_zeros() as usize;
-    bits.div_ceil(2).min(TOKEN_SLOTS - 1)
+    // The bucket follows from ceil(log2(tokens)), i.e. from the highest bit set in tokens - 1
+    // (0 and 1 alike): one table load instead of the halving and the cap. `leading_zeros ^ 63`
+    // is that bit's position (x86's `bsr`, which the compiler then emits alone), or 127 for 0.
+    SLOT_BY_HIGHEST_BIT[(tokens.saturating_sub(1).leading_zeros() ^ 63) as usize] as usize
 }
+
+/// [`token_slot`] by `leading_zeros(tokens - 1) ^ 63`: ceil(bits / 2) capped at the overflow
+/// slot, where bits = 64 - leading zeros; 127 (no bit set) is slot 0.
+const SLOT_BY_HIGHEST_BIT: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut zeros: usize = 0;
+    while zeros <= 64 {
+        let slot = (64 - zeros).div_ceil(2);
+        table[zeros ^ 63] = if slot < TOKEN_SLOTS - 1 {
+            slot
+        } else {
+            TOKEN_SLOTS - 1
+        } as u8;
+        zeros += 1;
+    }
+    table
+};
 
 /// Whole microseconds for a sum: wrapping, like the sums themselves (a single duration only
 /// wraps past 584,000 years), so the hot path carries no overflow check.
 #[inline(always)]
-fn micros_for_sum(d: Duration) -> u64 {
+pub fn micros_for_sum(d: Duration) -> u64 {
     d.as_secs()
         .wrapping_mul(1_000_000)
         .wrapping_add(u64::from(d.subsec_micros()))
-}
-
-/// Whether `d` is zero, in one branch (`Duration::is_zero` compares its two fields apart).
-#[inline(always)]
-fn is_zero(d: Duration) -> bool {
-    (d.as_secs() | u64::from(d.subsec_nanos())) == 0
 }
 
 impl Drop for SeriesShard {
@@ -133,22 +145,22 @@ impl SeriesShard {
         self.calls.load(Relaxed)
     }
 
-    /// Must only be called by the thread that owns this shard.
+    /// Must only be called by the thread that owns this shard. `latency_us` is
+    /// [`micros_for_sum`] of the call's latency (the caller has it already).
     #[inline]
-    pub fn record(&self, call: &Call<'_>) {
+    pub fn record(&self, call: &Call<'_>, latency_us: u64) {
         add(&self.calls, 1);
-        add(&self.latency_sum_us, micros_for_sum(call.latency));
+        add(&self.latency_sum_us, latency_us);
         let attempts = call.attempts as usize;
         add(&self.attempts[attempts.min(ATTEMPT_SLOTS - 1)], 1);
         add(&self.attempts_sum, u64::from(call.attempts));
-        if !is_zero(call.retry_wait) {
-            add(&self.retry_wait_us, micros_for_sum(call.retry_wait));
-        }
-        if call.futile_retries > 0 {
-            add(&self.futile_retries, u64::from(call.futile_retries));
-        }
-        if call.outcome.truncated {
-            add(&self.truncated, 1);
+        // Retries and truncation are rare: one test for the three of them.
+        let rare = call.retry_wait.as_secs()
+            | u64::from(call.retry_wait.subsec_nanos())
+            | u64::from(call.futile_retries)
+            | u64::from(call.outcome.truncated);
+        if rare != 0 {
+            self.record_retries_and_truncation(call);
         }
         if let Some(usage) = &call.outcome.usage {
             // Wrapping like every sum here (`total_input` saturates: two more branches).
@@ -165,6 +177,14 @@ impl SeriesShard {
             );
             self.cache_tokens.record(usage);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_retries_and_truncation(&self, call: &Call<'_>) {
+        add(&self.retry_wait_us, micros_for_sum(call.retry_wait));
+        add(&self.futile_retries, u64::from(call.futile_retries));
+        add(&self.truncated, u64::from(call.outcome.truncated));
     }
 
     /// Adds this shard's current values into `totals`.

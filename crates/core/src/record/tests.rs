@@ -519,3 +519,142 @@ fn own_histograms_are_bounded_and_calls_past_the_bound_still_count() {
         threads as u64 * per_thread
     );
 }
+
+#[test]
+fn a_latency_lands_in_the_bucket_of_its_rounded_milliseconds() {
+    let nanos = [
+        0,
+        1,
+        499_999,
+        500_000,
+        999_499_999,
+        999_500_000,
+        999_999_999,
+    ];
+    let secs = [
+        0,
+        1,
+        2,
+        255,
+        256,
+        598,
+        599,
+        600,
+        601,
+        3_600,
+        u64::MAX / 2,
+        u64::MAX,
+    ];
+    for s in secs {
+        for n in nanos {
+            let latency = Duration::new(s, n);
+            assert_eq!(
+                atomic_hdr::index_of_latency(latency),
+                atomic_hdr::index_of(millis(latency)),
+                "{latency:?}"
+            );
+        }
+    }
+    // Every millisecond past the top bucket, on both sides of its rounding edge.
+    for ms in 0..=atomic_hdr::HIGHEST_MS + 2_000 {
+        for micros in [ms * 1000 + 499, ms * 1000 + 500] {
+            let latency = Duration::from_micros(micros);
+            assert_eq!(
+                atomic_hdr::index_of_latency(latency),
+                atomic_hdr::index_of(millis(latency)),
+                "{latency:?}"
+            );
+        }
+    }
+}
+
+/// The hot slot's repeat check (with and without the usual shape's unchecked reads) sends a
+/// call that differs from the hot series in any one byte of any label, or in any fixed label,
+/// to a series of its own.
+#[test]
+fn the_repeat_check_tells_every_label_byte_apart() {
+    // Room for every variant below as its own label value (8 server addresses by default).
+    let recorder = Recorder::builder().max_server_addresses(64).build();
+    let ok = success();
+    let failed = Outcome::bare(Some(529), Some("overloaded_error"), Class::Overloaded);
+    let no_response = Outcome::bare(None, None, Class::Connection);
+    // Each fixed label changed alone, the shape kept (a status, no error type).
+    let created = Outcome::bare(Some(201), None, Class::Success);
+    let other_class = Outcome::bare(Some(200), None, Class::Server);
+    let with_error_type = Outcome::bare(Some(200), Some("unexpected"), Class::Success);
+    let mut bedrock = success();
+    bedrock.provider = crate::classify::Provider::Bedrock;
+    let base = |outcome| Call {
+        operation: "chat",
+        model: "claude-sonnet-4-6",
+        key_id: "k-0000abcd",
+        outcome,
+        attempts: 1,
+        latency: Duration::from_millis(800),
+        retry_wait: Duration::ZERO,
+        futile_retries: 0,
+        server_address: "api.anthropic.com",
+        server_port: 443,
+    };
+    // Every one-byte change of every string label (same length), and a label of another
+    // length case (past the usual shape).
+    let mut strings: Vec<(usize, String)> = Vec::new();
+    let originals = base(&ok);
+    let fields = [
+        originals.operation,
+        originals.model,
+        originals.key_id,
+        originals.server_address,
+    ];
+    for (field, original) in fields.iter().enumerate() {
+        for i in 0..original.len() {
+            let mut bytes = original.as_bytes().to_vec();
+            bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
+            strings.push((field, String::from_utf8(bytes).unwrap()));
+        }
+        strings.push((field, format!("{original}-and-a-suffix-past-32-bytes")));
+    }
+    let mut variants: Vec<Call<'_>> = strings
+        .iter()
+        .map(|(field, value)| {
+            let mut call = base(&ok);
+            match field {
+                0 => call.operation = value,
+                1 => call.model = value,
+                2 => call.key_id = value,
+                _ => call.server_address = value,
+            }
+            call
+        })
+        .collect();
+    variants.push(Call {
+        server_port: 8443,
+        ..base(&ok)
+    });
+    variants.push(base(&failed));
+    variants.push(base(&no_response));
+    variants.push(base(&created));
+    variants.push(base(&other_class));
+    variants.push(base(&bedrock));
+    variants.push(base(&with_error_type));
+    for variant in &variants {
+        // Twice: the base series is then the hot one when the variant comes.
+        recorder.record(&base(&ok));
+        recorder.record(&base(&ok));
+        recorder.record(variant);
+        // And the variant hot, the base compared against it.
+        recorder.record(variant);
+    }
+    let snapshot = recorder.snapshot();
+    assert_eq!(snapshot.series.len(), variants.len() + 1);
+    for series in &snapshot.series {
+        let labels = &series.labels;
+        let is_base = labels.as_ref() == LabelsRef::of(&base(&ok));
+        let expected = if is_base {
+            2 * variants.len() as u64
+        } else {
+            2
+        };
+        assert_eq!(series.totals.calls, expected, "{labels:?}");
+    }
+}
