@@ -5,27 +5,29 @@
 //! answer) through a key of their own. Three things none of the nine has:
 //!
 //! * **Many sparse per-customer keys in three time zones.** Each run has 30–60 customers
-//!   (`k-c01`…`k-c60`, the first n), each its own key and model (haiku, sonnet 4.6 or 4.5, a
-//!   few on opus), at 0.05–2 calls a minute: 2–4 large customers at 1–2, the rest lognormal
-//!   around 0.15 (0.05–0.9: most keys see a call every few minutes, fewer at night), each on its
-//!   own region's business day: the Americas
-//!   (UTC−5), Europe (UTC+1) or Asia-Pacific (UTC+10, a zone none of the nine uses; Fleet is
-//!   UTC+8, Contracts IST, Saas UTC, Launch a drawn US hour). Tickets come in 08:00–20:00 local
-//!   with a shoulder in office hours, nights at about a tenth of the afternoon, so a key is
-//!   sparse all day and near-silent at night, and the sum has three humps a day whose sizes
-//!   depend on the run's customers. Saas has six small keys beside a big one; here the sparse
-//!   keys are the product. Each customer's system prompt (2k–12k tokens) is cached for 5
-//!   minutes: a key under a call every five minutes writes it on almost every call, a busy one
-//!   reads it, so the cost per call differs by the key's own density.
+//!   (`k-c01`…`k-c60`, the first n), each with a key of its own and the model that key is
+//!   pinned to (haiku, sonnet 4.6 or 4.5, a few on opus), at 0.05–2 calls a minute: 2–4 large
+//!   customers at 1–2, the rest lognormal around 0.15 (0.05–0.9: most keys see a call every few
+//!   minutes, fewer at night), each on its own region's business day: the Americas (UTC−5),
+//!   Europe (UTC+1) or Asia-Pacific (UTC+10, a zone none of the nine uses; Fleet is UTC+8,
+//!   Contracts IST, Saas UTC, Launch a drawn US hour). Tickets come in 08:00–20:00 local with
+//!   a shoulder in office hours, nights at about a tenth of the afternoon, so a key is sparse
+//!   all day and near-silent at night, and the sum's day is the three regions' days weighted
+//!   by the run's customers: a shape of its own in every run, its trough (03:00–07:00 UTC,
+//!   Asia-Pacific alone at work) deep or shallow with that region's share. Saas has six small
+//!   keys beside a big one; here the sparse keys are the product. Each customer's system
+//!   prompt (2k–12k tokens) is cached for 5 minutes: a key under a call every five minutes
+//!   writes it on almost every call, a busy one reads it, so the cost per call differs by the
+//!   key's own density.
 //! * **A regime-switching rate.** Each customer, and the bulk endpoint (`k-batch`: customers'
 //!   backfills of old tickets), switches between a normal and a busy regime as a two-state
 //!   Markov chain: normal periods of 5–12 h on average, busy ones of 1–3 h at 2–3× (a
 //!   customer's incident, a campaign; on `k-batch` a backfill at 3–5× for 1.5–3 h), entered
 //!   and left over 10 minutes. The chain's rates and levels are the run's (drawn once); its
 //!   path is chance (drawn from each stream's rng), so realisations of one run differ in when
-//!   their customers are busy. No other generator's rate is a step process of hours drawn at
-//!   random: Diurnal's heavy tenants switch for 40 minutes, Fleet's and Saas's rises are
-//!   scheduled.
+//!   their customers are busy. No other generator has random regimes of hours: Diurnal's two
+//!   heavy tenants switch on for about 40 minutes every 3 hours, Fleet's and Saas's rises are
+//!   scheduled; here every customer has busy hours of its own, at a level of its own.
 //! * **A release that raises every key's cost per call, for good.** At an hour of the first
 //!   day (08:00–16:00 UTC, the vendor's working day in Europe, drawn per run) a new prompt
 //!   version rolls out over 20 minutes: longer instructions and more retrieved snippets in,
@@ -43,7 +45,8 @@
 //! busy around the clock (neither day nor regimes). The scenario's `scale` on it is its call
 //! rate, averaged over the last 5 minutes: a runaway re-queue adds workers one by one, so a
 //! 6× step reaches 6× the calls (each the same size as before) over 5 minutes. Contracts'
-//! jump is bigger calls over 3 minutes, the others' an abrupt step in calls.
+//! jump is bigger calls over 3 minutes, the others' an abrupt step in calls. The jump at 3 h
+//! is 03:00 UTC: the Americas' evening, Europe's night, Asia-Pacific's afternoon.
 //!
 //! What defines the run (its customers, their sizes, zones, models and prompts, the chains'
 //! rates and levels, the release's hour and size) is drawn once by [`begin_run`]; which calls
@@ -106,8 +109,8 @@ const APP: &str = "k-app";
 const BULK: &str = "k-batch";
 const AGENT: &str = "k-agent";
 
-/// The night's share of a business day's afternoon (the same everywhere).
-const NIGHT: f64 = 0.1;
+/// The night's floor under a desk's day, a tenth of the afternoon's level (1.44 with it).
+const NIGHT: f64 = 0.14;
 /// How long the 5-minute cache keeps a prompt without a read.
 const CACHE_5M_S: f64 = 300.0;
 /// How long a regime takes to set in, and the new prompt version to reach every call.
@@ -354,7 +357,7 @@ fn raw_day(h: f64) -> f64 {
     let h = if h < 4.0 { h + 24.0 } else { h };
     let open = logistic((h - 8.0) / 0.6) * logistic((20.0 - h) / 0.9);
     let office = logistic((h - 9.5) / 0.5) * logistic((17.0 - h) / 0.5);
-    NIGHT * 1.3 + open + 0.3 * office
+    NIGHT + open + 0.3 * office
 }
 
 /// The desk's day, 1 on average over a day.
