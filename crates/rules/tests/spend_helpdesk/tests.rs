@@ -211,6 +211,32 @@ fn two_runs_have_the_customers_the_regimes_and_the_release_meant() {
                 "{model}: {rate_before:.2} → {rate_after:.2} calls/min of the day"
             );
         }
+        // And every customer's: each key's cost per call from 0 h to the release against the
+        // same hours a day later (the same hours, as a sparse key's cache writes follow its
+        // day; keys with 30 calls or more on both sides), the median of them.
+        let mut grown: Vec<f64> = run
+            .customers
+            .iter()
+            .zip(CUSTOMER_KEYS)
+            .filter_map(|(_, key)| {
+                let side = |from: f64| {
+                    let xs: Vec<f64> = customers
+                        .iter()
+                        .filter(|c| c.key == key && (from..from + release).contains(&c.t))
+                        .map(|c| cost(c))
+                        .collect();
+                    (xs.len() >= 30).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+                };
+                Some(side(DAY_S)? / side(0.0)? / (1.0 + run.release_shift))
+            })
+            .collect();
+        grown.sort_by(f64::total_cmp);
+        let median_grown = grown[grown.len() / 2];
+        assert!(
+            grown.len() * 2 >= run.customers.len() && (median_grown - 1.0).abs() < 0.1,
+            "{} keys, median {median_grown:.3} of the release's",
+            grown.len()
+        );
         // Every product key has calls on the new version after the rollout, none before.
         let new_prompt = |c: &Call| {
             let base = if c.key == APP && c.model.contains("haiku") {
@@ -247,7 +273,7 @@ fn two_runs_have_the_customers_the_regimes_and_the_release_meant() {
         let customer_spend = customers.iter().map(|c| cost(c)).sum::<f64>() / total;
         let day_spend = |d: usize| hourly[d * 24..(d + 1) * 24].iter().sum::<f64>();
         println!(
-            "Helpdesk seed {seed}: {} customers ({} Americas, {} Europe, {} Pacific by calls: {:.2}/{:.2}/{:.2}); customer calls {got:.0} ({meant:.0} meant), {sparse} of {} keys under 0.5/min, customer calls/h on day 1 {quiet:.0}–{busy:.0}; k-batch busiest/median hour {:.1}; release at {:.2} h +{:.0} %; customers {:.0} % of spend; spend/h ${lo:.2}–${hi:.2}, days ${:.0} / ${:.0}",
+            "Helpdesk seed {seed}: {} customers ({} Americas, {} Europe, {} Pacific by calls: {:.2}/{:.2}/{:.2}); customer calls {got:.0} ({meant:.0} meant), {sparse} of {} keys under 0.5/min, customer calls/h on day 1 {quiet:.0}–{busy:.0}; k-batch busiest/median hour {:.1}; release at {:.2} h +{:.0} % (customers' cost per call × {:.3} of it, median of {} keys); customers {:.0} % of spend; spend/h ${lo:.2}–${hi:.2}, days ${:.0} / ${:.0}",
             run.customers.len(),
             run.customers.iter().filter(|c| c.region == Region::Americas).count(),
             run.customers.iter().filter(|c| c.region == Region::Europe).count(),
@@ -259,6 +285,8 @@ fn two_runs_have_the_customers_the_regimes_and_the_release_meant() {
             batch_swings[batch_swings.len() - 1],
             release / HOUR_S,
             100.0 * run.release_shift,
+            median_grown,
+            grown.len(),
             100.0 * customer_spend,
             day_spend(0),
             day_spend(1),
