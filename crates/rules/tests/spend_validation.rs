@@ -40,6 +40,13 @@
 //!   spend in 1 % of the calls (opus reviews of 100k-token contracts written to the 1-hour
 //!   cache), and the 6× jump as bigger calls at the same rate (a pasted tool output), ramping
 //!   over 3 minutes.
+//! * `Helpdesk` — written in session 26 while the two rules were changed on the nine, held out
+//!   (not run on the rules until the changes are merged, then once;
+//!   tests/spend_helpdesk/mod.rs): a B2B support-automation API, 30–60 sparse per-customer keys
+//!   (0.05–2 calls a minute) on the business days of three zones (UTC−5, UTC+1, UTC+10), each
+//!   customer's rate and the bulk endpoint's switching between normal and busy regimes of hours
+//!   (a Markov chain), a release on the first day that raises every key's cost per call by
+//!   30–60 % for good, and the 6× jump as more calls ramping over 5 minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -86,11 +93,13 @@ enum Generator {
     Saas,
     Launch,
     Contracts,
+    Helpdesk,
 }
 
 mod spend_contracts;
 mod spend_exhaustion;
 mod spend_fleet;
+mod spend_helpdesk;
 mod spend_launch;
 mod spend_saas;
 
@@ -303,11 +312,16 @@ fn stream(
             }
         }
         // The generators with a module of their own share its `stream`'s signature.
-        Generator::Fleet | Generator::Saas | Generator::Launch | Generator::Contracts => {
+        Generator::Fleet
+        | Generator::Saas
+        | Generator::Launch
+        | Generator::Contracts
+        | Generator::Helpdesk => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
                 Generator::Contracts => spend_contracts::stream,
+                Generator::Helpdesk => spend_helpdesk::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -453,6 +467,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Contracts {
         spend_contracts::begin_run(rng);
     }
+    if g == Generator::Helpdesk {
+        spend_helpdesk::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -483,6 +500,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Contracts {
         for (model, key, per_min) in spend_contracts::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Helpdesk {
+        for (model, key, per_min) in spend_helpdesk::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1023,5 +1045,18 @@ fn held_out_generator_launch() {
 #[ignore = "held-out findings (issue 15 stays open on them; held out in session 25, run once): on a contract-review product's five-day week SpendRateSpike names 20 of 20 jumps in 3-10 min and fires falsely once in 60 runs; CreditRunwayLow warns falsely in 10 of 60 (swell runs, 10-12 h: a weekday read as the week) and, out at 54 h, says 38 of 40 runways >10% off the expected time left (every warning 42-51 h ahead, before a day of history with a weekend to come); see the comment above and docs/rules.md"]
 fn held_out_generator_contracts() {
     let t = run(Generator::Contracts);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 26 while SpendRateSpike and CreditRunwayLow were changed on the nine
+/// above (committed on its own), never tuned on and not yet run on the rules: a B2B
+/// support-automation API of many sparse per-customer keys in three zones, regime-switching
+/// rates and a release that raises every key's cost per call (tests/spend_helpdesk/mod.rs). Its
+/// shape is checked without the rules (`spend_helpdesk::tests`); the lead runs this once at 20
+/// seeds after the session's rule changes are merged.
+#[test]
+#[ignore = "held out (session 26), not yet run: the lead runs it once at 20 seeds after the session's rule changes are merged; its shape is checked without the rules in spend_helpdesk::tests"]
+fn held_out_generator_helpdesk() {
+    let t = run(Generator::Helpdesk);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
