@@ -119,6 +119,15 @@ struct Call {
     usage: Usage,
 }
 
+/// A scenario's `scale` averaged over the `span_s` seconds before `t` (at `n` points): a jump
+/// that ramps over that span instead of stepping.
+fn ramped(scale: &dyn Fn(f64) -> f64, t: f64, span_s: f64, n: u32) -> f64 {
+    (0..n)
+        .map(|i| scale(t - span_s * (f64::from(i) + 0.5) / f64::from(n)))
+        .sum::<f64>()
+        / f64::from(n)
+}
+
 /// Exponential draw with mean `mean`.
 fn exp(rng: &mut StdRng, mean: f64) -> f64 {
     -mean * (1.0 - rng.random::<f64>()).ln()

@@ -51,7 +51,7 @@ use callwatch_core::cost::{PriceTable, TokenCounts};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, normal, ramped, Call};
 
 const HOUR_S: f64 = 3600.0;
 const DAY_S: f64 = 86_400.0;
@@ -284,11 +284,7 @@ fn arrivals(
 
 /// The agent's spend multiple at `t`: the scale averaged over the last 3 minutes.
 fn agent_growth(scale: &dyn Fn(f64) -> f64, t: f64) -> f64 {
-    let n = 12;
-    (0..n)
-        .map(|i| scale(t - AGENT_RAMP_S * (f64::from(i) + 0.5) / f64::from(n)))
-        .sum::<f64>()
-        / f64::from(n)
+    ramped(scale, t, AGENT_RAMP_S, 12)
 }
 
 /// One stream's calls and what its cache holds.

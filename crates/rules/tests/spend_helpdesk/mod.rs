@@ -63,7 +63,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, normal, ramped, Call};
 
 const HOUR_S: f64 = 3600.0;
 
@@ -505,11 +505,7 @@ fn arrivals(
 
 /// The escalation agent's rate at `t`: the scale averaged over the last 5 minutes.
 fn agent_rate(scale: &dyn Fn(f64) -> f64, t: f64) -> f64 {
-    let n = 20;
-    (0..n)
-        .map(|i| scale(t - AGENT_RAMP_S * (f64::from(i) + 0.5) / f64::from(n)))
-        .sum::<f64>()
-        / f64::from(n)
+    ramped(scale, t, AGENT_RAMP_S, 20)
 }
 
 /// One stream's calls' tokens and what its cache holds.
