@@ -119,6 +119,11 @@ struct Call {
     usage: Usage,
 }
 
+/// The logistic function: the generators' smooth steps (a day's ramps, a rollout).
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
 /// A scenario's `scale` averaged over the `span_s` seconds before `t` (at `n` points): a jump
 /// that ramps over that span instead of stepping.
 fn ramped(scale: &dyn Fn(f64) -> f64, t: f64, span_s: f64, n: u32) -> f64 {
@@ -572,6 +577,21 @@ fn assert_quiet_runs_stay_ample(label: &str, end: f64, calls_of: &dyn Fn(Scale<'
             least / 3600.0
         );
     }
+}
+
+/// Two realisations `a` and `b` of one run (its parameters drawn once by the generator's
+/// `begin_run`, the calls by other rngs): they differ call by call and spend within `tolerance`
+/// of each other. Returns their spends.
+fn assert_realisations_differ_by_chance(a: &[Call], b: &[Call], tolerance: f64) -> (f64, f64) {
+    assert!(a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.t != y.t));
+    let spend = |c: &[Call]| c.iter().map(cost).sum::<f64>();
+    let (sa, sb) = (spend(a), spend(b));
+    let ratio = sa / sb;
+    assert!(
+        (ratio - 1.0).abs() < tolerance,
+        "realisations spend {ratio:.3}× each other"
+    );
+    (sa, sb)
 }
 
 /// Runs that must not fire CreditRunwayLow: ample runway, a daily swell, a one-off batch.

@@ -51,7 +51,7 @@ use callwatch_core::cost::{PriceTable, TokenCounts};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, ramped, Call};
+use super::{exp, logistic, normal, ramped, Call};
 
 const HOUR_S: f64 = 3600.0;
 const DAY_S: f64 = 86_400.0;
@@ -135,10 +135,6 @@ impl Run {
     pub fn ingest(&self, t: f64) -> f64 {
         INGEST_FLOOR + (1.0 - INGEST_FLOOR) * self.week(t - INGEST_LAG_S)
     }
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// The week at `local_s` seconds after a Thursday midnight, before normalising. A working

@@ -27,7 +27,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, logistic, normal, Call};
 
 /// Seconds from a run's start to the team's local midnight before it (UTC+8, starting 08:00).
 const LOCAL_OFFSET_S: f64 = 8.0 * 3600.0;
@@ -38,10 +38,6 @@ pub const EXTRA_STREAMS: [(&str, &str, f64); 2] = [
     ("claude-haiku-4-5", "k-router", 12.0),
     ("claude-opus-4-6", "k-planner", 1.5),
 ];
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
 
 /// The working week's shape at `t` (seconds from the run's start), 1 on average over a workday.
 fn week(t: f64) -> f64 {

@@ -63,7 +63,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, ramped, Call};
+use super::{exp, logistic, normal, ramped, Call};
 
 const HOUR_S: f64 = 3600.0;
 
@@ -344,10 +344,6 @@ pub fn begin_run(rng: &mut StdRng) -> Run {
 fn current_run() -> Run {
     RUN.with_borrow(Clone::clone)
         .expect("spend_helpdesk::begin_run draws the run before its streams (background does)")
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// A support desk's day at local hour `h`, before normalising: tickets from 08:00 to 20:00,

@@ -37,7 +37,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, logistic, normal, Call};
 
 const HOUR_S: f64 = 3600.0;
 const DAY_S: f64 = 86_400.0;
@@ -120,10 +120,6 @@ pub fn begin_run(rng: &mut StdRng) -> Run {
 fn current_run() -> Run {
     RUN.get()
         .expect("spend_launch::begin_run draws the run before its streams (background does)")
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// The users' day at local hour `h`, before normalising: up from 07:00, a working-hours

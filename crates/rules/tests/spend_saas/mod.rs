@@ -30,7 +30,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, logistic, normal, Call};
 
 const HOUR_S: f64 = 3600.0;
 
@@ -48,10 +48,6 @@ pub const EXTRA_STREAMS: [(&str, &str, f64); 7] = [
 /// The stream that migrates, and the model it migrates to.
 const MIGRATING: (&str, &str) = ("claude-sonnet-4-6", "k-app");
 const MIGRATED_TO: &str = "claude-sonnet-5";
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
 
 /// The two regions' working days at `t` (seconds from the run's start, 00:00 UTC), before
 /// normalising: a quarter at night, a hump per region with ramps of about an hour.
