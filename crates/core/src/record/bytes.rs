@@ -21,47 +21,18 @@ fn last_half(s: &[u8]) -> u64 {
     u64::from(u32::from_ne_bytes(*s.last_chunk::<4>().unwrap()))
 }
 
-/// Nonzero iff `a` and `b` differ. Both must have the same length (checked by the caller,
-/// which compares lengths first so that every string's bytes are compared with one branch).
-#[inline(always)]
-pub fn diff_same_len(a: &[u8], b: &[u8]) -> u64 {
-    let n = a.len();
-    debug_assert_eq!(n, b.len());
-    let b = &b[..n]; // one check here, none per load below
-
-    // Longest first: model names and server addresses are 17–32 bytes, key ids 10, so the
-    // usual labels take two compares here, not four.
-    if n > 16 {
-        if n <= 32 {
-            return diff_17_to_32(a, b);
-        }
-        return long_diff(a, b);
-    }
-    if n >= 8 {
-        return (word(a, 0) ^ word(b, 0)) | (word(a, n - 8) ^ word(b, n - 8));
-    }
-    if n >= 4 {
-        return (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4));
-    }
-    if n == 0 {
-        return 0;
-    }
-    // 1..=3 bytes: the first, middle and last byte cover them all.
-    let m = n / 2;
-    u64::from((a[0] ^ b[0]) | (a[m] ^ b[m]) | (a[n - 1] ^ b[n - 1]))
-}
-
-/// Whether `a` and `b` are equal; both must have the same length (checked by the caller). The
-/// dispatch of [`diff_same_len`], but each case ends in its own test: the repeat check compares
-/// one string at a time, and a difference word merged from every case cost one more
-/// instruction per string.
+/// Whether `a` and `b` are equal; both must have the same length (checked by the caller, which
+/// compares lengths first). Each length case ends in its own test: the compares take one string
+/// at a time, and a difference word merged from every case and string cost one more
+/// instruction per string (it also kept every string's pointer and length live at once).
 #[inline(always)]
 pub fn eq_same_len(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     debug_assert_eq!(n, b.len());
     let b = &b[..n];
-    // A chain of tests, longest first as above (a `match` on the length compiled to a jump
-    // table cost 9 instructions more a record).
+    // A chain of tests, longest first: model names and server addresses are 17–32 bytes, key
+    // ids 10 (a `match` on the length compiled to a jump table cost 9 instructions more a
+    // record).
     if n > 16 {
         if n <= 32 {
             return diff_17_to_32(a, b) == 0;
@@ -207,7 +178,6 @@ mod tests {
     fn diff_is_zero_exactly_when_equal() {
         for a in WORDS {
             for b in WORDS.iter().filter(|b| b.len() == a.len()) {
-                assert_eq!(diff_same_len(a.as_bytes(), b.as_bytes()) == 0, a == *b);
                 assert_eq!(eq_same_len(a.as_bytes(), b.as_bytes()), a == *b);
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), b.as_bytes());
@@ -218,7 +188,6 @@ mod tests {
             for i in 0..a.len() {
                 let mut changed = a.as_bytes().to_vec();
                 changed[i] ^= 0x20;
-                assert_ne!(diff_same_len(a.as_bytes(), &changed), 0, "{a:?} byte {i}");
                 assert!(!eq_same_len(a.as_bytes(), &changed), "{a:?} byte {i}");
                 for usual in [Usual::Halves, Usual::Words, Usual::Vectors] {
                     let equal = eq_same_len_usually(usual, a.as_bytes(), &changed);

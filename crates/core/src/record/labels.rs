@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
-use super::bytes::{diff_same_len, eq_same_len_usually, sketch, Usual};
+use super::bytes::{eq_same_len, eq_same_len_usually, sketch, Usual};
 use crate::call::Call;
 use crate::classify::{Class, Provider};
 
@@ -98,9 +98,8 @@ impl<'a> LabelsRef<'a> {
         h.finish()
     }
 
-    /// Equality: the fixed-size fields and every string's length first, then every string's
-    /// bytes folded into one difference word, so a hit costs one branch for all the bytes (the
-    /// derived `==` calls `memcmp` once per string).
+    /// Equality: the fixed-size fields and every string's length first, then each string's
+    /// bytes with word loads (the derived `==` calls `memcmp` once per string).
     #[inline(always)]
     pub fn same_as(&self, other: &LabelsRef<'_>) -> bool {
         let error_len = |e: Option<&str>| e.map_or(usize::MAX, str::len);
@@ -116,17 +115,15 @@ impl<'a> LabelsRef<'a> {
         {
             return false;
         }
-        let bytes = |a: &str, b: &str| diff_same_len(a.as_bytes(), b.as_bytes());
-        let error_types = match (self.error_type, other.error_type) {
-            (Some(a), Some(b)) => bytes(a, b),
-            _ => 0, // both None: the lengths matched
-        };
-        let difference = bytes(self.model, other.model)
-            | bytes(self.key_id, other.key_id)
-            | bytes(self.operation, other.operation)
-            | bytes(self.server_address, other.server_address)
-            | error_types;
-        difference == 0
+        let same = |a: &str, b: &str| eq_same_len(a.as_bytes(), b.as_bytes());
+        same(self.model, other.model)
+            && same(self.key_id, other.key_id)
+            && same(self.operation, other.operation)
+            && same(self.server_address, other.server_address)
+            && match (self.error_type, other.error_type) {
+                (Some(a), Some(b)) => same(a, b),
+                _ => true, // both None: the lengths matched
+            }
     }
 }
 
