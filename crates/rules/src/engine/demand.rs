@@ -118,15 +118,22 @@ impl Demand {
     /// workload is rising, not proof. It only ever delays a page ([`SHARED_HOLD_MINUTES`]), so
     /// it is read at the point estimate, where the factor is read at its lower bound.
     pub fn rising(&self, end: i64, (span, own): (i64, f64), min_minutes: u64) -> bool {
+        self.observed(end, (span, own), min_minutes)
+            .is_some_and(|(s, expected)| {
+                let sd = (self.pearson.value.max(0.0) * expected).sqrt();
+                s > expected + RISE_EVIDENCE_SD * sd
+            })
+    }
+
+    /// The others' spend over the `span` minutes ending before `end` (the group's own over
+    /// them: `own`) and what their baseline expects of it; `None` while the baseline has not
+    /// seen `min_minutes` minutes, or minutes of the span are not recorded.
+    fn observed(&self, end: i64, (span, own): (i64, f64), min_minutes: u64) -> Option<(f64, f64)> {
         if !self.knows(min_minutes) {
-            return false;
+            return None;
         }
-        let expected = self.mean.value * span as f64;
-        let Some(s) = self.others(end, span, own) else {
-            return false;
-        };
-        let sd = (self.pearson.value.max(0.0) * expected).sqrt();
-        s > expected + RISE_EVIDENCE_SD * sd
+        let s = self.others(end, span, own)?;
+        Some((s, self.mean.value * span as f64))
     }
 
     /// How far the others' spend over the `span` minutes ending before `end` (the group's own
@@ -141,11 +148,7 @@ impl Demand {
         min_minutes: u64,
         slow: f64,
     ) -> f64 {
-        if !self.knows(min_minutes) {
-            return 1.0;
-        }
-        let expected = self.mean.value * span as f64;
-        let Some(s) = self.others(end, span, own) else {
+        let Some((s, expected)) = self.observed(end, (span, own), min_minutes) else {
             return 1.0;
         };
         let remembered = (self.pearson.seen as f64).min(2.0 / slow.max(1e-9));
