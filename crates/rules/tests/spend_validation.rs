@@ -47,6 +47,14 @@
 //!   customer's rate and the bulk endpoint's switching between normal and busy regimes of hours
 //!   (a Markov chain), a release on the first day that raises every key's cost per call by
 //!   30–60 % for good, and the 6× jump as more calls ramping over 5 minutes.
+//! * `Studio` — written in session 27 while the two rules were changed on the ten, held out
+//!   (not run on the rules until the changes are merged, then once; tests/spend_studio/mod.rs):
+//!   a coding assistant in the IDE for a team in California (the runs open on a Sunday at
+//!   16:00 local), developers' agent sessions of hundreds of turns on the 1-hour cache whose
+//!   context grows to a compaction threshold of 150k–400k tokens (drawn per run), a router
+//!   drifting the sessions between opus and sonnet over hours, a CI review bot bursting every
+//!   15 or 30 minutes with an hourly report, and the 6× jump as best-of-6: every step of the
+//!   background agents sent as six candidate calls at once.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -94,6 +102,7 @@ enum Generator {
     Launch,
     Contracts,
     Helpdesk,
+    Studio,
 }
 
 mod spend_contracts;
@@ -102,6 +111,7 @@ mod spend_fleet;
 mod spend_helpdesk;
 mod spend_launch;
 mod spend_saas;
+mod spend_studio;
 
 /// Standard normal draw (Box–Muller).
 fn normal(rng: &mut StdRng) -> f64 {
@@ -330,12 +340,14 @@ fn stream(
         | Generator::Saas
         | Generator::Launch
         | Generator::Contracts
-        | Generator::Helpdesk => {
+        | Generator::Helpdesk
+        | Generator::Studio => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
                 Generator::Contracts => spend_contracts::stream,
                 Generator::Helpdesk => spend_helpdesk::stream,
+                Generator::Studio => spend_studio::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -484,6 +496,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Helpdesk {
         spend_helpdesk::begin_run(rng);
     }
+    if g == Generator::Studio {
+        spend_studio::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -519,6 +534,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Helpdesk {
         for (model, key, per_min) in spend_helpdesk::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Studio {
+        for (model, key, per_min) in spend_studio::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1088,5 +1108,18 @@ fn held_out_generator_contracts() {
 #[ignore = "held-out findings (issue 15 stays open on them; held out in session 26, run once after the rule changes): on a B2B support API of 30-60 sparse per-customer keys SpendRateSpike names 20 of 20 jumps in 4-6 min but fires falsely in 36 of 60 runs (27 at the start of a 3-5x backfill on k-batch, the rest customers entering a busy period: regimes it does not learn); CreditRunwayLow warns falsely in 6 of 60 (swell runs, 26-35 h in: the release raised today's level) and, out at 54 h, says 32 of 40 runways >10% off the expected time left; see docs/rules.md"]
 fn held_out_generator_helpdesk() {
     let t = run(Generator::Helpdesk);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 27 while SpendRateSpike and CreditRunwayLow were changed on the ten above
+/// (committed on its own), never tuned on and not yet run on the rules: a coding assistant in
+/// the IDE (long sessions on the 1-hour cache, a drifting model router, a CI bot on a clock,
+/// the jump as best-of-6; tests/spend_studio/mod.rs). Its shape is checked without the rules
+/// (`spend_studio::tests`); the lead runs this once at 20 seeds after the session's rule
+/// changes are merged.
+#[test]
+#[ignore = "held out (session 27): not yet run on the rules; the lead runs it once after the session's rule changes"]
+fn held_out_generator_studio() {
+    let t = run(Generator::Studio);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
