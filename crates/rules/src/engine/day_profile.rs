@@ -109,6 +109,17 @@ impl DayProfile {
         self.sum_over(from, to, |slot, day| slot.before(day))
     }
 
+    /// What the days before `from`'s own day spent at the times of day of `[from, to)`, a span
+    /// that may run into the next days: the runway's forecast from now. Every minute is read
+    /// from the same days, those before today: a minute of tomorrow read with today folded in
+    /// (as [`DayProfile::previous`] reads it) would count a change that came today twice, once
+    /// in today's level and once in the shape it is multiplied by (a release that raised every
+    /// call's cost on the first day made a second day's 24h forecast 10–25 % high).
+    pub fn ahead(&self, from: i64, to: i64) -> Option<f64> {
+        let day = day_of(from);
+        self.sum_over(from, to, |slot, _| slot.before(day))
+    }
+
     /// What minutes `[from, to)` spent on their own day (slot by slot, a slot touched in part
     /// counting in part; meant for whole slots), or `None` while any slot of the span has no
     /// previous day to compare it with.
@@ -119,15 +130,17 @@ impl DayProfile {
         })
     }
 
-    /// The minutes from `from` until the previous days' spend at those times of day reaches
-    /// `usd`, or `None` when it does not before `to` (or a slot has no previous day).
+    /// The minutes from `from` until the spend at those times of day reaches `usd`, read as
+    /// [`DayProfile::ahead`] reads it, or `None` when it does not before `to` (or a slot has no
+    /// previous day).
     pub fn time_to(&self, from: i64, to: i64, usd: f64) -> Option<f64> {
         let slots = self.slots.as_ref()?;
+        let day = day_of(from);
         let mut sum = 0.0f64;
         let mut m = from;
         while m < to {
             let piece = ((m.div_euclid(SLOT_MIN) + 1) * SLOT_MIN).min(to) - m;
-            let per_min = f64::from(slots[slot_of(m)].before(day_of(m))?) / SLOT_MIN as f64;
+            let per_min = f64::from(slots[slot_of(m)].before(day)?) / SLOT_MIN as f64;
             if per_min > 0.0 && sum + per_min * piece as f64 >= usd {
                 return Some((m - from) as f64 + (usd - sum) / per_min);
             }
@@ -218,6 +231,11 @@ mod tests {
         let five = today + 17 * 60;
         assert!((p.previous(five, five + 120).unwrap() - 66.0).abs() < 1e-3);
         assert!((p.previous(five + 2, five + 5).unwrap() - 3.0).abs() < 1e-4);
+        // Ahead, the next 24 hours from 10:00 read yesterday alone: its whole day, $792
+        // ($720 of day, $72 of night). Tomorrow's 00:00–10:00 are not read with today's
+        // doubled spend folded in (as `previous` reads them: $930).
+        assert!((p.ahead(ten, ten + MINUTES_PER_DAY).unwrap() - 792.0).abs() < 1e-2);
+        assert!((p.previous(ten, ten + MINUTES_PER_DAY).unwrap() - 930.0).abs() < 1e-2);
         // Yesterday's evening (not yet seen today) has no previous day.
         assert_eq!(p.previous(20 * 60, 21 * 60), None);
         assert_eq!(p.own(20 * 60, 21 * 60), None);

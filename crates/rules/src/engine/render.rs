@@ -170,6 +170,14 @@ fn forecast_basis(v: &Values) -> Option<String> {
     Some(match v.basis? {
         ForecastBasis::SameHours => "the same hours on previous days, at today's level".into(),
         ForecastBasis::Fell => format!("the last {}: the burn fell", window(v.window_s?)),
+        ForecastBasis::PartDay => {
+            let history = v.history_s?;
+            format!(
+                "the {} of history, with its quietest hour's rate for the {} of the day not yet seen",
+                whole_minutes(history),
+                whole_minutes((86_400.0 - history).max(0.0))
+            )
+        }
         ForecastBasis::Trailing => {
             let history = v.history_s?;
             let long = v.long_window_s?;
@@ -230,6 +238,10 @@ mod tests {
         assert_eq!(
             basis(ForecastBasis::SameHours, 30.0, 24).unwrap(),
             "the same hours on previous days, at today's level"
+        );
+        assert_eq!(
+            basis(ForecastBasis::PartDay, 10.5, 24).unwrap(),
+            "the 10h30m of history, with its quietest hour's rate for the 13h30m of the day not yet seen"
         );
         assert_eq!(forecast_basis(&Values::default()), None);
     }
