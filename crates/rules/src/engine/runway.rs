@@ -74,7 +74,7 @@ const MIN_LEVEL_MIN: i64 = 60;
 /// Minutes per slot of the day profile (engine/day_profile.rs), and per day.
 const SLOT_MIN: i64 = 5;
 const DAY_MIN: i64 = 1440;
-const DAY_S: i64 = 86_400;
+const DAY_S: i64 = DAY_MIN * 60;
 
 /// Block sums in order: their total and the sum of squared successive differences.
 #[derive(Default)]
