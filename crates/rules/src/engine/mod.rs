@@ -13,6 +13,7 @@ mod demand;
 mod detector;
 mod dispersion;
 mod evidence;
+mod held_levels;
 mod label_bound;
 mod lifecycle;
 mod message_memo;

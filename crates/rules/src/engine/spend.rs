@@ -43,6 +43,7 @@ use super::detector::Values;
 use super::dispersion::{
     alpha_per_minute, split_deviations, units_factor, upper_bound, upper_factor, Mean,
 };
+use super::held_levels::HeldLevels;
 use super::ring::{Counts, Ring};
 use super::starts::{StartRate, MIN_STARTS};
 use crate::model::RuleKind;
@@ -305,6 +306,9 @@ pub struct SpendBaseline {
     /// shape, not a spike).
     day: DayProfile,
     day_next: i64,
+    /// Levels a rise that paged held for an hour and came back from (engine/held_levels.rs):
+    /// a regime of the key's, not paged for again.
+    held: HeldLevels,
     /// Everyone else's spend, so a rise of the whole workload is told from this group's own.
     demand: Demand,
     /// How often the group's calls begin a new context, and the spread of its counts.
@@ -425,6 +429,7 @@ impl SpendBaseline {
             pearson: [Mean::default(); SPANS],
             day: DayProfile::default(),
             day_next: first,
+            held: HeldLevels::default(),
             demand: Demand::new(slots, first),
             starts: StartRate::new(),
             shared_since: None,
@@ -642,6 +647,7 @@ impl SpendBaseline {
         for m in self.day_next.max(complete - 24 * 60)..complete {
             let x = self.ring.get(m).matched as f64 / MICRO;
             self.day.learn(m, x);
+            self.held.learn(m, x, firing);
         }
         self.day_next = self.day_next.max(complete);
         if firing {
@@ -747,13 +753,22 @@ impl SpendBaseline {
             };
             let (expected, bound) =
                 self.bound(self.minute, i, self.deviations(), asked, slow, demand);
-            let floor = MIN_UNITS * self.dispersion(slow, i).floor;
+            // A level the key has held before, after a page (engine/held_levels.rs): a rise
+            // pages only past its bound too.
+            let dispersion = self.dispersion(slow, i);
+            let held = upper_bound(
+                self.held.level(self.minute) * span as f64,
+                dispersion.test,
+                self.deviations(),
+            );
+            let bound = bound.max(held);
+            let floor = MIN_UNITS * dispersion.floor;
             let ratio = if warm { w.usd / expected } else { 0.0 };
             // A rise in how often runs start needs only the ratio and the unit floor of the
             // spend, not its bound: the count has shown the rise is many independent runs.
             let by_starts = warm
                 && !firing
-                && w.usd_but_largest >= (asked * expected).max(floor)
+                && w.usd_but_largest >= (asked * expected).max(floor).max(held)
                 && self.starts_rise(&w, i, expected, alpha, slow);
             let holds = warm
                 && w.usd >= *min_spend_usd
@@ -1168,5 +1183,61 @@ mod day_tests {
         let f = fires(3, 0.01, 0.08);
         assert!(f.iter().any(|m| (360..380).contains(m)), "{f:?}");
         assert!(f.iter().all(|m| *m < 1440), "{f:?}");
+    }
+}
+
+#[cfg(test)]
+mod held_tests {
+    use super::spike_tests::kind;
+    use super::*;
+
+    /// Minutes the rule starts holding in, over `minutes` of 10 calls a minute costing
+    /// `usd(minute)`.
+    fn pages(minutes: i64, usd: impl Fn(i64) -> f64) -> Vec<i64> {
+        let k = kind();
+        let mut s = SpendBaseline::new(&k, 0);
+        let (mut firing, mut out) = (false, Vec::new());
+        for m in 0..minutes {
+            for c in 0..10 {
+                let sec = m * 60 + c * 6 + 3;
+                s.advance(&k, sec, firing);
+                s.add(sec, usd(m), false);
+            }
+            s.advance(&k, (m + 1) * 60, firing);
+            let holds = s.verdict(&k, firing, &SpendState::default()).0;
+            if holds && !firing {
+                out.push(m);
+            }
+            firing = holds;
+        }
+        out
+    }
+
+    /// $0.01 a call, `level`× over each of `rises` (minute ranges).
+    fn key_with(rises: &[(i64, i64, f64)]) -> impl Fn(i64) -> f64 + '_ {
+        move |m| {
+            let lift = rises
+                .iter()
+                .find(|(from, to, _)| (*from..*to).contains(&m))
+                .map_or(1.0, |r| r.2);
+            0.01 * lift
+        }
+    }
+
+    #[test]
+    fn a_backfill_level_held_an_hour_pages_the_first_time_only() {
+        let f = pages(1200, key_with(&[(300, 420, 5.0), (900, 1020, 5.0)]));
+        assert!(f.iter().any(|m| (300..310).contains(m)), "{f:?}");
+        assert!(f.iter().all(|m| *m < 900), "{f:?}");
+    }
+
+    #[test]
+    fn a_rise_stopped_within_the_hour_or_past_the_level_held_pages_again() {
+        // Stopped after 30 minutes: not a level the key holds.
+        let f = pages(1200, key_with(&[(300, 330, 5.0), (900, 1020, 5.0)]));
+        assert!(f.iter().any(|m| (900..910).contains(m)), "{f:?}");
+        // Twice the level held: a rise beyond what the key has done.
+        let f = pages(1200, key_with(&[(300, 420, 5.0), (900, 1020, 10.0)]));
+        assert!(f.iter().any(|m| (900..910).contains(m)), "{f:?}");
     }
 }
