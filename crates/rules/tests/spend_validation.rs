@@ -55,6 +55,16 @@
 //!   drifting the sessions between opus and sonnet over hours, a CI review bot bursting every
 //!   15 or 30 minutes with an hourly report, and the 6× jump as best-of-6: every step of the
 //!   background agents sent as six candidate calls at once.
+//! * `CallCentre` — written in session 29 while the two rules were changed on the eleven, held
+//!   out (not run on the rules until the changes are merged, then once;
+//!   tests/spend_callcentre/mod.rs): an agent-assist copilot in a São Paulo (UTC−3) health
+//!   insurer's contact centre, the runs opening on the Sunday evening before Finados (a
+//!   holiday kept at Saturday's half day, a surge on the Tuesday after), conversations carried
+//!   by a roster of 6-hour shifts through an Erlang-A queue (a day clipped flat at the seats),
+//!   short streamed turns on a per-conversation 5-minute cache rewritten after holds over 5
+//!   minutes, a QA job triggered when its queue fills (the rubric on the 1-hour cache), and the
+//!   6× jump as a retry storm: a timeout shorter than every decision, each request billed for
+//!   six sequential attempts over 1–2 minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -103,8 +113,10 @@ enum Generator {
     Contracts,
     Helpdesk,
     Studio,
+    CallCentre,
 }
 
+mod spend_callcentre;
 mod spend_contracts;
 mod spend_exhaustion;
 mod spend_fleet;
@@ -341,13 +353,15 @@ fn stream(
         | Generator::Launch
         | Generator::Contracts
         | Generator::Helpdesk
-        | Generator::Studio => {
+        | Generator::Studio
+        | Generator::CallCentre => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
                 Generator::Contracts => spend_contracts::stream,
                 Generator::Helpdesk => spend_helpdesk::stream,
                 Generator::Studio => spend_studio::stream,
+                Generator::CallCentre => spend_callcentre::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -498,6 +512,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     }
     if g == Generator::Studio {
         spend_studio::begin_run(rng);
+    }
+    if g == Generator::CallCentre {
+        spend_callcentre::begin_run(rng);
     }
 }
 
@@ -1121,5 +1138,19 @@ fn held_out_generator_helpdesk() {
 #[ignore = "findings (issue 15 stays open on them; session 27): its quiet and exhaustion scenarios were run by mistake on the first two runway changes: CreditRunwayLow warned falsely in 28 of 60 quiet runs (a Monday after a Sunday read as the next day's level), fixed after by capping a day's forecast at the trailing day (so seen for the runway; rerun not yet made); SpendRateSpike 7 false of 60; the jump scenario not yet run (held out for SpendRateSpike); see docs/rules.md"]
 fn held_out_generator_studio() {
     let t = run(Generator::Studio);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 29 while SpendRateSpike and CreditRunwayLow were changed on the eleven
+/// above (committed on its own), never tuned on and not yet run on the rules: an agent-assist
+/// copilot in a São Paulo contact centre (a roster's Erlang-A queue clipping the day flat, a
+/// holiday on the first day, short streamed turns on a per-conversation 5-minute cache, a QA
+/// job its queue triggers, the jump as a retry storm; tests/spend_callcentre/mod.rs). Its shape
+/// is checked without the rules (`spend_callcentre::tests`); the lead runs this once at 20
+/// seeds after the session's rule changes are merged.
+#[test]
+#[ignore = "held out (session 29): written while the rules were being changed on the eleven, not yet run on the rules"]
+fn held_out_generator_callcentre() {
+    let t = run(Generator::CallCentre);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
