@@ -174,6 +174,7 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "min_calls",
             "min_history",
             "min_spend_usd",
+            "min_share",
         ],
         _ => &[],
     }
@@ -721,6 +722,7 @@ impl Validator<'_> {
             min_calls: self.count("min_calls", raw.min_calls, 5),
             min_history: duration(self, "min_history", &raw.min_history, 1800),
             min_spend_usd: self.number("min_spend_usd", raw.min_spend_usd, Some(0.0), (0.0, 1e9)),
+            min_share: self.number("min_share", raw.min_share, Some(0.1), (0.0, 1.0)),
         }
     }
 

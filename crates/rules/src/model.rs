@@ -159,6 +159,10 @@ pub enum RuleKind {
         min_history: Duration,
         /// And the window's spend at least this many USD (pennies never page).
         min_spend_usd: f64,
+        /// And the rise (the window's spend less what its baseline expects) at least this
+        /// share of everything spent over the window, every model and key: a rise that does
+        /// not move the bill does not wake anyone (engine/spend.rs).
+        min_share: f64,
     },
     /// The time until a rate limit runs out at its current drain (the trend of `remaining`
     /// over `window`, per key and kind; engine/ratelimit.rs) is under `below`.

@@ -83,6 +83,12 @@ impl Demand {
         (stamp == m).then_some(usd)
     }
 
+    /// Everyone's spend (every model and key) over the `span` minutes ending before `end`;
+    /// `None` when a minute of it is not recorded.
+    pub fn everyone(&self, end: i64, span: i64) -> Option<f64> {
+        (end - span..end).map(|m| self.total(m)).sum()
+    }
+
     /// The others' spend over the `window` minutes ending before `end`, given the group's own.
     fn others(&self, end: i64, window: i64, own: f64) -> Option<f64> {
         let mut total = 0.0;

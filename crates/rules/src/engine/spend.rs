@@ -709,6 +709,7 @@ impl SpendBaseline {
             min_calls,
             min_history,
             min_spend_usd,
+            min_share,
             ..
         } = kind
         else {
@@ -776,7 +777,9 @@ impl SpendBaseline {
                     // Holds while the rate stays well above the frozen baseline.
                     ratio >= 1.0 + (min_ratio - 1.0) / 2.0
                 } else {
-                    w.calls >= *min_calls && (w.usd_but_largest >= bound.max(floor) || by_starts)
+                    w.calls >= *min_calls
+                        && (w.usd_but_largest >= bound.max(floor) || by_starts)
+                        && self.moves_the_bill(span, w.usd - expected, *min_share)
                 };
             let asked_ratio = if by_starts && w.usd_but_largest < bound.max(floor) {
                 asked
@@ -804,6 +807,20 @@ impl SpendBaseline {
         }
         self.shared_since = None;
         (false, said.unwrap_or_default())
+    }
+
+    /// Whether a rise of `rise` USD over the `span` minutes judged is at least `min_share` of
+    /// everyone's spend over them. A key that spends a cent a minute and jumps 15× (a sparse
+    /// key's burst of agent runs) is a rise the trailing statistics cannot tell from a runaway,
+    /// and one that does not move the bill: cost anomaly tools ask the same of an anomaly's
+    /// impact. A runaway that grows to matter pages when it does, and CreditRunwayLow counts
+    /// every cent of it meanwhile. Minutes not recorded (a young engine) do not hold it back.
+    fn moves_the_bill(&self, span: i64, rise: f64, min_share: f64) -> bool {
+        min_share <= 0.0
+            || self
+                .demand
+                .everyone(self.minute, span)
+                .is_none_or(|all| rise >= min_share * all)
     }
 
     /// Whether a window that holds waits before it pages: everyone else's spend over the same
@@ -889,6 +906,7 @@ mod spike_tests {
             min_calls: 5,
             min_history: Duration::from_secs(1800),
             min_spend_usd: 0.01,
+            min_share: 0.0,
         }
     }
 
@@ -931,7 +949,11 @@ mod spike_tests {
     /// 180 the same of `after`: the first minute the key's rule holds, with a hold of `hold`
     /// minutes while everyone else rises too.
     fn loop_beside_others(before: f64, after: f64, hold: i64) -> Option<i64> {
-        let k = kind();
+        loop_beside(&kind(), before, after, hold)
+    }
+
+    fn loop_beside(k: &RuleKind, before: f64, after: f64, hold: i64) -> Option<i64> {
+        let k = k.clone();
         let mut s = SpendBaseline::new(&k, 30);
         s.shared_hold = hold;
         let mut spend = SpendState::default();
@@ -968,6 +990,25 @@ mod spike_tests {
         assert_eq!(held, unheld + hold, "{unheld} {held}");
         // Everyone else 6× too: the whole workload rose, and nothing pages.
         assert_eq!(loop_beside_others(0.1, 0.6, hold), None);
+    }
+
+    #[test]
+    fn a_rise_that_is_a_sliver_of_the_bill_does_not_page() {
+        let with_share = |min_share: f64| {
+            let mut k = kind();
+            if let RuleKind::SpendOverBaseline { min_share: m, .. } = &mut k {
+                *m = min_share;
+            }
+            k
+        };
+        // The key's 6× is a rise of $0.50 a minute. Beside $1 a minute of everyone else's
+        // it is a third of the bill and pages at a tenth; beside $10 it is 5 %: the same
+        // rise pages only without the share asked.
+        let small_bill = loop_beside(&with_share(0.1), 1.0, 1.0, 0).expect("a third of the bill");
+        assert!((180..=185).contains(&small_bill), "{small_bill}");
+        assert_eq!(loop_beside(&with_share(0.1), 10.0, 10.0, 0), None);
+        assert!(loop_beside(&with_share(0.0), 10.0, 10.0, 0).is_some());
+        assert!(loop_beside(&with_share(0.04), 10.0, 10.0, 0).is_some());
     }
 
     #[test]
