@@ -239,6 +239,7 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
             deviations,
             min_calls,
             min_spend_usd,
+            min_share,
             ..
         } => {
             let w = format_duration(*window);
@@ -283,7 +284,21 @@ fn rule_entries(rule: &Rule, genai: &GenAi) -> Result<String, ExportError> {
             ));
             value_is_share = false;
             let min_rate = min_spend_usd / (window.as_secs_f64() / 60.0);
-            format!("({r} >= {min_ratio} * {base}) and ({r} >= {base} + {deviations} * {dev}) and ({base} > 0) and ({r} >= {min_rate}) and ({calls} >= {min_calls})")
+            let mut condition = format!("({r} >= {min_ratio} * {base}) and ({r} >= {base} + {deviations} * {dev}) and ({base} > 0) and ({r} >= {min_rate}) and ({calls} >= {min_calls})");
+            if *min_share > 0.0 {
+                // Everyone's spend, every model and key: the rise must be a share of the bill.
+                let everyone = format!("{prefix}:usd_per_min:everyone{w}");
+                record(
+                    &mut out,
+                    &everyone,
+                    &format!("sum(rate({}[{w}])) * 60", selector(&COST.prom(), "")),
+                );
+                let _ = write!(
+                    condition,
+                    " and ({r} - {base} >= {min_share} * scalar({everyone}))"
+                );
+            }
+            condition
         }
         RuleKind::ShareOverThreshold {
             window,
