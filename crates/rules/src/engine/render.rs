@@ -144,9 +144,9 @@ impl Facts<'_> {
             "forecast_basis" => forecast_basis(v)?,
             "remaining" => format!("${:.2}", v.remaining_usd?),
             "constraint" => v.constraint?.to_string(),
-            "spend_rate" => format!("${:.2}/min", v.spend_per_min_usd?),
-            "baseline_rate" => format!("${:.2}/min", v.baseline_per_min_usd?),
-            "ratio" => format!("{:.1}×", v.ratio?),
+            "spend_rate" => per_minute(v.spend_per_min_usd?),
+            "baseline_rate" => per_minute(v.baseline_per_min_usd?),
+            "ratio" => ratio(v.ratio?),
             _ => return None,
         })
     }
@@ -202,9 +202,42 @@ fn whole_minutes(seconds: f64) -> String {
     ))
 }
 
+/// A spend rate per minute: to the cent, or to two significant figures under a cent (a sparse
+/// key's baseline of $0.0031/min is not "$0.00"), and "under $0.0001" below that.
+fn per_minute(usd: f64) -> String {
+    if usd >= 0.01 {
+        format!("${usd:.2}/min")
+    } else if usd >= 0.0001 {
+        let decimals = (2 - usd.log10().floor() as i32 - 1).max(2) as usize;
+        format!("${usd:.decimals$}/min")
+    } else {
+        "under $0.0001/min".to_owned()
+    }
+}
+
+/// A ratio to a baseline: past 1000× the baseline is next to nothing and the figure says
+/// nothing more (a key silent for hours whose trailing baseline decayed toward zero).
+fn ratio(r: f64) -> String {
+    if r >= 1000.0 {
+        "over 1000×".to_owned()
+    } else {
+        format!("{r:.1}×")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_rates_and_huge_ratios_read_as_what_they_are() {
+        assert_eq!(per_minute(0.73), "$0.73/min");
+        assert_eq!(per_minute(0.0031), "$0.0031/min");
+        assert_eq!(per_minute(0.00457), "$0.0046/min");
+        assert_eq!(per_minute(0.00004), "under $0.0001/min");
+        assert_eq!(ratio(4.46), "4.5×");
+        assert_eq!(ratio(7_678_446.7), "over 1000×");
+    }
 
     fn basis(basis: ForecastBasis, history_h: f64, long_h: u64) -> Option<String> {
         forecast_basis(&Values {
