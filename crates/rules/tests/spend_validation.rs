@@ -65,6 +65,17 @@
 //!   minutes, a QA job triggered when its queue fills (the rubric on the 1-hour cache), and the
 //!   6× jump as a retry storm: a timeout shorter than every decision, each request billed for
 //!   six sequential attempts over 1–2 minutes.
+//! * `Newsroom` — written in session 29 while the two rules were changed on the twelve, held
+//!   out (not run on the rules until the changes are merged, then once;
+//!   tests/spend_newsroom/mod.rs): a Tokyo (UTC+9) news publisher, the runs opening on a Monday
+//!   at 09:00 local with Culture Day (a holiday: no commute peak) on the Tuesday, readers'
+//!   calls as shot noise (the run's stories a Poisson process, each a burst fading over 20–60
+//!   minutes, Pareto-sized, moving every reader-facing key at once) on a commute-lunch-evening
+//!   day, readers of a story sharing its article on the 5-minute cache, a partner's crawler
+//!   paced by its rate limit in exact 20-article pages, a research desk with extended thinking,
+//!   and the 6× jump as a cache regression: a timestamp at the top of the wire desk's system
+//!   prompt, so the same calls with the same tokens write their 23k–40k-token prefix (the 1-hour
+//!   and 5-minute write prices) instead of reading it, rolled out in three steps of 30 s.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -114,6 +125,7 @@ enum Generator {
     Helpdesk,
     Studio,
     CallCentre,
+    Newsroom,
 }
 
 mod spend_callcentre;
@@ -122,6 +134,7 @@ mod spend_exhaustion;
 mod spend_fleet;
 mod spend_helpdesk;
 mod spend_launch;
+mod spend_newsroom;
 mod spend_saas;
 mod spend_studio;
 
@@ -354,7 +367,8 @@ fn stream(
         | Generator::Contracts
         | Generator::Helpdesk
         | Generator::Studio
-        | Generator::CallCentre => {
+        | Generator::CallCentre
+        | Generator::Newsroom => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -362,6 +376,7 @@ fn stream(
                 Generator::Helpdesk => spend_helpdesk::stream,
                 Generator::Studio => spend_studio::stream,
                 Generator::CallCentre => spend_callcentre::stream,
+                Generator::Newsroom => spend_newsroom::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -516,6 +531,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::CallCentre {
         spend_callcentre::begin_run(rng);
     }
+    if g == Generator::Newsroom {
+        spend_newsroom::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -556,6 +574,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Studio {
         for (model, key, per_min) in spend_studio::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Newsroom {
+        for (model, key, per_min) in spend_newsroom::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1154,5 +1177,20 @@ fn held_out_generator_studio() {
 #[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once after its rule changes, seen since): on a São Paulo contact centre SpendRateSpike names 20 of 20 jumps (18 within 10 min) but fires falsely in 41 of 60 runs (the morning shift's start on the redaction stream, the QA key's first job after a silent night); CreditRunwayLow warns falsely in 19 of 60 (a one-off batch on a near-silent night, two runs in their first 40 minutes) and, with a day of history that is a holiday, warns late (13-14 h ahead realised, saying 22-24 h: 39 of 40 >10% off); see docs/rules.md"]
 fn held_out_generator_callcentre() {
     let t = run(Generator::CallCentre);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 29 while SpendRateSpike and CreditRunwayLow were changed on the twelve
+/// above (committed on its own), never tuned on and not yet run on the rules: a Tokyo news
+/// publisher (readers' calls set off by the news as shot noise, a commute-lunch-evening day and
+/// Culture Day, a story's article shared on the 5-minute cache, a partner's paced crawl in
+/// exact pages, a research desk with extended thinking, the jump as a cache regression that
+/// turns the wire desk's prefix reads into writes; tests/spend_newsroom/mod.rs). Its shape is
+/// checked without the rules (`spend_newsroom::tests`); the lead runs this once at 20 seeds
+/// after the session's rule changes are merged.
+#[test]
+#[ignore = "held out (session 29): written while the rules were being changed on the twelve, not yet run on the rules"]
+fn held_out_generator_newsroom() {
+    let t = run(Generator::Newsroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
