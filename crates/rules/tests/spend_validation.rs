@@ -1181,15 +1181,16 @@ fn held_out_generator_callcentre() {
 }
 
 /// Written in session 29 while SpendRateSpike and CreditRunwayLow were changed on the twelve
-/// above (committed on its own), never tuned on and not yet run on the rules: a Tokyo news
+/// above (committed on its own), never tuned on: a Tokyo news
 /// publisher (readers' calls set off by the news as shot noise, a commute-lunch-evening day and
 /// Culture Day, a story's article shared on the 5-minute cache, a partner's paced crawl in
 /// exact pages, a research desk with extended thinking, the jump as a cache regression that
 /// turns the wire desk's prefix reads into writes; tests/spend_newsroom/mod.rs). Its shape is
-/// checked without the rules (`spend_newsroom::tests`); the lead runs this once at 20 seeds
-/// after the session's rule changes are merged.
+/// checked without the rules (`spend_newsroom::tests`). Run once at 20 seeds (2026-12-02
+/// 00:52–01:15 UTC) on the session's final rules, nothing changed after; findings in the
+/// ignore text and docs/rules.md ("Sessions 28–29").
 #[test]
-#[ignore = "held out (session 29): written while the rules were being changed on the twelve, not yet run on the rules"]
+#[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once on its final rules, seen since): on a Tokyo news publisher SpendRateSpike names 19 of 20 jumps in 2-7 min (one missed) and fires falsely in 10 of 60 runs (news bursts on the reader Q&A and research keys); CreditRunwayLow is quiet in 60 and, with a day of history, says 22 of 40 runways >10% off the expected time left (warnings 18-27 h ahead); see docs/rules.md"]
 fn held_out_generator_newsroom() {
     let t = run(Generator::Newsroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
