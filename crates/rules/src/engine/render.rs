@@ -208,8 +208,14 @@ fn per_minute(usd: f64) -> String {
     if usd >= 0.01 {
         format!("${usd:.2}/min")
     } else if usd >= 0.0001 {
-        let decimals = (2 - usd.log10().floor() as i32 - 1).max(2) as usize;
-        format!("${usd:.decimals$}/min")
+        let magnitude = usd.log10().floor() as i32;
+        let mut decimals = 1 - magnitude;
+        // $0.000999 rounds up to the next magnitude: one decimal fewer keeps two figures.
+        let scale = 10f64.powi(decimals);
+        if (usd * scale).round() / scale >= 10f64.powi(magnitude + 1) {
+            decimals -= 1;
+        }
+        format!("${usd:.prec$}/min", prec = decimals.max(2) as usize)
     } else {
         "under $0.0001/min".to_owned()
     }
@@ -234,6 +240,8 @@ mod tests {
         assert_eq!(per_minute(0.73), "$0.73/min");
         assert_eq!(per_minute(0.0031), "$0.0031/min");
         assert_eq!(per_minute(0.00457), "$0.0046/min");
+        assert_eq!(per_minute(0.000999), "$0.0010/min");
+        assert_eq!(per_minute(0.00999), "$0.010/min");
         assert_eq!(per_minute(0.00004), "under $0.0001/min");
         assert_eq!(ratio(4.46), "4.5×");
         assert_eq!(ratio(7_678_446.7), "over 1000×");

@@ -953,22 +953,21 @@ mod spike_tests {
     }
 
     fn loop_beside(k: &RuleKind, before: f64, after: f64, hold: i64) -> Option<i64> {
-        let k = k.clone();
-        let mut s = SpendBaseline::new(&k, 30);
+        let mut s = SpendBaseline::new(k, 30);
         s.shared_hold = hold;
         let mut spend = SpendState::default();
         for m in 0..200 {
             let usd = if m < 180 { 0.01 } else { 0.06 };
             for c in 0..10 {
                 let sec = 30 + m * 60 + c * 6;
-                s.advance(&k, sec, false);
+                s.advance(k, sec, false);
                 s.add(sec, usd, false);
                 spend.book(m, usd);
             }
             let level = if m < 180 { before } else { after };
             spend.book(m, level * if m % 2 == 0 { 0.5 } else { 1.5 });
-            s.advance(&k, 30 + (m + 1) * 60, false);
-            if s.verdict(&k, false, &spend).0 {
+            s.advance(k, 30 + (m + 1) * 60, false);
+            if s.verdict(k, false, &spend).0 {
                 return Some(m);
             }
         }
