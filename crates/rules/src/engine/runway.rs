@@ -299,8 +299,10 @@ impl Runway {
         // not (no call in a window expecting five is evidence; a plain `S + 2 sd` says not).
         let units = short * short_span / d;
         let short_upper = (units.sqrt() + SHORT_EVIDENCE_SD / 2.0).powi(2) * d / short_span;
-        let trailing = long.min(short_upper);
-        let trailing_basis = ForecastBasis::trailing(short_upper < long);
+        // A one-off burst the long window holds is not a burn: counted at the rest's rate.
+        let settled = long - self.one_off(end, long * long_span, long_span) / long_span;
+        let trailing = settled.min(short_upper);
+        let trailing_basis = ForecastBasis::trailing(short_upper < settled);
         let (rate, ahead, basis) = self
             .day_shaped(
                 end,
@@ -456,6 +458,42 @@ impl Runway {
             return Some((short_upper, None, ForecastBasis::Fell));
         }
         Some((rate, None, ForecastBasis::PartDay))
+    }
+
+    /// What a one-off burst adds to the long window's spend (`long_spend` USD over
+    /// `long_span` seconds): when one span of the short window's length holds more than half
+    /// of it (a 10-minute batch on a near-silent night, which the 24 h rate would otherwise
+    /// read as the burn for a day: `CallCentre`, 17 false warnings in 60 quiet runs), that
+    /// span's spend beyond the rest's rate; else 0. A burn that lasts past the short window
+    /// soon holds less than half and counts whole again; a working day or a steady burn
+    /// never concentrates half its spend in one short span.
+    fn one_off(&self, end: i64, long_spend: f64, long_span: f64) -> f64 {
+        let span_blocks = (self.short.window_s() / BLOCK_S).max(1);
+        let span_s = (span_blocks * BLOCK_S) as f64;
+        if long_spend <= 0.0 || long_span < 2.0 * span_s {
+            return 0.0;
+        }
+        let from = (end - self.long.window_s()).div_euclid(BLOCK_S);
+        let mut busiest = 0.0f64;
+        let mut sum = 0.0;
+        let mut tail = self.blocks.iter().filter(|(i, ..)| *i >= from).peekable();
+        // Two pointers over the blocks in order: the span ends at `head`'s block.
+        for &(head, usd, _) in self.blocks.iter().filter(|(i, ..)| *i >= from) {
+            sum += usd;
+            while let Some(&&(i, old, _)) = tail.peek() {
+                if i > head - span_blocks {
+                    break;
+                }
+                sum -= old;
+                tail.next();
+            }
+            busiest = busiest.max(sum);
+        }
+        if busiest <= long_spend / 2.0 {
+            return 0.0;
+        }
+        let rest_rate = (long_spend - busiest).max(0.0) / (long_span - span_s);
+        (busiest - rest_rate * span_s).max(0.0)
     }
 
     /// The least spend (USD) of a whole hour of the history (hours of whole blocks from the
@@ -832,6 +870,33 @@ mod runway_tests {
         let end = hours * 3600;
         r.advance(end);
         r.verdict(&k, end, &spend(left))
+    }
+
+    #[test]
+    fn a_one_off_batch_on_a_near_silent_history_is_not_read_as_the_burn() {
+        // Eight hours of a night at $0.50/h (one call a minute), then a 10-minute batch of
+        // $35 ($3.50 a minute) at 8 h, read at 8h15m with $100 left: the 24h rate of that
+        // history is $4.73/h, 21 h; the batch is four fifths of it. Counted at the night's
+        // rate the history says $0.50/h, and no warning.
+        let k = warning();
+        let mut r = Runway::new(&k, 0);
+        for m in 0..495 {
+            let t = m * 60 + 30;
+            r.advance(t);
+            r.add(t, 0.5 / 60.0);
+            if (480..490).contains(&m) {
+                r.add(t + 1, 3.5);
+            }
+        }
+        let end = 495 * 60;
+        r.advance(end);
+        let (holds, v) = r.verdict(&k, end, &spend(100.0));
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(!holds && said > 100.0, "{holds} {said}");
+        // The same $35 spread over the eight hours is a burn: 21 h, and the warning fires.
+        let (holds, v) = warning_after(8, 100.0, |_| 0.5 + 35.0 / 8.0);
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 20.5).abs() < 1.0, "{holds} {said}");
     }
 
     #[test]
