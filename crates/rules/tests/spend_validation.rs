@@ -173,6 +173,55 @@ fn exp(rng: &mut StdRng, mean: f64) -> f64 {
     -mean * (1.0 - rng.random::<f64>()).ln()
 }
 
+/// Lognormal draw with median `median` and log-scale spread `sigma`.
+fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
+    median * (sigma * normal(rng)).exp()
+}
+
+/// How [`thinned`] bounds an hour's rate: its samples every `sample_s` seconds, times
+/// `margin` for a peak between samples.
+#[derive(Clone, Copy)]
+struct Thinning {
+    margin: f64,
+    sample_s: f64,
+}
+
+/// A Poisson process of `per_min × rate(t)` a minute over `[start, end)`, by thinning hour
+/// by hour at the hour's peak rate (a Poisson process restarted at an hour's edge is still
+/// one: memoryless), so a day and a busy regime that put a run's peak at 4× its mean cost
+/// little more than an hour's own peak.
+fn thinned(
+    how: Thinning,
+    rng: &mut StdRng,
+    start: f64,
+    end: f64,
+    per_min: f64,
+    rate: &dyn Fn(f64) -> f64,
+) -> Vec<f64> {
+    const HOUR_S: f64 = 3600.0;
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end {
+        let to = (from + HOUR_S).min(end);
+        let peak = how.margin
+            * (0..=((to - from) / how.sample_s).ceil() as i64)
+                .map(|i| rate((from + how.sample_s * i as f64).min(to)))
+                .fold(0.0f64, f64::max);
+        if peak > 0.0 {
+            let mean_gap = 60.0 / (per_min * peak);
+            let mut t = from + exp(rng, mean_gap);
+            while t < to {
+                if rng.random::<f64>() < rate(t) / peak {
+                    out.push(t);
+                }
+                t += exp(rng, mean_gap);
+            }
+        }
+        from = to;
+    }
+    out
+}
+
 /// Calls from `start` to `end` (seconds) for one (model, key) stream whose intensity at time
 /// `t` is `scale(t)` times the generator's base rate.
 fn stream(

@@ -463,7 +463,7 @@ impl Runway {
     /// What a one-off burst adds to the long window's spend (`long_spend` USD over
     /// `long_span` seconds): when one span of the short window's length holds more than half
     /// of it (a 10-minute batch on a near-silent night, which the 24 h rate would otherwise
-    /// read as the burn for a day: `CallCentre`, 17 false warnings in 60 quiet runs), that
+    /// read as the burn for a day: `CallCentre`'s eight false warnings 8 h in), that
     /// span's spend beyond the rest's rate; else 0. A burn that lasts past the short window
     /// soon holds less than half and counts whole again; a working day or a steady burn
     /// never concentrates half its spend in one short span.

@@ -103,9 +103,15 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{exp, logistic, normal, Call};
+use super::{exp, logistic, lognormal, normal, thinned, Call, Thinning};
 
 pub const HOUR_S: f64 = 3600.0;
+
+/// How this generator's arrivals are thinned (the harness's [`thinned`]).
+const ARRIVALS: Thinning = Thinning {
+    margin: 1.05,
+    sample_s: 20.0,
+};
 pub const DAY_S: f64 = 86_400.0;
 pub const CACHE_5M_S: f64 = 300.0;
 pub const CACHE_1H_S: f64 = 3600.0;
@@ -149,10 +155,6 @@ pub fn current_run() -> Run {
         .expect("spend_callcentre::begin_run draws the run before its streams (background does)")
 }
 
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
-}
-
 /// What a stream's calls are, by its key and model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Work {
@@ -192,7 +194,7 @@ pub fn stream(
     let carried = |t: f64| scale(t) * run.day(t);
     let mut out: Vec<(f64, Usage)> = match Work::of(model, key) {
         Work::Copilot => copilot(rng, &run, start, end, base_per_min, &carried),
-        Work::Redaction => arrivals(rng, start, end, base_per_min, &carried)
+        Work::Redaction => thinned(ARRIVALS, rng, start, end, base_per_min, &carried)
             .into_iter()
             .map(|t| {
                 let usage = Usage {
@@ -205,7 +207,7 @@ pub fn stream(
             .collect(),
         Work::Qa => qa(rng, &run, start, end, base_per_min, &carried),
         Work::Reviewer => reviewer(rng, &run, start, end, base_per_min, scale),
-        Work::Job => arrivals(rng, start, end, base_per_min, scale)
+        Work::Job => thinned(ARRIVALS, rng, start, end, base_per_min, scale)
             .into_iter()
             .map(|t| {
                 let usage = Usage {
@@ -227,38 +229,6 @@ pub fn stream(
             usage,
         })
         .collect()
-}
-
-/// A Poisson process of `per_min × rate(t)` a minute, by thinning hour by hour at the hour's
-/// peak rate (sampled every 20 s, with a margin for a peak between samples).
-fn arrivals(
-    rng: &mut StdRng,
-    start: f64,
-    end: f64,
-    per_min: f64,
-    rate: &dyn Fn(f64) -> f64,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + HOUR_S).min(end);
-        let peak = 1.05
-            * (0..=((to - from) / 20.0).ceil() as i64)
-                .map(|i| rate((from + 20.0 * i as f64).min(to)))
-                .fold(0.0f64, f64::max);
-        if peak > 0.0 {
-            let mean_gap = 60.0 / (per_min * peak);
-            let mut t = from + exp(rng, mean_gap);
-            while t < to {
-                if rng.random::<f64>() < rate(t) / peak {
-                    out.push(t);
-                }
-                t += exp(rng, mean_gap);
-            }
-        }
-        from = to;
-    }
-    out
 }
 
 /// A prompt cached up to its last breakpoint for `ttl_s` after its last use.
@@ -354,7 +324,7 @@ fn copilot(
     carried: &dyn Fn(f64) -> f64,
 ) -> Vec<(f64, Usage)> {
     let per_min = base_per_min / run.calls_per_conversation();
-    let mut turns: Vec<Turn> = arrivals(rng, start - HOUR_S, end, per_min, carried)
+    let mut turns: Vec<Turn> = thinned(ARRIVALS, rng, start - HOUR_S, end, per_min, carried)
         .into_iter()
         .flat_map(|s| conversation(rng, run, s))
         .collect();
@@ -395,7 +365,7 @@ fn qa(
     let mut out = Vec::new();
     let mut fill = rng.random_range(0..run.qa_queue);
     let mut rubric = Cache::new(CACHE_1H_S);
-    for sampled in arrivals(rng, start - DAY_S, end, base_per_min, carried) {
+    for sampled in thinned(ARRIVALS, rng, start - DAY_S, end, base_per_min, carried) {
         fill += 1;
         if fill < run.qa_queue {
             continue;
@@ -470,7 +440,7 @@ fn reviewer(
 ) -> Vec<(f64, Usage)> {
     // (logged at, documents, output)
     let mut calls: Vec<(f64, u64, u64)> = Vec::new();
-    for s in arrivals(rng, start - 600.0, end, base_per_min, &|t| {
+    for s in thinned(ARRIVALS, rng, start - 600.0, end, base_per_min, &|t| {
         scale(t).min(1.0)
     }) {
         // The retries draw from a generator of their own, so the requests' path is the same

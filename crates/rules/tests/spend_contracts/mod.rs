@@ -51,7 +51,7 @@ use callwatch_core::cost::{PriceTable, TokenCounts};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, logistic, normal, ramped, Call};
+use super::{exp, logistic, lognormal, ramped, Call};
 
 const HOUR_S: f64 = 3600.0;
 const DAY_S: f64 = 86_400.0;
@@ -202,10 +202,6 @@ impl Work {
             _ => Work::Job,
         }
     }
-}
-
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
 }
 
 /// The agent turn's parts (tokens, at their medians and spreads).

@@ -27,7 +27,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, logistic, normal, Call};
+use super::{exp, logistic, lognormal, Call};
 
 /// Seconds from a run's start to the team's local midnight before it (UTC+8, starting 08:00).
 const LOCAL_OFFSET_S: f64 = 8.0 * 3600.0;
@@ -65,10 +65,6 @@ fn sweep(t: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
 }
 
 /// The most steps a run makes (an agent's turn limit).

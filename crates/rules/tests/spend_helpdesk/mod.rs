@@ -63,9 +63,15 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, logistic, normal, ramped, Call};
+use super::{exp, logistic, lognormal, normal, ramped, thinned, Call, Thinning};
 
 const HOUR_S: f64 = 3600.0;
+
+/// How this generator's arrivals are thinned (the harness's [`thinned`]).
+const ARRIVALS: Thinning = Thinning {
+    margin: 1.05,
+    sample_s: 60.0,
+};
 
 /// Customers a run may have: the keys `k-c01`…`k-c60`, of which a run uses the first 30–60.
 pub const MAX_CUSTOMERS: usize = 60;
@@ -364,10 +370,6 @@ pub fn day(h: f64) -> f64 {
     raw_day(h) / mean
 }
 
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
-}
-
 /// What a stream's calls are, by its key (and model, on `k-app`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Work {
@@ -448,7 +450,7 @@ pub fn stream(
         prompt_at: [None; 2],
     };
     let mut out = Vec::new();
-    for t in arrivals(rng, start, end, per_min, &rate) {
+    for t in thinned(ARRIVALS, rng, start, end, per_min, &rate) {
         let released = work != Work::Job && rng.random::<f64>() < run.rolled_out(t);
         let grow = if released {
             1.0 + run.release_shift
@@ -461,40 +463,6 @@ pub fn stream(
             key,
             usage: calls.next(rng, t, released, grow),
         });
-    }
-    out
-}
-
-/// A Poisson process of `per_min × rate(t)` calls a minute, by thinning hour by hour at the
-/// hour's peak rate (sampled each minute, with a margin for a peak between samples): a day
-/// and a busy regime put the run's peak at 4× the mean, an hour's at little over its own.
-fn arrivals(
-    rng: &mut StdRng,
-    start: f64,
-    end: f64,
-    per_min: f64,
-    rate: &dyn Fn(f64) -> f64,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + HOUR_S).min(end);
-        let peak = 1.05
-            * (0..=((to - from) / 60.0).ceil() as i64)
-                .map(|i| rate((from + 60.0 * i as f64).min(to)))
-                .fold(0.0f64, f64::max);
-        if peak > 0.0 {
-            // A Poisson process restarted at the block's edge is still one (memoryless).
-            let mean_gap = 60.0 / (per_min * peak);
-            let mut t = from + exp(rng, mean_gap);
-            while t < to {
-                if rng.random::<f64>() < rate(t) / peak {
-                    out.push(t);
-                }
-                t += exp(rng, mean_gap);
-            }
-        }
-        from = to;
     }
     out
 }

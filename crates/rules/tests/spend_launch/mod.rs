@@ -37,7 +37,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, logistic, normal, Call};
+use super::{exp, logistic, lognormal, Call};
 
 const HOUR_S: f64 = 3600.0;
 const DAY_S: f64 = 86_400.0;
@@ -138,10 +138,6 @@ pub fn day(h: f64) -> f64 {
     let mean =
         MEAN.get_or_init(|| (0..1440).map(|m| raw_day(f64::from(m) / 60.0)).sum::<f64>() / 1440.0);
     raw_day(h) / mean
-}
-
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
 }
 
 /// Calls from `start` to `end` (seconds) for one (model, key) stream of `base_per_min` calls a

@@ -103,9 +103,15 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, normal, Call};
+use super::{exp, lognormal, normal, thinned, Call, Thinning};
 
 pub const HOUR_S: f64 = 3600.0;
+
+/// How this generator's arrivals are thinned (the harness's [`thinned`]).
+const ARRIVALS: Thinning = Thinning {
+    margin: 1.1,
+    sample_s: 20.0,
+};
 pub const DAY_S: f64 = 86_400.0;
 pub const CACHE_5M_S: f64 = 300.0;
 
@@ -152,10 +158,6 @@ pub fn begin_run(rng: &mut StdRng) -> Run {
 pub fn current_run() -> Run {
     RUN.with_borrow(Clone::clone)
         .expect("spend_newsroom::begin_run draws the run before its streams (background does)")
-}
-
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
 }
 
 impl Run {
@@ -216,7 +218,7 @@ pub fn stream(
                     * (1.0 - run.news_share + run.news_share * run.news(t - COMMENT_LAG_S))
             };
             let mut last: Option<f64> = None;
-            arrivals(rng, start, end, base_per_min, &rate)
+            thinned(ARRIVALS, rng, start, end, base_per_min, &rate)
                 .into_iter()
                 .map(|t| {
                     let warm = last.is_some_and(|a| t - a < CACHE_5M_S);
@@ -238,7 +240,7 @@ pub fn stream(
             let rate = |t: f64| {
                 scale(t) * run.desk(t) * (1.0 - RESEARCH_NEWS + RESEARCH_NEWS * run.news(t))
             };
-            arrivals(rng, start, end, base_per_min, &rate)
+            thinned(ARRIVALS, rng, start, end, base_per_min, &rate)
                 .into_iter()
                 .map(|t| {
                     let thinking =
@@ -252,7 +254,7 @@ pub fn stream(
                 })
                 .collect()
         }
-        Work::Job => arrivals(rng, start, end, base_per_min, scale)
+        Work::Job => thinned(ARRIVALS, rng, start, end, base_per_min, scale)
             .into_iter()
             .map(|t| {
                 let usage = Usage {
@@ -276,38 +278,6 @@ pub fn stream(
         .collect()
 }
 
-/// A Poisson process of `per_min × rate(t)` a minute, by thinning hour by hour at the hour's
-/// peak rate (sampled every 20 s, with a margin for a peak between samples).
-fn arrivals(
-    rng: &mut StdRng,
-    start: f64,
-    end: f64,
-    per_min: f64,
-    rate: &dyn Fn(f64) -> f64,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + HOUR_S).min(end);
-        let peak = 1.1
-            * (0..=((to - from) / 20.0).ceil() as i64)
-                .map(|i| rate((from + 20.0 * i as f64).min(to)))
-                .fold(0.0f64, f64::max);
-        if peak > 0.0 {
-            let mean_gap = 60.0 / (per_min * peak);
-            let mut t = from + exp(rng, mean_gap);
-            while t < to {
-                if rng.random::<f64>() < rate(t) / peak {
-                    out.push(t);
-                }
-                t += exp(rng, mean_gap);
-            }
-        }
-        from = to;
-    }
-    out
-}
-
 /// Which article a reader's question is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Article {
@@ -329,7 +299,7 @@ fn questions(
 ) -> Vec<(f64, Usage)> {
     let mut last: Option<f64> = None;
     let mut touched: HashMap<Article, f64> = HashMap::new();
-    arrivals(rng, start, end, base_per_min, &|t| {
+    thinned(ARRIVALS, rng, start, end, base_per_min, &|t| {
         scale(t) * run.reading(t)
     })
     .into_iter()
@@ -452,36 +422,38 @@ fn wire(
     // the weight a request, a request to the new build for each whole credit): no draw, so the
     // requests' path is the same whatever the scale, and the split exact.
     let mut credit = 0.0;
-    arrivals(rng, start, end, base_per_min, &|t| scale(t).min(1.0))
-        .into_iter()
-        .map(|t| {
-            let input = lognormal(rng, WIRE_IN.0, WIRE_IN.1).min(10_000.0) as u64 + 50;
-            let output = lognormal(rng, WIRE_OUT.0, WIRE_OUT.1).min(4_000.0) as u64 + 20;
-            let weight = rollout(run, scale, t);
-            credit += weight;
-            let new_build = weight > 0.0 && credit >= 1.0;
-            if new_build {
-                credit -= 1.0;
+    thinned(ARRIVALS, rng, start, end, base_per_min, &|t| {
+        scale(t).min(1.0)
+    })
+    .into_iter()
+    .map(|t| {
+        let input = lognormal(rng, WIRE_IN.0, WIRE_IN.1).min(10_000.0) as u64 + 50;
+        let output = lognormal(rng, WIRE_OUT.0, WIRE_OUT.1).min(4_000.0) as u64 + 20;
+        let weight = rollout(run, scale, t);
+        credit += weight;
+        let new_build = weight > 0.0 && credit >= 1.0;
+        if new_build {
+            credit -= 1.0;
+        }
+        let usage = if new_build {
+            Usage {
+                input_tokens: input,
+                output_tokens: output,
+                cache_read_input_tokens: 0,
+                cache_creation_input_tokens: prefix,
+                cache_creation_1h_input_tokens: run.style_guide,
             }
-            let usage = if new_build {
-                Usage {
-                    input_tokens: input,
-                    output_tokens: output,
-                    cache_read_input_tokens: 0,
-                    cache_creation_input_tokens: prefix,
-                    cache_creation_1h_input_tokens: run.style_guide,
-                }
-            } else {
-                Usage {
-                    input_tokens: input,
-                    output_tokens: output,
-                    cache_read_input_tokens: prefix,
-                    ..Usage::default()
-                }
-            };
-            (t, usage)
-        })
-        .collect()
+        } else {
+            Usage {
+                input_tokens: input,
+                output_tokens: output,
+                cache_read_input_tokens: prefix,
+                ..Usage::default()
+            }
+        };
+        (t, usage)
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use super::{exp, logistic, normal, Call};
+use super::{exp, logistic, lognormal, Call};
 
 const HOUR_S: f64 = 3600.0;
 
@@ -78,10 +78,6 @@ fn sync(t: f64) -> f64 {
 /// The share of the migrating stream's conversations on the new model at `t`.
 fn migrated(t: f64) -> f64 {
     (0.9 * (t - 10.0 * HOUR_S) / (6.0 * HOUR_S)).clamp(0.0, 0.9)
-}
-
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
 }
 
 /// A document's tokens: Pareto from 1.5k with tail index 1.5, at most 150k.

@@ -88,9 +88,15 @@ use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{exp, logistic, normal, Call};
+use super::{logistic, lognormal, normal, thinned, Call, Thinning};
 
 const HOUR_S: f64 = 3600.0;
+
+/// How this generator's arrivals are thinned (the harness's [`thinned`]).
+const ARRIVALS: Thinning = Thinning {
+    margin: 1.05,
+    sample_s: 60.0,
+};
 const DAY_S: f64 = 86_400.0;
 
 const IDE: &str = "k-app";
@@ -281,10 +287,6 @@ fn current_run() -> Run {
         .expect("spend_studio::begin_run draws the run before its streams (background does)")
 }
 
-fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
-    median * (sigma * normal(rng)).exp()
-}
-
 /// A geometric count, at least 1, of mean `mean`, at most `cap`.
 fn geometric(rng: &mut StdRng, mean: f64, cap: u32) -> u32 {
     let mut n = 1;
@@ -367,7 +369,8 @@ pub fn stream(
                 }
             };
             let rate = |t: f64| scale(t) * run.day(t) * share(t);
-            arrivals(
+            thinned(
+                ARRIVALS,
                 rng,
                 start - BURN_IN_S,
                 end,
@@ -381,7 +384,7 @@ pub fn stream(
         }
         Work::Completions => {
             let rate = |t: f64| scale(t) * run.day(t);
-            arrivals(rng, start, end, base_per_min, &rate)
+            thinned(ARRIVALS, rng, start, end, base_per_min, &rate)
                 .into_iter()
                 .map(|t| {
                     let usage = Usage {
@@ -399,7 +402,8 @@ pub fn stream(
             .collect(),
         Work::Agent => {
             let rate = |t: f64| scale(t).min(1.0);
-            arrivals(
+            thinned(
+                ARRIVALS,
                 rng,
                 start - BURN_IN_S,
                 end,
@@ -411,7 +415,7 @@ pub fn stream(
             .map(|(t, u)| call(t, u))
             .collect()
         }
-        Work::Job => arrivals(rng, start, end, base_per_min, scale)
+        Work::Job => thinned(ARRIVALS, rng, start, end, base_per_min, scale)
             .into_iter()
             .map(|t| {
                 let usage = Usage {
@@ -425,38 +429,6 @@ pub fn stream(
     };
     out.retain(|c| (start..end).contains(&c.t));
     out.sort_by(|a, b| a.t.total_cmp(&b.t));
-    out
-}
-
-/// A Poisson process of `per_min × rate(t)` a minute, by thinning hour by hour at the hour's
-/// peak rate (sampled each minute, with a margin for a peak between samples).
-fn arrivals(
-    rng: &mut StdRng,
-    start: f64,
-    end: f64,
-    per_min: f64,
-    rate: &dyn Fn(f64) -> f64,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + HOUR_S).min(end);
-        let peak = 1.05
-            * (0..=((to - from) / 60.0).ceil() as i64)
-                .map(|i| rate((from + 60.0 * i as f64).min(to)))
-                .fold(0.0f64, f64::max);
-        if peak > 0.0 {
-            let mean_gap = 60.0 / (per_min * peak);
-            let mut t = from + exp(rng, mean_gap);
-            while t < to {
-                if rng.random::<f64>() < rate(t) / peak {
-                    out.push(t);
-                }
-                t += exp(rng, mean_gap);
-            }
-        }
-        from = to;
-    }
     out
 }
 
