@@ -492,6 +492,17 @@ fn cost(c: &Call) -> f64 {
 }
 
 /// What the calls in `[from, to)` (seconds) cost.
+/// Each minute's midpoint over `[from, to)` (the generators' shape tests).
+fn minutes(from: f64, to: f64) -> impl Iterator<Item = f64> {
+    (0..((to - from) / 60.0) as u32).map(move |m| from + 60.0 * f64::from(m) + 30.0)
+}
+
+/// The `q` quantile of `xs` (sorted in place), the nearest rank below.
+fn quantile(xs: &mut [f64], q: f64) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[((xs.len() - 1) as f64 * q) as usize]
+}
+
 fn spend_between(calls: &[Call], from: f64, to: f64) -> f64 {
     calls
         .iter()

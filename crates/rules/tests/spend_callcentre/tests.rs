@@ -4,7 +4,9 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, Generator};
+use crate::{
+    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, Generator,
+};
 
 /// The exhaustion scenario's length; and a run long enough to hold the plain Wednesday the
 /// rates are normalised on (local day 3: 51 h to 75 h).
@@ -25,24 +27,6 @@ fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
 /// run opens on, 1 = Finados, 2 = Tuesday, …).
 fn at_local(day: i64, hour: f64) -> f64 {
     (day as f64 * 24.0 + hour) * HOUR_S - LOCAL_AT_START_S
-}
-
-/// Each minute's midpoint over `[from, to)`.
-fn minutes(from: f64, to: f64) -> impl Iterator<Item = f64> {
-    (0..((to - from) / 60.0) as u32).map(move |m| from + 60.0 * f64::from(m) + 30.0)
-}
-
-fn spend(calls: &[Call], a: f64, b: f64) -> f64 {
-    calls
-        .iter()
-        .filter(|c| (a..b).contains(&c.t))
-        .map(cost)
-        .sum()
-}
-
-fn quantile(xs: &mut [f64], q: f64) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[((xs.len() - 1) as f64 * q) as usize]
 }
 
 #[test]
@@ -438,17 +422,17 @@ fn the_reviewers_jump_is_a_retry_storm_that_reaches_six_times_the_spend() {
             times(&flat),
             "the same calls up to the jump"
         );
-        let ratio = |a: f64, b: f64| spend(&jumped, a, b) / spend(&flat, a, b);
+        let ratio = |a: f64, b: f64| spend_between(&jumped, a, b) / spend_between(&flat, a, b);
         let ten = ratio(jump, jump + 600.0);
         assert!(
             (5.0..7.0).contains(&ten),
             "seed {seed}: 10 min after at {ten:.2}×"
         );
         tens.push(ten);
-        first_min.0 += spend(&jumped, jump, jump + 60.0);
-        first_min.1 += spend(&flat, jump, jump + 60.0);
-        settled.0 += spend(&jumped, jump + 180.0, jump + HOUR_S - 300.0);
-        settled.1 += spend(&flat, jump + 180.0, jump + HOUR_S - 300.0);
+        first_min.0 += spend_between(&jumped, jump, jump + 60.0);
+        first_min.1 += spend_between(&flat, jump, jump + 60.0);
+        settled.0 += spend_between(&jumped, jump + 180.0, jump + HOUR_S - 300.0);
+        settled.1 += spend_between(&flat, jump + 180.0, jump + HOUR_S - 300.0);
         // Every call a full prompt: the documents uncached, the rules read.
         let run = current_run();
         assert!(jumped
@@ -456,9 +440,9 @@ fn the_reviewers_jump_is_a_retry_storm_that_reaches_six_times_the_spend() {
             .filter(|c| c.t > 600.0)
             .all(|c| c.usage.cache_read_input_tokens == run.rules_prefix
                 && c.usage.input_tokens > 200));
-        after_sum += spend(&jumped, jump, jump + 600.0);
-        flat_after_sum += spend(&flat, jump, jump + 600.0);
-        before_sum += spend(&jumped, jump - 2.0 * HOUR_S, jump) / 12.0;
+        after_sum += spend_between(&jumped, jump, jump + 600.0);
+        flat_after_sum += spend_between(&flat, jump, jump + 600.0);
+        before_sum += spend_between(&jumped, jump - 2.0 * HOUR_S, jump) / 12.0;
     }
     let (first, steady) = (first_min.0 / first_min.1, settled.0 / settled.1);
     assert!(

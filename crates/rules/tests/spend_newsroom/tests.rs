@@ -4,7 +4,9 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, Generator};
+use crate::{
+    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, Generator,
+};
 
 /// The exhaustion scenario's length; and a run long enough to hold the plain Wednesday the
 /// rates are normalised on (local day 2: 39 h to 63 h).
@@ -23,24 +25,6 @@ fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
 /// run opens on, 1 = Culture Day, 2 = Wednesday, …).
 fn at_local(day: i64, hour: f64) -> f64 {
     (day as f64 * 24.0 + hour) * HOUR_S - LOCAL_AT_START_S
-}
-
-/// Each minute's midpoint over `[from, to)`.
-fn minutes(from: f64, to: f64) -> impl Iterator<Item = f64> {
-    (0..((to - from) / 60.0) as u32).map(move |m| from + 60.0 * f64::from(m) + 30.0)
-}
-
-fn spend(calls: &[Call], a: f64, b: f64) -> f64 {
-    calls
-        .iter()
-        .filter(|c| (a..b).contains(&c.t))
-        .map(cost)
-        .sum()
-}
-
-fn quantile(xs: &mut [f64], q: f64) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[((xs.len() - 1) as f64 * q) as usize]
 }
 
 /// One stream of a run (its parameters drawn from `seed`) over `[start, end)`.
@@ -496,17 +480,17 @@ fn the_wire_desks_jump_is_a_cache_regression_at_six_times_the_spend() {
             (share / weight - 1.0).abs() < 0.25,
             "seed {seed}: {share:.2} on the new build"
         );
-        let ratio = |a: f64, b: f64| spend(&jumped, a, b) / spend(&flat, a, b);
+        let ratio = |a: f64, b: f64| spend_between(&jumped, a, b) / spend_between(&flat, a, b);
         let ten = ratio(jump, jump + 600.0);
         assert!(
             (5.0..7.0).contains(&ten),
             "seed {seed}: 10 min after at {ten:.2}×"
         );
         tens.push(ten);
-        first_min.0 += spend(&jumped, jump, jump + 60.0);
-        first_min.1 += spend(&flat, jump, jump + 60.0);
-        settled.0 += spend(&jumped, jump + 180.0, jump + HOUR_S - 300.0);
-        settled.1 += spend(&flat, jump + 180.0, jump + HOUR_S - 300.0);
+        first_min.0 += spend_between(&jumped, jump, jump + 60.0);
+        first_min.1 += spend_between(&flat, jump, jump + 60.0);
+        settled.0 += spend_between(&jumped, jump + 180.0, jump + HOUR_S - 300.0);
+        settled.1 += spend_between(&flat, jump + 180.0, jump + HOUR_S - 300.0);
     }
     let (first, steady) = (first_min.0 / first_min.1, settled.0 / settled.1);
     assert!(

@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, Generator};
+use crate::{assert_quiet_runs_stay_ample, background, cost, minutes, spend_between, Generator};
 
 /// The exhaustion scenario's length: the traffic must hold its shape this long.
 const END: f64 = 64.0 * HOUR_S;
@@ -25,11 +25,6 @@ fn is_session(c: &Call) -> bool {
 
 fn prompt_tokens(u: &Usage) -> u64 {
     u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens
-}
-
-/// Each minute's midpoint over `[from, to)`.
-fn minutes(from: f64, to: f64) -> impl Iterator<Item = f64> {
-    (0..((to - from) / 60.0) as u32).map(move |m| from + 60.0 * f64::from(m) + 30.0)
 }
 
 /// The UTC instant (seconds into a run) of local `hour` on the local day `weekday` (0 = the
@@ -438,13 +433,6 @@ fn the_same_run_gives_the_same_parameters_and_realisations_differ_by_chance_only
 #[test]
 fn the_agents_jump_is_six_candidates_a_step_at_once_and_six_times_the_spend() {
     let jump = 3.0 * HOUR_S;
-    let spend = |calls: &[Call], a: f64, b: f64| -> f64 {
-        calls
-            .iter()
-            .filter(|c| (a..b).contains(&c.t))
-            .map(cost)
-            .sum()
-    };
     let (mut after_sum, mut before_sum, mut flat_after_sum) = (0.0, 0.0, 0.0);
     let mut coupled = Vec::new();
     for seed in 0..20 {
@@ -475,16 +463,16 @@ fn the_agents_jump_is_six_candidates_a_step_at_once_and_six_times_the_spend() {
                 .count();
             assert!(n >= 6, "a step with {n} candidates");
         }
-        let ratio = |a: f64, b: f64| spend(&jumped, a, b) / spend(&flat, a, b);
+        let ratio = |a: f64, b: f64| spend_between(&jumped, a, b) / spend_between(&flat, a, b);
         let ten = ratio(jump, jump + 600.0);
         assert!(
-            spend(&flat, jump, jump + 600.0) == 0.0 || (5.0..7.0).contains(&ten),
+            spend_between(&flat, jump, jump + 600.0) == 0.0 || (5.0..7.0).contains(&ten),
             "seed {seed}: the 10 minutes after the jump at {ten:.2}× the same stream's without it"
         );
         coupled.push(ten);
-        after_sum += spend(&jumped, jump, jump + 600.0);
-        flat_after_sum += spend(&flat, jump, jump + 600.0);
-        before_sum += spend(&jumped, jump - 2.0 * HOUR_S, jump) / 12.0;
+        after_sum += spend_between(&jumped, jump, jump + 600.0);
+        flat_after_sum += spend_between(&flat, jump, jump + 600.0);
+        before_sum += spend_between(&jumped, jump - 2.0 * HOUR_S, jump) / 12.0;
     }
     // Over 20 runs, the 10 minutes after against the 10-minute pace of the 2 hours before.
     let pace = after_sum / before_sum;
