@@ -92,6 +92,7 @@ struct RawRule {
     min_calls: Option<u64>,
     min_count: Option<u64>,
     min_share: Option<f64>,
+    min_rise_usd_per_hour: Option<f64>,
     noise_share: Option<f64>,
     min_evidence: Option<f64>,
     /// spend_over_baseline: standard deviations above the baseline.
@@ -175,6 +176,7 @@ fn kind_keys(kind: &str) -> &'static [&'static str] {
             "min_history",
             "min_spend_usd",
             "min_share",
+            "min_rise_usd_per_hour",
         ],
         _ => &[],
     }
@@ -505,7 +507,7 @@ impl Validator<'_> {
     }
 
     fn reject_foreign_keys(&mut self, kind: &str, raw: &RawRule) {
-        let set: [(&str, bool); 22] = [
+        let set: [(&str, bool); 23] = [
             ("deviations", raw.deviations.is_some()),
             ("short_window", raw.short_window.is_some()),
             ("long_window", raw.long_window.is_some()),
@@ -526,6 +528,7 @@ impl Validator<'_> {
             ("min_calls", raw.min_calls.is_some()),
             ("min_count", raw.min_count.is_some()),
             ("min_share", raw.min_share.is_some()),
+            ("min_rise_usd_per_hour", raw.min_rise_usd_per_hour.is_some()),
             ("noise_share", raw.noise_share.is_some()),
             ("min_evidence", raw.min_evidence.is_some()),
         ];
@@ -723,6 +726,12 @@ impl Validator<'_> {
             min_history: duration(self, "min_history", &raw.min_history, 1800),
             min_spend_usd: self.number("min_spend_usd", raw.min_spend_usd, Some(0.0), (0.0, 1e9)),
             min_share: self.number("min_share", raw.min_share, Some(0.1), (0.0, 1.0)),
+            min_rise_usd_per_hour: self.number(
+                "min_rise_usd_per_hour",
+                raw.min_rise_usd_per_hour,
+                Some(0.5),
+                (0.0, 1e9),
+            ),
         }
     }
 

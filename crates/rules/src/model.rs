@@ -163,6 +163,9 @@ pub enum RuleKind {
         /// share of everything spent over the window, every model and key: a rise that does
         /// not move the bill does not wake anyone (engine/spend.rs).
         min_share: f64,
+        /// And the rise at least this many USD an hour: a rise that costs less does not wake
+        /// anyone, whatever its share (engine/spend.rs).
+        min_rise_usd_per_hour: f64,
     },
     /// The time until a rate limit runs out at its current drain (the trend of `remaining`
     /// over `window`, per key and kind; engine/ratelimit.rs) is under `below`.

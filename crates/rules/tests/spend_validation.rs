@@ -658,6 +658,9 @@ struct Tally {
     /// Quiet runs (ample, swell) with a SpendRateSpike firing once the history has a day
     /// (from 24 h on, first or not): where the same time of day on previous days is known.
     quiet_false_spike_day2: u64,
+    /// Each jump's realised ratio and rise in USD per hour ([`realised_jump`]).
+    realised: Vec<f64>,
+    rise_per_hour: Vec<f64>,
     /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
     named_right: u64,
     jumps: u64,
@@ -803,6 +806,9 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
         4.0,
         &|s| if s >= jump { 6.0 } else { 1.0 },
     ));
+    let (realised, rise_per_hour) = realised_jump(&calls, jump);
+    t.realised.push(realised);
+    t.rise_per_hour.push(rise_per_hour);
     let alerts = replay(&mut calls, Budget::default());
     t.runs += 1;
     if std::env::var_os("SPEND_DEBUG").is_some() {
@@ -841,18 +847,37 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
             && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
     }) {
         None => t.failures.push(format!(
-            "{g:?} seed {seed}: the 6× jump did not fire SpendRateSpike"
+            "{g:?} seed {seed}: the 6× jump did not fire SpendRateSpike (realised {realised:.1}×)"
         )),
         Some(a) => {
             let delay = ((a.at - T0).as_seconds_f64() - jump) / 60.0;
             t.spike_delay_min.push(delay);
             if delay > 10.0 {
                 t.failures.push(format!(
-                    "{g:?} seed {seed}: SpendRateSpike after {delay:.1} min"
+                    "{g:?} seed {seed}: SpendRateSpike after {delay:.1} min (realised {realised:.1}×)"
                 ));
             }
         }
     }
+}
+
+/// What the jump realised: the jumping key's spend over the 10 minutes after it, over its
+/// spend per 10 minutes over the two hours before (the trailing level the rule sees). The
+/// scenario's 6× is of the stream's intensity at that moment; a generator whose key was busier
+/// in the two hours before (a tenant on, a higher point of its day), or whose heavy-tailed
+/// calls fell short in those 10 minutes, realises less against what the rule can know.
+/// Also its rise in USD per hour (the 10 minutes after at their rate, less the two hours
+/// before at theirs): what the jump costs, beside `min_rise_usd_per_hour`.
+fn realised_jump(calls: &[Call], jump: f64) -> (f64, f64) {
+    let agent = |from: f64, to: f64| -> f64 {
+        calls
+            .iter()
+            .filter(|c| c.key == "k-agent" && (from..to).contains(&c.t))
+            .map(cost)
+            .sum()
+    };
+    let (after, before) = (agent(jump, jump + 600.0), agent(jump - 7200.0, jump));
+    (after / (before / 12.0), after * 6.0 - before / 2.0)
 }
 
 /// Diagnosis (`SPEND_DEBUG`): the jumping key's windows after the jump, each as its spend less
@@ -945,6 +970,11 @@ fn run(g: Generator) -> Tally {
     }
     let mut table = BTreeMap::new();
     table.insert("SpendRateSpike delay (min)", summary(&t.spike_delay_min));
+    table.insert(
+        "jumps realised (10 min after over the 2 h before)",
+        summary(&t.realised),
+    );
+    table.insert("jumps' rise (USD per hour)", summary(&t.rise_per_hour));
     println!("{g:?}: {} seeds, {} runs", seeds(), t.runs);
     for (k, v) in table {
         println!("  {k}: {v}");

@@ -18,7 +18,7 @@
 //! standard deviations above their baseline, a group's page waits [`SHARED_HOLD_MINUTES`]; then
 //! it is judged again, with the others' windows full of the step.
 
-use super::dispersion::{upper_factor, Mean};
+use super::dispersion::{upper_bound, upper_factor, Mean};
 use super::spend::SpendState;
 
 /// How many standard deviations the others' rise is bounded down before it raises a group's
@@ -43,6 +43,16 @@ const RISE_EVIDENCE_SD: f64 = 2.0;
 /// on one key leaves the others flat, so it is not held (only when the others' noise happens
 /// to stand two standard deviations up, a window in twenty or so on bursty traffic).
 pub const SHARED_HOLD_MINUTES: i64 = 3;
+
+/// A window of the others' spend counts in their spread at most this far up: as many standard
+/// deviations of their spread so far, or this many times their expected spend, whichever is
+/// more (as a group's own spread is learnt, spend.rs). Without it, one job on a near-silent
+/// night (a $5 QA run against others expected to spend $0.0001) taught a spread of
+/// `(5 − 0.0001)² / 0.0001`, 250 000 a window, 10⁷ times the true one, for a day: no rise
+/// of the others was evidence any more, and a whole centre's morning shift paged on each key
+/// (`CallCentre`, session 30).
+const LEARN_CAP_SD: f64 = 4.0;
+const LEARN_CAP_RATIO: f64 = 3.0;
 
 /// The others' spend per minute and its spread, for one group.
 pub struct Demand {
@@ -107,7 +117,10 @@ impl Demand {
         let expected = self.mean.value * window as f64;
         if self.mean.seen >= window as u64 && expected > 0.0 {
             if let Some(s) = self.others(m + 1, window, own_window) {
-                self.pearson.learn((s - expected).powi(2) / expected, slow);
+                let cap = upper_bound(expected, self.pearson.value, LEARN_CAP_SD)
+                    .max(LEARN_CAP_RATIO * expected);
+                self.pearson
+                    .learn((s.min(cap) - expected).powi(2) / expected, slow);
             }
         }
         self.mean.learn((total - own).max(0.0), alpha);

@@ -6,6 +6,7 @@
 //!   and tests, the system clock live) and steps every instance's lifecycle. Its cost is
 //!   O(series × rules) per second, whatever the call volume.
 
+mod bursts;
 mod clusters;
 mod contributors;
 mod day_profile;

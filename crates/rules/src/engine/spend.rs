@@ -36,6 +36,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use super::bursts::Bursts;
 use super::clusters::{excess, Recent};
 use super::day_profile::DayProfile;
 use super::demand::{Demand, SHARED_HOLD_MINUTES};
@@ -309,6 +310,9 @@ pub struct SpendBaseline {
     /// Levels a rise that paged held for an hour and came back from (engine/held_levels.rs):
     /// a regime of the key's, not paged for again.
     held: HeldLevels,
+    /// Bursts a rise that paged came back from within the hour (engine/bursts.rs): a job the
+    /// key runs, not paged for again until a rise outlasts it.
+    bursts: Bursts,
     /// Everyone else's spend, so a rise of the whole workload is told from this group's own.
     demand: Demand,
     /// How often the group's calls begin a new context, and the spread of its counts.
@@ -430,6 +434,7 @@ impl SpendBaseline {
             day: DayProfile::default(),
             day_next: first,
             held: HeldLevels::default(),
+            bursts: Bursts::default(),
             demand: Demand::new(slots, first),
             starts: StartRate::new(),
             shared_since: None,
@@ -648,10 +653,12 @@ impl SpendBaseline {
             let x = self.ring.get(m).matched as f64 / MICRO;
             self.day.learn(m, x);
             self.held.learn(m, x, firing);
+            self.bursts.learn(m, x, firing);
         }
         self.day_next = self.day_next.max(complete);
-        if firing {
-            // The minutes of the rise, the guard band's included, are never learnt.
+        if firing || self.bursts.excusing() {
+            // The minutes of the rise, the guard band's included, are never learnt: nor those
+            // of one waiting as a burst the key had, so that it pages if it outlasts it.
             self.learn_next = minute;
             return;
         }
@@ -710,6 +717,7 @@ impl SpendBaseline {
             min_history,
             min_spend_usd,
             min_share,
+            min_rise_usd_per_hour,
             ..
         } = kind
         else {
@@ -745,6 +753,7 @@ impl SpendBaseline {
         // of conversations, each minutes long) is judged on twice the spend within twice the
         // time, whose relative spread is √2 smaller. The first that holds is the one said.
         let mut said = None;
+        let mut like_a_burst_holds = false;
         for i in 0..SPANS {
             let span = self.span(i);
             let w = if i == 0 {
@@ -763,6 +772,17 @@ impl SpendBaseline {
                 self.deviations(),
             );
             let bound = bound.max(held);
+            // A burst the key came back from before (engine/bursts.rs): a rise within its
+            // bound waits until it outlasts it.
+            let (burst_per_min, _) = self.bursts.known(self.minute);
+            let like_a_burst = !firing
+                && burst_per_min > 0.0
+                && w.usd_but_largest
+                    < upper_bound(
+                        burst_per_min * span as f64,
+                        dispersion.test,
+                        self.deviations(),
+                    );
             let floor = MIN_UNITS * dispersion.floor;
             let ratio = if warm { w.usd / expected } else { 0.0 };
             // A rise in how often runs start needs only the ratio and the unit floor of the
@@ -780,6 +800,7 @@ impl SpendBaseline {
                     w.calls >= *min_calls
                         && (w.usd_but_largest >= bound.max(floor) || by_starts)
                         && self.moves_the_bill(span, w.usd - expected, *min_share)
+                        && costs_enough(span, w.usd - expected, *min_rise_usd_per_hour)
                 };
             let asked_ratio = if by_starts && w.usd_but_largest < bound.max(floor) {
                 asked
@@ -796,16 +817,27 @@ impl SpendBaseline {
                 window_s: Some(span as u64 * 60),
                 ..Values::default()
             };
+            if holds && like_a_burst {
+                like_a_burst_holds = true;
+                if self.bursts.excuses(self.minute, self.span(SPANS - 1)) {
+                    said.get_or_insert(values);
+                    continue;
+                }
+            }
             if holds {
                 if !firing && self.waits_for_others(span, w.usd, history_min) {
                     return (false, values);
                 }
                 self.shared_since = None;
+                self.bursts.rest();
                 return (true, values);
             }
             said.get_or_insert(values);
         }
         self.shared_since = None;
+        if !like_a_burst_holds {
+            self.bursts.rest();
+        }
         (false, said.unwrap_or_default())
     }
 
@@ -836,6 +868,15 @@ impl SpendBaseline {
         let since = *self.shared_since.get_or_insert(self.minute);
         self.minute - since < self.shared_hold
     }
+}
+
+/// Whether a rise of `rise` USD over `span` minutes costs at least `min_usd_per_hour` at its
+/// rate. A rise is a page about money: cost anomaly tools ask an anomaly's impact to pass an
+/// absolute floor beside a relative one (AWS Cost Anomaly Detection's "total impact" in dollars
+/// and in percent), and `min_share` alone pages for a key 4× on a bill of cents (a contact
+/// centre's redaction stream when the morning shift logs in: 30 cents an hour, `CallCentre`).
+fn costs_enough(span: i64, rise: f64, min_usd_per_hour: f64) -> bool {
+    rise * 60.0 / span as f64 >= min_usd_per_hour
 }
 
 #[cfg(test)]
@@ -907,6 +948,7 @@ mod spike_tests {
             min_history: Duration::from_secs(1800),
             min_spend_usd: 0.01,
             min_share: 0.0,
+            min_rise_usd_per_hour: 0.0,
         }
     }
 
@@ -1008,6 +1050,25 @@ mod spike_tests {
         assert_eq!(loop_beside(&with_share(0.1), 10.0, 10.0, 0), None);
         assert!(loop_beside(&with_share(0.0), 10.0, 10.0, 0).is_some());
         assert!(loop_beside(&with_share(0.04), 10.0, 10.0, 0).is_some());
+    }
+
+    #[test]
+    fn a_rise_that_costs_less_than_the_floor_an_hour_does_not_page() {
+        let with_floor = |usd_per_hour: f64| {
+            let mut k = kind();
+            if let RuleKind::SpendOverBaseline {
+                min_rise_usd_per_hour: m,
+                ..
+            } = &mut k
+            {
+                *m = usd_per_hour;
+            }
+            k
+        };
+        // The key's 6× is a rise of $0.50 a minute, $30 an hour: it pages under a floor of
+        // $29 an hour, not under one of $31.
+        assert!(loop_beside(&with_floor(29.0), 1.0, 1.0, 0).is_some());
+        assert_eq!(loop_beside(&with_floor(31.0), 1.0, 1.0, 0), None);
     }
 
     #[test]
@@ -1265,6 +1326,23 @@ mod held_tests {
     }
 
     #[test]
+    fn a_job_on_a_key_silent_between_jobs_pages_the_first_time_only() {
+        // Ten minutes at $1 a minute every two hours, nothing between (a QA job its queue
+        // sets off), after a first hour of the key's usual trickle.
+        let f = pages(1200, |m| {
+            if m < 60 {
+                0.01
+            } else if m % 120 < 10 {
+                0.1
+            } else {
+                0.0
+            }
+        });
+        assert!(f.iter().any(|m| (120..130).contains(m)), "{f:?}");
+        assert!(f.iter().all(|m| *m < 240), "{f:?}");
+    }
+
+    #[test]
     fn a_backfill_level_held_an_hour_pages_the_first_time_only() {
         let f = pages(1200, key_with(&[(300, 420, 5.0), (900, 1020, 5.0)]));
         assert!(f.iter().any(|m| (300..310).contains(m)), "{f:?}");
@@ -1272,9 +1350,14 @@ mod held_tests {
     }
 
     #[test]
-    fn a_rise_stopped_within_the_hour_or_past_the_level_held_pages_again() {
-        // Stopped after 30 minutes: not a level the key holds.
+    fn a_rise_stopped_within_the_hour_pages_again_once_it_outlasts_it_or_past_the_level_held() {
+        // Stopped after 30 minutes: not a level the key holds, but a burst (engine/bursts.rs):
+        // a rise like it pages once it has lasted the burst's 30 minutes and a window more.
         let f = pages(1200, key_with(&[(300, 330, 5.0), (900, 1020, 5.0)]));
+        assert!(f.iter().any(|m| (930..945).contains(m)), "{f:?}");
+        assert!(!f.iter().any(|m| (900..930).contains(m)), "{f:?}");
+        // Twice the burst's level: paged at once.
+        let f = pages(1200, key_with(&[(300, 330, 5.0), (900, 1020, 10.0)]));
         assert!(f.iter().any(|m| (900..910).contains(m)), "{f:?}");
         // Twice the level held: a rise beyond what the key has done.
         let f = pages(1200, key_with(&[(300, 420, 5.0), (900, 1020, 10.0)]));
