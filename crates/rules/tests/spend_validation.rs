@@ -76,6 +76,18 @@
 //!   and the 6× jump as a cache regression: a timestamp at the top of the wire desk's system
 //!   prompt, so the same calls with the same tokens write their 23k–40k-token prefix (the 1-hour
 //!   and 5-minute write prices) instead of reading it, rolled out in three steps of 30 s.
+//! * `Classroom` — written in session 30 while the two rules were changed on the thirteen,
+//!   held out (not run on the rules until the changes are merged, then once;
+//!   tests/spend_classroom/mod.rs): an education platform for Mexico City's (UTC−6) secundarias,
+//!   the runs opening on the Sunday evening before Día de Muertos (no lessons on the Monday,
+//!   homework and deadlines kept), the students' tutor turns (per-conversation 5-minute cache)
+//!   and exercise checks stepping with a timetable's bells (seven 50-minute lessons from 07:00,
+//!   the passing times and the recess near-silent), homework evenings 17:00–22:00 and silent
+//!   nights, the essays due at 23:59 graded overnight in a backlog at the pipeline's pace
+//!   (25–45 a minute, its length the day's submissions, each assignment's rubric on the
+//!   1-hour cache), the teachers' reviews of the night's grades, and the 6× jump as a lesson
+//!   planner's tool loop: searches reaching broken index replicas are retried, each call
+//!   re-sending the agent's growing uncached conversation, at 6× within about 3 minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at

@@ -3,6 +3,7 @@
 //! timetable, the evening and the rates here; the work's own shapes (the conversations' cache,
 //! the grading backlog, the planner's jump) in `tests/work.rs`.
 
+use callwatch_core::classify::Usage;
 use rand::SeedableRng;
 
 use super::*;

@@ -232,6 +232,37 @@ fn a_broken_search_loops_on_a_growing_conversation_until_the_guard() {
     assert!(looped > 300 && sound > 10);
     let m = loop_multiplier(&run, 0.995);
     assert!(m > 8.0, "the loop's spend at most {m:.1}× the planner's");
+    // A run's cost without the loop, its prefix read.
+    let mut costs: Vec<f64> = (0..2_000)
+        .map(|i| {
+            let plan = Plan::draw(&mut rng);
+            let draws = LoopDraws::draw(&mut StdRng::seed_from_u64(i), run.max_turns);
+            let prefix = run.planner_system + run.programas[0];
+            plan.calls(&draws, 0.0, run.max_turns, &|_| 0.0)
+                .into_iter()
+                .map(|(t, tail, output)| {
+                    cost(&Call {
+                        t,
+                        model: OPUS,
+                        key: PLANNER,
+                        usage: Usage {
+                            input_tokens: tail,
+                            output_tokens: output,
+                            cache_read_input_tokens: prefix,
+                            ..Usage::default()
+                        },
+                    })
+                })
+                .sum::<f64>()
+        })
+        .collect();
+    let mean = costs.iter().sum::<f64>() / costs.len() as f64;
+    let median = quantile(&mut costs, 0.5);
+    assert!((0.2..0.6).contains(&mean), "a run ${mean:.3}");
+    println!(
+        "Classroom planner: a run ${mean:.3} on average (median ${median:.3}); every search broken, {looped} of 400 runs loop to the guard ({} calls); the loop's spend at most {m:.1}×",
+        run.max_turns
+    );
 }
 
 /// The jump on `k-agent` at 3 h (Sunday 21:00, the week's planning): the same runs before it;
