@@ -32,7 +32,7 @@
 //!   its highest), a tenth of it by midnight, the small hours near-silent (the evening's peak hour
 //!   50–140× a night hour's), a few at home during school hours and before school. In lessons go
 //!   45–60 % of a school day's tutor turns and 55–70 % of its checks (drawn per run); on a plain
-//!   school day the lessons run at twice the evening's height.
+//!   school day the lessons run at about twice the evening's height.
 //! * **A calendar with Día de Muertos.** The harness's first instant, Monday 2 November 2026 00:00
 //!   UTC, is Sunday 1 November 18:00 in Mexico City, and Monday 2 November is Día de Muertos, a day
 //!   without classes in SEP's calendar: no lessons at all, its school hours at about 6 % of

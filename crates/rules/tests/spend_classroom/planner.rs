@@ -203,12 +203,17 @@ pub fn loop_multiplier(run: &Run, w: f64) -> f64 {
     calibration.mean_run_cost(run, w) / calibration.mean_run_cost(run, 0.0)
 }
 
+/// What a solved share depends on: the scale (to a thousandth), and the run's average prefix
+/// and guard (all the calibration reads of the run).
+type ShareKey = (u64, u64, u32);
+
 thread_local! {
-    /// The loop shares solved for the run `begin_run` drew last, by scale.
-    static SHARES: RefCell<Vec<(f64, f64)>> = const { RefCell::new(Vec::new()) };
+    /// The loop shares solved on this thread: the planner's stream asks for one at every search
+    /// after the jump.
+    static SHARES: RefCell<Vec<(ShareKey, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Forgets the shares solved for the last run.
+/// Forgets the shares solved so far (a new run's are its own).
 pub fn forget_loop_shares() {
     SHARES.with_borrow_mut(Vec::clear);
 }
@@ -220,23 +225,29 @@ pub fn loop_share(run: &Run, scale: f64) -> f64 {
     if scale <= 1.0 {
         return 0.0;
     }
-    let s = (scale * 1000.0).round() / 1000.0;
-    if let Some(w) = SHARES.with_borrow(|m| m.iter().find(|(k, _)| *k == s).map(|(_, w)| *w)) {
+    let calibration_prefix = run.planner_system + run.programas.iter().sum::<u64>() / 4;
+    let key = (
+        (scale * 1000.0).round() as u64,
+        calibration_prefix,
+        run.max_turns,
+    );
+    if let Some(w) = SHARES.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)) {
         return w;
     }
+    let target = key.0 as f64 / 1000.0;
     let calibration = Calibration::new(run);
     let base = calibration.mean_run_cost(run, 0.0);
     let (mut lo, mut hi) = (0.0, 0.995);
     for _ in 0..14 {
         let mid = 0.5 * (lo + hi);
-        if calibration.mean_run_cost(run, mid) / base < s {
+        if calibration.mean_run_cost(run, mid) / base < target {
             lo = mid;
         } else {
             hi = mid;
         }
     }
     let w = 0.5 * (lo + hi);
-    SHARES.with_borrow_mut(|m| m.push((s, w)));
+    SHARES.with_borrow_mut(|m| m.push((key, w)));
     w
 }
 

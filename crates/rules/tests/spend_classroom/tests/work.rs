@@ -267,7 +267,12 @@ fn a_broken_search_loops_on_a_growing_conversation_until_the_guard() {
 
 /// The jump on `k-agent` at 3 h (Sunday 21:00, the week's planning): the same runs before it;
 /// from it the searches fail on the broken replicas and each failing search loops, so the
-/// stream's spend reaches about 6× within a few minutes and holds there.
+/// stream's spend reaches about 6× within a few minutes and holds there. The tolerances: each
+/// failing search loops a geometric number of times (5–8 on average at the shares solved) and
+/// costs with the square of its length, and 10 minutes hold some 25 runs and 100 searches, so
+/// one run's 10 minutes after the jump (its ramp included) spread over 3–6.5× (2.5–10 asked);
+/// pooled over 20 runs, the level from the 5th minute is the calibration's, within 10 % of 6
+/// (its own 800 runs' error and the 20 runs' chance); the first minute is a ramp, under 4×.
 #[test]
 fn the_planners_jump_is_a_tool_loop_at_six_times_the_spend() {
     let jump = 3.0 * HOUR_S;
@@ -329,5 +334,5 @@ fn the_planners_jump_is_a_tool_loop_at_six_times_the_spend() {
         (5.4..6.6).contains(&steady),
         "from 5 min on at {steady:.2}×"
     );
-    assert!(tens[0] > 3.0 && tens[19] < 10.0, "10 min after {tens:.2?}");
+    assert!(tens[0] > 2.5 && tens[19] < 10.0, "10 min after {tens:.2?}");
 }
