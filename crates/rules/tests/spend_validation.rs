@@ -76,6 +76,18 @@
 //!   and the 6× jump as a cache regression: a timestamp at the top of the wire desk's system
 //!   prompt, so the same calls with the same tokens write their 23k–40k-token prefix (the 1-hour
 //!   and 5-minute write prices) instead of reading it, rolled out in three steps of 30 s.
+//! * `Classroom` — written in session 30 while the two rules were changed on the thirteen,
+//!   held out (not run on the rules until the changes are merged, then once;
+//!   tests/spend_classroom/mod.rs): an education platform for Mexico City's (UTC−6) secundarias,
+//!   the runs opening on the Sunday evening before Día de Muertos (no lessons on the Monday,
+//!   homework and deadlines kept), the students' tutor turns (per-conversation 5-minute cache)
+//!   and exercise checks stepping with a timetable's bells (seven 50-minute lessons from 07:00,
+//!   the passing times and the recess near-silent), homework evenings 17:00–22:00 and silent
+//!   nights, the essays due at 23:59 graded overnight in a backlog at the pipeline's pace
+//!   (25–45 a minute, its length the day's submissions, each assignment's rubric on the
+//!   1-hour cache), the teachers' reviews of the night's grades, and the 6× jump as a lesson
+//!   planner's tool loop: searches reaching broken index replicas are retried, each call
+//!   re-sending the agent's growing uncached conversation, at 6× within about 3 minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -126,9 +138,11 @@ enum Generator {
     Studio,
     CallCentre,
     Newsroom,
+    Classroom,
 }
 
 mod spend_callcentre;
+mod spend_classroom;
 mod spend_contracts;
 mod spend_exhaustion;
 mod spend_fleet;
@@ -417,7 +431,8 @@ fn stream(
         | Generator::Helpdesk
         | Generator::Studio
         | Generator::CallCentre
-        | Generator::Newsroom => {
+        | Generator::Newsroom
+        | Generator::Classroom => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -426,6 +441,7 @@ fn stream(
                 Generator::Studio => spend_studio::stream,
                 Generator::CallCentre => spend_callcentre::stream,
                 Generator::Newsroom => spend_newsroom::stream,
+                Generator::Classroom => spend_classroom::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -594,6 +610,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Newsroom {
         spend_newsroom::begin_run(rng);
     }
+    if g == Generator::Classroom {
+        spend_classroom::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -639,6 +658,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Newsroom {
         for (model, key, per_min) in spend_newsroom::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Classroom {
+        for (model, key, per_min) in spend_classroom::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1283,5 +1307,20 @@ fn held_out_generator_callcentre() {
 #[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once on its final rules, seen since): on a Tokyo news publisher SpendRateSpike names 19 of 20 jumps in 2-7 min (one missed) and fires falsely in 10 of 60 runs (news bursts on the reader Q&A and research keys); CreditRunwayLow is quiet in 60 and, with a day of history, says 22 of 40 runways >10% off the expected time left (warnings 18-27 h ahead); see docs/rules.md"]
 fn held_out_generator_newsroom() {
     let t = run(Generator::Newsroom);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 30 while SpendRateSpike and CreditRunwayLow were changed on the thirteen
+/// above (committed on its own), never tuned on and not yet run on the rules: an education
+/// platform for Mexico City's secundarias (tutoring synchronised by the schools' bells, homework
+/// evenings, Día de Muertos on the first Monday, essays graded in a nightly backlog after the
+/// 23:59 deadline on the 1-hour cache, the jump as a lesson planner's tool loop re-sending its
+/// growing conversation; tests/spend_classroom/mod.rs). Its shape is checked without the rules
+/// (`spend_classroom::tests`); the lead runs this once at 20 seeds after the session's rule
+/// changes are merged.
+#[test]
+#[ignore = "held out: written in session 30, not yet run on the rules; the lead runs it once after the session's rule changes are merged"]
+fn held_out_generator_classroom() {
+    let t = run(Generator::Classroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
