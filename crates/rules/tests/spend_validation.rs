@@ -1198,7 +1198,7 @@ fn held_out_generator_fleet() {
 /// Session 25 (run starts counted beside spend): 16 false fires (`k-big`'s first nightly sync
 /// 3 → 8, small tenants 7 → 2), 16 of 20 jumps named (4 missed, 7 at 11–19 min; 9 in time).
 #[test]
-#[ignore = "findings (issue 15 stays open on them; held out in session 23, seen since): on a multi-tenant SaaS SpendRateSpike fires falsely 11 times in 60 runs (session 29, min_share; 12 in session 26, 41 in session 23) and catches 15 of 20 jumps within 10 min (5 at 12-19 min, 14 named first); CreditRunwayLow is quiet in 60 but, with a day of history, says 25 of 40 runways >10% off the expected time left (session 29); see the comment above and docs/rules.md"]
+#[ignore = "findings (issue 15 stays open on them; held out in session 23, seen since): on a multi-tenant SaaS SpendRateSpike fires falsely 11 times in 60 runs (session 29, min_share; 12 in session 26, 41 in session 23) and catches 9 of 20 jumps within 10 min (5 at 12-19 min, 6 missed, 14 named first; session 30, the same on session 29's last commit, whose '15' was wrong); CreditRunwayLow is quiet in 60 but, with a day of history, says 25 of 40 runways >10% off the expected time left (session 29); see the comment above and docs/rules.md"]
 fn held_out_generator_saas() {
     let t = run(Generator::Saas);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1221,7 +1221,7 @@ fn held_out_generator_saas() {
 /// Session 25, seen (run starts counted beside spend): 20 of 20 jumps named (one at 11 min),
 /// no false fire in 60 runs (was 1).
 #[test]
-#[ignore = "findings (issue 15 stays open on them; held out in session 24, seen since): on a launch week SpendRateSpike names 20 of 20 jumps (one at 11 min) and fires falsely 0 times in 60 runs (sessions 25 to 29); CreditRunwayLow is quiet in 60 but, with a day of history, says 35 of 40 runways >10% off the expected time left (session 29; growth 20-35 % a day and eval suites the same hours of the day before do not predict); see the comment above and docs/rules.md"]
+#[ignore = "findings (issue 15 stays open on them; held out in session 24, seen since): on a launch week SpendRateSpike names 19 of 20 jumps (one at 11 min; session 30: seed 7's jump, coinciding with the eval suite's burst on another key, is read as demand once the others' spread is no longer inflated) and fires falsely 0 times in 60 runs (sessions 25 to 30); CreditRunwayLow is quiet in 60 but, with a day of history, says 35 of 40 runways >10% off the expected time left (session 29; growth 20-35 % a day and eval suites the same hours of the day before do not predict); see the comment above and docs/rules.md"]
 fn held_out_generator_launch() {
     let t = run(Generator::Launch);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1288,7 +1288,7 @@ fn held_out_generator_studio() {
 /// only the alert text changed after. Findings in the ignore text and docs/rules.md
 /// ("Sessions 28–29").
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once after its rule changes, seen since): on a São Paulo contact centre SpendRateSpike names 20 of 20 jumps (18 within 10 min) but fires falsely in 41 of 60 runs (the morning shift's start on the redaction stream, the QA key's first job after a silent night); CreditRunwayLow warns falsely in 19 of 60 (a one-off batch on a near-silent night, two runs in their first 40 minutes; 14 after the one_off change tuned on it) and, with a day of history that is a holiday, warns late (13-14 h ahead realised, saying 22-24 h: 39 of 40 >10% off); see docs/rules.md"]
+#[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once after its rule changes, seen since): on a São Paulo contact centre SpendRateSpike names 20 of 20 jumps (18 within 10 min) but fires falsely in 41 of 60 runs (the morning shift's start on the redaction stream, the QA key's first job after a silent night; session 30: the same 41, now the QA key's first job on the first day and the Tuesday surge on the second, the cents-an-hour redaction pages and the QA key's later jobs gone); CreditRunwayLow warns falsely in 19 of 60 (a one-off batch on a near-silent night, two runs in their first 40 minutes; 14 after the one_off change tuned on it) and, with a day of history that is a holiday, warns late (13-14 h ahead realised, saying 22-24 h: 39 of 40 >10% off); see docs/rules.md"]
 fn held_out_generator_callcentre() {
     let t = run(Generator::CallCentre);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1311,15 +1311,17 @@ fn held_out_generator_newsroom() {
 }
 
 /// Written in session 30 while SpendRateSpike and CreditRunwayLow were changed on the thirteen
-/// above (committed on its own), never tuned on and not yet run on the rules: an education
-/// platform for Mexico City's secundarias (tutoring synchronised by the schools' bells, homework
-/// evenings, Día de Muertos on the first Monday, essays graded in a nightly backlog after the
-/// 23:59 deadline on the 1-hour cache, the jump as a lesson planner's tool loop re-sending its
-/// growing conversation; tests/spend_classroom/mod.rs). Its shape is checked without the rules
-/// (`spend_classroom::tests`); the lead runs this once at 20 seeds after the session's rule
-/// changes are merged.
+/// above (committed on its own), never tuned on: an education platform for Mexico City's
+/// secundarias (tutoring synchronised by the schools' bells, homework evenings, Día de Muertos
+/// on the first Monday, essays graded in a nightly backlog after the 23:59 deadline on the
+/// 1-hour cache, the jump as a lesson planner's tool loop re-sending its growing conversation;
+/// tests/spend_classroom/mod.rs). Its shape is checked without the rules
+/// (`spend_classroom::tests`). Run once at 20 seeds (2026-12-02 05:57–05:59 UTC) on the
+/// session's first three SpendRateSpike changes; the fourth (a group's day profile learns the
+/// engine's watch before its first call as silence) answers its finding, so it is seen since.
+/// Findings in the ignore text and docs/rules.md ("Session 30").
 #[test]
-#[ignore = "held out: written in session 30, not yet run on the rules; the lead runs it once after the session's rule changes are merged"]
+#[ignore = "held-out findings (issue 15 stays open on them; held out in session 30, run once, seen since): on a school platform SpendRateSpike names 20 of 20 jumps in 3-10 min but fired falsely in 40 of 60 runs (the grading key's second night: its day profile began with its first call; 6 after the fix tuned on it); CreditRunwayLow warns falsely in 1 of 60 (the one-off batch) and, with a day of history, says 17 of 40 runways >10% off the expected time left; see docs/rules.md"]
 fn held_out_generator_classroom() {
     let t = run(Generator::Classroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);

@@ -68,6 +68,11 @@ fn slot_of(minute: i64) -> usize {
 }
 
 impl DayProfile {
+    /// Whether no minute has been learnt yet.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_none()
+    }
+
     /// Learns the spend of minute `minute` (minutes come in order, each once).
     pub fn learn(&mut self, minute: i64, usd: f64) {
         let slots = self

@@ -180,6 +180,12 @@ impl SpendState {
         )
     }
 
+    /// The first minute of the ledger: the engine has seen every priced call since (up to
+    /// [`LEDGER_MINUTES`] back); `None` before any.
+    pub fn first_minute(&self) -> Option<i64> {
+        self.ledger.front().map(|(m, _)| *m)
+    }
+
     /// What every priced call of minute `minute` cost, engine-wide: the demand every group's
     /// spike baseline compares its own with (engine/demand.rs). Meant for recent minutes (it
     /// reads the ledger from its newest end).
@@ -322,6 +328,9 @@ pub struct SpendBaseline {
     shared_since: Option<i64>,
     /// [`SHARED_HOLD_MINUTES`]; a field so a test can judge the same traffic without it.
     shared_hold: i64,
+    /// Whether the day profile has learnt the minutes the engine watched before the group's
+    /// first call as silent (see [`SpendBaseline::learn_silence_before`]).
+    silence_learnt: bool,
 }
 
 /// The dispersion is learnt over this many baseline half-lives: it follows the cost per call,
@@ -439,6 +448,7 @@ impl SpendBaseline {
             starts: StartRate::new(),
             shared_since: None,
             shared_hold: SHARED_HOLD_MINUTES,
+            silence_learnt: false,
         }
     }
 
@@ -724,6 +734,10 @@ impl SpendBaseline {
             return (false, Values::default());
         };
         self.demand.record(spend, self.minute);
+        if !self.silence_learnt {
+            self.silence_learnt = true;
+            self.learn_silence_before(spend);
+        }
         let w = self.window_before(self.minute, self.window);
         let history_min = min_history.as_secs() / 60;
         let warm = self.mean.seen >= history_min && self.mean.value > 0.0;
@@ -839,6 +853,27 @@ impl SpendBaseline {
             self.bursts.rest();
         }
         (false, said.unwrap_or_default())
+    }
+
+    /// The engine watched every call from its first (`spend`'s ledger, up to a day back)
+    /// and saw none of this group's before its first: the day profile learns those minutes
+    /// as silent. Without them a group is a day old only a day after its first call, so a
+    /// nightly job on a key of its own (grading that starts at 00:01 every night) had no
+    /// reference on its second night, the slots just before its first start being unknown,
+    /// and paged "over 1000×" a baseline that had decayed since the night before
+    /// (`Classroom`, session 30: 40 of 60 quiet runs, held out). Called once, before the
+    /// profile learns any minute of the group's own.
+    fn learn_silence_before(&mut self, spend: &SpendState) {
+        let first = self.day_next;
+        let Some(since) = spend.first_minute() else {
+            return;
+        };
+        if !self.day.is_empty() {
+            return;
+        }
+        for m in since.max(first - 24 * 60)..first {
+            self.day.learn(m, 0.0);
+        }
     }
 
     /// Whether a rise of `rise` USD over the `span` minutes judged is at least `min_share` of
@@ -1323,6 +1358,36 @@ mod held_tests {
                 .map_or(1.0, |r| r.2);
             0.01 * lift
         }
+    }
+
+    #[test]
+    fn a_nightly_job_on_a_key_of_its_own_is_expected_on_its_second_night() {
+        // The engine watches another key from minute 0; the job's key first calls at 06:00
+        // (minute 360), two hours of it, and again the next day at the same minute.
+        let k = kind();
+        let mut s: Option<SpendBaseline> = None;
+        let mut spend = SpendState::default();
+        let (mut firing, mut paged) = (false, Vec::new());
+        for m in 0..2000 {
+            spend.book(m, 0.1);
+            if (m % 1440) < 360 || (m % 1440) >= 480 {
+                continue;
+            }
+            let s = s.get_or_insert_with(|| SpendBaseline::new(&k, m * 60));
+            for c in 0..10 {
+                let sec = m * 60 + c * 6 + 3;
+                s.advance(&k, sec, firing);
+                s.add(sec, 0.05, false);
+                spend.book(m, 0.05);
+            }
+            s.advance(&k, (m + 1) * 60, firing);
+            let holds = s.verdict(&k, firing, &spend).0;
+            if holds && !firing {
+                paged.push(m);
+            }
+            firing = holds;
+        }
+        assert!(paged.is_empty(), "{paged:?}");
     }
 
     #[test]
