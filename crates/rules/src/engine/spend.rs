@@ -871,7 +871,8 @@ impl SpendBaseline {
         if !self.day.is_empty() {
             return;
         }
-        for m in since.max(first - 24 * 60)..first {
+        // `first` is the group's first whole minute: the one before it holds its first call.
+        for m in since.max(first - 24 * 60)..first - 1 {
             self.day.learn(m, 0.0);
         }
     }
