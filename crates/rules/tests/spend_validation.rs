@@ -88,6 +88,19 @@
 //!   1-hour cache), the teachers' reviews of the night's grades, and the 6× jump as a lesson
 //!   planner's tool loop: searches reaching broken index replicas are retried, each call
 //!   re-sending the agent's growing uncached conversation, at 6× within about 3 minutes.
+//! * `Arcade` — written in session 30 after the two rules were changed on the fourteen, held
+//!   out (not run on the rules until the next session's changes are merged, then once;
+//!   tests/spend_arcade/mod.rs): a live-service online game studio in Seoul (UTC+9), the runs
+//!   opening on a Monday at 09:00 local, its NPCs' dialogue (a per-conversation 5-minute cache of
+//!   the persona and lore), chat moderation and a hint assistant on a gamer's day (a trough
+//!   05:00–08:00, the peak 20:00–24:00, a tail to 02:00, weekends higher), a daily 20:00 world
+//!   boss that steps those three groups up 2–4× at the minute (the run's first a kind not seen
+//!   before), Wednesday's 06:00–10:00 maintenance silencing every player key before a login
+//!   rush and a patch that enlarges every conversation's cache write, localisation batches into
+//!   6–10 languages before and after it (glossaries on the 1-hour cache) over a trickle of
+//!   support tickets, and the 6× jump as a live-ops game master's log tool returning the whole
+//!   log after a config change: the same calls, each check's second call bigger, picked up by
+//!   its workers within two minutes.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -139,8 +152,10 @@ enum Generator {
     CallCentre,
     Newsroom,
     Classroom,
+    Arcade,
 }
 
+mod spend_arcade;
 mod spend_callcentre;
 mod spend_classroom;
 mod spend_contracts;
@@ -432,7 +447,8 @@ fn stream(
         | Generator::Studio
         | Generator::CallCentre
         | Generator::Newsroom
-        | Generator::Classroom => {
+        | Generator::Classroom
+        | Generator::Arcade => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -442,6 +458,7 @@ fn stream(
                 Generator::CallCentre => spend_callcentre::stream,
                 Generator::Newsroom => spend_newsroom::stream,
                 Generator::Classroom => spend_classroom::stream,
+                Generator::Arcade => spend_arcade::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -613,6 +630,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Classroom {
         spend_classroom::begin_run(rng);
     }
+    if g == Generator::Arcade {
+        spend_arcade::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -663,6 +683,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Classroom {
         for (model, key, per_min) in spend_classroom::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Arcade {
+        for (model, key, per_min) in spend_arcade::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1324,5 +1349,20 @@ fn held_out_generator_newsroom() {
 #[ignore = "held-out findings (issue 15 stays open on them; held out in session 30, run once, seen since): on a school platform SpendRateSpike names 20 of 20 jumps in 3-10 min but fired falsely in 40 of 60 runs (the grading key's second night: its day profile began with its first call; 6 after the fix tuned on it); CreditRunwayLow warns falsely in 1 of 60 (the one-off batch) and, with a day of history, says 17 of 40 runways >10% off the expected time left; see docs/rules.md"]
 fn held_out_generator_classroom() {
     let t = run(Generator::Classroom);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 30 after SpendRateSpike and CreditRunwayLow were changed on the fourteen
+/// above (committed on its own), never tuned on and not yet run on the rules: a live-service
+/// game studio in Seoul (a gamer's day, a daily 20:00 world boss stepping three groups up at
+/// the minute, Wednesday's maintenance and login rush with a patch that enlarges every
+/// conversation's cache write, localisation batches on the 1-hour cache, the jump as a game
+/// master's log tool returning the whole log; tests/spend_arcade/mod.rs). Its shape is checked
+/// without the rules (`spend_arcade::tests`); the lead runs this once at 20 seeds after the
+/// next rule changes are merged.
+#[test]
+#[ignore = "held out: written in session 30, not yet run on the rules; the lead runs it once after the next rule changes are merged"]
+fn held_out_generator_arcade() {
+    let t = run(Generator::Arcade);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
