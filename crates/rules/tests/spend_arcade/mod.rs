@@ -36,8 +36,8 @@
 //!   cache writes' share of the dialogue's spend peaks.
 //! * **Moderation as the players' shadow.** `k-app`'s haiku stream checks each reported message
 //!   or flagged chat line: the policy (1.2k–2.5k tokens, drawn per run: under haiku's least
-//!   cacheable prompt, so uncached) and the chat around it (250) in, a label (40) out: a fifth of
-//!   a cent, at the players' rate with the events' toxic waves.
+//!   cacheable prompt, so uncached) and the chat around it (250) in, a label (40) out: a quarter
+//!   of a cent, at the players' rate with the events' toxic waves.
 //! * **Localisation in batches.** `k-batch` (sonnet) translates the game's Korean text into 6–10
 //!   languages (drawn per run) in batches (`localisation.rs`): the new event's text on Monday
 //!   afternoon (10–25 chunks), the patch notes and the patch's quests on Tuesday afternoon
@@ -45,8 +45,8 @@
 //!   hours after the maintenance (15–35), each chunk (3.5k tokens at the median) fanned out to
 //!   every language at the workers' pace (12–24 calls a minute, drawn), the instructions and the
 //!   language's glossary (6k–12k tokens, drawn per language) on the **1-hour** cache, the
-//!   translation out at the language's length (0.8–1.3× the source): 7 cents a call, a batch
-//!   $40–$90 over half an hour to an hour. Between them a trickle of support tickets (uncached,
+//!   translation out at the language's length (0.8–1.3× the source): 7 cents a call, Tuesday's
+//!   batch 360–1,100 calls and $25–$80 over 15–90 minutes. Between them a trickle of support tickets (uncached,
 //!   a cent each), at the harness's 3 a minute over a typical weekday (Thursday).
 //!
 //! Against the fourteen, each differs in three or more of these: Steady, Tenants and Cascades
@@ -71,17 +71,17 @@
 //! weekday) is the live-ops game master (`gamemaster.rs`): every check (40 % scheduled, the
 //! rest following the players) asks for the event log (a tool use) and then decides on the
 //! recent entries (2.5k tokens at the median, uncached; the system prompt and tools, 6k–9k
-//! tokens drawn per run, on the 5-minute cache): 4 cents a check. A config change drops the log
+//! tokens drawn per run, on the 5-minute cache): 3 cents a check. A config change drops the log
 //! tool's `since` filter, so the tool returns the log from the shard's daily reset, truncated
 //! at the tool's result cap; the scenario's `scale` above 1 is read as that cap: each check's
-//! second call carries (scale − 1) × a check's mean cost in extra input tokens (27k–29k for the
+//! second call carries (scale − 1) × a check's mean cost in extra input tokens (31k–34k for the
 //! harness's 6×), so the stream's spend is `scale`× its own while its calls, their times and
 //! their other tokens are unchanged. The game master's 3–6 workers (drawn) pick the config up at
 //! their next poll, spread over 60–120 s (drawn): the spend steps up worker by worker within two
 //! minutes (see the tests). (Newsroom's jump keeps the tokens and changes their price,
 //! Classroom's loops on a growing conversation, CallCentre's repeats each request six times,
 //! Studio's sends six at once, Contracts' bigger calls by a paste at the same rate over 3
-//! minutes, Helpdesk's more calls: here one call of two grows, by a third of a dollar.) Below 1
+//! minutes, Helpdesk's more calls: here one call of two grows, by 16 cents.) Below 1
 //! the scale thins the checks instead.
 //!
 //! What defines the run (the weekend's lift, the events and their toxic waves, the maintenance's
