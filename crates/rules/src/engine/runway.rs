@@ -50,6 +50,10 @@ pub struct Runway {
 /// session's turns, short enough that a 6h window holds 72 of them.
 const BLOCK_S: i64 = 300;
 
+/// How many times the rest's rate a finished span must have spent to be a one-off
+/// (`Runway::one_off`).
+const ONE_OFF_RATIO: f64 = 10.0;
+
 /// How many standard deviations up the short window's rate is bounded before that bound may
 /// lower the burn rate (one-sided, about 1 in 40 windows of a steady burn by chance).
 const SHORT_EVIDENCE_SD: f64 = 2.0;
@@ -467,6 +471,13 @@ impl Runway {
     /// span's spend beyond the rest's rate; else 0. A burn that lasts past the short window
     /// soon holds less than half and counts whole again; a working day or a steady burn
     /// never concentrates half its spend in one short span.
+    ///
+    /// Or, once it is over (it ended a whole span before `end`), when its rate was at least
+    /// [`ONE_OFF_RATIO`] times the rest's: a batch that cost a day of a cheap workload's
+    /// spend (`CallCentre`'s 10 minutes of $36 against $1.84 an hour) is under half of the
+    /// history once the day has gone on, and was read as the burn for a day after it
+    /// (12 of 20 batch runs warned at 16–22 h). A burn still running is not over; a day's
+    /// busiest half hour is a few times its mean, not ten.
     fn one_off(&self, end: i64, long_spend: f64, long_span: f64) -> f64 {
         let span_blocks = (self.short.window_s() / BLOCK_S).max(1);
         let span_s = (span_blocks * BLOCK_S) as f64;
@@ -474,7 +485,9 @@ impl Runway {
             return 0.0;
         }
         let from = (end - self.long.window_s()).div_euclid(BLOCK_S);
+        let over_by = end.div_euclid(BLOCK_S) - span_blocks;
         let mut busiest = 0.0f64;
+        let mut busiest_over = 0.0f64;
         let mut sum = 0.0;
         let mut tail = self.blocks.iter().filter(|(i, ..)| *i >= from).peekable();
         // Two pointers over the blocks in order: the span ends at `head`'s block.
@@ -488,12 +501,19 @@ impl Runway {
                 tail.next();
             }
             busiest = busiest.max(sum);
+            if head < over_by {
+                busiest_over = busiest_over.max(sum);
+            }
         }
-        if busiest <= long_spend / 2.0 {
-            return 0.0;
+        let rest_rate = |span: f64| (long_spend - span).max(0.0) / (long_span - span_s);
+        let excess = |span: f64| (span - rest_rate(span) * span_s).max(0.0);
+        if busiest > long_spend / 2.0 {
+            return excess(busiest);
         }
-        let rest_rate = (long_spend - busiest).max(0.0) / (long_span - span_s);
-        (busiest - rest_rate * span_s).max(0.0)
+        if busiest_over > ONE_OFF_RATIO * rest_rate(busiest_over) * span_s {
+            return excess(busiest_over);
+        }
+        0.0
     }
 
     /// The least spend (USD) of a whole hour of the history (hours of whole blocks from the
@@ -897,6 +917,33 @@ mod runway_tests {
         let (holds, v) = warning_after(8, 100.0, |_| 0.5 + 35.0 / 8.0);
         let said = v.runway_s.unwrap() / 3600.0;
         assert!(holds && (said - 20.5).abs() < 1.0, "{holds} {said}");
+    }
+
+    #[test]
+    fn a_finished_batch_ten_times_the_rest_is_not_read_as_the_burn_once_the_day_goes_on() {
+        // Eighteen hours at $2.40/h, and a 10-minute batch of $36 at 8 h: read at 18 h with
+        // $95 left, the batch is 45 % of the history's $79.20, under half, and counted whole
+        // the history says $4.40/h, 21.6 h. It ran at 90 times the rest's rate and is over:
+        // the rest says $2.40/h, and no warning.
+        let k = warning();
+        let mut r = Runway::new(&k, 0);
+        for m in 0..1080 {
+            let t = m * 60 + 30;
+            r.advance(t);
+            r.add(t, 0.04);
+            if (480..490).contains(&m) {
+                r.add(t + 1, 3.6);
+            }
+        }
+        let end = 1080 * 60;
+        r.advance(end);
+        let (holds, v) = r.verdict(&k, end, &spend(95.0));
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(!holds && said > 30.0, "{holds} {said}");
+        // The same $36 spread over the eighteen hours is a burn: 21.6 h, and the warning fires.
+        let (holds, v) = warning_after(18, 95.0, |_| 2.4 + 36.0 / 18.0);
+        let said = v.runway_s.unwrap() / 3600.0;
+        assert!(holds && (said - 21.6).abs() < 1.0, "{holds} {said}");
     }
 
     #[test]
