@@ -751,6 +751,72 @@ fn assert_quiet_runs_stay_ample(label: &str, end: f64, calls_of: &dyn Fn(Scale<'
     }
 }
 
+/// One stream's base rate as a generator's shape test checks it: the stream (model, key), its
+/// base calls a minute, and how far from it the 20 runs' mean and each run may be.
+type BaseRate = ((&'static str, &'static str), f64, f64, f64);
+
+/// Each stream's calls over the day from `from`, over its base rate, in 20 runs
+/// (`calls_of(seed, stream, per_min)`, which may start before `from` to warm up): their mean
+/// within its tolerance of 1, each run within its own; the figures printed under `label`.
+fn assert_base_rates(
+    label: &str,
+    from: f64,
+    streams: &[BaseRate],
+    calls_of: &dyn Fn(u64, (&'static str, &'static str), f64) -> Vec<Call>,
+) {
+    const RUNS: u64 = 20;
+    let to = from + 86_400.0;
+    let mut rows = Vec::new();
+    for &((model, key), per_min, tol_mean, tol_run) in streams {
+        let rates: Vec<f64> = (0..RUNS)
+            .map(|seed| {
+                let calls = calls_of(seed, (model, key), per_min);
+                let n = calls.iter().filter(|c| (from..to).contains(&c.t)).count();
+                n as f64 / 1440.0 / per_min
+            })
+            .collect();
+        let mean = rates.iter().sum::<f64>() / RUNS as f64;
+        assert!(
+            (mean - 1.0).abs() < tol_mean,
+            "{label}: {model} {key}: {mean:.3} of the base"
+        );
+        for r in &rates {
+            assert!(
+                (r - 1.0).abs() < tol_run,
+                "{label}: {model} {key}: a run at {r:.2}"
+            );
+        }
+        let (lo, hi) = rates
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        rows.push(format!("{key}/{model} {mean:.3} ({lo:.2}-{hi:.2})"));
+    }
+    println!(
+        "{label} call rates over the base, {RUNS} runs (mean, range): {}",
+        rows.join("; ")
+    );
+}
+
+/// `begin` defines generator `g`'s run (its parameters, as `current` reads them back), the
+/// streams' `rng` the chance: two realisations of one run with other rngs draw no parameter,
+/// differ call by call and spend alike (within 5 %).
+fn assert_one_run_realised_by_chance<R: PartialEq + std::fmt::Debug>(
+    g: Generator,
+    begin: fn(&mut StdRng) -> R,
+    current: fn() -> R,
+) {
+    let run = begin(&mut StdRng::seed_from_u64(5));
+    let realise = |seed: u64| streams(g, &mut StdRng::seed_from_u64(seed), 36.0 * 3600.0, &|_| 1.0);
+    let (a, b) = (realise(100), realise(101));
+    assert_eq!(current(), run, "the streams drew no parameter");
+    let (spend_a, spend_b) = assert_realisations_differ_by_chance(&a, &b, 0.05);
+    println!(
+        "{g:?} run of seed 5: two realisations ${spend_a:.0} and ${spend_b:.0}, {} and {} calls",
+        a.len(),
+        b.len()
+    );
+}
+
 /// Two realisations `a` and `b` of one run (its parameters drawn once by the generator's
 /// `begin_run`, the calls by other rngs): they differ call by call and spend within `tolerance`
 /// of each other. Returns their spends.

@@ -8,14 +8,14 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::{
-    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, Generator,
+    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, BaseRate,
+    Generator,
 };
 
 mod work;
 
-/// The exhaustion scenario's length; and a run long enough to hold the plain Wednesday the
-/// rates are normalised on (local day 3: 54 h to 78 h).
-const END: f64 = 64.0 * HOUR_S;
+/// A run long enough to hold the plain Wednesday the rates are normalised on (local day 3:
+/// 54 h to 78 h).
 const LONG: f64 = 78.0 * HOUR_S;
 const HAIKU: &str = "claude-haiku-4-5";
 const OPUS: &str = "claude-opus-4-6";
@@ -274,39 +274,19 @@ fn dia_de_muertos_has_no_lessons_and_its_day_is_unlike_the_others() {
 /// Each stream at its base rate over the plain Wednesday, averaged over 20 runs.
 #[test]
 fn the_streams_honour_their_base_rates_over_a_plain_school_day() {
-    let (wed, thu) = (at_local(PLAIN_DAY, 0.0), at_local(PLAIN_DAY + 1, 0.0));
-    let streams: [((&str, &str), f64, f64, f64); 5] = [
+    let wed = at_local(PLAIN_DAY, 0.0);
+    let streams: [BaseRate; 5] = [
         ((SONNET, STUDENTS), 6.0, 0.03, 0.12),
         ((HAIKU, STUDENTS), 10.0, 0.02, 0.05),
         ((SONNET, GRADING), 3.0, 0.03, 0.08),
         ((SONNET, TEACHERS), 0.5, 0.05, 0.3),
         ((OPUS, PLANNER), 4.0, 0.05, 0.2),
     ];
-    let mut rows = Vec::new();
-    for ((model, key), per_min, tol_mean, tol_run) in streams {
-        let rates: Vec<f64> = (0..20)
-            .map(|seed| {
-                let (_, calls) = one(seed, (model, key), wed - HOUR_S, thu, per_min);
-                let n = calls.iter().filter(|c| c.t >= wed).count();
-                n as f64 / 1440.0 / per_min
-            })
-            .collect();
-        let mean = rates.iter().sum::<f64>() / 20.0;
-        assert!(
-            (mean - 1.0).abs() < tol_mean,
-            "{model} {key}: {mean:.3} of the base"
-        );
-        for r in &rates {
-            assert!((r - 1.0).abs() < tol_run, "{model} {key}: a run at {r:.2}");
-        }
-        let (lo, hi) = rates
-            .iter()
-            .fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
-        rows.push(format!("{key}/{model} {mean:.3} ({lo:.2}-{hi:.2})"));
-    }
-    println!(
-        "Classroom Wednesday call rates over the base, 20 runs (mean, range): {}",
-        rows.join("; ")
+    crate::assert_base_rates(
+        "Classroom Wednesday",
+        wed,
+        &streams,
+        &|seed, stream, per_min| one(seed, stream, wed - HOUR_S, wed + DAY_S, per_min).1,
     );
 }
 
@@ -314,20 +294,7 @@ fn the_streams_honour_their_base_rates_over_a_plain_school_day() {
 /// other rngs differ call by call, not in their parameters, and spend alike.
 #[test]
 fn the_same_run_gives_the_same_parameters_and_realisations_differ_by_chance_only() {
-    let mut rng = StdRng::seed_from_u64(5);
-    let run = begin_run(&mut rng);
-    let realise = |seed: u64| {
-        let mut rng = StdRng::seed_from_u64(seed);
-        crate::streams(Generator::Classroom, &mut rng, END, &|_| 1.0)
-    };
-    let (a, b) = (realise(100), realise(101));
-    assert_eq!(current_run(), run, "the streams drew no parameter");
-    let (spend_a, spend_b) = crate::assert_realisations_differ_by_chance(&a, &b, 0.05);
-    println!(
-        "Classroom run of seed 5: two realisations ${spend_a:.0} and ${spend_b:.0}, {} and {} calls",
-        a.len(),
-        b.len()
-    );
+    crate::assert_one_run_realised_by_chance(Generator::Classroom, begin_run, current_run);
 }
 
 /// The harness's quiet runs give 4 days (3 for the swell) at the run's mean rate, and this

@@ -5,7 +5,8 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::{
-    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, Generator,
+    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, BaseRate,
+    Generator,
 };
 
 /// The exhaustion scenario's length; and a run long enough to hold the plain Wednesday the
@@ -160,38 +161,19 @@ fn the_news_averages_to_one_in_heavy_tailed_bursts() {
 /// (the readers' streams carry each run's news, so a run is near its rate, not at it).
 #[test]
 fn the_streams_honour_their_base_rates_over_a_working_day() {
-    let (wed, thu) = (at_local(2, 0.0), at_local(3, 0.0));
-    let streams: [((&str, &str), f64, f64, f64); 5] = [
+    let wed = at_local(2, 0.0);
+    let streams: [BaseRate; 5] = [
         ((SONNET, APP), 6.0, 0.12, 0.5),
         ((HAIKU, APP), 10.0, 0.12, 0.5),
         ((SONNET, PARTNER), 3.0, 0.03, 0.06),
         ((OPUS, RESEARCH), 0.25, 0.12, 0.6),
         ((OPUS, WIRE), 4.0, 0.03, 0.06),
     ];
-    let mut rows = Vec::new();
-    for ((model, key), per_min, tol_mean, tol_run) in streams {
-        let rates: Vec<f64> = (0..20)
-            .map(|seed| {
-                let (_, calls) = one(seed, (model, key), wed, thu, per_min);
-                calls.len() as f64 / 1440.0 / per_min
-            })
-            .collect();
-        let mean = rates.iter().sum::<f64>() / 20.0;
-        assert!(
-            (mean - 1.0).abs() < tol_mean,
-            "{model} {key}: {mean:.3} of the base"
-        );
-        for r in &rates {
-            assert!((r - 1.0).abs() < tol_run, "{model} {key}: a run at {r:.2}");
-        }
-        let (lo, hi) = rates
-            .iter()
-            .fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
-        rows.push(format!("{key}/{model} {mean:.3} ({lo:.2}-{hi:.2})"));
-    }
-    println!(
-        "Newsroom Wednesday call rates over the base, 20 runs (mean, range): {}",
-        rows.join("; ")
+    crate::assert_base_rates(
+        "Newsroom Wednesday",
+        wed,
+        &streams,
+        &|seed, stream, per_min| one(seed, stream, wed, wed + DAY_S, per_min).1,
     );
 }
 
