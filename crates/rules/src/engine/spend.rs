@@ -31,6 +31,11 @@
 //!   spend lags, so a count past its own bound, with the spend at `min_ratio` and the unit
 //!   floor, fires. Each look asks its share of the false-alarm rate (`split_deviations`: two
 //!   looks, four once the group has opened a context).
+//!   What the group did before is remembered where it paged: a level it held for an hour and
+//!   came back from is expected for a week (engine/held_levels.rs), and a rise like a burst it
+//!   came back from within the hour waits until it outlasts it (engine/bursts.rs). And a rise
+//!   pages only when it moves the bill: `min_share` of everyone's spend, and
+//!   `min_rise_usd_per_hour` in dollars.
 
 use std::sync::Arc;
 
