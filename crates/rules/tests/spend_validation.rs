@@ -518,6 +518,50 @@ fn stream(
     out
 }
 
+/// A stream's timed usages as (model, key)'s calls, those in `[start, end)` and in order:
+/// how the generators with a module of their own finish their `stream`.
+fn clipped_calls(
+    (model, key): (&'static str, &'static str),
+    start: f64,
+    end: f64,
+    mut out: Vec<(f64, Usage)>,
+) -> Vec<Call> {
+    out.retain(|(t, _)| (start..end).contains(t));
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.into_iter()
+        .map(|(t, usage)| Call {
+            t,
+            model,
+            key,
+            usage,
+        })
+        .collect()
+}
+
+/// A key a generator's product does not know (the quiet runs' one-off batch): calls at the
+/// harness's rate × its scale, thinned as `how`, no day, no cache, 1.5k tokens in and 250 out
+/// (medians).
+fn plain_job(
+    how: Thinning,
+    rng: &mut StdRng,
+    start: f64,
+    end: f64,
+    base_per_min: f64,
+    scale: &dyn Fn(f64) -> f64,
+) -> Vec<(f64, Usage)> {
+    thinned(how, rng, start, end, base_per_min, scale)
+        .into_iter()
+        .map(|t| {
+            let usage = Usage {
+                input_tokens: lognormal(rng, 1_500.0, 0.6) as u64 + 1,
+                output_tokens: lognormal(rng, 250.0, 0.5) as u64 + 1,
+                ..Usage::default()
+            };
+            (t, usage)
+        })
+        .collect()
+}
+
 fn cost(c: &Call) -> f64 {
     PriceTable::embedded()
         .price(c.model)

@@ -192,7 +192,7 @@ pub fn stream(
 ) -> Vec<Call> {
     let run = current_run();
     let carried = |t: f64| scale(t) * run.day(t);
-    let mut out: Vec<(f64, Usage)> = match Work::of(model, key) {
+    let out: Vec<(f64, Usage)> = match Work::of(model, key) {
         Work::Copilot => copilot(rng, &run, start, end, base_per_min, &carried),
         Work::Redaction => thinned(ARRIVALS, rng, start, end, base_per_min, &carried)
             .into_iter()
@@ -207,28 +207,9 @@ pub fn stream(
             .collect(),
         Work::Qa => qa(rng, &run, start, end, base_per_min, &carried),
         Work::Reviewer => reviewer(rng, &run, start, end, base_per_min, scale),
-        Work::Job => thinned(ARRIVALS, rng, start, end, base_per_min, scale)
-            .into_iter()
-            .map(|t| {
-                let usage = Usage {
-                    input_tokens: lognormal(rng, 1_500.0, 0.6) as u64 + 1,
-                    output_tokens: lognormal(rng, 250.0, 0.5) as u64 + 1,
-                    ..Usage::default()
-                };
-                (t, usage)
-            })
-            .collect(),
+        Work::Job => crate::plain_job(ARRIVALS, rng, start, end, base_per_min, scale),
     };
-    out.retain(|(t, _)| (start..end).contains(t));
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out.into_iter()
-        .map(|(t, usage)| Call {
-            t,
-            model,
-            key,
-            usage,
-        })
-        .collect()
+    crate::clipped_calls((model, key), start, end, out)
 }
 
 /// A prompt cached up to its last breakpoint for `ttl_s` after its last use.

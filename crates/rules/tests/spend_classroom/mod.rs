@@ -258,21 +258,11 @@ pub fn stream(
         Work::Planner => planner::planner,
         Work::Job => job,
     };
-    let mut out = work(rng, &run, start, end, base_per_min, scale);
-    out.retain(|(t, _)| (start..end).contains(t));
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out.into_iter()
-        .map(|(t, usage)| Call {
-            t,
-            model,
-            key,
-            usage,
-        })
-        .collect()
+    let out = work(rng, &run, start, end, base_per_min, scale);
+    crate::clipped_calls((model, key), start, end, out)
 }
 
-/// A key this product does not know (the one-off batch): calls at the harness's rate × its
-/// scale, no day, no cache.
+/// A key this product does not know (the one-off batch): the harness's plain job.
 fn job(
     rng: &mut StdRng,
     _run: &Run,
@@ -281,17 +271,7 @@ fn job(
     base_per_min: f64,
     scale: &dyn Fn(f64) -> f64,
 ) -> Vec<(f64, Usage)> {
-    thinned(ARRIVALS, rng, start, end, base_per_min, scale)
-        .into_iter()
-        .map(|t| {
-            let usage = Usage {
-                input_tokens: lognormal(rng, 1_500.0, 0.6) as u64 + 1,
-                output_tokens: lognormal(rng, 250.0, 0.5) as u64 + 1,
-                ..Usage::default()
-            };
-            (t, usage)
-        })
-        .collect()
+    crate::plain_job(ARRIVALS, rng, start, end, base_per_min, scale)
 }
 
 #[cfg(test)]

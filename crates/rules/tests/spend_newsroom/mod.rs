@@ -209,7 +209,7 @@ pub fn stream(
     scale: &dyn Fn(f64) -> f64,
 ) -> Vec<Call> {
     let run = current_run();
-    let mut out: Vec<(f64, Usage)> = match Work::of(model, key) {
+    let out: Vec<(f64, Usage)> = match Work::of(model, key) {
         Work::Questions => questions(rng, &run, start, end, base_per_min, scale),
         Work::Moderation => {
             let rate = |t: f64| {
@@ -254,28 +254,9 @@ pub fn stream(
                 })
                 .collect()
         }
-        Work::Job => thinned(ARRIVALS, rng, start, end, base_per_min, scale)
-            .into_iter()
-            .map(|t| {
-                let usage = Usage {
-                    input_tokens: lognormal(rng, 1_500.0, 0.6) as u64 + 1,
-                    output_tokens: lognormal(rng, 250.0, 0.5) as u64 + 1,
-                    ..Usage::default()
-                };
-                (t, usage)
-            })
-            .collect(),
+        Work::Job => crate::plain_job(ARRIVALS, rng, start, end, base_per_min, scale),
     };
-    out.retain(|(t, _)| (start..end).contains(t));
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out.into_iter()
-        .map(|(t, usage)| Call {
-            t,
-            model,
-            key,
-            usage,
-        })
-        .collect()
+    crate::clipped_calls((model, key), start, end, out)
 }
 
 /// Which article a reader's question is about.
