@@ -841,6 +841,34 @@ fn assert_base_rates(
     );
 }
 
+/// Generator `g`'s one-off batch (the quiet runs' 10 minutes at 380 calls a minute on an
+/// unknown key) at each of `hours` is a plain job: about 3800 calls, all within its 10 minutes,
+/// none cached, whatever the product's hour.
+fn assert_one_off_batch_is_a_plain_job(g: Generator, hours: &[f64]) {
+    let mut rng = StdRng::seed_from_u64(3);
+    begin_run(g, &mut rng);
+    for at in hours.iter().map(|h| h * 3600.0) {
+        let calls = stream(
+            g,
+            &mut rng,
+            ("claude-sonnet-4-6", "k-oneoff"),
+            at,
+            at + 600.0,
+            380.0,
+            &|_| 1.0,
+        );
+        let n = calls.len() as f64;
+        assert!(
+            (n / 3800.0 - 1.0).abs() < 0.05,
+            "{g:?}: {n} calls in 10 minutes"
+        );
+        assert!(calls.iter().all(|c| c.usage.cache_read_input_tokens
+            + c.usage.cache_creation_input_tokens
+            == 0
+            && (at..at + 600.0).contains(&c.t)));
+    }
+}
+
 /// `begin` defines generator `g`'s run (its parameters, as `current` reads them back), the
 /// streams' `rng` the chance: two realisations of one run with other rngs draw no parameter,
 /// differ call by call and spend alike (within 5 %).

@@ -486,23 +486,6 @@ fn the_quiet_runs_stay_ample_after_a_sunday_and_a_holiday() {
 /// hour, without a cache or a conversation.
 #[test]
 fn the_one_off_batch_is_a_plain_job_in_its_ten_minutes() {
-    let mut rng = StdRng::seed_from_u64(3);
-    begin_run(&mut rng);
     // 8 h (the harness's batch: Finados, 05:00 local) and 37 h (Tuesday 10:00).
-    for at in [8.0 * HOUR_S, 37.0 * HOUR_S] {
-        let calls = stream(
-            &mut rng,
-            (SONNET, "k-oneoff"),
-            at,
-            at + 600.0,
-            380.0,
-            &|_| 1.0,
-        );
-        let n = calls.len() as f64;
-        assert!((n / 3800.0 - 1.0).abs() < 0.05, "{n} calls in 10 minutes");
-        assert!(calls.iter().all(|c| c.usage.cache_read_input_tokens
-            + c.usage.cache_creation_input_tokens
-            == 0
-            && (at..at + 600.0).contains(&c.t)));
-    }
+    crate::assert_one_off_batch_is_a_plain_job(Generator::CallCentre, &[8.0, 37.0]);
 }

@@ -517,23 +517,6 @@ fn the_quiet_runs_stay_ample_after_a_quiet_sunday() {
 /// session.
 #[test]
 fn the_one_off_batch_is_a_plain_job_at_any_hour() {
-    let mut rng = StdRng::seed_from_u64(3);
-    begin_run(&mut rng);
     // 8 h (Monday 00:00 local, the harness's batch) and 22 h (Monday 14:00).
-    for at in [8.0 * HOUR_S, 22.0 * HOUR_S] {
-        let calls = stream(
-            &mut rng,
-            ("claude-sonnet-4-6", "k-oneoff"),
-            at,
-            at + 600.0,
-            380.0,
-            &|_| 1.0,
-        );
-        let n = calls.len() as f64;
-        assert!((n / 3800.0 - 1.0).abs() < 0.05, "{n} calls in 10 minutes");
-        assert!(calls.iter().all(|c| c.usage.cache_read_input_tokens
-            + c.usage.cache_creation_input_tokens
-            == 0
-            && (at..at + 600.0).contains(&c.t)));
-    }
+    crate::assert_one_off_batch_is_a_plain_job(Generator::Studio, &[8.0, 22.0]);
 }
