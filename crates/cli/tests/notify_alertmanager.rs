@@ -431,6 +431,83 @@ fn the_shipped_examples_pass_callwatch_check_and_amtool() {
     }
 }
 
+/// The teams example routes each cause where its comments say, and Alertmanager's own walk
+/// (`amtool config routes test`) sends every case to the same receivers as callwatch's router.
+#[test]
+fn the_teams_example_routes_each_cause_as_amtool_does() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("docs/examples");
+    let file = dir.join("alertmanager-teams.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let files = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"));
+    let cfg = parse(&text, "alertmanager-teams.yml", &files, &no_env).unwrap();
+    let router = Router::new(cfg.route.clone());
+    // (rule, severity, labels, receivers): the batch key's spend jumps to the people who run
+    // its jobs, any other key's to the team that deploys.
+    let cases: [(&str, Severity, &[(&str, &str)], &[&str]); 8] = [
+        ("BillingOutage", Severity::Critical, &[], &["billing"]),
+        (
+            "AuthFailuresAfterKeyRotation",
+            Severity::Critical,
+            &[("key_id", "k-0badc0de")],
+            &["secrets"],
+        ),
+        ("ServerErrorSpike", Severity::Critical, &[], &["oncall"]),
+        (
+            "OverloadedCapacity",
+            Severity::Warning,
+            &[],
+            &["oncall", "deploys"],
+        ),
+        (
+            "SpendRateSpike",
+            Severity::Warning,
+            &[("key_id", "k-52e6b438")],
+            &["batch-jobs"],
+        ),
+        (
+            "SpendRateSpike",
+            Severity::Warning,
+            &[("key_id", "k-0badc0de")],
+            &["deploys"],
+        ),
+        ("CreditRunwayLow", Severity::Critical, &[], &["deploys"]),
+        (
+            "LatencyP99High",
+            Severity::Warning,
+            &[("model", "claude-haiku-4-5")],
+            &["deploys"],
+        ),
+    ];
+    let amtool = Path::new("/usr/bin/amtool").exists();
+    if !amtool {
+        println!("amtool is not installed: callwatch's routes only, not compared");
+    }
+    for (rule, severity, labels, expected) in cases {
+        let mut a = notify_support::firing(rule, labels, notify_support::T0);
+        a.severity = severity;
+        let ours = router.receivers_for(&a);
+        assert_eq!(ours, expected, "{rule} {labels:?}");
+        if !amtool {
+            continue;
+        }
+        let out = Command::new("/usr/bin/amtool")
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", file.display()))
+            .arg(format!("alertname={rule}"))
+            .arg(format!("severity={}", severity.as_str()))
+            .args(labels.iter().map(|(k, v)| format!("{k}={v}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let theirs = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            theirs.trim().split(',').collect::<Vec<_>>(),
+            ours,
+            "{rule} {labels:?}: Alertmanager routes it elsewhere"
+        );
+    }
+}
+
 #[test]
 fn check_config_reports_every_problem_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();

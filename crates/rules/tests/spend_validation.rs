@@ -1225,7 +1225,7 @@ fn tuned_generator_steady() {
 /// Session 25 (run starts counted beside spend, four looks at 4.32 sd): 4 false fires in 60
 /// runs (was 7), every jump named right and within 3–10 minutes (was 18 in time).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): at 20 seeds SpendRateSpike fires falsely 3 times in 60 runs (session 29; 3 on the code before its changes too; 0 in session 26) and catches 20 of 20 jumps in time; CreditRunwayLow says 1 of 40 cold-start and 0 of 40 day-of-history runways >10% off the expected time left (session 29); see docs/rules.md"]
+#[ignore = "findings: at 20 seeds SpendRateSpike fires falsely 3 times in 60 runs (session 29; 3 on the code before its changes too; 0 in session 26) and catches 20 of 20 jumps in time; CreditRunwayLow says 1 of 40 cold-start and 0 of 40 day-of-history runways >10% off the expected time left (session 29); see docs/rules.md"]
 fn seen_generator_sessions() {
     let t = run(Generator::Sessions);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1252,7 +1252,7 @@ fn seen_generator_sessions() {
 /// and the `Sessions` one, so this generator is no longer held out. With them: every jump
 /// caught in 2–10 min, 20 of 20 named right, 8 false fires in 60 runs (3.2–6.0× windows).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): SpendRateSpike false fires on overdispersed spend, 2 in 60 runs at 20 seeds (sessions 24 to 29; 6 in session 23), 20 of 20 jumps in time; CreditRunwayLow 1 of 40 day-of-history runways >10% off the expected time left (session 29); see the comment above"]
+#[ignore = "findings: SpendRateSpike false fires on overdispersed spend, 2 in 60 runs at 20 seeds (sessions 24 to 29; 6 in session 23), 20 of 20 jumps in time; CreditRunwayLow 1 of 40 day-of-history runways >10% off the expected time left (session 29); see the comment above"]
 fn held_out_generator_tenants() {
     let t = run(Generator::Tenants);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1270,7 +1270,7 @@ fn held_out_generator_tenants() {
 /// for it now): warning 22.8–25.2 h, critical 105–141 min ahead, 1 of 40 runways said > 10 %
 /// off (was 4), 1 lead outside the bands. SpendRateSpike's figures are unchanged.
 #[test]
-#[ignore = "findings (issue 15 stays open on them): SpendRateSpike fires falsely 12 times in 60 runs at 20 seeds (sessions 23 to 29; 15 when held out), 18 of 20 jumps in 3-10 min (one at 16 min, one missed); CreditRunwayLow 1 of 40 cold-start runways >10% off the expected time left (session 29); see the comment above"]
+#[ignore = "findings: SpendRateSpike fires falsely 12 times in 60 runs at 20 seeds (sessions 23 to 29; 15 when held out), 18 of 20 jumps in 3-10 min (one at 16 min, one missed); CreditRunwayLow 1 of 40 cold-start runways >10% off the expected time left (session 29); see the comment above"]
 fn held_out_generator_cascades() {
     let t = run(Generator::Cascades);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1299,7 +1299,7 @@ fn held_out_generator_cascades() {
 /// (was 12), 6 outside the band (was 10); the 20 warnings unchanged (all before a day of
 /// history, at the rate of the night and morning seen: said 13–18 % long).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): on day-shaped spend SpendRateSpike fires falsely 12 times in 60 runs (sessions 26 to 29; 28 in sessions 24 and 25) and catches 12 of 20 jumps within 10 min (2 late, 6 missed; session 29); CreditRunwayLow is quiet in 60 but, with a day of history, says 14 of 40 runways >10% off the expected time left (session 29; 20 in session 27); see the comment above and docs/rules.md"]
+#[ignore = "findings: on day-shaped spend SpendRateSpike fires falsely 12 times in 60 runs (sessions 26 to 29; 28 in sessions 24 and 25) and catches 12 of 20 jumps within 10 min (2 late, 6 missed; session 29); CreditRunwayLow is quiet in 60 but, with a day of history, says 14 of 40 runways >10% off the expected time left (session 29; 20 in session 27); see the comment above and docs/rules.md"]
 fn held_out_generator_diurnal() {
     let t = run(Generator::Diurnal);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1333,7 +1333,7 @@ fn held_out_generator_diurnal() {
 /// reading one opens a run; docs/rules.md): 19 false fires (planner 12, `k-batch` 4), 18 of 20
 /// jumps in time, 19 named right (1 missed, 1 at 12 min).
 #[test]
-#[ignore = "findings (issue 15 stays open on them): on an agent fleet's working week SpendRateSpike fires falsely 17 times in 60 runs (sessions 26 to 29; 57 held out), mostly a sparse opus key's 6-19x, and catches 17 of 20 jumps within 10 min; CreditRunwayLow is quiet in 60 (session 27) but, out at 54 h, says 28 of 40 runways >10% off the expected time left (warnings 46-52 h ahead: a weekend within the 54 h that one day of history cannot show); see docs/rules.md"]
+#[ignore = "findings: on an agent fleet's working week SpendRateSpike fires falsely 17 times in 60 runs (sessions 26 to 29; 57 held out), mostly a sparse opus key's 6-19x, and catches 17 of 20 jumps within 10 min; CreditRunwayLow is quiet in 60 (session 27) but, out at 54 h, says 28 of 40 runways >10% off the expected time left (warnings 46-52 h ahead: a weekend within the 54 h that one day of history cannot show); see docs/rules.md"]
 fn held_out_generator_fleet() {
     let t = run(Generator::Fleet);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1361,7 +1361,7 @@ fn held_out_generator_fleet() {
 /// Session 25 (run starts counted beside spend): 16 false fires (`k-big`'s first nightly sync
 /// 3 → 8, small tenants 7 → 2), 16 of 20 jumps named (4 missed, 7 at 11–19 min; 9 in time).
 #[test]
-#[ignore = "findings (issue 15 stays open on them; held out in session 23, seen since): on a multi-tenant SaaS SpendRateSpike fires falsely 11 times in 60 runs (session 29, min_share; 12 in session 26, 41 in session 23) and catches 9 of 20 jumps within 10 min (5 at 12-19 min, 6 missed, 14 named first; session 30, the same on session 29's last commit, whose '15' was wrong); CreditRunwayLow is quiet in 60 but, with a day of history, says 25 of 40 runways >10% off the expected time left (session 29); see the comment above and docs/rules.md"]
+#[ignore = "findings (held out in session 23, seen since): on a multi-tenant SaaS SpendRateSpike fires falsely 11 times in 60 runs (session 29, min_share; 12 in session 26, 41 in session 23) and catches 9 of 20 jumps within 10 min (5 at 12-19 min, 6 missed, 14 named first; session 30, the same on session 29's last commit, whose '15' was wrong); CreditRunwayLow is quiet in 60 but, with a day of history, says 25 of 40 runways >10% off the expected time left (session 29); see the comment above and docs/rules.md"]
 fn held_out_generator_saas() {
     let t = run(Generator::Saas);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1384,7 +1384,7 @@ fn held_out_generator_saas() {
 /// Session 25, seen (run starts counted beside spend): 20 of 20 jumps named (one at 11 min),
 /// no false fire in 60 runs (was 1).
 #[test]
-#[ignore = "findings (issue 15 stays open on them; held out in session 24, seen since): on a launch week SpendRateSpike names 19 of 20 jumps (one at 11 min; session 30: seed 7's jump, coinciding with the eval suite's burst on another key, is read as demand once the others' spread is no longer inflated) and fires falsely 0 times in 60 runs (sessions 25 to 30); CreditRunwayLow is quiet in 60 but, with a day of history, says 35 of 40 runways >10% off the expected time left (session 29; growth 20-35 % a day and eval suites the same hours of the day before do not predict); see the comment above and docs/rules.md"]
+#[ignore = "findings (held out in session 24, seen since): on a launch week SpendRateSpike names 19 of 20 jumps (one at 11 min; session 30: seed 7's jump, coinciding with the eval suite's burst on another key, is read as demand once the others' spread is no longer inflated) and fires falsely 0 times in 60 runs (sessions 25 to 30); CreditRunwayLow is quiet in 60 but, with a day of history, says 35 of 40 runways >10% off the expected time left (session 29; growth 20-35 % a day and eval suites the same hours of the day before do not predict); see the comment above and docs/rules.md"]
 fn held_out_generator_launch() {
     let t = run(Generator::Launch);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1408,7 +1408,7 @@ fn held_out_generator_launch() {
 /// (42.5–51.1 h before the expected exhaustion), and the critical pages 112–244 minutes ahead
 /// (a daily profile does not know the week).
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 25, run once, seen since): on a contract-review product's five-day week SpendRateSpike names 19 of 20 jumps in 3-9 min (one missed) and fires falsely once in 60 runs (session 29); CreditRunwayLow is quiet in 60 (session 27) and, out at 54 h, says 36 of 40 runways >10% off the expected time left (warnings 25-48 h ahead: a weekend to come that one day of history cannot show); see docs/rules.md"]
+#[ignore = "held-out findings (held out in session 25, run once, seen since): on a contract-review product's five-day week SpendRateSpike names 19 of 20 jumps in 3-9 min (one missed) and fires falsely once in 60 runs (session 29); CreditRunwayLow is quiet in 60 (session 27) and, out at 54 h, says 36 of 40 runways >10% off the expected time left (warnings 25-48 h ahead: a weekend to come that one day of history cannot show); see docs/rules.md"]
 fn held_out_generator_contracts() {
     let t = run(Generator::Contracts);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1422,7 +1422,7 @@ fn held_out_generator_contracts() {
 /// session's SpendRateSpike change was committed, nothing changed after; the findings are in
 /// the ignore text and docs/rules.md ("Session 26").
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 26, run once, seen since): on a B2B support API of 30-60 sparse per-customer keys SpendRateSpike names 20 of 20 jumps in 4-6 min but fires falsely in 35 of 60 runs (session 29: the first 3-5x backfill on k-batch, customers entering a busy period; from the second day on 9, was 28, since levels held before are remembered); CreditRunwayLow is quiet in 60 (session 27) and, out at 54 h, says 19 of 40 runways >10% off the expected time left; see docs/rules.md"]
+#[ignore = "held-out findings (held out in session 26, run once, seen since): on a B2B support API of 30-60 sparse per-customer keys SpendRateSpike names 20 of 20 jumps in 4-6 min but fires falsely in 35 of 60 runs (session 29: the first 3-5x backfill on k-batch, customers entering a busy period; from the second day on 9, was 28, since levels held before are remembered); CreditRunwayLow is quiet in 60 (session 27) and, out at 54 h, says 19 of 40 runways >10% off the expected time left; see docs/rules.md"]
 fn held_out_generator_helpdesk() {
     let t = run(Generator::Helpdesk);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1435,7 +1435,7 @@ fn held_out_generator_helpdesk() {
 /// (`spend_studio::tests`); the lead runs this once at 20 seeds after the session's rule
 /// changes are merged.
 #[test]
-#[ignore = "findings (issue 15 stays open on them; held out for CreditRunwayLow until session 27's first two changes, for SpendRateSpike until its jump run in session 28, seen since): CreditRunwayLow is quiet in 60 runs (session 29; 28 false on the first two changes, before the cap) and, out at 54 h, says 25 of 40 runways >10% off the expected time left; SpendRateSpike names 20 of 20 jumps in 2-10 min, fires falsely 10 times in 60 runs (3 of them before the jump); see docs/rules.md"]
+#[ignore = "findings (held out for CreditRunwayLow until session 27's first two changes, for SpendRateSpike until its jump run in session 28, seen since): CreditRunwayLow is quiet in 60 runs (session 29; 28 false on the first two changes, before the cap) and, out at 54 h, says 25 of 40 runways >10% off the expected time left; SpendRateSpike names 20 of 20 jumps in 2-10 min, fires falsely 10 times in 60 runs (3 of them before the jump); see docs/rules.md"]
 fn held_out_generator_studio() {
     let t = run(Generator::Studio);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1451,7 +1451,7 @@ fn held_out_generator_studio() {
 /// only the alert text changed after. Findings in the ignore text and docs/rules.md
 /// ("Sessions 28–29").
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once after its rule changes, seen since): on a São Paulo contact centre SpendRateSpike names 20 of 20 jumps (18 within 10 min) but fires falsely in 41 of 60 runs (the morning shift's start on the redaction stream, the QA key's first job after a silent night; session 30: the same 41, now the QA key's first job on the first day and the Tuesday surge on the second, the cents-an-hour redaction pages and the QA key's later jobs gone); CreditRunwayLow warns falsely in 19 of 60 (a one-off batch on a near-silent night, two runs in their first 40 minutes; 14 after the one_off change tuned on it, 4 after session 30's finished-batch clause) and, with a day of history that is a holiday, warns late (13-14 h ahead realised, saying 22-24 h: 39 of 40 >10% off); see docs/rules.md"]
+#[ignore = "held-out findings (held out in session 29, run once after its rule changes, seen since): on a São Paulo contact centre SpendRateSpike names 20 of 20 jumps (18 within 10 min) but fires falsely in 41 of 60 runs (the morning shift's start on the redaction stream, the QA key's first job after a silent night; session 30: the same 41, now the QA key's first job on the first day and the Tuesday surge on the second, the cents-an-hour redaction pages and the QA key's later jobs gone); CreditRunwayLow warns falsely in 19 of 60 (a one-off batch on a near-silent night, two runs in their first 40 minutes; 14 after the one_off change tuned on it, 4 after session 30's finished-batch clause) and, with a day of history that is a holiday, warns late (13-14 h ahead realised, saying 22-24 h: 39 of 40 >10% off); see docs/rules.md"]
 fn held_out_generator_callcentre() {
     let t = run(Generator::CallCentre);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1467,7 +1467,7 @@ fn held_out_generator_callcentre() {
 /// 00:52–01:15 UTC) on the session's final rules, nothing changed after; findings in the
 /// ignore text and docs/rules.md ("Sessions 28–29").
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 29, run once on its final rules, seen since): on a Tokyo news publisher SpendRateSpike names 19 of 20 jumps in 2-7 min (one missed) and fires falsely in 10 of 60 runs (news bursts on the reader Q&A and research keys); CreditRunwayLow is quiet in 60 and, with a day of history, says 22 of 40 runways >10% off the expected time left (warnings 18-27 h ahead); see docs/rules.md"]
+#[ignore = "held-out findings (held out in session 29, run once on its final rules, seen since): on a Tokyo news publisher SpendRateSpike names 19 of 20 jumps in 2-7 min (one missed) and fires falsely in 10 of 60 runs (news bursts on the reader Q&A and research keys); CreditRunwayLow is quiet in 60 and, with a day of history, says 22 of 40 runways >10% off the expected time left (warnings 18-27 h ahead); see docs/rules.md"]
 fn held_out_generator_newsroom() {
     let t = run(Generator::Newsroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
@@ -1484,22 +1484,22 @@ fn held_out_generator_newsroom() {
 /// engine's watch before its first call as silence) answers its finding, so it is seen since.
 /// Findings in the ignore text and docs/rules.md ("Session 30").
 #[test]
-#[ignore = "held-out findings (issue 15 stays open on them; held out in session 30, run once, seen since): on a school platform SpendRateSpike names 20 of 20 jumps in 3-10 min but fired falsely in 40 of 60 runs (the grading key's second night: its day profile began with its first call; 6 after the fix tuned on it); CreditRunwayLow warns falsely in 1 of 60 (the one-off batch) and, with a day of history, says 17 of 40 runways >10% off the expected time left; see docs/rules.md"]
+#[ignore = "held-out findings (held out in session 30, run once, seen since): on a school platform SpendRateSpike names 20 of 20 jumps in 3-10 min but fired falsely in 40 of 60 runs (the grading key's second night: its day profile began with its first call; 6 after the fix tuned on it); CreditRunwayLow warns falsely in 1 of 60 (the one-off batch) and, with a day of history, says 17 of 40 runways >10% off the expected time left; see docs/rules.md"]
 fn held_out_generator_classroom() {
     let t = run(Generator::Classroom);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
 
-/// Written in session 30 after SpendRateSpike and CreditRunwayLow were changed on the fourteen
-/// above (committed on its own), never tuned on and not yet run on the rules: a live-service
-/// game studio in Seoul (a gamer's day, a daily 20:00 world boss stepping three groups up at
-/// the minute, Wednesday's maintenance and login rush with a patch that enlarges every
-/// conversation's cache write, localisation batches on the 1-hour cache, the jump as a game
-/// master's log tool returning the whole log; tests/spend_arcade/mod.rs). Its shape is checked
-/// without the rules (`spend_arcade::tests`); the lead runs this once at 20 seeds after the
-/// next rule changes are merged.
+/// Written in session 30 after SpendRateSpike was changed on the fourteen above (committed on
+/// its own), never tuned on: a live-service game studio in Seoul (a gamer's day, a daily 20:00
+/// world boss stepping three groups up at the minute, Wednesday's maintenance and login rush
+/// with a patch that enlarges every conversation's cache write, localisation batches on the
+/// 1-hour cache, the jump as a game master's log tool returning the whole log;
+/// tests/spend_arcade/mod.rs). Its shape is checked without the rules (`spend_arcade::tests`).
+/// Run once at 20 seeds, every scenario, on the final rules (`bb0f500`, 2026-12-02 13:05–13:08
+/// UTC), nothing changed after; findings in the ignore text and docs/rules.md ("Session 31").
 #[test]
-#[ignore = "held out: written in session 30, not yet run on the rules; the lead runs it once after the next rule changes are merged"]
+#[ignore = "held-out findings (held out in session 30, run once in session 31 on the final rules, seen since): on a Seoul live-service game SpendRateSpike names 20 of 20 jumps right (19 within 10 min, one at 12) and fires in all 40 quiet runs (ample, swell), 39 first on the localisation key's batches (its first job on the first day, a bigger and longer one on the second: rises by the rule's definition, nothing saying they were planned; route that key's alerts to who runs its jobs, as docs/examples/alertmanager-teams.yml does); CreditRunwayLow is quiet in 60 and, with a day of history ending in a maintenance and a patch, pages critical outside 1.67-2.2 h ahead in 12 of 20; see docs/rules.md"]
 fn held_out_generator_arcade() {
     let t = run(Generator::Arcade);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
