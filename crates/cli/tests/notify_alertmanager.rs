@@ -431,6 +431,14 @@ fn the_shipped_examples_pass_callwatch_check_and_amtool() {
     }
 }
 
+/// An alert's rule, severity and labels, and the receivers it must reach.
+type RouteCase = (
+    &'static str,
+    Severity,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
 /// The teams example routes each cause where its comments say, and Alertmanager's own walk
 /// (`amtool config routes test`) sends every case to the same receivers as callwatch's router.
 #[test]
@@ -441,9 +449,9 @@ fn the_teams_example_routes_each_cause_as_amtool_does() {
     let files = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"));
     let cfg = parse(&text, "alertmanager-teams.yml", &files, &no_env).unwrap();
     let router = Router::new(cfg.route.clone());
-    // (rule, severity, labels, receivers): the batch key's spend jumps to the people who run
-    // its jobs, any other key's to the team that deploys.
-    let cases: [(&str, Severity, &[(&str, &str)], &[&str]); 8] = [
+    // The batch key's spend jumps go to the people who run its jobs, any other key's to the
+    // team that deploys.
+    let cases: [RouteCase; 8] = [
         ("BillingOutage", Severity::Critical, &[], &["billing"]),
         (
             "AuthFailuresAfterKeyRotation",
