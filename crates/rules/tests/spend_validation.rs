@@ -107,8 +107,10 @@
 //! 30 h, asserted on the steady burns, and a day of history, out at 54 h, asserted on all;
 //! judged against the expected exhaustion given the spend so far, the realised one reported),
 //! and quiet runs on ample runway, a daily swell and a one-off 10-minute batch; a 6× spend jump
-//! on one model and key (SpendRateSpike within 10 minutes, naming them). The default `cargo
-//! test` runs 1 seed
+//! on one model and key at 3 h (SpendRateSpike within 10 minutes, naming them), and, only when
+//! `SPEND_ONLY` lists `spike_day2`, the same jump at 27 h, once the rule has a day of the key's
+//! history (its spread learnt over a day, the same time of day the day before). The default
+//! `cargo test` runs 1 seed
 //! (CI time); `SPEND_SEEDS=20` runs the table the docs quote (`--release --nocapture`; the
 //! other generators with `--include-ignored`):
 //! `CARGO_TARGET_DIR=target-rel SPEND_SEEDS=20 cargo test --release -p callwatch-rules --test
@@ -745,18 +747,30 @@ struct Tally {
     /// CreditRunwayLow's pages, the balance running out 30 h / 54 h in.
     cold: RunwayTally,
     warm: RunwayTally,
-    spike_delay_min: Vec<f64>,
+    /// The 6× jumps at 3 h (no day of history: the trailing baseline judges alone).
+    jumps: Jumps,
+    /// The 6× jumps at 27 h (a day of history: the same time of day the day before judges
+    /// too), run with `SPEND_ONLY=spike_day2` only.
+    jumps_day2: Jumps,
     quiet_false_runway: u64,
     quiet_false_spike: u64,
     /// Quiet runs (ample, swell) with a SpendRateSpike firing once the history has a day
     /// (from 24 h on, first or not): where the same time of day on previous days is known.
     quiet_false_spike_day2: u64,
+}
+
+/// One kind of jump run's figures.
+#[derive(Default)]
+struct Jumps {
+    delay_min: Vec<f64>,
     /// Each jump's realised ratio and rise in USD per hour ([`realised_jump`]).
     realised: Vec<f64>,
     rise_per_hour: Vec<f64>,
-    /// Jumps whose first SpendRateSpike named the jumping model and key, of all jumps.
+    /// Jumps whose first SpendRateSpike after the jump named the jumping model and key.
     named_right: u64,
-    jumps: u64,
+    runs: u64,
+    /// SpendRateSpike fires on another group, or before the jump.
+    false_fires: u64,
 }
 
 /// A scenario's scale: the stream's intensity at `t` seconds, as a multiple of its base rate.
@@ -978,11 +992,12 @@ fn quiet(g: Generator, seed: u64, t: &mut Tally) {
     }
 }
 
-/// One model and key's spend jumps 6× at 3 h.
-fn spike(g: Generator, seed: u64, t: &mut Tally) {
+/// One model and key's spend jumps 6× at `jump_h` hours, the run ending an hour later: at 3 h
+/// (no day of history) or at 27 h (a day of it).
+fn spike(g: Generator, seed: u64, jump_h: f64, j: &mut Jumps, failures: &mut Vec<String>) {
     let mut rng = StdRng::seed_from_u64(seed + 1000);
-    let end = 4.0 * 3600.0;
-    let jump = 3.0 * 3600.0;
+    let end = (jump_h + 1.0) * 3600.0;
+    let jump = jump_h * 3600.0;
     let mut calls = background(g, &mut rng, end, &|_| 1.0);
     calls.extend(stream(
         g,
@@ -994,10 +1009,10 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
         &|s| if s >= jump { 6.0 } else { 1.0 },
     ));
     let (realised, rise_per_hour) = realised_jump(&calls, jump);
-    t.realised.push(realised);
-    t.rise_per_hour.push(rise_per_hour);
+    j.realised.push(realised);
+    j.rise_per_hour.push(rise_per_hour);
     let alerts = replay(&mut calls, Budget::default());
-    t.runs += 1;
+    j.runs += 1;
     if std::env::var_os("SPEND_DEBUG").is_some() {
         spike_windows(g, seed, &calls, jump, &alerts);
     }
@@ -1005,20 +1020,24 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
         .iter()
         .filter(|a| a.rule == "SpendRateSpike" && a.state == AlertState::Firing)
         .collect();
+    let at_h = if jump_h > 3.0 {
+        format!(" (jump at {jump_h} h)")
+    } else {
+        String::new()
+    };
     for a in &fired {
         let at = (a.at - T0).as_seconds_f64();
         let right = a.labels.get("model").map(String::as_str) == Some("claude-opus-4-6")
             && a.labels.get("key_id").map(String::as_str) == Some("k-agent");
         if !right || at < jump {
-            t.quiet_false_spike += 1;
-            t.failures.push(format!(
-                "{g:?} seed {seed}: SpendRateSpike fired at {:.2} h on {:?}",
+            j.false_fires += 1;
+            failures.push(format!(
+                "{g:?} seed {seed}{at_h}: SpendRateSpike fired at {:.2} h on {:?}",
                 hours(at),
                 a.labels
             ));
         }
     }
-    t.jumps += 1;
     if fired
         .iter()
         .find(|a| (a.at - T0).as_seconds_f64() >= jump)
@@ -1027,21 +1046,21 @@ fn spike(g: Generator, seed: u64, t: &mut Tally) {
                 && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
         })
     {
-        t.named_right += 1;
+        j.named_right += 1;
     }
     match fired.iter().find(|a| {
         (a.at - T0).as_seconds_f64() >= jump
             && a.labels.get("key_id").map(String::as_str) == Some("k-agent")
     }) {
-        None => t.failures.push(format!(
-            "{g:?} seed {seed}: the 6× jump did not fire SpendRateSpike (realised {realised:.1}×)"
+        None => failures.push(format!(
+            "{g:?} seed {seed}{at_h}: the 6× jump did not fire SpendRateSpike (realised {realised:.1}×)"
         )),
         Some(a) => {
             let delay = ((a.at - T0).as_seconds_f64() - jump) / 60.0;
-            t.spike_delay_min.push(delay);
+            j.delay_min.push(delay);
             if delay > 10.0 {
-                t.failures.push(format!(
-                    "{g:?} seed {seed}: SpendRateSpike after {delay:.1} min (realised {realised:.1}×)"
+                failures.push(format!(
+                    "{g:?} seed {seed}{at_h}: SpendRateSpike after {delay:.1} min (realised {realised:.1}×)"
                 ));
             }
         }
@@ -1136,8 +1155,11 @@ fn summary(v: &[f64]) -> String {
 
 /// Whether `SPEND_ONLY` (a comma-separated list of `exhaustion`, `quiet`, `spike`; all
 /// without it) selects `scenario`: a diagnosis reruns one scenario, not the table.
+/// `spike_day2` (the jump at 27 h: 28 h of calls a run) runs only when listed.
 fn selected(scenario: &str) -> bool {
-    std::env::var("SPEND_ONLY").map_or(true, |only| only.split(',').any(|s| s == scenario))
+    std::env::var("SPEND_ONLY").map_or(scenario != "spike_day2", |only| {
+        only.split(',').any(|s| s == scenario)
+    })
 }
 
 fn run(g: Generator) -> Tally {
@@ -1152,19 +1174,39 @@ fn run(g: Generator) -> Tally {
             quiet(g, seed, &mut t);
         }
         if selected("spike") {
-            spike(g, seed, &mut t);
+            spike(g, seed, 3.0, &mut t.jumps, &mut t.failures);
+        }
+        if selected("spike_day2") {
+            spike(g, seed, 27.0, &mut t.jumps_day2, &mut t.failures);
         }
     }
+    t.runs += t.jumps.runs + t.jumps_day2.runs;
+    // The jump runs' fires on another group or before the jump count with the quiet runs'.
+    t.quiet_false_spike += t.jumps.false_fires;
+    println!("{g:?}: {} seeds, {} runs", seeds(), t.runs);
     let mut table = BTreeMap::new();
-    table.insert("SpendRateSpike delay (min)", summary(&t.spike_delay_min));
+    table.insert("SpendRateSpike delay (min)", summary(&t.jumps.delay_min));
     table.insert(
         "jumps realised (10 min after over the 2 h before)",
-        summary(&t.realised),
+        summary(&t.jumps.realised),
     );
-    table.insert("jumps' rise (USD per hour)", summary(&t.rise_per_hour));
-    println!("{g:?}: {} seeds, {} runs", seeds(), t.runs);
+    table.insert(
+        "jumps' rise (USD per hour)",
+        summary(&t.jumps.rise_per_hour),
+    );
     for (k, v) in table {
         println!("  {k}: {v}");
+    }
+    let d2 = &t.jumps_day2;
+    if d2.runs > 0 {
+        println!(
+            "  jumps at 27 h (a day of history): delay (min) {}; realised {}; named right {} of {}; fires on another group or before the jump {}",
+            summary(&d2.delay_min),
+            summary(&d2.realised),
+            d2.named_right,
+            d2.runs,
+            d2.false_fires
+        );
     }
     let cold = if spend_exhaustion::steady_burn(g) {
         "CreditRunwayLow, cold start (out at 30 h)"
@@ -1176,7 +1218,7 @@ fn run(g: Generator) -> Tally {
         .report("CreditRunwayLow, a day of history (out at 54 h)", summary);
     println!(
         "  false CreditRunwayLow (quiet runs): {}; false SpendRateSpike: {} (quiet runs firing from 24 h on, first or not: {}); jumps named right (model and key): {} of {}",
-        t.quiet_false_runway, t.quiet_false_spike, t.quiet_false_spike_day2, t.named_right, t.jumps
+        t.quiet_false_runway, t.quiet_false_spike, t.quiet_false_spike_day2, t.jumps.named_right, t.jumps.runs
     );
     for f in &t.failures {
         println!("  FAIL {f}");
