@@ -101,6 +101,19 @@
 //!   support tickets, and the 6× jump as a live-ops game master's log tool returning the whole
 //!   log after a config change: the same calls, each check's second call bigger, picked up by
 //!   its workers within two minutes.
+//! * `Freight` — written in session 31 after the two rules were changed on the fifteen, held out
+//!   (not run on the rules until the lead runs it once; tests/spend_freight/mod.rs): a road-freight
+//!   platform in Rotterdam (CET, UTC+1), the runs opening on a Monday at 01:00 local, Monday the
+//!   week's heaviest day (1.15–1.35× a midweek one), a dispatchers' copilot on each
+//!   conversation's 5-minute cache (lookups as two calls) and the drivers' messages on a freight
+//!   day (the morning's departures and the afternoon's planning, night trunking), Tuesday's storm
+//!   closing the terminals for 6–12 hours (drivers, copilot and exceptions up, the paperwork held
+//!   back, then its backlog), an hourly documents job at :05 (its delay drawn) reading the hour's
+//!   paperwork at its workers' pace on the 1-hour cache, a nightly carrier-invoice audit after
+//!   02:30 carrier by carrier (instructions on the 1-hour cache, each tariff on the 5-minute),
+//!   and the 6× jump as a raised thinking budget: the exceptions agent's config for the offline
+//!   evaluation rolled out to its pods within 150 s, the same calls with 9k–12.5k more output
+//!   (thinking) tokens each.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at

@@ -201,6 +201,7 @@ fn the_exceptions_agents_jump_is_a_raised_thinking_budget_at_six_times_the_spend
     let (mut settled, mut first, mut tens) = ((0.0, 0.0), (0.0, 0.0), Vec::new());
     let mut by_minute = [(0.0, 0.0); 5];
     let (mut before, mut after) = (0, 0);
+    let (mut extra, mut costs) = (Vec::new(), Vec::new());
     for seed in 0..20 {
         let agent = |scale: &dyn Fn(f64) -> f64| {
             let mut rng = StdRng::seed_from_u64(seed);
@@ -211,6 +212,8 @@ fn the_exceptions_agents_jump_is_a_raised_thinking_budget_at_six_times_the_spend
         let flat = agent(&|_| 1.0);
         let run = current_run();
         (before, after) = (run.budget, thinking_budget(&run, 6.0));
+        extra.push((after - before) as f64 * (DIFFICULTY.0 + DIFFICULTY.1) / 2.0);
+        costs.push(decision_cost(&run));
         assert_eq!(jumped.len(), flat.len(), "the same cases");
         for (j, f) in jumped.iter().zip(&flat) {
             assert_eq!(j.t, f.t);
@@ -244,12 +247,17 @@ fn the_exceptions_agents_jump_is_a_raised_thinking_budget_at_six_times_the_spend
     }
     let (settled, first) = (settled.0 / settled.1, first.0 / first.1);
     tens.sort_by(f64::total_cmp);
+    let range = |xs: &[f64]| {
+        let lo = xs.iter().copied().fold(f64::MAX, f64::min);
+        (lo, xs.iter().copied().fold(lo, f64::max))
+    };
+    let ((e0, e1), (c0, c1)) = (range(&extra), range(&costs));
     let minutes: Vec<String> = by_minute
         .iter()
         .map(|(j, f)| format!("{:.1}", j / f))
         .collect();
     println!(
-        "Freight k-agent: the thinking budget {before} -> {after} tokens (seed 19); 10 min after at {:.2}/{:.2}/{:.2}× (min/median/max over seeds 0-19) the same run without it; the first minute {first:.2}×, minutes 3-50 {settled:.2}×; minute by minute (20 runs pooled) {}",
+        "Freight k-agent: a decision ${c0:.3}-${c1:.3} (seeds 0-19); the thinking budget {before} -> {after} tokens (seed 19), {e0:.0}-{e1:.0} more thinking tokens a call on average; 10 min after at {:.2}/{:.2}/{:.2}× (min/median/max over seeds 0-19) the same run without it; the first minute {first:.2}×, minutes 3-50 {settled:.2}×; minute by minute (20 runs pooled) {}",
         tens[0],
         tens[10],
         tens[19],
