@@ -40,12 +40,12 @@
 //!   1.5–3 hours: the two hours after at 1.2–4 times Thursday's). Several keys rise together for
 //!   hours while one falls, and it lands in the quiet runs' last day.
 //! * **An hourly job on the clock whose length is the hour's paperwork.** `k-batch` (sonnet) is
-//!   the documents job (`jobs.rs`): at :05 past every hour, started 1–10 minutes later (each
-//!   job's delay drawn per run: the host's queue, the mailbox pull), it reads the proofs of
-//!   delivery, CMR consignment notes and customs papers uploaded since the last job's start (at
-//!   the deliveries' rate: the receivers' dock hours 08:00–17:00, a twentieth at night) at its
-//!   workers' pace (30–50 documents a minute, drawn per run; gaps within ±15 %), one call a
-//!   document: the extraction instructions, the schema and the examples (6k–10k tokens, drawn per
+//!   the documents job (`jobs.rs`): at :05 past every hour, started a minute and a half later at
+//!   the median, to 10 (each job's delay drawn per run: the host's queue, the mailbox pull), it
+//!   reads the proofs of delivery, CMR consignment notes and customs papers uploaded since the
+//!   last job's start (at the deliveries' rate: the receivers' dock hours 08:00–17:00, a
+//!   twentieth at night) at its workers' pace (30–50 documents a minute, drawn per run; gaps
+//!   within ±15 %), one call a document: the extraction instructions, the schema and the examples (6k–10k tokens, drawn per
 //!   run) on the **1-hour** cache (the jobs an hour apart keep it warm: it is written at the
 //!   1-hour price only when a night hour's job starts more than an hour after the last call of
 //!   the one before, 7–9 times in 64 hours), then the scanned pages (1.5k tokens a page, 1.5 pages
