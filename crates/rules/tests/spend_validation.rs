@@ -101,6 +101,19 @@
 //!   support tickets, and the 6× jump as a live-ops game master's log tool returning the whole
 //!   log after a config change: the same calls, each check's second call bigger, picked up by
 //!   its workers within two minutes.
+//! * `Freight` — written in session 31 after the two rules were changed on the fifteen, held out
+//!   (not run on the rules until the lead runs it once; tests/spend_freight/mod.rs): a road-freight
+//!   platform in Rotterdam (CET, UTC+1), the runs opening on a Monday at 01:00 local, Monday the
+//!   week's heaviest day (1.15–1.35× a midweek one), a dispatchers' copilot on each
+//!   conversation's 5-minute cache (lookups as two calls) and the drivers' messages on a freight
+//!   day (the morning's departures and the afternoon's planning, night trunking), Tuesday's storm
+//!   closing the terminals for 6–12 hours (drivers, copilot and exceptions up, the paperwork held
+//!   back, then its backlog), an hourly documents job at :05 (its delay drawn) reading the hour's
+//!   paperwork at its workers' pace on the 1-hour cache, a nightly carrier-invoice audit after
+//!   02:30 carrier by carrier (instructions on the 1-hour cache, each tariff on the 5-minute),
+//!   and the 6× jump as a raised thinking budget: the exceptions agent's config for the offline
+//!   evaluation rolled out to its pods within 150 s, the same calls with 9k–12.5k more output
+//!   (thinking) tokens each.
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -155,6 +168,7 @@ enum Generator {
     Newsroom,
     Classroom,
     Arcade,
+    Freight,
 }
 
 mod spend_arcade;
@@ -163,6 +177,7 @@ mod spend_classroom;
 mod spend_contracts;
 mod spend_exhaustion;
 mod spend_fleet;
+mod spend_freight;
 mod spend_helpdesk;
 mod spend_launch;
 mod spend_newsroom;
@@ -450,7 +465,8 @@ fn stream(
         | Generator::CallCentre
         | Generator::Newsroom
         | Generator::Classroom
-        | Generator::Arcade => {
+        | Generator::Arcade
+        | Generator::Freight => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -461,6 +477,7 @@ fn stream(
                 Generator::Newsroom => spend_newsroom::stream,
                 Generator::Classroom => spend_classroom::stream,
                 Generator::Arcade => spend_arcade::stream,
+                Generator::Freight => spend_freight::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -679,6 +696,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Arcade {
         spend_arcade::begin_run(rng);
     }
+    if g == Generator::Freight {
+        spend_freight::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -734,6 +754,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Arcade {
         for (model, key, per_min) in spend_arcade::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Freight {
+        for (model, key, per_min) in spend_freight::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1544,5 +1569,19 @@ fn held_out_generator_classroom() {
 #[ignore = "held-out findings (held out in session 30, run once in session 31 on the final rules, seen since): on a Seoul live-service game SpendRateSpike names 20 of 20 jumps right (19 within 10 min, one at 12) and fires in all 40 quiet runs (ample, swell), 39 first on the localisation key's batches (its first job on the first day, a bigger and longer one on the second: rises by the rule's definition, nothing saying they were planned; route that key's alerts to who runs its jobs, as docs/examples/alertmanager-teams.yml does); CreditRunwayLow is quiet in 60 and, with a day of history ending in a maintenance and a patch, pages critical outside 1.67-2.2 h ahead in 12 of 20; see docs/rules.md"]
 fn held_out_generator_arcade() {
     let t = run(Generator::Arcade);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 31 after SpendRateSpike and CreditRunwayLow were changed on the fifteen
+/// above (committed on its own), never tuned on and not yet run on the rules: a road-freight
+/// platform in Rotterdam (a dispatch office's and the drivers' day, Monday the week's heaviest,
+/// Tuesday's storm closing the terminals, an hourly documents job on the 1-hour cache, a nightly
+/// carrier-invoice audit with the tariffs on the 5-minute cache, the jump as a rollout that
+/// raises the exceptions agent's thinking budget; tests/spend_freight/mod.rs). Its shape is
+/// checked without the rules (`spend_freight::tests`); the lead runs this once at 20 seeds.
+#[test]
+#[ignore = "held out: written in session 31, not yet run on the rules; the lead runs it once"]
+fn held_out_generator_freight() {
+    let t = run(Generator::Freight);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
