@@ -101,8 +101,9 @@
 //!   support tickets, and the 6× jump as a live-ops game master's log tool returning the whole
 //!   log after a config change: the same calls, each check's second call bigger, picked up by
 //!   its workers within two minutes.
-//! * `Freight` — written in session 31 after the two rules were changed on the fifteen, held out
-//!   (not run on the rules until the lead runs it once; tests/spend_freight/mod.rs): a road-freight
+//! * `Freight` — written in session 31 (no rule change kept in that session), held out for the
+//!   next change to either rule (not run on the rules until then, then once;
+//!   tests/spend_freight/mod.rs): a road-freight
 //!   platform in Rotterdam (CET, UTC+1), the runs opening on a Monday at 01:00 local, Monday the
 //!   week's heaviest day (1.15–1.35× a midweek one), a dispatchers' copilot on each
 //!   conversation's 5-minute cache (lookups as two calls) and the drivers' messages on a freight
@@ -1572,15 +1573,16 @@ fn held_out_generator_arcade() {
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
 
-/// Written in session 31 after SpendRateSpike and CreditRunwayLow were changed on the fifteen
-/// above (committed on its own), never tuned on and not yet run on the rules: a road-freight
+/// Written in session 31 by a helper who did not run the rules (no rule change was kept in that
+/// session), never tuned on and not yet run on the rules: a road-freight
 /// platform in Rotterdam (a dispatch office's and the drivers' day, Monday the week's heaviest,
 /// Tuesday's storm closing the terminals, an hourly documents job on the 1-hour cache, a nightly
 /// carrier-invoice audit with the tariffs on the 5-minute cache, the jump as a rollout that
 /// raises the exceptions agent's thinking budget; tests/spend_freight/mod.rs). Its shape is
-/// checked without the rules (`spend_freight::tests`); the lead runs this once at 20 seeds.
+/// checked without the rules (`spend_freight::tests`); the lead runs this once at 20 seeds
+/// (every scenario, `spike_day2` too) after the next rule change is merged.
 #[test]
-#[ignore = "held out: written in session 31, not yet run on the rules; the lead runs it once"]
+#[ignore = "held out: written in session 31, not yet run on the rules; the lead runs it once after the next rule change"]
 fn held_out_generator_freight() {
     let t = run(Generator::Freight);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
