@@ -17,6 +17,30 @@ const SLOTS: usize = (MINUTES_PER_DAY / SLOT_MIN) as usize;
 const DAY_WEIGHT: f32 = 0.5;
 /// Minutes of the previous days averaged on each side of the window judged.
 const SPAN_MIN: i64 = 30;
+/// The stretch a job's rate is read over: three slots, so one busy slot of a bursty key is
+/// not a job.
+const JOB_MIN: i64 = 15;
+
+/// The rate (USD a minute) of a job in the previous days' spend around the window: the
+/// busiest [`JOB_MIN`] minutes' rate less the widened span's mean `mean`, where that is more
+/// than the mean (the spend came concentrated: a 20-minute nightly job is 20 of the 65 minutes,
+/// its rate 3.25× the mean), else 0. The mean alone read the same job the next night as "3×
+/// the same time yesterday" and paged; the busiest quarter hour alone, on every key, stood a
+/// bursty key's reference well above its level and lost jumps (docs/rules.md, session 31). On
+/// a key whose spend is spread over the hour the busiest quarter hour is not twice the mean,
+/// and this is 0.
+fn job_rate(start: i64, end: i64, rate: impl Fn(i64) -> f64, mean: f64) -> f64 {
+    if end - start < JOB_MIN {
+        return 0.0;
+    }
+    let mut sum: f64 = (start..start + JOB_MIN).map(&rate).sum();
+    let mut busiest = sum;
+    for m in start + JOB_MIN..end {
+        sum += rate(m) - rate(m - JOB_MIN);
+        busiest = busiest.max(sum);
+    }
+    (busiest / JOB_MIN as f64 - mean).max(0.0)
+}
 
 /// One slot: the day it was last filled, that day's spend so far, and the previous days'
 /// (USD over the slot's 5 minutes; `None` before a day has completed it).
@@ -91,19 +115,26 @@ impl DayProfile {
     }
 
     /// The spend the minutes `[from, to)` had at the same time of day on previous days (at the
-    /// mean rate of the span widened by [`SPAN_MIN`] each side), or `None` while any slot of
-    /// that span has no previous day.
+    /// mean rate of the span widened by [`SPAN_MIN`] each side, or, where the previous days'
+    /// spend there came as a job, at the job's rate above that mean: see [`job_rate`]), or
+    /// `None` while any slot of that span has no previous day.
     pub fn expected(&self, from: i64, to: i64) -> Option<f64> {
         let slots = self.slots.as_ref()?;
         let (start, end) = (from - SPAN_MIN, to + SPAN_MIN);
-        // Minute by minute, each at its slot's rate: a slot the span touches in part counts
-        // in part.
+        // Minute by minute, each at its slot's rate (USD a minute): a slot the span touches in
+        // part counts in part.
+        let rate = |m: i64| {
+            slots[slot_of(m)]
+                .before(day_of(m))
+                .map(|usd| f64::from(usd) / SLOT_MIN as f64)
+        };
         let mut sum = 0.0f64;
         for m in start..end {
-            sum += f64::from(slots[slot_of(m)].before(day_of(m))?);
+            sum += rate(m)?;
         }
-        let minutes = (end - start).max(1) as f64;
-        Some(sum / SLOT_MIN as f64 / minutes * (to - from) as f64)
+        let mean = sum / (end - start).max(1) as f64;
+        let job = job_rate(start, end, |m| rate(m).unwrap_or(0.0), mean);
+        Some(mean.max(job) * (to - from) as f64)
     }
 
     /// What the previous days spent at the times of day of minutes `[from, to)` (slot by slot,
@@ -198,6 +229,31 @@ mod tests {
         let six = MINUTES_PER_DAY + 6 * 60;
         let e = p.expected(six, six + 5).unwrap();
         assert!((e - 5.0 * (0.1 * 30.0 + 35.0) / 65.0).abs() < 1e-3, "{e}");
+    }
+
+    #[test]
+    fn a_nightly_job_is_expected_at_its_rate_and_spread_spend_at_its_mean() {
+        // A key silent but for a job at $2 a minute from 02:00 to 02:20 each night.
+        let mut p = DayProfile::default();
+        for m in 0..MINUTES_PER_DAY {
+            p.learn(m, if (120..140).contains(&m) { 2.0 } else { 0.0 });
+        }
+        // The next night's first five minutes of it: the job's rate less the widened hour's
+        // mean ($2 − $0.615), not the mean alone ($0.615 a minute, the job read as 3.25× it).
+        let two = MINUTES_PER_DAY + 120;
+        let e = p.expected(two, two + 5).unwrap();
+        let mean = 2.0 * 20.0 / 65.0;
+        assert!((e - 5.0 * (2.0 - mean)).abs() < 1e-4, "{e}");
+        // A key spending $1 a minute with every third slot at $1.5: its busiest quarter hour
+        // is not twice its mean, so the mean is the reference, as before (11:30–12:35 holds
+        // five slots at $1.5 and eight at $1: $77.5 over 65 minutes).
+        let mut p = DayProfile::default();
+        for m in 0..MINUTES_PER_DAY {
+            p.learn(m, if (m / 5) % 3 == 0 { 1.5 } else { 1.0 });
+        }
+        let noon = MINUTES_PER_DAY + 720;
+        let e = p.expected(noon, noon + 5).unwrap();
+        assert!((e - 5.0 * 77.5 / 65.0).abs() < 1e-4, "{e}");
     }
 
     #[test]
