@@ -1,6 +1,6 @@
-//! `Freight`, the sixteenth generator (session 31, which kept no change to SpendRateSpike or
-//! CreditRunwayLow), held out: not run on the rules (no alert computed on its calls) until the
-//! next change to either is merged, then once. A road-freight platform in
+//! `Freight`, the sixteenth generator (session 31), written while SpendRateSpike was changed on
+//! the fifteen others, and held out: not run on the rules (no alert computed on its calls) until
+//! the change was committed, then once (findings in docs/rules.md, "Session 31"). A road-freight platform in
 //! Rotterdam (CET, UTC+1: summer time ended on 25 October) for hauliers and shippers across
 //! Europe, which uses Claude for its dispatchers' copilot, for reading the drivers' messages,
 //! for extracting the paperwork of every delivery, for auditing the carriers' invoices and for
