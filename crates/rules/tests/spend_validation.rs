@@ -588,7 +588,16 @@ fn cost(c: &Call) -> f64 {
         .map_or(0.0, |p| p.cost_usd(&TokenCounts::of(&c.usage)))
 }
 
-/// What the calls in `[from, to)` (seconds) cost.
+/// What each call of one (model, key) stream cost, in the order of `calls` (the generators'
+/// shape tests).
+fn costs_of(calls: &[Call], model: &str, key: &str) -> Vec<f64> {
+    calls
+        .iter()
+        .filter(|c| c.model == model && c.key == key)
+        .map(cost)
+        .collect()
+}
+
 /// Each minute's midpoint over `[from, to)` (the generators' shape tests).
 fn minutes(from: f64, to: f64) -> impl Iterator<Item = f64> {
     (0..((to - from) / 60.0) as u32).map(move |m| from + 60.0 * f64::from(m) + 30.0)

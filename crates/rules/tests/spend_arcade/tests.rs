@@ -338,13 +338,7 @@ fn the_quiet_runs_stay_ample_through_the_events_and_the_batches() {
 fn two_runs_cost_what_a_game_studio_would() {
     for seed in [1, 2] {
         let (_, calls) = run_of(seed, END, &|_| 1.0);
-        let costs = |model: &str, key: &str| -> Vec<f64> {
-            calls
-                .iter()
-                .filter(|c| c.model == model && c.key == key)
-                .map(cost)
-                .collect()
-        };
+        let costs = |model: &str, key: &str| crate::costs_of(&calls, model, key);
         let haiku = "claude-haiku-4-5";
         let (mut lines, mut checks, mut hints, mut loc) = (
             costs(SONNET, PLAYERS),

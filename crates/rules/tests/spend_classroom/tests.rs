@@ -317,13 +317,7 @@ fn the_quiet_runs_stay_ample_through_the_holiday_and_the_grading_nights() {
 fn two_runs_cost_what_a_school_platform_would() {
     for seed in [1, 2] {
         let (_, calls) = run_of(seed, LONG, &|_| 1.0);
-        let costs = |model: &str, key: &str| -> Vec<f64> {
-            calls
-                .iter()
-                .filter(|c| c.model == model && c.key == key)
-                .map(cost)
-                .collect()
-        };
+        let costs = |model: &str, key: &str| crate::costs_of(&calls, model, key);
         let (mut tutor, mut checks, mut grades, mut reviews) = (
             costs(SONNET, STUDENTS),
             costs(HAIKU, STUDENTS),

@@ -281,13 +281,7 @@ fn the_quiet_runs_stay_ample_through_monday_and_the_storm() {
 fn two_runs_cost_what_a_freight_platform_would() {
     for seed in [1, 2] {
         let (_, calls) = run_of(seed, END, &|_| 1.0);
-        let costs = |model: &str, key: &str| -> Vec<f64> {
-            calls
-                .iter()
-                .filter(|c| c.model == model && c.key == key)
-                .map(cost)
-                .collect()
-        };
+        let costs = |model: &str, key: &str| crate::costs_of(&calls, model, key);
         let (mut copilot, mut drivers, mut docs, mut audit) = (
             costs(SONNET, PEOPLE),
             costs(HAIKU, PEOPLE),
