@@ -4,8 +4,9 @@
 //!
 //! Each slot keeps the spend of its 5 minutes on previous days, each new day moving it halfway
 //! (a half-life of one day: yesterday counts most, a one-off day fades in a few). What a window
-//! is expected to spend is the mean rate over the window widened by [`SPAN_MIN`] on each side:
-//! a daily rise comes a few minutes early or late, and on a sparse key one slot is noise.
+//! is expected to spend is the mean rate over the window widened by [`SPAN_MIN`] on each side
+//! (a daily rise comes a few minutes early or late, and on a sparse key one slot is noise), or,
+//! where that hour's spend came as a job, the job's rate (`job_rate`).
 //! A slot not yet seen on a previous day (the first day of a group's history) gives no
 //! reference: the trailing baseline judges alone until the history has a day.
 
@@ -22,13 +23,14 @@ const SPAN_MIN: i64 = 30;
 const JOB_MIN: i64 = 15;
 
 /// The rate (USD a minute) of a job in the previous days' spend around the window: the
-/// busiest [`JOB_MIN`] minutes' rate less the widened span's mean `mean`, where that is more
-/// than the mean (the spend came concentrated: a 20-minute nightly job is 20 of the 65 minutes,
-/// its rate 3.25× the mean), else 0. The mean alone read the same job the next night as "3×
-/// the same time yesterday" and paged; the busiest quarter hour alone, on every key, stood a
-/// bursty key's reference well above its level and lost jumps (docs/rules.md, session 31). On
-/// a key whose spend is spread over the hour the busiest quarter hour is not twice the mean,
-/// and this is 0.
+/// busiest [`JOB_MIN`] minutes' rate less the widened span's mean `mean` (never below 0).
+/// [`DayProfile::expected`] takes the larger of it and the mean, so it counts where the
+/// busiest quarter hour stands over twice the mean: the spend came concentrated (a 20-minute
+/// nightly job is 20 of the 65 minutes, its rate 3.25× the mean). The mean alone read the same
+/// job the next night as "3× the same time yesterday" and paged; the busiest quarter hour
+/// alone, on every key, stood a bursty key's reference well above its level and lost jumps
+/// (docs/rules.md, session 31). Spend spread over the hour, bursty or not, has no quarter hour
+/// at twice its mean, and keeps the mean.
 fn job_rate(start: i64, end: i64, rate: impl Fn(i64) -> f64, mean: f64) -> f64 {
     if end - start < JOB_MIN {
         return 0.0;
