@@ -87,6 +87,7 @@ fn begin_run_draws_cup_day_the_prompts_the_jobs_and_the_workers_in_their_ranges(
         let run = begin_run(&mut StdRng::seed_from_u64(seed));
         assert_eq!(run, begin_run(&mut StdRng::seed_from_u64(seed)));
         let cup = &run.cup;
+        assert!((1.15..1.3).contains(&run.monday_portal));
         assert!((0.25..0.45).contains(&cup.clinics) && (0.3..0.5).contains(&cup.race_dip));
         let race = at_local(CUP_DAY, RACE_HOUR);
         assert!(cup.race_start < race && cup.race_start + cup.race_s > race + 240.0);
@@ -291,11 +292,12 @@ fn the_scribe_writes_its_specialties_on_the_hour_cache_and_reads_them() {
     );
 }
 
-/// Cup Day: the scribe's clinic hours at a third or so of Wednesday's, the portal's morning
+/// Monday's portal evening above Wednesday's by its drawn lift; Cup Day: the scribe's clinic hours at a third or so of Wednesday's, the portal's morning
 /// lower, the race's minutes a dip in the people's streams, and the nightly coding after it
 /// smaller (fewer discharges on the holiday) than Wednesday's.
 #[test]
-fn cup_day_closes_the_clinics_stops_for_the_race_and_codes_fewer_discharges() {
+fn monday_brings_the_weekends_messages_and_cup_day_closes_the_clinics_stops_for_the_race_and_codes_less(
+) {
     let mut rows = Vec::new();
     for seed in [0, 1, 2] {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -315,10 +317,16 @@ fn cup_day_closes_the_clinics_stops_for_the_race_and_codes_fewer_discharges() {
         let race = (run.cup.race_start, run.cup.race_start + run.cup.race_s);
         let dip = count(&portal, race.0, race.1) / count(&portal, race.0 + DAY_S, race.1 + DAY_S);
         assert!(dip < 0.7, "seed {seed}: the portal {dip:.2}× in the race");
+        let evening = hours(&portal, 0, 18.0, 22.0) / hours(&portal, TYPICAL_DAY, 18.0, 22.0);
+        assert!(
+            (evening / run.monday_portal - 1.0).abs() < 0.1,
+            "seed {seed}: Monday's evening {evening:.2}× Wednesday's, drawn {:.2}",
+            run.monday_portal
+        );
         let job = |c: &[Call], day: i64| count(c, at_local(day, CODING_HOUR), at_local(day, 23.9));
         let (tue, wed) = (job(&jobs, CUP_DAY), job(&jobs, TYPICAL_DAY));
         assert!(tue < 0.85 * wed, "seed {seed}: coding {tue} against {wed}");
-        rows.push(format!("{seed}: clinics {clinics:.2}×, portal in the race {dip:.2}×, coding {tue} then {wed} documents"));
+        rows.push(format!("{seed}: Monday's portal evening {evening:.2}× Wednesday's, Cup Day's clinics {clinics:.2}×, portal in the race {dip:.2}×, coding {tue} then {wed} documents"));
     }
     println!("Hospital Cup Day: {}", rows.join("; "));
 }

@@ -116,6 +116,8 @@ impl Cup {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub cup: Cup,
+    /// Monday's portal over a midweek day's: the messages patients kept over the weekend.
+    pub monday_portal: f64,
     /// The scribe: each specialty's system prompt and note templates (tokens, on the 1-hour
     /// cache) and its share of the consultations (Zipf: the emergency department, general
     /// medicine, surgery, then the small clinics).
@@ -178,6 +180,7 @@ impl Run {
         let ttl = rng.random_range(30.0..90.0);
         let mut run = Run {
             cup,
+            monday_portal: rng.random_range(1.15..1.3),
             specialties: (0..n_specialties)
                 .map(|_| rng.random_range(2_500..5_000))
                 .collect(),
@@ -244,12 +247,13 @@ impl Run {
     }
 
     fn portal_raw(&self, t: f64) -> f64 {
-        let (_, h) = local(t);
+        let (day, h) = local(t);
         let morning = match Self::cup_day(t) {
             Some(h) if h < 12.0 => self.cup.portal_morning,
             _ => 1.0,
         };
-        hourly(&PORTAL, h) * morning * self.cup.race(t)
+        let monday = if day == 0 { self.monday_portal } else { 1.0 };
+        hourly(&PORTAL, h) * morning * monday * self.cup.race(t)
     }
 
     /// The handovers' bursts: each a bell of the drafts, `handover_lead_s` before the
