@@ -115,6 +115,18 @@
 //!   and the 6× jump as a raised thinking budget: the exceptions agent's config for the offline
 //!   evaluation rolled out to its pods within 150 s, the same calls with 9k–12.5k more output
 //!   (thinking) tokens each.
+//! * `Hospital` — written in session 31 by a helper who did not run the rules, held out (not
+//!   run on them yet; tests/spend_hospital/mod.rs): a Melbourne public health network (AEDT,
+//!   UTC+11), the runs opening on a Monday at 11:00 local, at the clinics' peak: an ambient
+//!   scribe on the clinicians' day with each specialty's templates on the 1-hour cache, a
+//!   patient portal's evenings (Monday's the weekend's), three nursing handovers a day (07:00,
+//!   13:30, 21:00) each a burst of every patient's summary on the wards' own 5-minute caches,
+//!   a nightly coding job at 21:00 sized by the day's discharges and a discharge-summary job at
+//!   05:30 sized by the day before's rounds, Melbourne Cup Day closing the clinics and the
+//!   electives (the wards running) with the race's minutes a dip at 15:00, and the 6× jump as
+//!   the laboratory's interface upgrade sending each result's cumulative report as PDF pages:
+//!   the results agent's same calls, 10–16 pages more input each, picked up within a
+//!   feature flag's refresh (30–90 s).
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at

@@ -200,6 +200,14 @@ fn the_results_agents_jump_is_pdf_reports_at_six_times_the_spend() {
             "seed {seed}: 10 min at {ten:.2}×"
         );
         tens.push(ten);
+        let c = result_cost(&run);
+        assert!((0.022..0.032).contains(&c), "seed {seed}: a result ${c:.4}");
+        let mut flat_costs = crate::costs_of(&flat, OPUS, RESULTS_AGENT);
+        let median = quantile(&mut flat_costs, 0.5);
+        assert!(
+            (0.018..0.032).contains(&median),
+            "seed {seed}: median ${median:.4}"
+        );
         let pages = report_pages(&run, 6.0);
         assert!(
             (6.0..25.0).contains(&pages),
