@@ -115,6 +115,18 @@
 //!   and the 6× jump as a raised thinking budget: the exceptions agent's config for the offline
 //!   evaluation rolled out to its pods within 150 s, the same calls with 9k–12.5k more output
 //!   (thinking) tokens each.
+//! * `Hospital` — written in session 31 by a helper who did not run the rules, held out (not
+//!   run on them yet; tests/spend_hospital/mod.rs): a Melbourne public health network (AEDT,
+//!   UTC+11), the runs opening on a Monday at 11:00 local, at the clinics' peak: an ambient
+//!   scribe on the clinicians' day with each specialty's templates on the 1-hour cache, a
+//!   patient portal's evenings (Monday's the weekend's), three nursing handovers a day (07:00,
+//!   13:30, 21:00) each a burst of every patient's summary on the wards' own 5-minute caches,
+//!   a nightly coding job at 21:00 sized by the day's discharges and a discharge-summary job at
+//!   05:30 sized by the day before's rounds, Melbourne Cup Day closing the clinics and the
+//!   electives (the wards running) with the race's minutes a dip at 15:00, and the 6× jump as
+//!   the laboratory's interface upgrade sending each result's cumulative report as PDF pages:
+//!   the results agent's same calls, 10–16 pages more input each, picked up within a
+//!   feature flag's refresh (30–90 s).
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -170,6 +182,7 @@ enum Generator {
     Classroom,
     Arcade,
     Freight,
+    Hospital,
 }
 
 mod spend_arcade;
@@ -180,6 +193,7 @@ mod spend_exhaustion;
 mod spend_fleet;
 mod spend_freight;
 mod spend_helpdesk;
+mod spend_hospital;
 mod spend_launch;
 mod spend_newsroom;
 mod spend_saas;
@@ -467,7 +481,8 @@ fn stream(
         | Generator::Newsroom
         | Generator::Classroom
         | Generator::Arcade
-        | Generator::Freight => {
+        | Generator::Freight
+        | Generator::Hospital => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -479,6 +494,7 @@ fn stream(
                 Generator::Classroom => spend_classroom::stream,
                 Generator::Arcade => spend_arcade::stream,
                 Generator::Freight => spend_freight::stream,
+                Generator::Hospital => spend_hospital::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -709,6 +725,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Freight {
         spend_freight::begin_run(rng);
     }
+    if g == Generator::Hospital {
+        spend_hospital::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -769,6 +788,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Freight {
         for (model, key, per_min) in spend_freight::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Hospital {
+        for (model, key, per_min) in spend_hospital::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1596,5 +1620,19 @@ fn held_out_generator_arcade() {
 #[ignore = "held-out findings (held out in session 31, run once, seen since): on a Rotterdam freight platform SpendRateSpike names 20 of 20 jumps at 3 h (2-5 min) and 20 of 20 at 27 h (2-7 min), and fires in 12 of 40 quiet runs, none from 24 h on (the hourly documents job's second run on a young history, the dispatchers' first morning), plus one jump run's documents job every hour as it grows with the day; CreditRunwayLow is quiet in 60 and, with the storm's day as the day of history, warns early in 8 of 20 (26.5-27.7 h ahead) and pages critical outside 1.67-2.2 h in 11 of 20; see docs/rules.md"]
 fn held_out_generator_freight() {
     let t = run(Generator::Freight);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 31 by a helper who did not run the rules, held out: a Melbourne public
+/// health network (an ambient scribe on the specialties' 1-hour caches, a patient portal's
+/// evenings, three nursing handovers a day drafting every patient's summary on the wards'
+/// 5-minute caches, a nightly coding job and a morning discharge-summary job, Melbourne Cup
+/// Day's closed clinics and the race's minutes, the jump as the laboratory's results arriving
+/// with their cumulative reports as PDF pages; tests/spend_hospital/mod.rs). Its shape is
+/// checked without the rules (`spend_hospital::tests`); not yet run on them.
+#[test]
+#[ignore = "held out: written in session 31, not yet run on the rules; the lead runs it once after the next rule change"]
+fn held_out_generator_hospital() {
+    let t = run(Generator::Hospital);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
