@@ -604,6 +604,15 @@ fn cost(c: &Call) -> f64 {
         .map_or(0.0, |p| p.cost_usd(&TokenCounts::of(&c.usage)))
 }
 
+/// A run's background streams for generator `g` over `[0, end)` at `scale`, the run drawn from
+/// `seed`, in time order (the generators' shape tests).
+fn background_sorted(g: Generator, seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> Vec<Call> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut calls = background(g, &mut rng, end, scale);
+    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    calls
+}
+
 /// What each call of one (model, key) stream cost, in the order of `calls` (the generators'
 /// shape tests).
 fn costs_of(calls: &[Call], model: &str, key: &str) -> Vec<f64> {

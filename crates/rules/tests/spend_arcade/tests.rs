@@ -7,8 +7,7 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::{
-    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, BaseRate,
-    Generator,
+    assert_quiet_runs_stay_ample, cost, minutes, quantile, spend_between, BaseRate, Generator,
 };
 
 mod work;
@@ -19,9 +18,7 @@ const SONNET: &str = "claude-sonnet-4-6";
 const OPUS: &str = "claude-opus-4-6";
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Arcade, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Arcade, seed, end, scale);
     (current_run(), calls)
 }
 

@@ -4,9 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{
-    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, Generator,
-};
+use crate::{assert_quiet_runs_stay_ample, cost, minutes, quantile, spend_between, Generator};
 
 /// The exhaustion scenario's length; and a run long enough to hold the plain Wednesday the
 /// rates are normalised on (local day 3: 51 h to 75 h).
@@ -17,9 +15,7 @@ const HAIKU: &str = "claude-haiku-4-5";
 const OPUS: &str = "claude-opus-4-6";
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::CallCentre, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::CallCentre, seed, end, scale);
     (current_run(), calls)
 }
 

@@ -8,8 +8,7 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::{
-    assert_quiet_runs_stay_ample, background, cost, minutes, quantile, spend_between, BaseRate,
-    Generator,
+    assert_quiet_runs_stay_ample, cost, minutes, quantile, spend_between, BaseRate, Generator,
 };
 
 mod work;
@@ -21,9 +20,7 @@ const HAIKU: &str = "claude-haiku-4-5";
 const OPUS: &str = "claude-opus-4-6";
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Classroom, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Classroom, seed, end, scale);
     (current_run(), calls)
 }
 

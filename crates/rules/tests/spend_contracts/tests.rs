@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, spend_between, Generator};
+use crate::{assert_quiet_runs_stay_ample, cost, spend_between, Generator};
 
 /// The exhaustion scenario's length: the traffic must hold its shape this long.
 const END: f64 = 64.0 * HOUR_S;
@@ -13,9 +13,7 @@ const APP_PER_MIN: f64 = 10.0 + 6.0;
 const INGEST_PER_MIN: f64 = 3.0;
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Contracts, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Contracts, seed, end, scale);
     (current_run(), calls)
 }
 

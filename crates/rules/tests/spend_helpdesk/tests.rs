@@ -6,16 +6,14 @@ use std::collections::BTreeMap;
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, Generator};
+use crate::{assert_quiet_runs_stay_ample, cost, Generator};
 
 /// The exhaustion scenario's length: the traffic must hold its shape this long.
 const END: f64 = 64.0 * HOUR_S;
 const DAY_S: f64 = 86_400.0;
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Helpdesk, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Helpdesk, seed, end, scale);
     (current_run(), calls)
 }
 

@@ -4,9 +4,7 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{
-    assert_quiet_runs_stay_ample, background, cost, quantile, spend_between, BaseRate, Generator,
-};
+use crate::{assert_quiet_runs_stay_ample, cost, quantile, spend_between, BaseRate, Generator};
 
 /// The exhaustion scenario's length.
 const END: f64 = 64.0 * HOUR_S;
@@ -14,9 +12,7 @@ const OPUS: &str = "claude-opus-4-6";
 const HAIKU: &str = "claude-haiku-4-5";
 
 fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Hospital, &mut rng, end, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Hospital, seed, end, scale);
     (current_run(), calls)
 }
 

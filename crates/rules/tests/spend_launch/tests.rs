@@ -4,16 +4,14 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, background, cost, spend_between, Generator};
+use crate::{assert_quiet_runs_stay_ample, cost, spend_between, Generator};
 
 const END: f64 = 36.0 * HOUR_S;
 /// The shared background's user calls a minute (k-app sonnet and haiku, k-batch).
 const USER_PER_MIN: f64 = 6.0 + 10.0 + 3.0;
 
 fn run_of(seed: u64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut calls = background(Generator::Launch, &mut rng, END, scale);
-    calls.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let calls = crate::background_sorted(Generator::Launch, seed, END, scale);
     (current_run(), calls)
 }
 
