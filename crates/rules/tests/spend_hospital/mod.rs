@@ -130,7 +130,6 @@
 
 use std::cell::RefCell;
 
-use callwatch_core::classify::Usage;
 use rand::rngs::StdRng;
 
 use super::spend_classroom::PrefixCache;
@@ -228,22 +227,15 @@ pub fn stream(
         Work::Handovers => work::handovers,
         Work::Nightly => work::jobs,
         Work::Results => work::results,
-        Work::Job => job,
+        // A key this product does not know (the one-off batch): the harness's plain job.
+        Work::Job => {
+            |rng: &mut StdRng, _: &Run, start, end, per_min, scale: &dyn Fn(f64) -> f64| {
+                crate::plain_job(ARRIVALS, rng, start, end, per_min, scale)
+            }
+        }
     };
     let out = work(rng, &run, start, end, base_per_min, scale);
     crate::clipped_calls((model, key), start, end, out)
-}
-
-/// A key this product does not know (the one-off batch): the harness's plain job.
-fn job(
-    rng: &mut StdRng,
-    _run: &Run,
-    start: f64,
-    end: f64,
-    base_per_min: f64,
-    scale: &dyn Fn(f64) -> f64,
-) -> Vec<(f64, Usage)> {
-    crate::plain_job(ARRIVALS, rng, start, end, base_per_min, scale)
 }
 
 #[cfg(test)]
