@@ -492,6 +492,6 @@ mod spend_tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../alerts/tests/spend.yaml");
         let report = super::run_file(&path);
         assert!(report.failures.is_empty(), "{:#?}", report.failures);
-        assert_eq!(report.passed, 11);
+        assert_eq!(report.passed, 12);
     }
 }

@@ -117,10 +117,11 @@ impl DayProfile {
     }
 
     /// The spend the minutes `[from, to)` had at the same time of day on previous days (at the
-    /// mean rate of the span widened by [`SPAN_MIN`] each side, or, where the previous days'
-    /// spend there came as a job, at the job's rate above that mean: see [`job_rate`]), or
+    /// mean rate of the span widened by [`SPAN_MIN`] each side × `level`, today's against
+    /// theirs, or, where the previous days' spend there came as a job, at the job's rate above
+    /// that mean: see [`job_rate`]; a job runs on its schedule whatever the day's traffic), or
     /// `None` while any slot of that span has no previous day.
-    pub fn expected(&self, from: i64, to: i64) -> Option<f64> {
+    pub fn expected(&self, from: i64, to: i64, level: f64) -> Option<f64> {
         let slots = self.slots.as_ref()?;
         let (start, end) = (from - SPAN_MIN, to + SPAN_MIN);
         // Minute by minute, each at its slot's rate (USD a minute): a slot the span touches in
@@ -136,7 +137,7 @@ impl DayProfile {
         }
         let mean = sum / (end - start).max(1) as f64;
         let job = job_rate(start, end, |m| rate(m).unwrap_or(0.0), mean);
-        Some(mean.max(job) * (to - from) as f64)
+        Some((mean * level).max(job) * (to - from) as f64)
     }
 
     /// What the previous days spent at the times of day of minutes `[from, to)` (slot by slot,
@@ -156,6 +157,15 @@ impl DayProfile {
     pub fn ahead(&self, from: i64, to: i64) -> Option<f64> {
         let day = day_of(from);
         self.sum_over(from, to, |slot, _| slot.before(day))
+    }
+
+    /// What the `minutes` before `before` (whole slots: it is rounded down to a slot's start)
+    /// spent today, and what the previous days spent at those times of day: `None` while a
+    /// slot of the span has no previous day.
+    pub fn level(&self, before: i64, minutes: i64) -> Option<(f64, f64)> {
+        let to = before - before.rem_euclid(SLOT_MIN);
+        let from = to - minutes;
+        Some((self.own(from, to)?, self.previous(from, to)?))
     }
 
     /// What minutes `[from, to)` spent on their own day (slot by slot, a slot touched in part
@@ -225,16 +235,30 @@ mod tests {
     fn a_day_of_history_expects_the_same_time_of_day() {
         let p = profile(1, 0.1, 1.0);
         let noon = MINUTES_PER_DAY + 12 * 60;
-        let e = p.expected(noon - 5, noon).unwrap();
+        let e = p.expected(noon - 5, noon, 1.0).unwrap();
         assert!((e - 5.0).abs() < 1e-4, "{e}");
         // At 06:00 the widened span (05:30–06:35) is 30 minutes of night, 35 of day.
         let six = MINUTES_PER_DAY + 6 * 60;
-        let e = p.expected(six, six + 5).unwrap();
+        let e = p.expected(six, six + 5, 1.0).unwrap();
         assert!((e - 5.0 * (0.1 * 30.0 + 35.0) / 65.0).abs() < 1e-3, "{e}");
     }
 
     #[test]
-    fn a_nightly_job_is_expected_at_its_rate_and_spread_spend_at_its_mean() {
+    fn level_reads_today_against_the_previous_days_over_whole_slots() {
+        // A first day at 1 a minute, the next at 3: the hour before 10:02 on the second day
+        // is read over 09:00-10:00 (rounded down to its slot), 180 today against 60.
+        let mut p = DayProfile::default();
+        for m in 0..MINUTES_PER_DAY + 605 {
+            p.learn(m, if m < MINUTES_PER_DAY { 1.0 } else { 3.0 });
+        }
+        let (today, before) = p.level(MINUTES_PER_DAY + 602, 60).unwrap();
+        assert!((today - 180.0).abs() < 1e-3, "{today}");
+        assert!((before - 60.0).abs() < 1e-3, "{before}");
+        assert_eq!(DayProfile::default().level(600, 60), None);
+    }
+
+    #[test]
+    fn a_nightly_job_is_expected_at_its_rate_and_spread_spend_at_its_mean_at_todays_level() {
         // A key silent but for a job at $2 a minute from 02:00 to 02:20 each night.
         let mut p = DayProfile::default();
         for m in 0..MINUTES_PER_DAY {
@@ -243,9 +267,13 @@ mod tests {
         // The next night's first five minutes of it: the job's rate less the widened hour's
         // mean ($2 − $0.615), not the mean alone ($0.615 a minute, the job read as 3.25× it).
         let two = MINUTES_PER_DAY + 120;
-        let e = p.expected(two, two + 5).unwrap();
+        let e = p.expected(two, two + 5, 1.0).unwrap();
         let mean = 2.0 * 20.0 / 65.0;
         assert!((e - 5.0 * (2.0 - mean)).abs() < 1e-4, "{e}");
+        // On a day at a fifth of the last, the job is expected as it was: it runs on its
+        // schedule, whatever the day's traffic.
+        let quiet = p.expected(two, two + 5, 0.2).unwrap();
+        assert!((quiet - e).abs() < 1e-9, "{quiet}");
         // A key spending $1 a minute with every third slot at $1.5: its busiest quarter hour
         // is not twice its mean, so the mean is the reference, as before (11:30–12:35 holds
         // five slots at $1.5 and eight at $1: $77.5 over 65 minutes).
@@ -254,8 +282,11 @@ mod tests {
             p.learn(m, if (m / 5) % 3 == 0 { 1.5 } else { 1.0 });
         }
         let noon = MINUTES_PER_DAY + 720;
-        let e = p.expected(noon, noon + 5).unwrap();
+        let e = p.expected(noon, noon + 5, 1.0).unwrap();
         assert!((e - 5.0 * 77.5 / 65.0).abs() < 1e-4, "{e}");
+        // Spread spend follows today's level.
+        let e = p.expected(noon, noon + 5, 0.2).unwrap();
+        assert!((e - 0.2 * 5.0 * 77.5 / 65.0).abs() < 1e-4, "{e}");
     }
 
     #[test]
@@ -265,13 +296,13 @@ mod tests {
             p.learn(m, 1.0);
         }
         // Minute 600 has been seen today only: no previous day.
-        assert_eq!(p.expected(595, 600), None);
+        assert_eq!(p.expected(595, 600, 1.0), None);
         // Two days at 1.0 then a day at 3.0: halfway and more towards the last.
         let mut p = profile(2, 1.0, 1.0);
         for m in 2 * MINUTES_PER_DAY..3 * MINUTES_PER_DAY {
             p.learn(m, 3.0);
         }
-        let e = p.expected(3 * MINUTES_PER_DAY + 600, 3 * MINUTES_PER_DAY + 601);
+        let e = p.expected(3 * MINUTES_PER_DAY + 600, 3 * MINUTES_PER_DAY + 601, 1.0);
         assert!(e.is_some_and(|e| (e - 2.0).abs() < 1e-4), "{e:?}");
     }
 

@@ -370,6 +370,11 @@ fn young_ratio(min_ratio: f64, seen: u64, baseline_half_life: &std::time::Durati
 /// EWMA's own lag of an hour and a half.
 const GUARD_WINDOWS: i64 = 2;
 
+/// The minutes today's level is read over against the previous days' (spend.rs: level_today).
+const LEVEL_MIN: i64 = 60;
+/// The standard errors today's level is raised by before it lowers the same time yesterday.
+const LEVEL_SD: f64 = 2.0;
+
 /// The longer window judged beside the rule's own, in windows (spend.rs: verdict).
 const LONG_WINDOWS: i64 = 2;
 /// The spans judged: the window and the longer one.
@@ -586,10 +591,33 @@ impl SpendBaseline {
     /// history has a day there), so a rise is a spike only if it is far above both.
     /// `demand` is how far everyone else's spend rose (engine/demand.rs): the trailing
     /// expectation follows it, the seasonal one already knows the time of day.
-    fn expected(&self, end_minute: i64, span: i64, demand: f64) -> f64 {
+    fn expected(&self, end_minute: i64, span: i64, demand: f64, d: f64) -> f64 {
         let trailing = self.mean.value * span as f64 * demand;
-        let seasonal = self.day.expected(end_minute - span, end_minute);
-        trailing.max(seasonal.unwrap_or(0.0))
+        let seasonal = self
+            .day
+            .expected(
+                end_minute - span,
+                end_minute,
+                self.level_today(end_minute, d),
+            )
+            .unwrap_or(0.0);
+        trailing.max(seasonal)
+    }
+
+    /// How today's spend stands to the previous days' over the hour before the guard band, at
+    /// its upper bound (`LEVEL_SD` standard errors up, from the dispersion `d`), and never
+    /// above 1: the same time yesterday is expected at today's level when today is clearly
+    /// quieter (a Saturday after a Friday), and as it was otherwise. A day with too little
+    /// spend to tell (a key silent before its nightly job, a maintenance) keeps yesterday's.
+    fn level_today(&self, end_minute: i64, d: f64) -> f64 {
+        let before = end_minute - GUARD_WINDOWS * self.window;
+        match self.day.level(before, LEVEL_MIN) {
+            Some((today, previous)) if today > 0.0 && previous > 0.0 => {
+                let se = (d / today + d / previous).sqrt();
+                (today / previous * (LEVEL_SD * se).exp()).min(1.0)
+            }
+            _ => 1.0,
+        }
     }
 
     /// The expected spend of the `span` minutes ending before `end_minute`, and the spend they
@@ -603,9 +631,10 @@ impl SpendBaseline {
         slow: f64,
         demand: f64,
     ) -> (f64, f64) {
-        let expected = self.expected(end_minute, self.span(i), demand);
-        let bound = upper_bound(expected, self.dispersion(slow, i).test, deviations)
-            .max(min_ratio * expected);
+        let d = self.dispersion(slow, i).test;
+        let level_d = self.dispersion(slow, SPANS - 1).test;
+        let expected = self.expected(end_minute, self.span(i), demand, level_d);
+        let bound = upper_bound(expected, d, deviations).max(min_ratio * expected);
         (expected, bound)
     }
 
@@ -1364,6 +1393,22 @@ mod held_tests {
                 .map_or(1.0, |r| r.2);
             0.01 * lift
         }
+    }
+
+    #[test]
+    fn a_loop_on_a_day_quieter_than_the_last_is_judged_at_todays_level() {
+        // A first day at 6 cents a call, the next at 1 (a Saturday after a Friday), and at
+        // 28 h a loop back to 6: the level of the same time yesterday, 6x today's.
+        let usd = |m: i64| {
+            if m < 1440 || (1680..1720).contains(&m) {
+                0.06
+            } else {
+                0.01
+            }
+        };
+        let paged = pages(1720, usd);
+        assert!(paged.iter().any(|m| (1680..1690).contains(m)), "{paged:?}");
+        assert!(paged.iter().all(|m| *m < 180 || *m >= 1680), "{paged:?}");
     }
 
     #[test]
