@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::detector::Values;
 use super::rotation::Rotation;
-use super::runway::ForecastBasis;
+use super::runway::{ForecastBasis, QUIET_SPELL_MIN};
 use crate::model::{Rule, RuleKind};
 use crate::template::render;
 use callwatch_core::duration::format_duration;
@@ -169,6 +169,10 @@ fn forecast_basis(v: &Values) -> Option<String> {
     let window = |s: u64| format_duration(std::time::Duration::from_secs(s));
     Some(match v.basis? {
         ForecastBasis::SameHours => "the same hours on previous days, at today's level".into(),
+        ForecastBasis::QuietSpell => format!(
+            "the same hours on previous days, today's lower level for the next {} only",
+            window(QUIET_SPELL_MIN as u64 * 60)
+        ),
         ForecastBasis::Fell => format!("the last {}: the burn fell", window(v.window_s?)),
         ForecastBasis::PartDay => {
             let history = v.history_s?;
