@@ -128,6 +128,23 @@
 //!   the laboratory's interface upgrade sending each result's cumulative report as PDF pages:
 //!   the results agent's same calls, 10–16 pages more input each, picked up within a
 //!   feature flag's refresh (30–90 s).
+//! * `Shop` — written in session 32 by a helper who did not run the rules, held out (not run on
+//!   them yet; tests/spend_shop/mod.rs): a European fashion and electronics shop in Berlin's
+//!   clock (CET, UTC+1) across Cyber Monday, the runs opening on the Cyber weekend's Sunday at
+//!   18:00 local (the 3 h jump at Sunday's 21:00, the 27 h one at Cyber Monday's). `k-app` is a
+//!   shopping assistant on each conversation's 5-minute cache (a phone's conversation ending after
+//!   one turn twice as often as a desktop's), uncached product questions and search rewriting, on
+//!   the shoppers' day. That day has a lunchtime bump, an evening peak and Sunday evening on
+//!   phones, with base rates from a normal Monday two weeks before. Cyber Monday runs at 2.5–4×
+//!   it from midnight, with 2–4 flash sales at announced hours lifting every shopper stream
+//!   (`k-app` and `k-agent`) 3–5× within 2–5 minutes and fading over 30–60; the Tuesday after
+//!   runs at 0.6–0.8× a normal one. `k-batch` runs the catalogue's nightly job at 02:00 (40–90
+//!   minutes of descriptions and translations) and Cyber Monday's re-run of the deal copy over
+//!   the merchandisers' edits, all on one style guide on the 1-hour cache. A returns agent
+//!   (`k-returns`, opus) works cases of 5–30 steps reading the order history, more on the
+//!   Tuesday. The 6× jump is a validator's loop: a merchandising rule no list can meet sends
+//!   every recommendation round 5–6 uncached passes, picked up as each pod's rules cache expires
+//!   (30–90 s).
 //!
 //! Scenarios: a burn that exhausts the balance at a known time (warning ≥ 20 h and critical
 //! ≥ 100 min ahead, within 10 % of the time left; tests/spend_exhaustion: a cold start, out at
@@ -184,6 +201,7 @@ enum Generator {
     Arcade,
     Freight,
     Hospital,
+    Shop,
 }
 
 mod spend_arcade;
@@ -198,6 +216,7 @@ mod spend_hospital;
 mod spend_launch;
 mod spend_newsroom;
 mod spend_saas;
+mod spend_shop;
 mod spend_studio;
 
 /// Standard normal draw (Box–Muller).
@@ -483,7 +502,8 @@ fn stream(
         | Generator::Classroom
         | Generator::Arcade
         | Generator::Freight
-        | Generator::Hospital => {
+        | Generator::Hospital
+        | Generator::Shop => {
             let module_stream = match g {
                 Generator::Fleet => spend_fleet::stream,
                 Generator::Saas => spend_saas::stream,
@@ -496,6 +516,7 @@ fn stream(
                 Generator::Arcade => spend_arcade::stream,
                 Generator::Freight => spend_freight::stream,
                 Generator::Hospital => spend_hospital::stream,
+                Generator::Shop => spend_shop::stream,
                 _ => spend_launch::stream,
             };
             out.extend(module_stream(
@@ -738,6 +759,9 @@ fn begin_run(g: Generator, rng: &mut StdRng) {
     if g == Generator::Hospital {
         spend_hospital::begin_run(rng);
     }
+    if g == Generator::Shop {
+        spend_shop::begin_run(rng);
+    }
 }
 
 /// The background's streams for the run [`begin_run`] drew last: called again with another
@@ -803,6 +827,11 @@ fn streams(g: Generator, rng: &mut StdRng, end: f64, scale: &dyn Fn(f64) -> f64)
     }
     if g == Generator::Hospital {
         for (model, key, per_min) in spend_hospital::EXTRA_STREAMS {
+            calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
+        }
+    }
+    if g == Generator::Shop {
+        for (model, key, per_min) in spend_shop::EXTRA_STREAMS {
             calls.extend(stream(g, rng, (model, key), 0.0, end, per_min, scale));
         }
     }
@@ -1647,5 +1676,20 @@ fn held_out_generator_freight() {
 #[ignore = "held-out findings (held out in session 31, run once in session 32, seen since): on a Melbourne health network SpendRateSpike names 20 of 20 jumps at 3 h (2-6 min) and 20 of 20 at 27 h (2-5 min), and fires in every run on the first afternoon's handover (k-handover, 5-22x a mid-shift trickle: the key's first burst, a rise by the rule's definition; none from 24 h on); CreditRunwayLow is quiet in 60 and, with Melbourne Cup Day as the day of history, warns 10.5-19.7 h ahead in 20 of 20 (the holiday's level read as the next day's) and pages critical 2.3-2.5 h ahead; see docs/rules.md"]
 fn held_out_generator_hospital() {
     let t = run(Generator::Hospital);
+    assert!(t.failures.is_empty(), "{:#?}", t.failures);
+}
+
+/// Written in session 32 by a helper who did not run the rules, held out: a European fashion and
+/// electronics shop across Cyber Monday (the shoppers' day on the assistant, the product
+/// questions and the search box, Cyber Monday at 2.5–4× a normal Monday with 2–4 flash sales
+/// lifting every shopper stream at once, the hangover Tuesday, the catalogue's nightly job and
+/// Cyber Monday's re-run on the 1-hour cache over the merchandisers' edits, a returns agent
+/// busier after the sale, the jump as a merchandising rule that sends the recommendation agent
+/// round a re-ranking loop; tests/spend_shop/mod.rs). Its shape is checked without the rules
+/// (`spend_shop::tests`); not yet run on them.
+#[test]
+#[ignore = "held out: written in session 32, not yet run on the rules; the lead runs it once after the next rule change"]
+fn held_out_generator_shop() {
+    let t = run(Generator::Shop);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);
 }
