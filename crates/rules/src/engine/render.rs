@@ -285,6 +285,10 @@ mod tests {
             "the same hours on previous days, at today's level"
         );
         assert_eq!(
+            basis(ForecastBasis::QuietSpell, 42.0, 24).unwrap(),
+            "the same hours on previous days, today's lower level for the next 6h only"
+        );
+        assert_eq!(
             basis(ForecastBasis::PartDay, 10.5, 24).unwrap(),
             "the 10h30m of history, with its quietest hour's rate for the 13h30m of the day not yet seen"
         );
