@@ -128,8 +128,8 @@
 //!   the laboratory's interface upgrade sending each result's cumulative report as PDF pages:
 //!   the results agent's same calls, 10–16 pages more input each, picked up within a
 //!   feature flag's refresh (30–90 s).
-//! * `Shop` — written in session 32 by a helper who did not run the rules, held out (not run on
-//!   them yet; tests/spend_shop/mod.rs): a European fashion and electronics shop in Berlin's
+//! * `Shop` — written in session 32 by a helper who did not run the rules, held out (run on the
+//!   rules once, after the session's runway change; tests/spend_shop/mod.rs): a European fashion and electronics shop in Berlin's
 //!   clock (CET, UTC+1) across Cyber Monday, the runs opening on the Cyber weekend's Sunday at
 //!   18:00 local (the 3 h jump at Sunday's 21:00, the 27 h one at Cyber Monday's). `k-app` is a
 //!   shopping assistant on each conversation's 5-minute cache (a phone's conversation ending after
@@ -1686,9 +1686,11 @@ fn held_out_generator_hospital() {
 /// Cyber Monday's re-run on the 1-hour cache over the merchandisers' edits, a returns agent
 /// busier after the sale, the jump as a merchandising rule that sends the recommendation agent
 /// round a re-ranking loop; tests/spend_shop/mod.rs). Its shape is checked without the rules
-/// (`spend_shop::tests`); not yet run on them.
+/// (`spend_shop::tests`). Run once at 20 seeds (every scenario, `spike_day2` too; 2026-12-02
+/// 17:35–17:38 UTC, on 448894e) after session 32's runway change (a quiet spell lasts 6 h
+/// more), nothing changed after; findings in the ignore text and docs/rules.md ("Session 32").
 #[test]
-#[ignore = "held out: written in session 32, not yet run on the rules; the lead runs it once after the next rule change"]
+#[ignore = "held-out findings (held out in session 32, run once, seen since): on a Berlin shop across Cyber Monday SpendRateSpike names 20 of 20 jumps at 3 h (2-4 min) and 20 of 20 at 27 h (2-6 min), and fires in 40 of 60 runs, first on the catalogue key's first nightly job (8 h) or the returns agent's first cases, and in 13 of 40 quiet runs at Cyber Monday's 18:00 flash sale (k-app 3.1-4.5x); CreditRunwayLow is quiet in 60 and, with Cyber Monday as the day of history, warns early in 20 of 20 (28.9-33.2 h ahead: the sale's day read as the next); the same figures on the code before session 32; see docs/rules.md"]
 fn held_out_generator_shop() {
     let t = run(Generator::Shop);
     assert!(t.failures.is_empty(), "{:#?}", t.failures);

@@ -1,6 +1,6 @@
 //! `Shop`, the eighteenth generator (session 32), held out: written by a helper who did not run
-//! the rules, and not run on them (no alert computed on its calls) until the lead runs it once
-//! after the next rule change. A mid-size European fashion and electronics shop (its warehouse
+//! the rules, and run on them once, after that session's runway change (findings in
+//! docs/rules.md, "Session 32"); seen since. A mid-size European fashion and electronics shop (its warehouse
 //! and customer service in Germany, its pages in German and five to eight other languages) that
 //! uses Claude for a shopping assistant on its site and app, for the questions on its product
 //! pages, for rewriting what shoppers type in its search box, for recommendations, for writing
