@@ -329,6 +329,8 @@ impl Runway {
             // day, which may have been another kind of day: a Monday afternoon over a Sunday
             // afternoon, 4–5×, read as the whole next day's level (`Studio`, held out, 28
             // false warnings in 60 quiet runs, each the first minutes after 25 h of history).
+            // A quiet spell's forecast is not capped: it is at most what the previous days
+            // spent over the horizon, and the trailing rate is the quiet spell's own.
             .filter(|(rate, _, basis)| {
                 horizon < DAY_S || *rate <= trailing || *basis == ForecastBasis::QuietSpell
             })
