@@ -656,6 +656,11 @@ fn quantile(xs: &mut [f64], q: f64) -> f64 {
     xs[((xs.len() - 1) as f64 * q) as usize]
 }
 
+/// How many of `calls` fall in `[from, to)` (seconds).
+fn calls_between(calls: &[Call], from: f64, to: f64) -> f64 {
+    calls.iter().filter(|c| (from..to).contains(&c.t)).count() as f64
+}
+
 fn spend_between(calls: &[Call], from: f64, to: f64) -> f64 {
     calls
         .iter()

@@ -6,7 +6,10 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, cost, quantile, spend_between, BaseRate, Generator};
+use crate::{
+    assert_quiet_runs_stay_ample, calls_between as count, cost, quantile, spend_between, BaseRate,
+    Generator,
+};
 
 mod work;
 
@@ -32,10 +35,6 @@ fn one(
     let run = begin_run(&mut rng);
     let calls = stream(&mut rng, (model, key), start, end, per_min, &|_| 1.0);
     (run, calls)
-}
-
-fn count(calls: &[Call], from: f64, to: f64) -> f64 {
-    calls.iter().filter(|c| (from..to).contains(&c.t)).count() as f64
 }
 
 #[test]

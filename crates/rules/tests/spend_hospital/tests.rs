@@ -4,7 +4,10 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, cost, quantile, spend_between, BaseRate, Generator};
+use crate::{
+    assert_quiet_runs_stay_ample, calls_between as count, cost, quantile, spend_between, BaseRate,
+    Generator,
+};
 
 /// The exhaustion scenario's length.
 const END: f64 = 64.0 * HOUR_S;
@@ -28,10 +31,6 @@ fn one(
     let run = begin_run(&mut rng);
     let calls = stream(&mut rng, (model, key), start, end, per_min, scale);
     (run, calls)
-}
-
-fn count(calls: &[Call], from: f64, to: f64) -> f64 {
-    calls.iter().filter(|c| (from..to).contains(&c.t)).count() as f64
 }
 
 fn day_mean(day: i64, f: &dyn Fn(f64) -> f64) -> f64 {

@@ -8,7 +8,10 @@
 use rand::SeedableRng;
 
 use super::*;
-use crate::{assert_quiet_runs_stay_ample, cost, quantile, spend_between, BaseRate, Generator};
+use crate::{
+    assert_quiet_runs_stay_ample, calls_between as count, cost, quantile, spend_between, BaseRate,
+    Generator,
+};
 
 mod agents;
 mod catalogue;
@@ -36,10 +39,6 @@ fn one(
     let run = begin_run(&mut rng);
     let calls = stream(&mut rng, (model, key), start, end, per_min, scale);
     (run, calls)
-}
-
-fn count(calls: &[Call], from: f64, to: f64) -> f64 {
-    calls.iter().filter(|c| (from..to).contains(&c.t)).count() as f64
 }
 
 /// `f`'s mean over local `day`, minute by minute.
