@@ -656,6 +656,22 @@ fn quantile(xs: &mut [f64], q: f64) -> f64 {
     xs[((xs.len() - 1) as f64 * q) as usize]
 }
 
+/// One stream of a run of generator `g` (its parameters drawn from `seed`) over `[start, end)`
+/// at `scale`: the generators' shape tests draw a stream alone with it (the module's
+/// `current_run()` is then the run drawn).
+fn one_stream(
+    g: Generator,
+    seed: u64,
+    (model, key): (&'static str, &'static str),
+    (start, end): (f64, f64),
+    per_min: f64,
+    scale: &dyn Fn(f64) -> f64,
+) -> Vec<Call> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    begin_run(g, &mut rng);
+    stream(g, &mut rng, (model, key), start, end, per_min, scale)
+}
+
 /// How many of `calls` fall in `[from, to)` (seconds).
 fn calls_between(calls: &[Call], from: f64, to: f64) -> f64 {
     calls.iter().filter(|c| (from..to).contains(&c.t)).count() as f64

@@ -28,15 +28,20 @@ fn at_local(day: i64, hour: f64) -> f64 {
 /// One stream of a run (its parameters drawn from `seed`) over `[start, end)`.
 fn one(
     seed: u64,
-    (model, key): (&'static str, &'static str),
+    model_key: (&'static str, &'static str),
     start: f64,
     end: f64,
     per_min: f64,
 ) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let run = begin_run(&mut rng);
-    let calls = stream(&mut rng, (model, key), start, end, per_min, &|_| 1.0);
-    (run, calls)
+    let calls = crate::one_stream(
+        Generator::Newsroom,
+        seed,
+        model_key,
+        (start, end),
+        per_min,
+        &|_| 1.0,
+    );
+    (current_run(), calls)
 }
 
 #[test]

@@ -30,15 +30,13 @@ fn run_of(seed: u64, end: f64, scale: &dyn Fn(f64) -> f64) -> (Run, Vec<Call>) {
 /// One stream of a run (its parameters drawn from `seed`) over `[start, end)` at `scale`.
 fn one(
     seed: u64,
-    (model, key): (&'static str, &'static str),
-    (start, end): (f64, f64),
+    model_key: (&'static str, &'static str),
+    span: (f64, f64),
     per_min: f64,
     scale: &dyn Fn(f64) -> f64,
 ) -> (Run, Vec<Call>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let run = begin_run(&mut rng);
-    let calls = stream(&mut rng, (model, key), start, end, per_min, scale);
-    (run, calls)
+    let calls = crate::one_stream(Generator::Shop, seed, model_key, span, per_min, scale);
+    (current_run(), calls)
 }
 
 /// `f`'s mean over local `day`, minute by minute.
